@@ -1,0 +1,31 @@
+# The two entry points named in the README: `make test` and `make demo`.
+BUILD_DIR ?= build
+LLVM_DIR  ?= /usr/lib/llvm-22
+JOBS      ?= $(shell nproc)
+
+.PHONY: all bootstrap configure build test demo clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+$(BUILD_DIR)/build.ninja: | bootstrap
+	cmake -G Ninja -S . -B $(BUILD_DIR) \
+	  -DCMAKE_BUILD_TYPE=Release \
+	  -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
+	  -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/bin/lit
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: bootstrap configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cmake --build $(BUILD_DIR) --target check-kred
+
+demo: build
+	@bench/demo.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,61 @@
+//===- FormulaImport.h - KeOps formula strings to kred IR -------*- C++ -*-===//
+//
+// Imports a KeOps formula specification into a module holding one function
+// whose body is a single kred.reduce. A specification is a list of
+// statements, separated by newlines or ';':
+//
+//   X = Vi(3)                               # aliases, positions in order
+//   Y = Vj(3)
+//   B = Vj(1)
+//   Sum_Reduction(Exp(-SqDist(X, Y)) * B, 0)
+//
+// The last statement is the reduction, written as in KeOps' C++ API
+// (`<Kind>_Reduction(F, [K,] tagI [, G])`, tagI = 0 reduces over j and
+// tagI = 1 over i), or a bare formula when the options name the reduction.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_FRONTEND_FORMULAIMPORT_H
+#define KRED_FRONTEND_FORMULAIMPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <optional>
+#include <string>
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
+namespace kred {
+
+struct FormulaImportOptions {
+  /// Name of the generated function.
+  std::string kernelName = "kernel";
+  /// Element type of the inputs: float16, bfloat16, float32 or float64.
+  std::string dtype = "float32";
+  /// For a bare formula: the reduction, by its KeOps name ("Sum",
+  /// "LogSumExp", "ArgKMin", ...), and the axis in pykeops' convention
+  /// (0 reduces over i, 1 over j).
+  std::optional<std::string> reduction;
+  std::optional<int> axis;
+  /// K, for a bare formula reduced by KMin, ArgKMin or KMin_ArgKMin.
+  std::optional<int64_t> k;
+  /// Leading batch dimensions of every input and output.
+  int64_t batchDims = 0;
+};
+
+/// Parses the specification in the main buffer of `sourceMgr` and returns the
+/// module, or null after reporting errors (with line and column) through the
+/// context's diagnostic handler.
+mlir::OwningOpRef<mlir::ModuleOp>
+importFormula(llvm::SourceMgr &sourceMgr, mlir::MLIRContext *context,
+              const FormulaImportOptions &options);
+
+/// Registers `--import-formula` with mlir-translate's registry.
+void registerFormulaImportTranslation();
+
+} // namespace kred
+
+#endif // KRED_FRONTEND_FORMULAIMPORT_H

@@ -1,0 +1,297 @@
+//===- KredFolds.cpp - folds and canonicalization of formula ops ----------===//
+//
+// Constant folding evaluates ops on constant operands (KredEvaluate.cpp).
+// The algebraic identities below are KeOps' symbolic simplifications: they
+// hold over the reals, and like KeOps they may differ from step-by-step IEEE
+// evaluation at NaN, infinities and signed zeros (e.g. exp(log(x)) -> x).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred/Dialect/Kred/IR/KredEvaluate.h"
+#include "kred/Dialect/Kred/IR/KredOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace kred;
+
+//===----------------------------------------------------------------------===//
+// Constant folding
+//===----------------------------------------------------------------------===//
+
+static double toDouble(APFloat value) {
+  bool losesInfo = false;
+  value.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToDouble();
+}
+
+/// A constant of `type` holding `values`, rounded to its element type.
+static DenseFPElementsAttr makeConstant(VectorType type,
+                                        ArrayRef<double> values) {
+  const llvm::fltSemantics &semantics =
+      cast<FloatType>(type.getElementType()).getFloatSemantics();
+  SmallVector<APFloat> elements;
+  for (double v : values) {
+    APFloat f(v);
+    bool losesInfo = false;
+    f.convert(semantics, APFloat::rmNearestTiesToEven, &losesInfo);
+    elements.push_back(f);
+  }
+  return cast<DenseFPElementsAttr>(DenseElementsAttr::get(type, elements));
+}
+
+OpFoldResult kred::foldByEvaluation(Operation *op,
+                                    ArrayRef<Attribute> operands) {
+  SmallVector<FormulaVector> values;
+  for (Attribute attr : operands) {
+    auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+    if (!dense)
+      return {};
+    FormulaVector value;
+    for (APFloat f : dense.getValues<APFloat>())
+      value.push_back(toDouble(f));
+    values.push_back(std::move(value));
+  }
+  FailureOr<FormulaVector> result = evaluateFormulaOp(op, values);
+  if (failed(result))
+    return {};
+  return makeConstant(cast<VectorType>(op->getResult(0).getType()), *result);
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Algebraic identities that return an existing value
+//===----------------------------------------------------------------------===//
+
+/// Whether `attr` is a constant whose components all equal `value`.
+static bool isSplatOf(Attribute attr, double value) {
+  auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+  return dense && dense.isSplat() &&
+         toDouble(dense.getSplatValue<APFloat>()) == value;
+}
+
+/// `x op c` folds to `x` when c is the neutral splat and no broadcast changes
+/// the type of x.
+static Value foldNeutral(Value x, Attribute c, double neutral, Type result) {
+  return isSplatOf(c, neutral) && x.getType() == result ? x : Value();
+}
+
+template <typename InnerOp>
+static Value foldInverse(Value x) {
+  auto inner = x.getDefiningOp<InnerOp>();
+  return inner ? inner->getOperand(0) : Value();
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  if (Value x = foldNeutral(getLhs(), adaptor.getRhs(), 0.0, getType()))
+    return x;
+  return foldNeutral(getRhs(), adaptor.getLhs(), 0.0, getType());
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldNeutral(getLhs(), adaptor.getRhs(), 0.0, getType());
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  if (Value x = foldNeutral(getLhs(), adaptor.getRhs(), 1.0, getType()))
+    return x;
+  return foldNeutral(getRhs(), adaptor.getLhs(), 1.0, getType());
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldNeutral(getLhs(), adaptor.getRhs(), 1.0, getType());
+}
+
+OpFoldResult MinusOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldInverse<MinusOp>(getX());
+}
+
+OpFoldResult InvOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldInverse<InvOp>(getX());
+}
+
+OpFoldResult ExpOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldInverse<LogOp>(getX());
+}
+
+OpFoldResult LogOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return foldInverse<ExpOp>(getX());
+}
+
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return getExponent() == 1 ? getX() : Value();
+}
+
+OpFoldResult ExtractOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
+    return r;
+  return getStart() == 0 && getType() == getX().getType() ? getX() : Value();
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalization patterns
+//===----------------------------------------------------------------------===//
+
+/// A constant of the type of `like` whose components all equal `value`.
+static Value createSplat(PatternRewriter &rewriter, Location loc, Type like,
+                         double value) {
+  auto type = cast<VectorType>(like);
+  SmallVector<double> values(type.getDimSize(0), value);
+  return ConstantOp::create(rewriter, loc, type, makeConstant(type, values));
+}
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *) {
+  // x + (-y) -> x - y
+  results.add(+[](AddOp op, PatternRewriter &rewriter) -> LogicalResult {
+    for (auto [x, y] : {std::pair(op.getLhs(), op.getRhs()),
+                        std::pair(op.getRhs(), op.getLhs())}) {
+      if (auto minus = y.getDefiningOp<MinusOp>()) {
+        rewriter.replaceOpWithNewOp<SubOp>(op, x, minus.getX());
+        return success();
+      }
+    }
+    return failure();
+  });
+}
+
+void SubOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *) {
+  // x - (-y) -> x + y
+  results.add(+[](SubOp op, PatternRewriter &rewriter) -> LogicalResult {
+    auto minus = op.getRhs().getDefiningOp<MinusOp>();
+    if (!minus)
+      return failure();
+    rewriter.replaceOpWithNewOp<AddOp>(op, op.getLhs(), minus.getX());
+    return success();
+  });
+}
+
+void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *) {
+  // x * x -> square(x)
+  results.add(+[](MulOp op, PatternRewriter &rewriter) -> LogicalResult {
+    if (op.getLhs() != op.getRhs())
+      return failure();
+    rewriter.replaceOpWithNewOp<SquareOp>(op, op.getLhs());
+    return success();
+  });
+  // (-1) * x -> -x
+  results.add(+[](MulOp op, PatternRewriter &rewriter) -> LogicalResult {
+    for (auto [c, x] : {std::pair(op.getLhs(), op.getRhs()),
+                        std::pair(op.getRhs(), op.getLhs())}) {
+      Attribute attr;
+      if (matchPattern(c, m_Constant(&attr)) && isSplatOf(attr, -1.0) &&
+          x.getType() == op.getType()) {
+        rewriter.replaceOpWithNewOp<MinusOp>(op, x);
+        return success();
+      }
+    }
+    return failure();
+  });
+}
+
+void PowOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *) {
+  // pow(x, 2) -> square(x), pow(x, -1) -> inv(x), pow(x, 0) -> 1
+  results.add(+[](PowOp op, PatternRewriter &rewriter) -> LogicalResult {
+    switch (static_cast<int64_t>(op.getExponent())) {
+    case 2:
+      rewriter.replaceOpWithNewOp<SquareOp>(op, op.getX());
+      return success();
+    case -1:
+      rewriter.replaceOpWithNewOp<InvOp>(op, op.getX());
+      return success();
+    case 0:
+      rewriter.replaceOp(
+          op, createSplat(rewriter, op.getLoc(), op.getType(), 1.0));
+      return success();
+    default:
+      return failure();
+    }
+  });
+}
+
+void PowfOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *) {
+  // powf(x, c) with c a scalar integer constant -> pow(x, c)
+  results.add(+[](PowfOp op, PatternRewriter &rewriter) -> LogicalResult {
+    Attribute attr;
+    if (!matchPattern(op.getRhs(), m_Constant(&attr)) ||
+        op.getLhs().getType() != op.getType())
+      return failure();
+    auto dense = dyn_cast<DenseFPElementsAttr>(attr);
+    if (!dense || !dense.isSplat())
+      return failure();
+    double c = toDouble(dense.getSplatValue<APFloat>());
+    if (c != std::trunc(c) || std::fabs(c) > 64)
+      return failure();
+    rewriter.replaceOpWithNewOp<PowOp>(op, op.getLhs(),
+                                       static_cast<int64_t>(c));
+    return success();
+  });
+}
+
+void SqrtOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *) {
+  // sqrt(sqnorm2(x)) -> norm2(x)
+  results.add(+[](SqrtOp op, PatternRewriter &rewriter) -> LogicalResult {
+    auto sq = op.getX().getDefiningOp<SqNorm2Op>();
+    if (!sq)
+      return failure();
+    rewriter.replaceOpWithNewOp<Norm2Op>(op, sq.getX());
+    return success();
+  });
+  // sqrt(square(x)) -> abs(x)
+  results.add(+[](SqrtOp op, PatternRewriter &rewriter) -> LogicalResult {
+    auto sq = op.getX().getDefiningOp<SquareOp>();
+    if (!sq)
+      return failure();
+    rewriter.replaceOpWithNewOp<AbsOp>(op, sq.getX());
+    return success();
+  });
+}
+
+void SqNorm2Op::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *) {
+  // sqnorm2(x - y) -> sqdist(x, y), when x and y have one dimension
+  results.add(+[](SqNorm2Op op, PatternRewriter &rewriter) -> LogicalResult {
+    auto sub = op.getX().getDefiningOp<SubOp>();
+    if (!sub || sub.getLhs().getType() != sub.getRhs().getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<SqDistOp>(op, sub.getLhs(), sub.getRhs());
+    return success();
+  });
+}
+
+void ScalprodOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                             MLIRContext *) {
+  // (x | x) -> sqnorm2(x)
+  results.add(+[](ScalprodOp op, PatternRewriter &rewriter) -> LogicalResult {
+    if (op.getLhs() != op.getRhs())
+      return failure();
+    rewriter.replaceOpWithNewOp<SqNorm2Op>(op, op.getLhs());
+    return success();
+  });
+}

@@ -1,0 +1,21 @@
+//===- InitAll.cpp - the one registration point of kred -------------------===//
+
+#include "kred/InitAll.h"
+
+#include "kred/Dialect/Kred/IR/KredDialect.h"
+#include "kred/Frontend/FormulaImport.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void kred::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<kred::KredDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void kred::registerAllPasses() { mlir::registerAllPasses(); }
+
+void kred::registerAllTranslations() { registerFormulaImportTranslation(); }

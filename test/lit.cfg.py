@@ -1,0 +1,27 @@
+# -*- Python -*-
+# lit configuration of kred's regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "KRED"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".kf"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kred_obj_root, "test")
+
+# Variables defined with [[# ]] or [[X:]] do not leak across CHECK-LABELs.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope --dump-input=fail"
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+tools = [
+    ToolSubst("kred-opt", unresolved="fatal"),
+    ToolSubst("kred-translate", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, [config.kred_tools_dir, config.llvm_tools_dir])
