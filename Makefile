@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 LLVM_DIR  ?= /usr/lib/llvm-22
 JOBS      ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build test demo clean
+.PHONY: all bootstrap configure build test demo docs clean
 
 all: build
 
@@ -26,6 +26,9 @@ test: build
 
 demo: build
 	@bench/demo.sh $(BUILD_DIR)
+
+docs: build
+	cmake --build $(BUILD_DIR) --target mlir-doc
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -578,7 +578,7 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
   SmallVector<Value> operands;
   SmallVector<NamedAttribute> attrs;
   auto argWhere = [&](unsigned index) {
-    return ("for argument " + Twine(index + 1) + " of '" + fn + "'").str();
+    return ("argument " + Twine(index + 1) + " of '" + fn + "'").str();
   };
   for (unsigned index = 0; index < arity; ++index) {
     if (index > 0 && !consumeIf(Token::Comma)) {
@@ -586,7 +586,7 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
         return emitError(tok.loc()) << "'" << fn << "' takes " << arity
                                     << " argument(s), but " << index
                                     << " were given";
-      return expected("','", argWhere(index));
+      return expected("','", "before " + argWhere(index));
     }
     if (index < info.numFormulaArgs) {
       FailureOr<Value> v = parseExpr();

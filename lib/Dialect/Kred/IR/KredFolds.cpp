@@ -235,7 +235,8 @@ void PowOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void PowfOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *) {
-  // powf(x, c) with c a scalar integer constant -> pow(x, c)
+  // powf(x, c) with c a scalar integer constant -> pow(x, c); powf(x, 0.5)
+  // -> sqrt(x)
   results.add(+[](PowfOp op, PatternRewriter &rewriter) -> LogicalResult {
     Attribute attr;
     if (!matchPattern(op.getRhs(), m_Constant(&attr)) ||
@@ -245,6 +246,10 @@ void PowfOp::getCanonicalizationPatterns(RewritePatternSet &results,
     if (!dense || !dense.isSplat())
       return failure();
     double c = toDouble(dense.getSplatValue<APFloat>());
+    if (c == 0.5) {
+      rewriter.replaceOpWithNewOp<SqrtOp>(op, op.getLhs());
+      return success();
+    }
     if (c != std::trunc(c) || std::fabs(c) > 64)
       return failure();
     rewriter.replaceOpWithNewOp<PowOp>(op, op.getLhs(),

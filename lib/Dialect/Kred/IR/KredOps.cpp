@@ -147,10 +147,13 @@ LogicalResult ReduceOp::verify() {
            << static_cast<int64_t>(*getK()) << ", expected K >= 1";
 
   if (std::optional<Type> acc = getAccType()) {
-    if (!isSummation(kind))
+    if (!isSummation(kind)) {
+      std::string typeName;
+      llvm::raw_string_ostream(typeName) << *acc;
       return emitOpError("acc(")
-             << *acc << ") applies to summations, not to reduction '"
+             << typeName << ") applies to summations, not to reduction '"
              << kindName << "'";
+    }
     if (!acc->isF32() && !acc->isF64())
       return emitOpError("accumulator type is ")
              << *acc << ", expected f32 or f64";
