@@ -264,8 +264,10 @@ OwningOpRef<ModuleOp> FormulaParser::parseSpecification() {
     tok = first;
     if (failed(isAlias ? parseAlias() : parseReductionStatement()))
       return nullptr;
-    if (!atStatementEnd())
-      return (expected("a new line or ';'", "after the statement"), nullptr);
+    if (!atStatementEnd()) {
+      (void)expected("a new line or ';'", "after the statement");
+      return nullptr;
+    }
     skipSeparators();
   }
   if (!kind)
@@ -695,9 +697,10 @@ FailureOr<Value> FormulaParser::parseConstant(Token name) {
     return buildConstant(name.loc(), static_cast<double>(args[0]) / args[1]);
   if (fn == "IntInv")
     return buildConstant(name.loc(), 1.0 / static_cast<double>(args[0]));
-  if (args[0] < 1)
+  if (args[0] < 1 || args[0] > kMaxFormulaDim)
     return emitError(name.loc()) << "'Zero' has dimension " << args[0]
-                                 << ", expected at least 1";
+                                 << ", expected a dimension in [1, "
+                                 << kMaxFormulaDim << "]";
   return buildConstant(name.loc(), SmallVector<double>(args[0], 0.0));
 }
 
@@ -751,19 +754,20 @@ FailureOr<Value> FormulaParser::declareVariable(SMLoc loc,
   if (position < 0)
     return emitError(loc) << "variable position is " << position
                           << ", expected a position >= 0";
-  if (dim < 1)
+  if (dim < 1 || dim > kMaxFormulaDim)
     return emitError(loc) << "variable dimension is " << dim
-                          << ", expected a dimension >= 1";
+                          << ", expected a dimension in [1, " << kMaxFormulaDim
+                          << "]";
   auto [it, inserted] = variables.try_emplace(
       position, VariableInfo{category, dim, loc, currentAlias});
   const VariableInfo &known = it->second;
   if (!inserted && (known.category != category || known.dim != dim)) {
     auto [line, column] = sourceMgr.getLineAndColumn(known.loc);
     return emitError(loc) << "variable at position " << position
-                          << " is declared as a "
+                          << " is declared as "
                           << stringifyVarCategory(category)
                           << "-variable of dimension " << dim << " here, but "
-                          << "as a " << stringifyVarCategory(known.category)
+                          << "as " << stringifyVarCategory(known.category)
                           << "-variable of dimension " << known.dim << " at "
                           << line << ":" << column;
   }
@@ -856,10 +860,10 @@ OwningOpRef<ModuleOp> kred::importFormula(llvm::SourceMgr &sourceMgr,
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier(),
       1, 1);
   Type elementType = llvm::StringSwitch<Type>(options.dtype)
-                         .Cases("float32", "f32", Float32Type::get(context))
-                         .Cases("float64", "f64", Float64Type::get(context))
-                         .Cases("float16", "f16", Float16Type::get(context))
-                         .Cases("bfloat16", "bf16", BFloat16Type::get(context))
+                         .Cases({"float32", "f32"}, Float32Type::get(context))
+                         .Cases({"float64", "f64"}, Float64Type::get(context))
+                         .Cases({"float16", "f16"}, Float16Type::get(context))
+                         .Cases({"bfloat16", "bf16"}, BFloat16Type::get(context))
                          .Default(Type());
   if (!elementType)
     return (emitError(bufferLoc) << "unknown dtype '" << options.dtype

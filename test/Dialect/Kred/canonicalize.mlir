@@ -166,3 +166,14 @@ func.func @formula(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x1xf3
   }
   return
 }
+
+// -----
+
+// Results wider than 1024 components are not folded into constants.
+// CHECK-LABEL: func @no_huge_constants
+// CHECK: kred.sum_t
+func.func @no_huge_constants() -> vector<5000xf32> {
+  %c = kred.constant dense<1.0> : vector<1xf32>
+  %0 = kred.sum_t %c, 5000 : vector<1xf32>
+  return %0 : vector<5000xf32>
+}

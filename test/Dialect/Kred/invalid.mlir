@@ -107,7 +107,7 @@ func.func @f(%x: vector<3xf32>) {
 // -----
 
 func.func @f(%x: vector<3xf32>) {
-  // expected-error @+1 {{'kred.extract_t' op attribute 'dim' is 2, expected a value in [3, 2147483647]}}
+  // expected-error @+1 {{'kred.extract_t' op attribute 'dim' is 2, expected a value in [3, 65536]}}
   %0 = kred.extract_t %x, 0, 2 : vector<3xf32>
   return
 }
@@ -123,7 +123,7 @@ func.func @f(%x: vector<2xf32>) {
 // -----
 
 func.func @f(%x: vector<1xf32>) {
-  // expected-error @+1 {{'kred.one_hot' op attribute 'dim' is 0, expected a value in [1, 2147483647]}}
+  // expected-error @+1 {{'kred.one_hot' op attribute 'dim' is 0, expected a value in [1, 65536]}}
   %0 = kred.one_hot %x, 0 : vector<1xf32>
   return
 }
@@ -537,7 +537,7 @@ func.func @f(%x: memref<?x3xf32>, %o: memref<?x3xf32>) {
 
 func.func @f(%x: memref<?x3xf32>, %o: memref<?x3xf32>) {
   kred.reduce sum over j ins(%x : memref<?x3xf32>) outs(%o : memref<?x3xf32>) {
-    // expected-error @+1 {{'kred.var' op reads input #0 of type 'memref<?x3xf32>' as a param-variable, which expects rank 1 ([batch..., D] with 0 batch dimension(s))}}
+    // expected-error @+1 {{'kred.var' op reads input #0 of type 'memref<?x3xf32>' as param-variable, which expects rank 1 ([batch..., D] with 0 batch dimension(s))}}
     %a = kred.var param 0 : vector<3xf32>
     kred.yield %a : vector<3xf32>
   }
@@ -678,5 +678,13 @@ func.func @f(%x: memref<?x3xf32>, %o: memref<?x3xf32>) {
     %s = kred.sum %a : vector<3xf32>
     kred.yield %s : vector<1xf32>
   }
+  return
+}
+
+// -----
+
+func.func @f(%x: vector<1xf32>) {
+  // expected-error @+1 {{'kred.one_hot' op attribute 'dim' is 2000000000, expected a value in [1, 65536]}}
+  %0 = kred.one_hot %x, 2000000000 : vector<1xf32>
   return
 }

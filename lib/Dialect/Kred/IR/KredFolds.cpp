@@ -44,6 +44,10 @@ static DenseFPElementsAttr makeConstant(VectorType type,
 
 OpFoldResult kred::foldByEvaluation(Operation *op,
                                     ArrayRef<Attribute> operands) {
+  // Large constants would bloat the IR for no gain.
+  constexpr int64_t kMaxFoldedDim = 1024;
+  if (getFormulaDim(op->getResult(0)) > kMaxFoldedDim)
+    return {};
   SmallVector<FormulaVector> values;
   for (Attribute attr : operands) {
     auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);

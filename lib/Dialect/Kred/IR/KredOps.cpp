@@ -289,7 +289,7 @@ LogicalResult ReduceShapeChecker::checkVariable(VarOp var) {
   int64_t expectedRank = batch + (isParam ? 1 : 2);
   if (type.getRank() != expectedRank)
     return var.emitOpError("reads ")
-           << what << " of type " << type << " as a "
+           << what << " of type " << type << " as "
            << stringifyVarCategory(var.getCategory()) << "-variable"
            << ", which expects rank " << expectedRank << " ("
            << (isParam ? "[batch..., D]" : "[batch..., rows, D]")

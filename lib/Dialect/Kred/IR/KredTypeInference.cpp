@@ -134,7 +134,7 @@ LogicalResult SumTOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.sum_t broadcasts a scalar")) ||
-      failed(check.expectInRange("dim", dim, 1, INT32_MAX)))
+      failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)))
     return failure();
   return check.result(dim, types);
 }
@@ -217,7 +217,7 @@ LogicalResult ElemTOp::inferReturnTypes(MLIRContext *,
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.elem_t places a scalar")) ||
-      failed(check.expectInRange("dim", dim, 1, INT32_MAX)) ||
+      failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)) ||
       failed(check.expectInRange("index", static_cast<int64_t>(adaptor.getIndex()),
                                  0, dim - 1)))
     return failure();
@@ -244,7 +244,7 @@ LogicalResult ExtractTOp::inferReturnTypes(MLIRContext *,
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
   int64_t start = static_cast<int64_t>(adaptor.getStart());
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
-  if (failed(check.expectInRange("dim", dim, check.dim(0), INT32_MAX)) ||
+  if (failed(check.expectInRange("dim", dim, check.dim(0), kMaxFormulaDim)) ||
       failed(check.expectInRange("start", start, 0, dim - check.dim(0))))
     return failure();
   return check.result(dim, types);
@@ -267,7 +267,7 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.one_hot encodes a scalar")) ||
-      failed(check.expectInRange("dim", dim, 1, INT32_MAX)))
+      failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)))
     return failure();
   return check.result(dim, types);
 }

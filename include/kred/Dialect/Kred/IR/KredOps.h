@@ -18,6 +18,10 @@
 
 namespace kred {
 
+/// The largest dimension a formula op's attribute may create (KeOps formulas
+/// work on small vectors; this keeps folding and code size bounded).
+constexpr int64_t kMaxFormulaDim = 1 << 16;
+
 /// Reductions that sum terms (and so take an accumulator type and scheme).
 bool isSummation(ReductionKind kind);
 /// Reductions parameterized by K (k_min, arg_k_min, k_min_arg_k_min).
