@@ -230,9 +230,10 @@ private:
 
   llvm::StringMap<Value> aliases;
   std::map<int64_t, VariableInfo> variables;
-  /// The position an alias `X = Vi(3)` gets: the index of its statement.
+  /// The position an alias `X = Vi(3)` gets: the number of variable aliases
+  /// before it, as pykeops numbers its aliases.
   std::optional<int64_t> implicitPosition;
-  int64_t numAliasStatements = 0;
+  int64_t numVariableAliases = 0;
   std::string currentAlias;
 
   std::optional<ReductionKind> kind;
@@ -285,13 +286,17 @@ LogicalResult FormulaParser::parseAlias() {
   if (aliases.count(name.text))
     return emitError(name.loc()) << "alias '" << name.text
                                  << "' is defined twice";
-  implicitPosition = numAliasStatements++;
+  implicitPosition = numVariableAliases;
   currentAlias = name.text.str();
   FailureOr<Value> value = parseExpr();
   implicitPosition.reset();
   currentAlias.clear();
   if (failed(value))
     return failure();
+  // Only aliases of variables take a position; `D = SqDist(X, Y)` names a
+  // sub-formula.
+  if (value->getDefiningOp<VarOp>())
+    ++numVariableAliases;
   aliases[name.text] = *value;
   return success();
 }
