@@ -741,16 +741,8 @@ FailureOr<Value> FormulaParser::buildOp(SMLoc at, StringRef name,
 Value FormulaParser::buildConstant(SMLoc at, ArrayRef<double> values) {
   auto type = VectorType::get({static_cast<int64_t>(values.size())},
                               elementType);
-  SmallVector<APFloat> elements;
-  for (double v : values) {
-    APFloat f(v);
-    bool losesInfo = false;
-    f.convert(cast<FloatType>(elementType).getFloatSemantics(),
-              APFloat::rmNearestTiesToEven, &losesInfo);
-    elements.push_back(f);
-  }
-  auto attr = cast<DenseFPElementsAttr>(DenseElementsAttr::get(type, elements));
-  return ConstantOp::create(builder, locOf(at), type, attr);
+  return ConstantOp::create(builder, locOf(at), type,
+                            getFormulaConstant(type, values));
 }
 
 FailureOr<Value> FormulaParser::declareVariable(SMLoc loc,

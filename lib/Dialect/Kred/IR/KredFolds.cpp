@@ -27,9 +27,8 @@ static double toDouble(APFloat value) {
   return value.convertToDouble();
 }
 
-/// A constant of `type` holding `values`, rounded to its element type.
-static DenseFPElementsAttr makeConstant(VectorType type,
-                                        ArrayRef<double> values) {
+DenseFPElementsAttr kred::getFormulaConstant(VectorType type,
+                                             ArrayRef<double> values) {
   const llvm::fltSemantics &semantics =
       cast<FloatType>(type.getElementType()).getFloatSemantics();
   SmallVector<APFloat> elements;
@@ -61,7 +60,8 @@ OpFoldResult kred::foldByEvaluation(Operation *op,
   FailureOr<FormulaVector> result = evaluateFormulaOp(op, values);
   if (failed(result))
     return {};
-  return makeConstant(cast<VectorType>(op->getResult(0).getType()), *result);
+  return getFormulaConstant(cast<VectorType>(op->getResult(0).getType()),
+                            *result);
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -162,7 +162,8 @@ static Value createSplat(PatternRewriter &rewriter, Location loc, Type like,
                          double value) {
   auto type = cast<VectorType>(like);
   SmallVector<double> values(type.getDimSize(0), value);
-  return ConstantOp::create(rewriter, loc, type, makeConstant(type, values));
+  return ConstantOp::create(rewriter, loc, type,
+                            getFormulaConstant(type, values));
 }
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,

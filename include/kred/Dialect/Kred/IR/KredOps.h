@@ -58,6 +58,11 @@ inferBroadcastType(std::optional<mlir::Location> loc, llvm::StringRef opName,
                    mlir::ValueRange operands,
                    llvm::SmallVectorImpl<mlir::Type> &inferredTypes);
 
+/// The constant attribute of formula type `type` holding `values`, each
+/// rounded to the element type.
+mlir::DenseFPElementsAttr getFormulaConstant(mlir::VectorType type,
+                                             llvm::ArrayRef<double> values);
+
 /// Folds `op` to a constant when all its operands are constants, by
 /// evaluating it (KredEvaluate.h); returns null otherwise.
 mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,
