@@ -216,6 +216,9 @@ def Kred_ModOp : Kred_TernaryOp<"mod", "x - n * floor((x - d) / n)",
 //===----------------------------------------------------------------------===//
 
 def Kred_ExpOp : Kred_UnaryOp<"exp", "exp(x)"> { let foldDef = ""; }
+def Kred_Exp2Op : Kred_UnaryOp<"exp2", "2^x",
+    "Not in KeOps' language: `kred-fast-math` rewrites `exp(x)` into "
+    "`exp2(x * log2(e))` with the scale folded into constants.">;
 def Kred_LogOp : Kred_UnaryOp<"log", "log(x)"> { let foldDef = ""; }
 def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "x * log(x)",
     "Gives 0 at x = 0, its limit.">;

@@ -4,6 +4,8 @@
 
 #include "kred/Dialect/Kred/IR/KredDialect.h"
 #include "kred/Frontend/FormulaImport.h"
+#include "kred/Pipelines/Pipelines.h"
+#include "kred/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,6 +18,10 @@ void kred::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void kred::registerAllPasses() { mlir::registerAllPasses(); }
+void kred::registerAllPasses() {
+  mlir::registerAllPasses();
+  registerKredPasses();
+  registerCpuPipeline();
+}
 
 void kred::registerAllTranslations() { registerFormulaImportTranslation(); }

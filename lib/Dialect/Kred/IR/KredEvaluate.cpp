@@ -92,83 +92,6 @@ double intPow(double x, int64_t n) {
   return r;
 }
 
-SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t k = static_cast<int64_t>(shape.size()) - 2; k >= 0; --k)
-    strides[k] = strides[k + 1] * shape[k + 1];
-  return strides;
-}
-
-/// Advances a row-major multi-index over `shape`; false once it wraps.
-bool nextIndex(SmallVectorImpl<int64_t> &index, ArrayRef<int64_t> shape) {
-  for (int64_t k = static_cast<int64_t>(shape.size()) - 1; k >= 0; --k) {
-    if (++index[k] < shape[k])
-      return true;
-    index[k] = 0;
-  }
-  return false;
-}
-
-FormulaVector tensorDot(TensorDotOp op, const FormulaVector &a,
-                        const FormulaVector &b) {
-  ArrayRef<int64_t> shapeA = op.getLhsShape(), shapeB = op.getRhsShape();
-  ArrayRef<int64_t> contractA = op.getLhsContract(),
-                    contractB = op.getRhsContract();
-  SmallVector<int64_t> freeA, freeB, outShape, sumShape;
-  for (int64_t k = 0, e = shapeA.size(); k < e; ++k)
-    if (!llvm::is_contained(contractA, k))
-      freeA.push_back(k), outShape.push_back(shapeA[k]);
-  for (int64_t k = 0, e = shapeB.size(); k < e; ++k)
-    if (!llvm::is_contained(contractB, k))
-      freeB.push_back(k), outShape.push_back(shapeB[k]);
-  for (int64_t k : contractA)
-    sumShape.push_back(shapeA[k]);
-  SmallVector<int64_t> stridesA = rowMajorStrides(shapeA),
-                       stridesB = rowMajorStrides(shapeB);
-
-  FormulaVector out;
-  SmallVector<int64_t> outIndex(outShape.size(), 0);
-  do {
-    int64_t baseA = 0, baseB = 0;
-    for (size_t k = 0; k < freeA.size(); ++k)
-      baseA += outIndex[k] * stridesA[freeA[k]];
-    for (size_t k = 0; k < freeB.size(); ++k)
-      baseB += outIndex[freeA.size() + k] * stridesB[freeB[k]];
-    double acc = 0;
-    SmallVector<int64_t> sumIndex(sumShape.size(), 0);
-    do {
-      int64_t offA = baseA, offB = baseB;
-      for (size_t k = 0; k < sumShape.size(); ++k) {
-        offA += sumIndex[k] * stridesA[contractA[k]];
-        offB += sumIndex[k] * stridesB[contractB[k]];
-      }
-      acc += a[offA] * b[offB];
-    } while (nextIndex(sumIndex, sumShape));
-    out.push_back(acc);
-  } while (nextIndex(outIndex, outShape));
-  return out;
-}
-
-FormulaVector kron(KronOp op, const FormulaVector &a, const FormulaVector &b) {
-  ArrayRef<int64_t> shapeA = op.getLhsShape(), shapeB = op.getRhsShape();
-  SmallVector<int64_t> outShape;
-  for (size_t k = 0; k < shapeA.size(); ++k)
-    outShape.push_back(shapeA[k] * shapeB[k]);
-  SmallVector<int64_t> stridesA = rowMajorStrides(shapeA),
-                       stridesB = rowMajorStrides(shapeB);
-  FormulaVector out;
-  SmallVector<int64_t> index(outShape.size(), 0);
-  do {
-    int64_t offA = 0, offB = 0;
-    for (size_t k = 0; k < outShape.size(); ++k) {
-      offA += (index[k] / shapeB[k]) * stridesA[k];
-      offB += (index[k] % shapeB[k]) * stridesB[k];
-    }
-    out.push_back(a[offA] * b[offB]);
-  } while (nextIndex(index, outShape));
-  return out;
-}
-
 } // namespace
 
 FailureOr<FormulaVector>
@@ -178,6 +101,17 @@ kred::evaluateFormulaOp(Operation *op, ArrayRef<FormulaVector> args) {
   for (auto [value, operand] : llvm::zip(args, op->getOperands()))
     if (static_cast<int64_t>(value.size()) != getFormulaDim(operand))
       return failure();
+
+  if (std::optional<BilinearTerms> terms = getBilinearTerms(op)) {
+    FormulaVector out;
+    for (const auto &component : *terms) {
+      double acc = 0;
+      for (auto [a, b] : component)
+        acc += args[0][a] * args[1][b];
+      out.push_back(acc);
+    }
+    return out;
+  }
 
   auto unary = [&](auto fn) { return map(args, fn); };
   std::optional<FormulaVector> result =
@@ -246,6 +180,7 @@ kred::evaluateFormulaOp(Operation *op, ArrayRef<FormulaVector> args) {
           })
           // Transcendental functions.
           .Case([&](ExpOp) { return unary([](double x) { return std::exp(x); }); })
+          .Case([&](Exp2Op) { return unary([](double x) { return std::exp2(x); }); })
           .Case([&](LogOp) { return unary([](double x) { return std::log(x); }); })
           .Case([&](XLogXOp) {
             return unary([](double x) { return x == 0 ? 0.0 : x * std::log(x); });
@@ -323,32 +258,6 @@ kred::evaluateFormulaOp(Operation *op, ArrayRef<FormulaVector> args) {
               out[static_cast<size_t>(r)] = 1.0;
             return out;
           })
-          // Tensor algebra (matrices column-major, as in KeOps).
-          .Case([&](MatVecMultOp) {
-            size_t p = args[1].size(), n = args[0].size() / p;
-            FormulaVector out(n, 0.0);
-            for (size_t c = 0; c < p; ++c)
-              for (size_t r = 0; r < n; ++r)
-                out[r] += args[0][c * n + r] * args[1][c];
-            return out;
-          })
-          .Case([&](VecMatMultOp) {
-            size_t n = args[0].size(), p = args[1].size() / n;
-            FormulaVector out(p, 0.0);
-            for (size_t c = 0; c < p; ++c)
-              for (size_t r = 0; r < n; ++r)
-                out[c] += args[0][r] * args[1][c * n + r];
-            return out;
-          })
-          .Case([&](TensorProdOp) {
-            FormulaVector out;
-            for (double a : args[0])
-              for (double b : args[1])
-                out.push_back(a * b);
-            return out;
-          })
-          .Case([&](TensorDotOp t) { return tensorDot(t, args[0], args[1]); })
-          .Case([&](KronOp k) { return kron(k, args[0], args[1]); })
           .Default([](Operation *) { return std::nullopt; });
   if (!result)
     return failure();

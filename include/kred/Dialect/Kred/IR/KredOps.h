@@ -63,6 +63,13 @@ inferBroadcastType(std::optional<mlir::Location> loc, llvm::StringRef opName,
 mlir::DenseFPElementsAttr getFormulaConstant(mlir::VectorType type,
                                              llvm::ArrayRef<double> values);
 
+/// For each output component of a bilinear op (matvecmult, vecmatmult,
+/// tensorprod, tensordot, kron), the (lhs, rhs) component pairs whose
+/// products sum to it.
+using BilinearTerms =
+    llvm::SmallVector<llvm::SmallVector<std::pair<int64_t, int64_t>, 4>>;
+std::optional<BilinearTerms> getBilinearTerms(mlir::Operation *op);
+
 /// Folds `op` to a constant when all its operands are constants, by
 /// evaluating it (KredEvaluate.h); returns null otherwise.
 mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,

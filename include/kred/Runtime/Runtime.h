@@ -1,0 +1,131 @@
+//===- Runtime.h - compile kred kernels and run them on the CPU -*- C++ -*-===//
+//
+// The C++ API of kred's CPU runtime:
+//
+//   kred::runtime::CompileOptions options;
+//   auto kernel = kred::runtime::compileFormula(
+//       "X = Vi(3); Y = Vj(3); B = Vj(1)\n"
+//       "Sum_Reduction(Exp(-SqDist(X, Y)) * B, 0)", {}, options);
+//   if (!kernel) ... llvm::toString(kernel.takeError()) ...
+//   llvm::Error err = (*kernel)->run({x, y, b, out});
+//
+// Arrays are caller-owned and must be C-contiguous (row-major, no padding):
+// an i-variable of dimension D is [batch..., N, D], a j-variable
+// [batch..., M, D], a parameter [batch..., D] and each output
+// [batch..., rows, E]. Kernels are compiled through the one registered
+// pipeline (kred-cpu-pipeline) into a shared object, cached in memory and
+// on disk.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_RUNTIME_RUNTIME_H
+#define KRED_RUNTIME_RUNTIME_H
+
+#include "kred/Frontend/FormulaImport.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kred {
+namespace runtime {
+
+enum class ElementType { F16, BF16, F32, F64, I64 };
+
+/// "float32", "int64", ... (NumPy's names).
+const char *getElementTypeName(ElementType type);
+size_t getElementSize(ElementType type);
+
+/// What a kernel argument holds.
+enum class ArgRole { IVariable, JVariable, Parameter, Unused, Output };
+
+struct ArgSpec {
+  /// The alias of the formula ("X"), or "output #k" / "input #k".
+  std::string name;
+  ArgRole role;
+  ElementType elementType;
+  /// batch + 2 for variables and outputs, batch + 1 for parameters.
+  int64_t rank;
+  /// The last dimension.
+  int64_t dim;
+};
+
+struct KernelSignature {
+  std::string name;
+  /// Inputs in position order, then outputs.
+  std::vector<ArgSpec> args;
+  int64_t batchDims = 0;
+  /// Whether outputs are indexed by i (the reduction is over j).
+  bool outputsIndexedByI = true;
+};
+
+/// A caller-owned C-contiguous array.
+struct Buffer {
+  void *data = nullptr;
+  ElementType elementType = ElementType::F32;
+  std::vector<int64_t> shape;
+};
+
+struct CompileOptions {
+  /// Polynomial exp/log/... and base-2 exponentials (see README for the
+  /// error bounds); off uses the C library's functions.
+  bool fastMath = true;
+  /// SIMD lanes of 32-bit floats; 0 picks the host's (16 with AVX-512).
+  int64_t vectorWidth = 0;
+  int64_t tileI = 32;
+  int64_t tileJ = 2048;
+  bool openmp = true;
+  /// Use (and fill) the on-disk kernel cache.
+  bool diskCache = true;
+  /// Overrides $KRED_CACHE_DIR and the default (~/.cache/kred).
+  std::string cacheDir;
+};
+
+/// Where a kernel came from, for tools and benchmarks.
+enum class KernelOrigin { Compiled, MemoryCache, DiskCache };
+
+class Kernel {
+public:
+  virtual ~Kernel() = default;
+  virtual const KernelSignature &getSignature() const = 0;
+  /// Checks `args` (inputs then outputs) against the signature (count,
+  /// element type, rank, last dimension, row counts, batch dimensions) and
+  /// runs the kernel; reports the first mismatch without running.
+  virtual llvm::Error run(llvm::ArrayRef<Buffer> args) const = 0;
+  /// The canonical kred IR the kernel was compiled from.
+  virtual const std::string &getSource() const = 0;
+};
+
+struct CompiledKernel {
+  std::shared_ptr<const Kernel> kernel;
+  KernelOrigin origin;
+  /// Time spent in compileModule/compileFormula, in seconds.
+  double seconds;
+};
+
+/// Compiles a module holding one function whose body is a kred.reduce on
+/// its memref arguments (as kred-translate produces), or finds it in the
+/// caches.
+llvm::Expected<CompiledKernel> compileModule(llvm::StringRef source,
+                                             const CompileOptions &options);
+
+/// Imports a KeOps formula specification and compiles it.
+llvm::Expected<CompiledKernel>
+compileFormula(llvm::StringRef specification,
+               const FormulaImportOptions &importOptions,
+               const CompileOptions &options);
+
+/// The folder of the on-disk cache for `options` (created on first use).
+std::string getCacheDirectory(const CompileOptions &options);
+
+/// The host CPU and its vector width, as used by the cache key.
+std::string describeHost();
+
+} // namespace runtime
+} // namespace kred
+
+#endif // KRED_RUNTIME_RUNTIME_H

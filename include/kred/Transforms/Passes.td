@@ -1,0 +1,90 @@
+//===- Passes.td - kred's compiler passes ------------------*- tablegen -*-===//
+//
+// The passes of the CPU pipeline, in pipeline order. The pipeline itself
+// (kred-cpu-pipeline, include/kred/Pipelines/Pipelines.h) is the only place
+// that lists them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_TRANSFORMS_PASSES_TD
+#define KRED_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KredReduceOverJ : Pass<"kred-reduce-over-j"> {
+  let summary = "rewrite reductions over i into reductions over j";
+  let description = [{
+    A reduction over i is a reduction over j with the roles of the two point
+    clouds swapped. This pass swaps the categories of the `kred.var` ops
+    (i <-> j) and the axis, so that code generators only handle reductions
+    over j. It also rejects derivative ops (`kred.grad`, ...), which the
+    differentiation pass must expand before code generation.
+  }];
+}
+
+def KredFastMath : Pass<"kred-fast-math"> {
+  let summary = "rewrite exponentials into base-2 form with folded scales";
+  let description = [{
+    Rewrites `exp(x)` into `exp2(x * log2(e))`, folding the scale into the
+    constants around `x`: `exp(-y)` becomes `exp2(y * -log2(e))` and
+    `exp(c * y)` becomes `exp2(y * (c * log2(e)))`. The code generator then
+    computes `exp2` with a short polynomial and an exponent-field shift
+    (kred-approximate-math). Skipped entirely when fast-math is off.
+  }];
+}
+
+def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
+  let summary = "tile reductions into loops over SIMD lanes of j";
+  let description = [{
+    Lowers every memref `kred.reduce` over j into:
+
+    - an `scf.parallel` loop over tiles of `tile-i` output rows (mapped to
+      OpenMP threads by `convert-scf-to-openmp`);
+    - inside it, loops over tiles of `tile-j` columns and, for each row of the
+      tile, over chunks of `vector-width` consecutive j: every formula value
+      of dimension D becomes D vectors whose lanes hold different j, so the
+      vector unit is filled even when D is 1 to 3;
+    - the reduction's running state carried through the j loops as
+      `vector-width` lanes (plain, block or Kahan sums, float64
+      accumulation, max-shifted exponential sums, sorted K-buffers) and
+      combined across lanes once per row.
+
+    j-variables are copied once into a lane-friendly transposed buffer
+    (O(M) memory); the last partial chunk of j is masked. Reductions must be
+    over j (run kred-reduce-over-j first) and on memrefs.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "SIMD lanes of 32-bit floats (halved for float64 accumulation)">,
+    Option<"tileI", "tile-i", "int64_t", /*default=*/"32",
+           "output rows per parallel tile">,
+    Option<"tileJ", "tile-j", "int64_t", /*default=*/"2048",
+           "reduced columns per tile (kept in cache across the rows of an "
+           "i-tile; block summation adds one partial sum per tile)">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
+def KredApproximateMath : Pass<"kred-approximate-math"> {
+  let summary = "vectorizable polynomial approximations of math functions";
+  let description = [{
+    Replaces `math.exp` and `math.exp2` on f32 and f64 vectors by a range
+    reduction `2^x = 2^k * 2^f` (k = round(x), |f| <= 1/2), a Taylor
+    polynomial for `2^f` (degree 7 in f32, 13 in f64: truncation error below
+    6e-9 and 5e-18 relative, so results are within 2 ulp) and an exponent-
+    field shift; underflow gives 0, overflow +inf and NaN propagates. Other
+    functions (log, sin, cos, atan, asin, acos, atan2, tanh, erf) use MLIR's
+    polynomial approximations. Only run when fast-math is on; otherwise the
+    math ops become calls to the C library.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // KRED_TRANSFORMS_PASSES_TD

@@ -1,0 +1,237 @@
+//===- Codegen.cpp - kred module to a shared object for the host ----------===//
+//
+// kred-cpu-pipeline to the LLVM dialect, translation to LLVM IR, LLVM's O3
+// pipeline for the host CPU, an object file, and `ld -shared` (linking
+// libomp) into a shared object that the runtime dlopens. The object is
+// written under a unique temporary name and renamed into place, so readers
+// never see a partial file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeInternal.h"
+
+#include "kred/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace kred;
+using namespace kred::runtime;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string runtime::getEntryPointName(llvm::StringRef name) {
+  return ("kred_entry_" + name).str();
+}
+
+static std::string getHostFeatureString() {
+  std::string features;
+  for (auto &feature : llvm::sys::getHostCPUFeatures())
+    features += (features.empty() ? "" : ",") +
+                std::string(feature.second ? "+" : "-") +
+                feature.first().str();
+  return features;
+}
+
+int64_t runtime::getHostVectorWidth() {
+  auto features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
+std::string runtime::describeHost() {
+  return (llvm::sys::getProcessTriple() + " " + llvm::sys::getHostCPUName() +
+          " (" + llvm::Twine(getHostVectorWidth() * 32) + "-bit vectors)")
+      .str();
+}
+
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine() {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for the host: " + error);
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), getHostFeatureString(),
+      targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return makeError("cannot create an LLVM target machine for the host");
+  return machine;
+}
+
+/// Adds `kred_entry_<name>(void **args)`, which calls the C interface
+/// wrapper `_mlir_ciface_<name>` with one descriptor pointer per argument:
+/// the runtime can then call any kernel through one function type.
+static llvm::Error addEntryPoint(llvm::Module &module, llvm::StringRef name) {
+  llvm::Function *wrapper = module.getFunction(("_mlir_ciface_" + name).str());
+  if (!wrapper)
+    return makeError("the lowered kernel has no C interface for '" + name +
+                     "'");
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *entryType =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  auto *entry = llvm::Function::Create(entryType,
+                                       llvm::GlobalValue::ExternalLinkage,
+                                       getEntryPointName(name), module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned k = 0, e = wrapper->arg_size(); k < e; ++k) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), k);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(wrapper, args);
+  b.CreateRetVoid();
+  return llvm::Error::success();
+}
+
+static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, mam);
+}
+
+/// Runs `ld -shared` on `objectPath`; libomp's folder is both searched and
+/// recorded as the run path.
+static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
+  llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName("ld");
+  if (!ld)
+    return makeError("cannot find the linker 'ld' on PATH (install binutils)");
+  std::string libDir = KRED_OPENMP_LIBRARY_DIR;
+  std::string rpath = "-rpath=" + libDir;
+  std::string libSearch = "-L" + libDir;
+  llvm::SmallVector<llvm::StringRef> argv = {
+      *ld,       "-shared", "-o", soPath, objectPath, libSearch,
+      rpath,     "-lomp",   "-lm"};
+  std::string errorMessage;
+  llvm::SmallString<128> logPath;
+  llvm::sys::fs::createTemporaryFile("kred-ld", "log", logPath);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  int rc = llvm::sys::ExecuteAndWait(*ld, argv, std::nullopt, redirects, 0, 0,
+                                     &errorMessage);
+  std::string log;
+  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+    log = (*buffer)->getBuffer().str();
+  llvm::sys::fs::remove(logPath);
+  if (rc != 0)
+    return makeError("linking the kernel failed: " + errorMessage + log);
+  return llvm::Error::success();
+}
+
+llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
+                                       const CompileOptions &options,
+                                       llvm::StringRef path) {
+  MLIRContext *context = module.getContext();
+  module.walk([&](func::FuncOp f) {
+    if (f.getSymName() == name)
+      f->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
+  });
+
+  std::string diagnostics;
+  llvm::raw_string_ostream diagnosticStream(diagnostics);
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+    diagnosticStream << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+
+  PassManager pm(context);
+  CpuPipelineOptions pipeline;
+  pipeline.fastMath = options.fastMath;
+  pipeline.vectorWidth =
+      options.vectorWidth > 0 ? options.vectorWidth : getHostVectorWidth();
+  pipeline.tileI = options.tileI;
+  pipeline.tileJ = options.tileJ;
+  pipeline.openmp = options.openmp;
+  buildCpuPipeline(pm, pipeline);
+  if (failed(pm.run(module)))
+    return makeError("compiling the kernel failed:\n" + diagnostics);
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed:\n" + diagnostics);
+  if (llvm::Error err = addEntryPoint(*llvmModule, name))
+    return err;
+
+  auto machine = createHostTargetMachine();
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  optimize(*llvmModule, **machine);
+
+  llvm::SmallString<0> object;
+  {
+    llvm::raw_svector_ostream os(object);
+    llvm::legacy::PassManager codegen;
+    if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
+                                        llvm::CodeGenFileType::ObjectFile))
+      return makeError("the host target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+
+  // Unique temporary names next to the destination, then one rename.
+  llvm::SmallString<256> objectPath, soPath;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+          path + ".%%%%%%%%.o", fd, objectPath))
+    return makeError("cannot create a temporary file next to " + path + ": " +
+                     ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << object;
+  }
+  soPath = objectPath;
+  llvm::sys::path::replace_extension(soPath, "so.tmp");
+  llvm::Error linked = link(objectPath, soPath);
+  llvm::sys::fs::remove(objectPath);
+  if (linked) {
+    llvm::sys::fs::remove(soPath);
+    return linked;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(soPath, path)) {
+    llvm::sys::fs::remove(soPath);
+    return makeError("cannot move the kernel into " + path + ": " +
+                     ec.message());
+  }
+  return llvm::Error::success();
+}

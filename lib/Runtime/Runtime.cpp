@@ -1,0 +1,294 @@
+//===- Runtime.cpp - kernel handles, memory and disk caches ---------------===//
+//
+// A kernel is keyed by a SHA-256 of its canonical IR (the module as MLIR
+// prints it after parsing), the pipeline options, the host CPU and its
+// features, and the kred and LLVM versions. Lookups go memory, then disk
+// (<cache>/<key>.so), then compile.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeInternal.h"
+
+#include "kred/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <chrono>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+
+using namespace mlir;
+using namespace kred;
+using namespace kred::runtime;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+namespace {
+using EntryPoint = void (*)(void **);
+
+/// A kernel living in a dlopen'ed shared object.
+class LoadedKernel : public Kernel {
+public:
+  LoadedKernel(KernelSignature signature, std::string source, void *handle,
+               EntryPoint entry)
+      : signature(std::move(signature)), source(std::move(source)),
+        handle(handle), entry(entry) {}
+  ~LoadedKernel() override { dlclose(handle); }
+
+  const KernelSignature &getSignature() const override { return signature; }
+  const std::string &getSource() const override { return source; }
+
+  llvm::Error run(llvm::ArrayRef<Buffer> args) const override {
+    if (llvm::Error err = checkArguments(signature, args))
+      return err;
+    // One memref descriptor per array: {allocated, aligned, offset,
+    // sizes[rank], strides[rank]}, all 64-bit.
+    llvm::SmallVector<llvm::SmallVector<int64_t, 12>, 8> descriptors;
+    llvm::SmallVector<void *, 8> pointers;
+    for (const Buffer &buffer : args) {
+      auto &d = descriptors.emplace_back();
+      auto address = reinterpret_cast<int64_t>(buffer.data);
+      d.append({address, address, 0});
+      d.append(buffer.shape.begin(), buffer.shape.end());
+      llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
+      for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
+        strides[k] = strides[k + 1] * buffer.shape[k + 1];
+      d.append(strides.begin(), strides.end());
+    }
+    for (auto &d : descriptors)
+      pointers.push_back(d.data());
+    entry(pointers.data());
+    return llvm::Error::success();
+  }
+
+private:
+  KernelSignature signature;
+  std::string source;
+  void *handle;
+  EntryPoint entry;
+};
+
+/// The process-wide compiler state: one MLIR context and the memory cache.
+struct RuntimeState {
+  RuntimeState() {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    registerOpenMPDialectTranslation(registry);
+    context.appendDialectRegistry(registry);
+    context.disableMultithreading();
+    context.loadAllAvailableDialects();
+  }
+  std::mutex mutex;
+  MLIRContext context{MLIRContext::Threading::DISABLED};
+  std::map<std::string, std::shared_ptr<const Kernel>> kernels;
+};
+
+RuntimeState &getState() {
+  static RuntimeState *state = new RuntimeState(); // Never destroyed: kernels
+                                                   // may outlive statics.
+  return *state;
+}
+
+bool isVerbose() {
+  std::optional<std::string> v = llvm::sys::Process::GetEnv("KRED_VERBOSE");
+  return v && !v->empty() && *v != "0";
+}
+
+std::string computeKey(llvm::StringRef source, const CompileOptions &options,
+                       int64_t vectorWidth) {
+  llvm::SHA256 hash;
+  auto add = [&](llvm::StringRef s) {
+    hash.update(s);
+    hash.update(llvm::StringRef("\0", 1));
+  };
+  add(source);
+  add(llvm::formatv("fast-math={0} vector-width={1} tile-i={2} tile-j={3} "
+                    "openmp={4}",
+                    options.fastMath, vectorWidth, options.tileI,
+                    options.tileJ, options.openmp)
+          .str());
+  add(llvm::sys::getProcessTriple());
+  add(llvm::sys::getHostCPUName());
+  for (auto &feature : llvm::sys::getHostCPUFeatures())
+    if (feature.second)
+      add(feature.first());
+  add(KRED_VERSION);
+  add(LLVM_VERSION_STRING);
+  return llvm::toHex(hash.final(), /*LowerCase=*/true);
+}
+
+llvm::Expected<std::shared_ptr<const Kernel>>
+loadKernel(llvm::StringRef path, KernelSignature signature,
+           std::string source) {
+  void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return makeError("cannot load kernel " + path + ": " + dlerror());
+  auto entry = reinterpret_cast<EntryPoint>(
+      dlsym(handle, getEntryPointName(signature.name).c_str()));
+  if (!entry) {
+    dlclose(handle);
+    return makeError("kernel " + path + " has no entry point for '" +
+                     signature.name + "'");
+  }
+  return std::make_shared<LoadedKernel>(std::move(signature),
+                                        std::move(source), handle, entry);
+}
+
+/// Compiles or finds the kernel of a parsed module. Called with the state
+/// locked.
+llvm::Expected<CompiledKernel> compileParsed(RuntimeState &state,
+                                             ModuleOp module,
+                                             const CompileOptions &options,
+                                             std::chrono::steady_clock::time_point start) {
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  auto func = findKernelFunction(module);
+  if (!func)
+    return func.takeError();
+  auto signature = getSignature(*func);
+  if (!signature)
+    return signature.takeError();
+
+  std::string source;
+  {
+    llvm::raw_string_ostream os(source);
+    module.print(os);
+  }
+  int64_t vectorWidth =
+      options.vectorWidth > 0 ? options.vectorWidth : getHostVectorWidth();
+  std::string key = computeKey(source, options, vectorWidth);
+
+  auto it = state.kernels.find(key);
+  if (it != state.kernels.end())
+    return CompiledKernel{it->second, KernelOrigin::MemoryCache, elapsed()};
+
+  std::string directory = options.diskCache ? getCacheDirectory(options) : "";
+  llvm::SmallString<256> path;
+  if (!directory.empty()) {
+    path = directory;
+    llvm::sys::path::append(path, key + ".so");
+    if (llvm::sys::fs::exists(path)) {
+      auto kernel = loadKernel(path, *signature, source);
+      if (kernel) {
+        state.kernels[key] = *kernel;
+        return CompiledKernel{*kernel, KernelOrigin::DiskCache, elapsed()};
+      }
+      // A corrupt entry is rebuilt below.
+      llvm::consumeError(kernel.takeError());
+    }
+  } else {
+    llvm::SmallString<128> dir;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, dir);
+    path = dir;
+    llvm::sys::path::append(path, "kred-" + key + "-" +
+                                      std::to_string(llvm::sys::Process::getProcessId()) +
+                                      ".so");
+  }
+
+  if (llvm::Error err =
+          buildSharedObject(module, signature->name, options, path))
+    return std::move(err);
+  auto kernel = loadKernel(path, *signature, source);
+  if (directory.empty())
+    llvm::sys::fs::remove(path);
+  if (!kernel)
+    return kernel.takeError();
+  state.kernels[key] = *kernel;
+  double seconds = elapsed();
+  if (isVerbose())
+    llvm::errs() << llvm::formatv("kred: compiled kernel '{0}' in {1:f3} s{2}\n",
+                                  signature->name, seconds,
+                                  directory.empty() ? "" : " into " + path);
+  return CompiledKernel{*kernel, KernelOrigin::Compiled, seconds};
+}
+
+/// Collects the diagnostics of a parse or import into an error message.
+struct DiagnosticCollector {
+  explicit DiagnosticCollector(MLIRContext &context)
+      : os(text), handler(&context, [this](Diagnostic &diag) {
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (Diagnostic &note : diag.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return success();
+        }) {}
+  std::string text;
+  llvm::raw_string_ostream os;
+  ScopedDiagnosticHandler handler;
+};
+} // namespace
+
+std::string runtime::getCacheDirectory(const CompileOptions &options) {
+  llvm::SmallString<256> dir;
+  if (!options.cacheDir.empty()) {
+    dir = options.cacheDir;
+  } else if (auto env = llvm::sys::Process::GetEnv("KRED_CACHE_DIR");
+             env && !env->empty()) {
+    dir = *env;
+  } else if (auto xdg = llvm::sys::Process::GetEnv("XDG_CACHE_HOME");
+             xdg && !xdg->empty()) {
+    dir = *xdg;
+    llvm::sys::path::append(dir, "kred");
+  } else if (llvm::sys::path::cache_directory(dir)) {
+    llvm::sys::path::append(dir, "kred");
+  } else {
+    return "";
+  }
+  if (llvm::sys::fs::create_directories(dir))
+    return "";
+  return dir.str().str();
+}
+
+llvm::Expected<CompiledKernel>
+runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  DiagnosticCollector diagnostics(state.context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
+  if (!module)
+    return makeError("cannot parse the kernel:\n" + diagnostics.text);
+  return compileParsed(state, *module, options, start);
+}
+
+llvm::Expected<CompiledKernel>
+runtime::compileFormula(llvm::StringRef specification,
+                        const FormulaImportOptions &importOptions,
+                        const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  DiagnosticCollector diagnostics(state.context);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(specification, "formula"),
+      llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      importFormula(sourceMgr, &state.context, importOptions);
+  if (!module)
+    return makeError("invalid formula:\n" + diagnostics.text);
+  return compileParsed(state, *module, options, start);
+}

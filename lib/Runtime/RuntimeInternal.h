@@ -1,0 +1,42 @@
+//===- RuntimeInternal.h - pieces of the CPU runtime ------------*- C++ -*-===//
+
+#ifndef KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H
+#define KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H
+
+#include "kred/Runtime/Runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kred {
+namespace runtime {
+
+/// The function of `module` that is a kernel: one kred.reduce on its memref
+/// arguments, then a return.
+llvm::Expected<mlir::func::FuncOp> findKernelFunction(mlir::ModuleOp module);
+
+/// The arguments of a kernel function.
+llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
+
+/// Checks caller arrays against a signature.
+llvm::Error checkArguments(const KernelSignature &signature,
+                           llvm::ArrayRef<Buffer> args);
+
+/// Lowers `module` through kred-cpu-pipeline to native code for the host
+/// and links it into the shared object `path` (written atomically). The
+/// module is modified.
+llvm::Error buildSharedObject(mlir::ModuleOp module, llvm::StringRef kernelName,
+                              const CompileOptions &options,
+                              llvm::StringRef path);
+
+/// The entry point symbol built for kernel function `name`: it takes an
+/// array of pointers to the memref descriptors of the arguments.
+std::string getEntryPointName(llvm::StringRef name);
+
+/// The host's vector width in 32-bit lanes.
+int64_t getHostVectorWidth();
+
+} // namespace runtime
+} // namespace kred
+
+#endif // KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H

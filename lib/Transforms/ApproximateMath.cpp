@@ -1,0 +1,146 @@
+//===- ApproximateMath.cpp - vectorizable exp2 and friends ----------------===//
+//
+// 2^x = 2^k * 2^f with k = roundeven(x) and |f| <= 1/2. 2^f = exp(f ln 2) is
+// its Taylor polynomial: the truncation error of degree n is below
+// (ln2 / 2)^(n+1) / (n+1)!, i.e. 5.2e-9 for n = 7 (f32) and 4.1e-18 for
+// n = 13 (f64), under one ulp; with Horner rounding the result is within
+// 2 ulp. 2^k is applied as two exponent-field scalings (2^(k>>1) and
+// 2^(k - (k>>1))), so that subnormal results and overflow to +inf come out
+// of IEEE multiplication. exp(x) is exp2(x * log2(e)): the rounding of that
+// product adds a relative error of at most |x| * 2^-24 (f32).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred/Transforms/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace kred {
+#define GEN_PASS_DEF_KREDAPPROXIMATEMATH
+#include "kred/Transforms/Passes.h.inc"
+} // namespace kred
+
+using namespace mlir;
+
+namespace {
+
+/// The float type of a scalar or vector value, if f32 or f64.
+FloatType getF32OrF64(Type type) {
+  auto element = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+  return element && (element.isF32() || element.isF64()) ? element
+                                                         : FloatType();
+}
+
+/// A constant of `type` (scalar or vector) equal to `value` everywhere.
+Value splatLike(OpBuilder &b, Location loc, Type type, Attribute scalar) {
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector, cast<TypedAttr>(scalar)));
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(scalar));
+}
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
+  return splatLike(b, loc, type,
+                   b.getFloatAttr(getElementTypeOrSelf(type), v));
+}
+
+/// 2^x, as described at the top of the file.
+Value buildExp2(OpBuilder &b, Location loc, Value x) {
+  Type type = x.getType();
+  FloatType element = getF32OrF64(type);
+  bool isF64 = element.isF64();
+  int mantissaBits = isF64 ? 52 : 23;
+  int64_t bias = isF64 ? 1023 : 127;
+  // |k| stays within twice the exponent range, so both halves of the scale
+  // are normal numbers; results beyond it are 0 or +inf anyway.
+  double limit = isF64 ? 2000.0 : 250.0;
+  int degree = isF64 ? 13 : 7;
+
+  Type intElement = b.getIntegerType(isF64 ? 64 : 32);
+  Type intType = intElement;
+  if (auto vector = dyn_cast<VectorType>(type))
+    intType = vector.clone(intElement);
+  auto intConst = [&](int64_t v) {
+    return splatLike(b, loc, intType, b.getIntegerAttr(intElement, v));
+  };
+
+  // maxnum/minnum turn NaN into a bound, so the integer conversion below
+  // is always defined; NaN is restored at the end.
+  Value clamped = arith::MinNumFOp::create(
+      b, loc, arith::MaxNumFOp::create(b, loc, x, floatConst(b, loc, type, -limit)),
+      floatConst(b, loc, type, limit));
+  Value k = math::RoundEvenOp::create(b, loc, clamped);
+  Value f = arith::SubFOp::create(b, loc, clamped, k);
+
+  auto contract = arith::FastMathFlags::contract;
+  Value p = floatConst(b, loc, type,
+                       std::pow(M_LN2, degree) / std::tgamma(degree + 1.0));
+  for (int n = degree - 1; n >= 0; --n) {
+    Value c = floatConst(b, loc, type, std::pow(M_LN2, n) / std::tgamma(n + 1.0));
+    p = arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, p, f, contract), c, contract);
+  }
+
+  Value ki = arith::FPToSIOp::create(b, loc, intType, k);
+  Value half = arith::ShRSIOp::create(b, loc, ki, intConst(1));
+  Value rest = arith::SubIOp::create(b, loc, ki, half);
+  auto scaleOf = [&](Value e) {
+    Value bits = arith::ShLIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, e, intConst(bias)),
+        intConst(mantissaBits));
+    return arith::BitcastOp::create(b, loc, type, bits);
+  };
+  Value r = arith::MulFOp::create(b, loc, p, scaleOf(half));
+  r = arith::MulFOp::create(b, loc, r, scaleOf(rest));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::SelectOp::create(b, loc, isNaN, x, r);
+}
+
+struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::Exp2Op op,
+                                PatternRewriter &rewriter) const override {
+    if (!getF32OrF64(op.getType()))
+      return failure();
+    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), op.getOperand()));
+    return success();
+  }
+};
+
+struct ExpApproximation : OpRewritePattern<math::ExpOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::ExpOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!getF32OrF64(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    Value scaled = arith::MulFOp::create(
+        rewriter, loc, op.getOperand(),
+        floatConst(rewriter, loc, op.getType(), M_LOG2E));
+    rewriter.replaceOp(op, buildExp2(rewriter, loc, scaled));
+    return success();
+  }
+};
+
+struct ApproximateMathPass
+    : kred::impl::KredApproximateMathBase<ApproximateMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<Exp2Approximation, ExpApproximation>(&getContext());
+    // MLIR's f32 approximations for the rest (exp is ours).
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) {
+          return llvm::is_contained({"log", "log2", "log1p", "sin", "cos",
+                                     "atan", "atan2", "asin", "acos", "tanh",
+                                     "erf"},
+                                    name);
+        });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

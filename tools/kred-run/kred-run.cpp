@@ -1,0 +1,525 @@
+//===- kred-run.cpp - compile and run a kred kernel on the CPU ------------===//
+//
+//   kred-run gaussian.kf -n 10000 -m 10000 --seed 0 --check --bench
+//   kred-run kernel.mlir -i X=x.npy -i Y=y.npy -i B=b.npy -o out.npy
+//
+// Inputs come from .npy files (-i NAME=FILE, NAME being the alias or the
+// position) or are generated uniformly in [-1, 1) from --seed with -n/-m
+// rows (and --batch). Outputs go to .npy files (-o, in order) or stdout.
+// --check compares with the float64 reference evaluator; --bench reports
+// the median time of --repeat runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "kred/Dialect/Kred/IR/KredOps.h"
+#include "kred/Frontend/FormulaImport.h"
+#include "kred/InitAll.h"
+#include "kred/Reference/ReferenceEvaluator.h"
+#include "kred/Runtime/Runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace kred;
+using runtime::ArgRole;
+using runtime::ElementType;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("kred-run options");
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<kernel.mlir | formula file>"),
+                                      cl::cat(category));
+static cl::opt<std::string> formula(
+    "formula", cl::desc("A KeOps formula specification (instead of a file)"),
+    cl::cat(category));
+static cl::opt<std::string> dtype("dtype",
+                                  cl::desc("Formula inputs' dtype: float16, "
+                                           "bfloat16, float32 or float64"),
+                                  cl::init("float32"), cl::cat(category));
+static cl::opt<std::string> reduction(
+    "reduction", cl::desc("Reduction of a bare formula (KeOps name)"),
+    cl::cat(category));
+static cl::opt<int> axis("axis",
+                         cl::desc("Axis of a bare formula's reduction "
+                                  "(pykeops: 0 over i, 1 over j)"),
+                         cl::init(-1), cl::cat(category));
+static cl::opt<int64_t> kOption("k", cl::desc("K of a bare KMin/ArgKMin"),
+                                cl::init(-1), cl::cat(category));
+static cl::opt<int64_t> batchDims("batch-dims",
+                                  cl::desc("Leading batch dimensions of a "
+                                           "formula's arrays"),
+                                  cl::init(0), cl::cat(category));
+static cl::list<std::string> inputs("i", cl::desc("NAME=FILE.npy input"),
+                                    cl::cat(category));
+static cl::list<std::string> outputs("o", cl::desc("Output .npy file, in order"),
+                                     cl::cat(category));
+static cl::opt<int64_t> rowsI("n", cl::desc("Rows along i of generated inputs"),
+                              cl::init(-1), cl::cat(category));
+static cl::opt<int64_t> rowsJ("m", cl::desc("Rows along j of generated inputs"),
+                              cl::init(-1), cl::cat(category));
+static cl::list<int64_t> batch("batch", cl::CommaSeparated,
+                               cl::desc("Batch shape of generated inputs"),
+                               cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of generated inputs"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<bool> check("check",
+                           cl::desc("Compare with the float64 reference; "
+                                    "exit 1 on mismatch"),
+                           cl::cat(category));
+static cl::opt<double> relativeTolerance("rtol",
+                            cl::desc("Relative tolerance of --check (default "
+                                     "1e-4 in float32, 1e-10 in float64)"),
+                            cl::init(-1), cl::cat(category));
+static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance of --check"),
+                            cl::init(-1), cl::cat(category));
+static cl::opt<bool> bench("bench", cl::desc("Time the kernel"),
+                           cl::cat(category));
+static cl::opt<int> repeat("repeat", cl::desc("Timed runs of --bench"),
+                           cl::init(10), cl::cat(category));
+static cl::opt<bool> json("json", cl::desc("Print timings as one JSON line"),
+                          cl::cat(category));
+static cl::opt<bool> quiet("quiet", cl::desc("Do not print outputs"),
+                           cl::cat(category));
+static cl::opt<bool> noFastMath("no-fast-math",
+                                cl::desc("Use exact math functions"),
+                                cl::cat(category));
+static cl::opt<int64_t> vectorWidth("vector-width",
+                                    cl::desc("SIMD lanes (0: the host's)"),
+                                    cl::init(0), cl::cat(category));
+static cl::opt<int64_t> tileI("tile-i", cl::init(32),
+                              cl::desc("Rows per parallel tile"),
+                              cl::cat(category));
+static cl::opt<int64_t> tileJ("tile-j", cl::init(2048),
+                              cl::desc("Columns per tile"), cl::cat(category));
+static cl::opt<bool> noOpenmp("no-openmp", cl::desc("Run on one thread"),
+                              cl::cat(category));
+static cl::opt<bool> noCache("no-cache", cl::desc("Bypass the disk cache"),
+                             cl::cat(category));
+static cl::opt<std::string> cacheDir("cache-dir",
+                                     cl::desc("Disk cache folder"),
+                                     cl::cat(category));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "kred-run: error: " << message << "\n";
+  return 2;
+}
+
+static std::optional<ElementType> parseDtype(llvm::StringRef name) {
+  if (name == "float16") return ElementType::F16;
+  if (name == "bfloat16") return ElementType::BF16;
+  if (name == "float32") return ElementType::F32;
+  if (name == "float64") return ElementType::F64;
+  return std::nullopt;
+}
+
+namespace {
+/// Loads the kernel into kred-run's own context (the reference evaluator
+/// reads its kred.reduce) and prints it for the runtime.
+struct LoadedModule {
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module;
+  std::string text;
+};
+} // namespace
+
+static llvm::Error load(LoadedModule &loaded) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  loaded.context.appendDialectRegistry(registry);
+  loaded.context.disableMultithreading();
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(&loaded.context, [&](Diagnostic &diag) {
+    os << diag.getLocation() << ": error: " << diag << "\n";
+    return success();
+  });
+
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  if (!formula.empty()) {
+    buffer = llvm::MemoryBuffer::getMemBufferCopy(formula, "<formula>");
+  } else {
+    auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
+    if (!file)
+      return llvm::createStringError("cannot read '" + inputFile +
+                                     "': " + file.getError().message());
+    buffer = std::move(*file);
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  if (formula.empty() && llvm::StringRef(inputFile).ends_with(".mlir")) {
+    loaded.module = parseSourceFile<ModuleOp>(sourceMgr, &loaded.context);
+  } else {
+    FormulaImportOptions options;
+    options.dtype = dtype;
+    if (!reduction.empty())
+      options.reduction = reduction;
+    if (axis >= 0)
+      options.axis = axis;
+    if (kOption >= 0)
+      options.k = kOption;
+    options.batchDims = batchDims;
+    loaded.module = importFormula(sourceMgr, &loaded.context, options);
+  }
+  if (!loaded.module)
+    return llvm::createStringError(diagnostics);
+  llvm::raw_string_ostream text(loaded.text);
+  loaded.module->print(text);
+  return llvm::Error::success();
+}
+
+static ReduceOp findReduce(ModuleOp module) {
+  ReduceOp found;
+  module.walk([&](ReduceOp op) { found = op; });
+  return found;
+}
+
+/// The input arrays: read from -i files, or generated.
+static llvm::Expected<std::vector<HostArray>>
+makeInputs(const runtime::KernelSignature &signature) {
+  std::vector<std::optional<HostArray>> arrays;
+  std::vector<const runtime::ArgSpec *> specs;
+  for (const auto &spec : signature.args)
+    if (spec.role != ArgRole::Output)
+      specs.push_back(&spec);
+  arrays.resize(specs.size());
+  for (const std::string &entry : inputs) {
+    auto [name, path] = llvm::StringRef(entry).split('=');
+    if (path.empty())
+      return llvm::createStringError("-i expects NAME=FILE.npy, got '" + entry +
+                                     "'");
+    std::optional<size_t> at;
+    for (size_t k = 0; k < specs.size(); ++k)
+      if (specs[k]->name == name || std::to_string(k) == name)
+        at = k;
+    if (!at) {
+      std::string names;
+      for (const auto *s : specs)
+        names += (names.empty() ? "" : ", ") + s->name;
+      return llvm::createStringError("-i " + entry + ": the kernel has no input '" +
+                                     name.str() + "' (its inputs: " + names + ")");
+    }
+    auto array = readNpy(path);
+    if (!array)
+      return array.takeError();
+    arrays[*at] = std::move(*array);
+  }
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::vector<HostArray> result;
+  for (size_t k = 0; k < specs.size(); ++k) {
+    if (arrays[k]) {
+      result.push_back(std::move(*arrays[k]));
+      continue;
+    }
+    const auto &spec = *specs[k];
+    std::vector<int64_t> shape(batch.begin(), batch.end());
+    if (static_cast<int64_t>(shape.size()) != signature.batchDims)
+      return llvm::createStringError(llvm::formatv(
+          "input '{0}' is neither given (-i) nor can be generated: --batch "
+          "gives {1} batch dimensions, the kernel has {2}",
+          spec.name, shape.size(), signature.batchDims).str());
+    if (spec.role == ArgRole::IVariable || spec.role == ArgRole::JVariable ||
+        spec.role == ArgRole::Unused) {
+      int64_t rows = spec.role == ArgRole::JVariable ? rowsJ : rowsI;
+      if (rows < 0)
+        return llvm::createStringError(llvm::formatv(
+            "input '{0}' is neither given (-i {0}=FILE.npy) nor can be "
+            "generated: pass -{1} ROWS",
+            spec.name, spec.role == ArgRole::JVariable ? "m" : "n").str());
+      shape.push_back(rows);
+    }
+    shape.push_back(spec.dim);
+    HostArray array = HostArray::zeros(spec.elementType, shape);
+    for (int64_t e = 0, n = array.numElements(); e < n; ++e)
+      array.set(e, uniform(rng));
+    result.push_back(std::move(array));
+  }
+  return result;
+}
+
+/// Broadcast batch shape of the inputs.
+static std::vector<int64_t> batchShapeOf(const runtime::KernelSignature &sig,
+                                         const std::vector<HostArray> &ins) {
+  std::vector<int64_t> shape(sig.batchDims, 1);
+  for (const HostArray &a : ins)
+    for (int64_t k = 0; k < sig.batchDims && k < (int64_t)a.shape.size(); ++k)
+      if (a.shape[k] != 1)
+        shape[k] = a.shape[k];
+  return shape;
+}
+
+static std::vector<HostArray>
+makeOutputs(const runtime::KernelSignature &signature,
+            const std::vector<HostArray> &ins) {
+  int64_t rows[2] = {0, 0};
+  size_t k = 0;
+  for (const auto &spec : signature.args) {
+    if (spec.role == ArgRole::Output)
+      continue;
+    if ((spec.role == ArgRole::IVariable || spec.role == ArgRole::JVariable) &&
+        (int64_t)ins[k].shape.size() > signature.batchDims)
+      rows[spec.role == ArgRole::JVariable] = ins[k].shape[signature.batchDims];
+    ++k;
+  }
+  std::vector<HostArray> outs;
+  for (const auto &spec : signature.args) {
+    if (spec.role != ArgRole::Output)
+      continue;
+    std::vector<int64_t> shape = batchShapeOf(signature, ins);
+    shape.push_back(rows[signature.outputsIndexedByI ? 0 : 1]);
+    shape.push_back(spec.dim);
+    outs.push_back(HostArray::zeros(spec.elementType, shape));
+  }
+  return outs;
+}
+
+/// Compares outputs with the reference; prints each mismatch (up to 10).
+static bool compareWithReference(ReduceOp op,
+                                 const runtime::KernelSignature &signature,
+                                 const std::vector<HostArray> &ins,
+                                 const std::vector<HostArray> &outs,
+                                 double relTol, double absTol) {
+  std::vector<ReferenceArray> refInputs;
+  for (const HostArray &a : ins) {
+    ReferenceArray r;
+    r.shape = a.shape;
+    for (int64_t e = 0, n = a.numElements(); e < n; ++e)
+      r.data.push_back(a.get(e));
+    refInputs.push_back(std::move(r));
+  }
+  std::vector<std::vector<int64_t>> shapes;
+  for (const HostArray &a : outs)
+    shapes.push_back(a.shape);
+  ReferenceEvaluator reference(op, refInputs, shapes);
+  auto expected = reference.evaluate();
+  if (!expected) {
+    llvm::errs() << "kred-run: error: " << llvm::toString(expected.takeError())
+                 << "\n";
+    return false;
+  }
+  int64_t batchRank = signature.batchDims;
+  bool overJ = signature.outputsIndexedByI;
+  int mismatches = 0;
+  int64_t worstAt = -1;
+  double worst = 0;
+  for (size_t o = 0; o < outs.size(); ++o) {
+    const HostArray &got = outs[o];
+    const ReferenceOutput &ref = (*expected)[o];
+    int64_t rows = got.shape[batchRank], width = got.shape.back();
+    for (int64_t e = 0, n = got.numElements(); e < n; ++e) {
+      double a = got.get(e), r = ref.values.data[e];
+      bool ok;
+      if (got.elementType == ElementType::I64) {
+        // Another index is right if F is equally extreme there (up to the
+        // tolerance): f32 rounding may reorder near-ties.
+        ok = a == r;
+        if (!ok && a >= 0 && r >= 0) {
+          int64_t flatBatch = e / (rows * width), row = (e / width) % rows;
+          int64_t d = (e % width) % getFormulaDim(op.getFormula());
+          auto at = [&](double t) -> double {
+            int64_t ti = static_cast<int64_t>(t);
+            auto v = overJ ? reference.evaluatePair(flatBatch, row, ti)
+                           : reference.evaluatePair(flatBatch, ti, row);
+            if (!v) {
+              llvm::consumeError(v.takeError());
+              return std::nan("");
+            }
+            return (*v)[d];
+          };
+          double fa = at(a), fr = at(r);
+          ok = std::fabs(fa - fr) <= absTol + relTol * std::fabs(fr);
+        }
+      } else if (std::isnan(r) || std::isnan(a)) {
+        ok = std::isnan(r) && std::isnan(a);
+      } else if (std::isinf(r) || std::isinf(a)) {
+        ok = a == r;
+      } else {
+        double err = std::fabs(a - r);
+        ok = err <= absTol + relTol * ref.scale[e];
+        double relative = err / (absTol + relTol * ref.scale[e]);
+        if (relative > worst)
+          worst = relative, worstAt = e;
+      }
+      if (!ok && mismatches++ < 10)
+        llvm::errs() << llvm::formatv(
+            "kred-run: mismatch in output #{0} at flat index {1}: got {2}, "
+            "expected {3} (scale {4})\n",
+            o, e, a, r, ref.scale[e]);
+    }
+  }
+  if (mismatches) {
+    llvm::errs() << "kred-run: --check failed: " << mismatches
+                 << " mismatching values\n";
+    return false;
+  }
+  llvm::outs() << llvm::formatv(
+      "check: OK (rtol {0:e}, atol {1:e}; worst error {2:f2} of the "
+      "tolerance)\n",
+      relTol, absTol, worst);
+  (void)worstAt;
+  return true;
+}
+
+static void printArray(llvm::StringRef name, const HostArray &a) {
+  llvm::outs() << name << ": " << runtime::getElementTypeName(a.elementType)
+               << " [";
+  for (size_t k = 0; k < a.shape.size(); ++k)
+    llvm::outs() << (k ? ", " : "") << a.shape[k];
+  llvm::outs() << "]\n";
+  int64_t width = a.shape.empty() ? 1 : a.shape.back();
+  int64_t rows = width ? a.numElements() / width : 0;
+  for (int64_t r = 0; r < rows && r < 20; ++r) {
+    llvm::outs() << " ";
+    for (int64_t c = 0; c < width; ++c)
+      llvm::outs() << " " << llvm::formatv("{0}", a.get(r * width + c));
+    llvm::outs() << "\n";
+  }
+  if (rows > 20)
+    llvm::outs() << "  ... (" << rows << " rows)\n";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "kred-run: compile a kred kernel for this CPU "
+                              "and run it\n");
+  if (inputFile.empty() == formula.empty())
+    return fail("give either a kernel file (.mlir or a formula "
+                "specification) or --formula");
+  if (!parseDtype(dtype))
+    return fail("--dtype is '" + dtype +
+                "'; expected float16, bfloat16, float32 or float64");
+
+  LoadedModule loaded;
+  if (llvm::Error err = load(loaded))
+    return fail(llvm::toString(std::move(err)));
+
+  runtime::CompileOptions options;
+  options.fastMath = !noFastMath;
+  options.vectorWidth = vectorWidth;
+  options.tileI = tileI;
+  options.tileJ = tileJ;
+  options.openmp = !noOpenmp;
+  options.diskCache = !noCache;
+  options.cacheDir = cacheDir;
+  auto compiled = runtime::compileModule(loaded.text, options);
+  if (!compiled)
+    return fail(llvm::toString(compiled.takeError()));
+  const runtime::Kernel &kernel = *compiled->kernel;
+  const runtime::KernelSignature &signature = kernel.getSignature();
+
+  auto ins = makeInputs(signature);
+  if (!ins)
+    return fail(llvm::toString(ins.takeError()));
+  std::vector<HostArray> outs = makeOutputs(signature, *ins);
+  std::vector<runtime::Buffer> buffers;
+  for (HostArray &a : *ins)
+    buffers.push_back(a.buffer());
+  for (HostArray &a : outs)
+    buffers.push_back(a.buffer());
+  if (llvm::Error err = kernel.run(buffers))
+    return fail(llvm::toString(std::move(err)));
+
+  static const char *origins[] = {"compiled", "memory cache", "disk cache"};
+  std::vector<double> times;
+  if (bench) {
+    for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
+      auto start = std::chrono::steady_clock::now();
+      llvm::cantFail(kernel.run(buffers));
+      times.push_back(std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+    }
+    std::sort(times.begin(), times.end());
+  }
+
+  int64_t n = -1, m = -1;
+  {
+    size_t k = 0;
+    for (const auto &spec : signature.args) {
+      if (spec.role == ArgRole::Output)
+        continue;
+      int64_t rows = (int64_t)(*ins)[k].shape.size() > signature.batchDims
+                         ? (*ins)[k].shape[signature.batchDims]
+                         : -1;
+      if (spec.role == ArgRole::IVariable) n = rows;
+      if (spec.role == ArgRole::JVariable) m = rows;
+      ++k;
+    }
+    if (!outs.empty()) {
+      int64_t rows = outs[0].shape[signature.batchDims];
+      (signature.outputsIndexedByI ? n : m) = rows;
+    }
+  }
+  if (json) {
+    llvm::outs() << llvm::formatv(
+        "{{\"kernel\": \"{0}\", \"origin\": \"{1}\", \"compile_s\": {2}, "
+        "\"n\": {3}, \"m\": {4}, \"times_s\": [",
+        signature.name, origins[static_cast<int>(compiled->origin)],
+        compiled->seconds, n, m);
+    for (size_t k = 0; k < times.size(); ++k)
+      llvm::outs() << (k ? ", " : "") << llvm::formatv("{0:e}", times[k]);
+    llvm::outs() << "]}\n";
+  } else {
+    llvm::outs() << llvm::formatv("kernel '{0}': {1} in {2:f4} s ({3})\n",
+                                  signature.name,
+                                  origins[static_cast<int>(compiled->origin)],
+                                  compiled->seconds, runtime::describeHost());
+    if (bench) {
+      double median = times[times.size() / 2];
+      double pairs = static_cast<double>(std::max<int64_t>(n, 0)) *
+                     static_cast<double>(std::max<int64_t>(m, 0));
+      llvm::outs() << llvm::formatv(
+          "bench: median {0:e} s over {1} runs (min {2:e} s); N = {3}, M = "
+          "{4}: {5:e} pairs/s\n",
+          median, times.size(), times.front(), n, m,
+          median > 0 ? pairs / median : 0.0);
+    }
+  }
+
+  if (!outputs.empty()) {
+    if (outputs.size() != outs.size())
+      return fail(llvm::formatv("-o is given {0} times, but the kernel has "
+                                "{1} outputs",
+                                outputs.size(), outs.size())
+                      .str());
+    for (size_t k = 0; k < outs.size(); ++k)
+      if (llvm::Error err = writeNpy(outputs[k], outs[k]))
+        return fail(llvm::toString(std::move(err)));
+  } else if (!quiet && !json) {
+    size_t k = 0;
+    for (const auto &spec : signature.args)
+      if (spec.role == ArgRole::Output)
+        printArray(spec.name, outs[k++]);
+  }
+
+  if (check) {
+    bool isF64 = llvm::any_of(*ins, [](const HostArray &a) {
+      return a.elementType == ElementType::F64;
+    });
+    double relTol = relativeTolerance >= 0 ? relativeTolerance : (isF64 ? 1e-10 : 1e-4);
+    double absTol = absoluteTolerance >= 0 ? absoluteTolerance : (isF64 ? 1e-12 : 1e-6);
+    if (!compareWithReference(findReduce(*loaded.module), signature, *ins,
+                              outs, relTol, absTol))
+      return 1;
+  }
+  return 0;
+}
