@@ -49,8 +49,11 @@ void kred::buildCpuPipeline(OpPassManager &pm,
     // allocas), which control-flow lowering could not handle.
     pm.addPass(createCanonicalizerPass());
   }
-  if (options.fastMath)
-    pm.addPass(createKredApproximateMath());
+  if (options.fastMath) {
+    KredApproximateMathOptions approximate;
+    approximate.avx512 = options.avx512;
+    pm.addPass(createKredApproximateMath(approximate));
+  }
   {
     math::MathExpandOpsPassOptions expand;
     expand.opMnemonics = {"round"};

@@ -180,6 +180,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   pipeline.tileI = options.tileI;
   pipeline.tileJ = options.tileJ;
   pipeline.openmp = options.openmp;
+  pipeline.avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
   buildCpuPipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return makeError("compiling the kernel failed:\n" + diagnostics);

@@ -36,6 +36,10 @@ struct CpuPipelineOptions
   Option<int64_t> tileJ{*this, "tile-j",
                         llvm::cl::desc("Reduced columns per tile"),
                         llvm::cl::init(2048)};
+  Option<bool> avx512{
+      *this, "avx512",
+      llvm::cl::desc("The target has AVX-512 (exp2 scales with VSCALEF)"),
+      llvm::cl::init(false)};
   Option<bool> openmp{
       *this, "openmp",
       llvm::cl::desc("Run tiles of rows on OpenMP threads"),
