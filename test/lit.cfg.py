@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "KRED"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".kf"]
+config.suffixes = [".mlir", ".kf", ".test"]
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kred_obj_root, "test")
@@ -23,5 +23,12 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tools = [
     ToolSubst("kred-opt", unresolved="fatal"),
     ToolSubst("kred-translate", unresolved="fatal"),
+    ToolSubst("kred-run", unresolved="fatal"),
+    ToolSubst("mlir-translate", unresolved="fatal"),
+    ToolSubst("%python", "/usr/bin/python3", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.kred_tools_dir, config.llvm_tools_dir])
+
+# Compiled kernels go to a cache private to this test run.
+config.environment["KRED_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
+config.environment.pop("KRED_VERBOSE", None)

@@ -69,6 +69,18 @@ ReferenceEvaluator::evaluatePair(int64_t batch, int64_t i, int64_t j,
     }
     if (auto yield = dyn_cast<YieldOp>(inner))
       return values[yield.getValues()[weight ? 1 : 0]];
+    if (auto constant = dyn_cast<ConstantOp>(inner)) {
+      FormulaVector value;
+      for (APFloat f :
+           cast<DenseFPElementsAttr>(constant.getValue()).getValues<APFloat>()) {
+        bool losesInfo;
+        f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                  &losesInfo);
+        value.push_back(f.convertToDouble());
+      }
+      values[constant.getResult()] = value;
+      continue;
+    }
     SmallVector<FormulaVector> operands;
     for (Value v : inner.getOperands())
       operands.push_back(values[v]);

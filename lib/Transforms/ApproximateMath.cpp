@@ -187,10 +187,11 @@ struct ApproximateMathPass
     // MLIR's f32 approximations for the rest (exp is ours).
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
-          return llvm::is_contained({"log", "log2", "log1p", "sin", "cos",
-                                     "atan", "atan2", "asin", "acos", "tanh",
-                                     "erf"},
-                                    name);
+          return llvm::is_contained(
+              {"math.log", "math.log2", "math.log1p", "math.sin", "math.cos",
+               "math.atan", "math.atan2", "math.asin", "math.acos",
+               "math.tanh", "math.erf"},
+              name);
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

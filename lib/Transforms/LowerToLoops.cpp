@@ -51,6 +51,8 @@ private:
   Value constIndex(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
+  /// Converts the scalar `v` to the float type `to`.
+  Value convertFloat(OpBuilder &b, Value v, FloatType to);
   /// Loads element `indices` of `memref` as a compute-type scalar.
   Value loadScalar(OpBuilder &b, Value memref, ValueRange indices);
   /// Emits the formula for one chunk of lanes; `varLanes` gives the lanes
@@ -135,6 +137,34 @@ LogicalResult ReduceLowering::check() {
     return failure();
   state = std::move(*created);
   return success();
+}
+
+Value ReduceLowering::convertFloat(OpBuilder &b, Value v, FloatType to) {
+  auto from = cast<FloatType>(v.getType());
+  if (from.getWidth() < to.getWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  // f64 goes to half types through f32: a direct truncation would need
+  // compiler-rt helpers that the kernel is not linked with.
+  if (from.isF64() && to.getWidth() < 32)
+    v = arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+  if (!to.isBF16())
+    return arith::TruncFOp::create(b, loc, to, v);
+  // f32 -> bf16, rounding to nearest even on the bits (NaN stays NaN).
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t x) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(x));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value odd = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, odd, c(0x7fff)));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value high = arith::SelectOp::create(b, loc, isNaN, c(0x7fc00000),
+                                       rounded);
+  Value half = arith::TruncIOp::create(
+      b, loc, b.getI16Type(), arith::ShRUIOp::create(b, loc, high, c(16)));
+  return arith::BitcastOp::create(b, loc, to, half);
 }
 
 Value ReduceLowering::loadScalar(OpBuilder &b, Value memref,
@@ -374,11 +404,7 @@ void ReduceLowering::emitBatch(OpBuilder &b,
         Type elementType = cast<MemRefType>(out.getType()).getElementType();
         for (auto [c, v] : llvm::enumerate(values)) {
           if (v.getType() != elementType)
-            v = cast<FloatType>(v.getType()).getWidth() <
-                        cast<FloatType>(elementType).getWidth()
-                    ? arith::ExtFOp::create(b, loc, elementType, v).getResult()
-                    : arith::TruncFOp::create(b, loc, elementType, v)
-                          .getResult();
+            v = convertFloat(b, v, cast<FloatType>(elementType));
           SmallVector<Value> at(outBatch);
           at.push_back(i);
           at.push_back(constIndex(b, c));

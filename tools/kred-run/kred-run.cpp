@@ -25,6 +25,7 @@
 #include "mlir/Parser/Parser.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -370,7 +371,7 @@ static bool compareWithReference(ReduceOp op,
     return false;
   }
   llvm::outs() << llvm::formatv(
-      "check: OK (rtol {0:e}, atol {1:e}; worst error {2:f2} of the "
+      "check: OK (rtol {0:e}, atol {1:e}; largest error {2:e} of the "
       "tolerance)\n",
       relTol, absTol, worst);
   (void)worstAt;
@@ -388,7 +389,7 @@ static void printArray(llvm::StringRef name, const HostArray &a) {
   for (int64_t r = 0; r < rows && r < 20; ++r) {
     llvm::outs() << " ";
     for (int64_t c = 0; c < width; ++c)
-      llvm::outs() << " " << llvm::formatv("{0}", a.get(r * width + c));
+      llvm::outs() << " " << llvm::format("%.8g", a.get(r * width + c));
     llvm::outs() << "\n";
   }
   if (rows > 20)
@@ -512,11 +513,18 @@ int main(int argc, char **argv) {
   }
 
   if (check) {
-    bool isF64 = llvm::any_of(*ins, [](const HostArray &a) {
-      return a.elementType == ElementType::F64;
-    });
-    double relTol = relativeTolerance >= 0 ? relativeTolerance : (isF64 ? 1e-10 : 1e-4);
-    double absTol = absoluteTolerance >= 0 ? absoluteTolerance : (isF64 ? 1e-12 : 1e-6);
+    // Default tolerances follow the precision of the outputs.
+    double defaultRel = 1e-10, defaultAbs = 1e-12;
+    for (const HostArray &a : outs) {
+      if (a.elementType == ElementType::F32)
+        defaultRel = std::max(defaultRel, 1e-4), defaultAbs = std::max(defaultAbs, 1e-6);
+      if (a.elementType == ElementType::F16)
+        defaultRel = std::max(defaultRel, 4e-3), defaultAbs = std::max(defaultAbs, 1e-4);
+      if (a.elementType == ElementType::BF16)
+        defaultRel = std::max(defaultRel, 2e-2), defaultAbs = std::max(defaultAbs, 1e-3);
+    }
+    double relTol = relativeTolerance >= 0 ? relativeTolerance : defaultRel;
+    double absTol = absoluteTolerance >= 0 ? absoluteTolerance : defaultAbs;
     if (!compareWithReference(findReduce(*loaded.module), signature, *ins,
                               outs, relTol, absTol))
       return 1;

@@ -1,0 +1,184 @@
+// RUN: kred-opt %s --split-input-file --verify-diagnostics \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 tile-i=4 tile-j=64}))" \
+// RUN:   | FileCheck %s
+
+// The Gaussian convolution: j-variables copied to [D][Mpad] buffers, a
+// parallel loop over tiles of 4 rows, j tiles of 64 columns, chunks of 8
+// lanes carrying a block partial sum, a masked tail and a lane reduction.
+// CHECK-LABEL: func @gaussian
+// CHECK-SAME: (%[[X:.*]]: memref<?x3xf32>, %[[Y:.*]]: memref<?x3xf32>, %[[B:.*]]: memref<?x1xf32>, %[[OUT:.*]]: memref<?x1xf32>)
+// CHECK: %[[YT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<3x?xf32>
+// CHECK: %[[BT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<1x?xf32>
+// CHECK: scf.parallel
+// CHECK:   %[[STATE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xvector<8xf32>>
+// CHECK:   scf.for %[[JT:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:     scf.for
+// CHECK:       %[[TOTAL:.*]] = memref.load %[[STATE]]
+// CHECK:       %[[PARTIAL:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8xf32>) {
+// CHECK:         vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK:         vector.load %[[YT]][%{{.*}}, %[[J]]] : memref<3x?xf32>, vector<8xf32>
+// CHECK:         vector.load %[[BT]][%{{.*}}, %[[J]]] : memref<1x?xf32>, vector<8xf32>
+// CHECK:         math.exp %{{.*}} : vector<8xf32>
+// CHECK:         %[[NEW:.*]] = arith.addf %[[ACC]], %{{.*}} fastmath<contract> : vector<8xf32>
+// CHECK:         scf.yield %[[NEW]] : vector<8xf32>
+// CHECK:       arith.addf %[[TOTAL]], %[[PARTIAL]]
+// CHECK:       memref.store %{{.*}}, %[[STATE]]
+// CHECK:   scf.if
+// CHECK:     arith.cmpi slt, %{{.*}} : vector<8xi64>
+// CHECK:     arith.select %{{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK:   scf.for
+// CHECK:     arith.extf %{{.*}} : vector<8xf32> to vector<8xf64>
+// CHECK:     vector.reduction <add>, %{{.*}} : vector<8xf64> into f64
+// CHECK:     arith.truncf %{{.*}} : f64 to f32
+// CHECK:     memref.store %{{.*}}, %[[OUT]]
+// CHECK:   memref.dealloc %[[STATE]]
+// CHECK: memref.dealloc %[[YT]]
+// CHECK-NOT: kred.reduce
+func.func @gaussian(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %b: memref<?x1xf32>,
+                    %out: memref<?x1xf32>) {
+  kred.reduce sum over j ins(%x, %y, %b : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>)
+      outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<3xf32>
+    %yj = kred.var j 1 : vector<3xf32>
+    %bj = kred.var j 2 : vector<1xf32>
+    %d = kred.sqdist %xi, %yj : vector<3xf32>, vector<3xf32>
+    %n = kred.minus %d : vector<1xf32>
+    %e = kred.exp %n : vector<1xf32>
+    %f = kred.mul %e, %bj : vector<1xf32>, vector<1xf32>
+    kred.yield %f : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// Kahan summation in f64 carries (sum, compensation) and ops without
+// contraction; f64 lanes are half as many.
+// CHECK-LABEL: func @kahan
+// CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (vector<4xf64>, vector<4xf64>)
+// CHECK:   %[[Y:.*]] = arith.subf %{{.*}}, %[[C]] : vector<4xf64>
+// CHECK:   %[[T:.*]] = arith.addf %[[S]], %[[Y]] : vector<4xf64>
+// CHECK:   %[[D:.*]] = arith.subf %[[T]], %[[S]] : vector<4xf64>
+// CHECK:   %[[L:.*]] = arith.subf %[[D]], %[[Y]] : vector<4xf64>
+// CHECK:   scf.yield %[[T]], %[[L]]
+func.func @kahan(%x: memref<?x1xf64>, %y: memref<?x1xf64>, %out: memref<?x1xf64>) {
+  kred.reduce sum over j scheme(kahan) ins(%x, %y : memref<?x1xf64>, memref<?x1xf64>)
+      outs(%out : memref<?x1xf64>) {
+    %xi = kred.var i 0 : vector<1xf64>
+    %yj = kred.var j 1 : vector<1xf64>
+    %f = kred.mul %xi, %yj : vector<1xf64>, vector<1xf64>
+    kred.yield %f : vector<1xf64>
+  }
+  return
+}
+
+// -----
+
+// ArgMin keeps values and i64 indices per lane; NaN goes first, and an empty
+// lane (index -1) takes any value.
+// CHECK-LABEL: func @argmin
+// CHECK: iter_args(%[[V:.*]] = %{{.*}}, %[[I:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xi64>)
+// CHECK:   arith.cmpi slt, %[[I]]
+// CHECK:   arith.cmpf olt
+// CHECK:   arith.cmpf uno
+// CHECK:   arith.cmpf ord
+// CHECK:   arith.select %{{.*}}, %{{.*}}, %[[V]] : vector<8xi1>, vector<8xf32>
+// CHECK:   arith.select %{{.*}}, %{{.*}}, %[[I]] : vector<8xi1>, vector<8xi64>
+// CHECK: memref.store %{{.*}} : memref<?x1xi64>
+func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xi64>) {
+  kred.reduce arg_min over j ins(%x, %y : memref<?x2xf32>, memref<?x2xf32>)
+      outs(%out : memref<?x1xi64>) {
+    %xi = kred.var i 0 : vector<2xf32>
+    %yj = kred.var j 1 : vector<2xf32>
+    %d = kred.sqdist %xi, %yj : vector<2xf32>, vector<2xf32>
+    kred.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// LogSumExp keeps (max, shifted sum) and one exponential per term.
+// CHECK-LABEL: func @logsumexp
+// CHECK: iter_args(%[[M:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK:   math.absf
+// CHECK:   math.exp
+// CHECK-NOT: math.exp
+// CHECK:   arith.maximumf %[[M]]
+// CHECK:   scf.yield
+// CHECK: vector.reduction <maximumf>
+// CHECK: math.log
+func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xf32>) {
+  kred.reduce log_sum_exp over j ins(%x, %y : memref<?x2xf32>, memref<?x2xf32>)
+      outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<2xf32>
+    %yj = kred.var j 1 : vector<2xf32>
+    %d = kred.sqdist %xi, %yj : vector<2xf32>, vector<2xf32>
+    %n = kred.minus %d : vector<1xf32>
+    kred.yield %n : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// KMin keeps K sorted (value, index) slots per lane and merges the lanes
+// in a loop.
+// CHECK-LABEL: func @kmin
+// CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xi64>, vector<8xi64>)
+// CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32, i64, i64)
+// CHECK:   vector.extract %{{.*}}[%{{.*}}] : f32 from vector<8xf32>
+func.func @kmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x2xf32>) {
+  kred.reduce k_min(2) over j ins(%x, %y : memref<?x1xf32>, memref<?x1xf32>)
+      outs(%out : memref<?x2xf32>) {
+    %xi = kred.var i 0 : vector<1xf32>
+    %yj = kred.var j 1 : vector<1xf32>
+    %d = kred.sub %xi, %yj : vector<1xf32>, vector<1xf32>
+    kred.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @over_i(%x: memref<?x1xf32>, %out: memref<?x1xf32>) {
+  // expected-error @below {{reduces over i; run kred-reduce-over-j before kred-lower-to-loops}}
+  kred.reduce sum over i ins(%x : memref<?x1xf32>) outs(%out : memref<?x1xf32>) {
+    %xi = kred.var j 0 : vector<1xf32>
+    kred.yield %xi : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @no_j(%x: memref<?x1xf32>, %out: memref<?x1xf32>) {
+  // expected-error @below {{has no j-variable, so the number of terms to reduce is unknown}}
+  kred.reduce sum over j ins(%x : memref<?x1xf32>) outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<1xf32>
+    kred.yield %xi : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @tensors(%x: tensor<?x1xf32>, %out: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  // expected-error @below {{operates on tensors; the CPU code generator takes reductions on memrefs}}
+  %r = kred.reduce sum over j ins(%x : tensor<?x1xf32>) outs(%out : tensor<?x1xf32>) {
+    %xj = kred.var j 0 : vector<1xf32>
+    kred.yield %xj : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @too_wide(%x: memref<?x2000xf32>, %out: memref<?x2000xf32>) {
+  kred.reduce sum over j ins(%x : memref<?x2000xf32>) outs(%out : memref<?x2000xf32>) {
+    // expected-error @below {{yields a vector of dimension 2000; the CPU code generator takes at most 1024}}
+    %xj = kred.var j 0 : vector<2000xf32>
+    kred.yield %xj : vector<2000xf32>
+  }
+  return
+}
