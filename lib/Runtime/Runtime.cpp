@@ -114,6 +114,22 @@ bool isVerbose() {
   return v && !v->empty() && *v != "0";
 }
 
+/// Identifies the compiler itself: the size and modification time of the
+/// binary or library holding this code, so that a rebuilt kred never reuses
+/// kernels from an older one.
+std::string getCompilerIdentity() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&getCompilerIdentity), &info) ||
+      !info.dli_fname)
+    return "unknown";
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(info.dli_fname, status))
+    return "unknown";
+  return llvm::formatv("{0}:{1}", status.getSize(),
+                       status.getLastModificationTime().time_since_epoch().count())
+      .str();
+}
+
 std::string computeKey(llvm::StringRef source, const CompileOptions &options,
                        int64_t vectorWidth) {
   llvm::SHA256 hash;
@@ -133,6 +149,8 @@ std::string computeKey(llvm::StringRef source, const CompileOptions &options,
     if (feature.second)
       add(feature.first());
   add(KRED_VERSION);
+  static const std::string compiler = getCompilerIdentity();
+  add(compiler);
   add(LLVM_VERSION_STRING);
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }

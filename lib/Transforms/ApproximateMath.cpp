@@ -188,7 +188,7 @@ struct ApproximateMathPass
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
           return llvm::is_contained(
-              {"math.log", "math.log2", "math.log1p", "math.sin", "math.cos",
+              {"math.log", "math.log2", "math.log1p",
                "math.atan", "math.atan2", "math.asin", "math.acos",
                "math.tanh", "math.erf"},
               name);

@@ -362,7 +362,8 @@ static bool compareWithReference(ReduceOp op,
         llvm::errs() << llvm::formatv(
             "kred-run: mismatch in output #{0} at flat index {1}: got {2}, "
             "expected {3} (scale {4})\n",
-            o, e, a, r, ref.scale[e]);
+            o, e, llvm::format("%.9g", a), llvm::format("%.9g", r),
+            llvm::format("%.3g", ref.scale[e]));
     }
   }
   if (mismatches) {
