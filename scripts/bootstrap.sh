@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing kred needs, from Debian's packages.
 # Idempotent: when everything is present it only runs dpkg-query and exits.
+# `bootstrap.sh demo` also installs what the benchmark plots with.
 set -euo pipefail
 
 packages=(
-  cmake ninja-build ccache g++
+  cmake ninja-build ccache g++ binutils
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev
 )
+[ "${1:-}" = demo ] && packages+=(python3-matplotlib)
 
 missing=()
 for p in "${packages[@]}"; do

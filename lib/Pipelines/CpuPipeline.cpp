@@ -45,6 +45,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   // 4. CPU mapping: tiles of rows on OpenMP threads, vectorized math.
   if (options.openmp) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(createKredDynamicSchedule());
     // Inlines the alloca scopes it wraps loop bodies in (they hold no
     // allocas), which control-flow lowering could not handle.
     pm.addPass(createCanonicalizerPass());

@@ -6,7 +6,7 @@
 // 16-lane vectors, the exp polynomial inlined.
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: omp.parallel
-// CHECK: omp.wsloop
+// CHECK: omp.wsloop schedule(dynamic)
 // CHECK: llvm.intr.roundeven(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
 // CHECK: llvm.fadd %{{.*}} {fastmathFlags = #llvm.fastmath<contract>} : vector<16xf32>
 // CHECK-NOT: kred.

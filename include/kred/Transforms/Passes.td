@@ -69,6 +69,17 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def KredDynamicSchedule : Pass<"kred-dynamic-schedule"> {
+  let summary = "hand out row tiles to OpenMP threads dynamically";
+  let description = [{
+    Gives every `omp.wsloop` a dynamic schedule: threads take the next tile
+    of rows when they finish one, so a core slowed by other work (a busy
+    machine, a virtual CPU) takes fewer tiles instead of making all threads
+    wait for it. A tile is tens of rows times all of j, so the cost of
+    handing it out is negligible.
+  }];
+}
+
 def KredApproximateMath : Pass<"kred-approximate-math"> {
   let summary = "vectorizable polynomial approximations of math functions";
   let description = [{
