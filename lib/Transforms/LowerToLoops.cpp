@@ -40,9 +40,9 @@ constexpr int64_t kMaxLoweredDim = 1024;
 class ReduceLowering {
 public:
   ReduceLowering(ReduceOp op, int64_t vectorWidth, int64_t tileI,
-                 int64_t tileJ)
+                 int64_t tileJ, int64_t rowsPerChunk)
       : op(op), loc(op.getLoc()), tileI(tileI), tileJ(tileJ),
-        vectorWidth(vectorWidth) {}
+        vectorWidth(vectorWidth), rowsPerChunk(rowsPerChunk) {}
 
   LogicalResult run();
 
@@ -67,7 +67,7 @@ private:
 
   ReduceOp op;
   Location loc;
-  int64_t tileI, tileJ, vectorWidth;
+  int64_t tileI, tileJ, vectorWidth, rowsPerChunk;
   int64_t width = 0;
   FloatType computeType;
   std::unique_ptr<ReductionState> state;
@@ -127,6 +127,9 @@ LogicalResult ReduceLowering::check() {
                                             : elementType;
   width = std::max<int64_t>(1, computeType.isF64() ? vectorWidth / 2
                                                    : vectorWidth);
+  if (rowsPerChunk < 1)
+    return op.emitOpError("rows-per-chunk must be positive, but is ")
+           << rowsPerChunk;
   if (tileI < 1 || tileJ < width || tileJ % width != 0)
     return op.emitOpError("tile sizes must be positive with tile-j a "
                           "multiple of the vector width ")
@@ -372,16 +375,54 @@ void ReduceLowering::emitBatch(OpBuilder &b,
         [&](OpBuilder &b, Location, Value jt, ValueRange) {
           Value jtEnd = arith::MinSIOp::create(
               b, loc, arith::AddIOp::create(b, loc, jt, tj), fullCols);
-          forEachRow(b, [&](OpBuilder &b, Value r, Value i) {
-            SmallVector<Value> s = loadState(b, r);
-            SmallVector<Value> carried = state->beginTile(b, loc, s);
+          // `count` consecutive rows from r0 share each chunk of j: the
+          // j lanes are loaded once, and the rows' updates are independent
+          // chains the core overlaps.
+          auto rowBlock = [&](OpBuilder &b, Value r0, int64_t count) {
+            SmallVector<SmallVector<Value>> saved;
+            SmallVector<Value> rows, carried;
+            for (int64_t k = 0; k < count; ++k) {
+              Value r = arith::AddIOp::create(b, loc, r0, constIndex(b, k));
+              rows.push_back(r);
+              saved.push_back(loadState(b, r));
+              llvm::append_range(carried,
+                                 state->beginTile(b, loc, saved.back()));
+            }
+            size_t width = carried.size() / count;
             auto loop = scf::ForOp::create(
                 b, loc, jt, jtEnd, cw, carried,
                 [&](OpBuilder &nb, Location, Value j0, ValueRange c) {
-                  scf::YieldOp::create(nb, loc, chunk(nb, i, j0, c, Value()));
+                  SmallVector<Value> next;
+                  for (int64_t k = 0; k < count; ++k) {
+                    Value i = arith::AddIOp::create(nb, loc, rowBegin, rows[k]);
+                    llvm::append_range(
+                        next, chunk(nb, i, j0, c.slice(k * width, width),
+                                    Value()));
+                  }
+                  scf::YieldOp::create(nb, loc, next);
                 });
-            storeState(b, r, state->endTile(b, loc, s, loop.getResults()));
-          });
+            for (int64_t k = 0; k < count; ++k)
+              storeState(b, rows[k],
+                         state->endTile(b, loc, saved[k],
+                                        loop.getResults().slice(k * width,
+                                                                width)));
+          };
+          // Large states (K-min buffers) would only spill registers.
+          int64_t blockRows =
+              state->getCarriedTypes().size() > 8 ? 1 : rowsPerChunk;
+          Value block = constIndex(b, blockRows);
+          Value blockedRows = arith::MulIOp::create(
+              b, loc, arith::DivSIOp::create(b, loc, rows, block), block);
+          scf::ForOp::create(b, loc, c0, blockedRows, block, {},
+                             [&](OpBuilder &nb, Location, Value r0, ValueRange) {
+                               rowBlock(nb, r0, blockRows);
+                               scf::YieldOp::create(nb, loc);
+                             });
+          scf::ForOp::create(b, loc, blockedRows, rows, c1, {},
+                             [&](OpBuilder &nb, Location, Value r0, ValueRange) {
+                               rowBlock(nb, r0, 1);
+                               scf::YieldOp::create(nb, loc);
+                             });
           scf::YieldOp::create(b, loc);
         });
 
@@ -477,7 +518,8 @@ struct LowerToLoopsPass
     SmallVector<ReduceOp> reductions;
     getOperation().walk([&](ReduceOp op) { reductions.push_back(op); });
     for (ReduceOp op : reductions)
-      if (failed(ReduceLowering(op, vectorWidth, tileI, tileJ).run()))
+      if (failed(ReduceLowering(op, vectorWidth, tileI, tileJ, rowsPerChunk)
+                         .run()))
         return signalPassFailure();
   }
 };

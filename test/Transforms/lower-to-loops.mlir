@@ -12,6 +12,12 @@
 // CHECK: scf.parallel
 // CHECK:   %[[STATE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xvector<8xf32>>
 // CHECK:   scf.for %[[JT:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// Pairs of rows share each chunk of j lanes...
+// CHECK:     scf.for
+// CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2: math.exp %{{.*}} : vector<8xf32>
+// CHECK:         scf.yield %{{.*}}, %{{.*}} : vector<8xf32>, vector<8xf32>
+// ... and the odd row, if any, goes alone.
 // CHECK:     scf.for
 // CHECK:       %[[TOTAL:.*]] = memref.load %[[STATE]]
 // CHECK:       %[[PARTIAL:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8xf32>) {

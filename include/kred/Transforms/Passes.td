@@ -40,8 +40,9 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
 
     - an `scf.parallel` loop over tiles of `tile-i` output rows (mapped to
       OpenMP threads by `convert-scf-to-openmp`);
-    - inside it, loops over tiles of `tile-j` columns and, for each row of the
-      tile, over chunks of `vector-width` consecutive j: every formula value
+    - inside it, loops over tiles of `tile-j` columns and, for each block of
+      `rows-per-chunk` rows of the tile, over chunks of `vector-width`
+      consecutive j: every formula value
       of dimension D becomes D vectors whose lanes hold different j, so the
       vector unit is filled even when D is 1 to 3;
     - the reduction's running state carried through the j loops as
@@ -61,6 +62,9 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
     Option<"tileJ", "tile-j", "int64_t", /*default=*/"2048",
            "reduced columns per tile (kept in cache across the rows of an "
            "i-tile; block summation adds one partial sum per tile)">,
+    Option<"rowsPerChunk", "rows-per-chunk", "int64_t", /*default=*/"2",
+           "rows updated together from each chunk of j lanes (register "
+           "blocking: shared loads, independent dependency chains)">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
