@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 LLVM_DIR  ?= /usr/lib/llvm-22
 JOBS      ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build test demo docs clean
+.PHONY: all bootstrap configure build test demo bench docs clean
 
 all: build
 
@@ -25,7 +25,12 @@ test: build
 	cmake --build $(BUILD_DIR) --target check-kred
 
 demo: build
+	@scripts/bootstrap.sh demo
 	@bench/demo.sh $(BUILD_DIR)
+
+# The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run).
+bench: build
+	/usr/bin/python3 bench/cpu_targets.py $(BUILD_DIR) $(if $(QUICK),--quick)
 
 docs: build
 	cmake --build $(BUILD_DIR) --target mlir-doc

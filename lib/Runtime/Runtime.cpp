@@ -96,7 +96,6 @@ struct RuntimeState {
     registerOpenMPDialectTranslation(registry);
     context.appendDialectRegistry(registry);
     context.disableMultithreading();
-    context.loadAllAvailableDialects();
   }
   std::mutex mutex;
   MLIRContext context{MLIRContext::Threading::DISABLED};

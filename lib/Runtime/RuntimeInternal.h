@@ -18,10 +18,6 @@ llvm::Expected<mlir::func::FuncOp> findKernelFunction(mlir::ModuleOp module);
 /// The arguments of a kernel function.
 llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
 
-/// Checks caller arrays against a signature.
-llvm::Error checkArguments(const KernelSignature &signature,
-                           llvm::ArrayRef<Buffer> args);
-
 /// Lowers `module` through kred-cpu-pipeline to native code for the host
 /// and links it into the shared object `path` (written atomically). The
 /// module is modified.

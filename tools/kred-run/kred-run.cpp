@@ -437,7 +437,12 @@ int main(int argc, char **argv) {
     buffers.push_back(a.buffer());
   for (HostArray &a : outs)
     buffers.push_back(a.buffer());
-  if (llvm::Error err = kernel.run(buffers))
+  // The first run checks the arguments and warms up; a single timed run
+  // (--repeat 1, for long kernels) is its own warm-up.
+  bool singleTimedRun = bench && repeat <= 1;
+  if (llvm::Error err =
+          singleTimedRun ? runtime::checkArguments(signature, buffers)
+                         : kernel.run(buffers))
     return fail(llvm::toString(std::move(err)));
 
   static const char *origins[] = {"compiled", "memory cache", "disk cache"};

@@ -85,6 +85,11 @@ struct CompileOptions {
   std::string cacheDir;
 };
 
+/// Checks caller arrays (inputs then outputs) against a signature, as
+/// Kernel::run does before running.
+llvm::Error checkArguments(const KernelSignature &signature,
+                           llvm::ArrayRef<Buffer> args);
+
 /// Where a kernel came from, for tools and benchmarks.
 enum class KernelOrigin { Compiled, MemoryCache, DiskCache };
 
