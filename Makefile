@@ -14,7 +14,8 @@ $(BUILD_DIR)/build.ninja: | bootstrap
 	cmake -G Ninja -S . -B $(BUILD_DIR) \
 	  -DCMAKE_BUILD_TYPE=Release \
 	  -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
-	  -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/bin/lit
+	  -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/bin/lit \
+	  -DPython3_EXECUTABLE=/usr/bin/python3
 
 configure: $(BUILD_DIR)/build.ninja
 
@@ -23,6 +24,7 @@ build: bootstrap configure
 
 test: build
 	cmake --build $(BUILD_DIR) --target check-kred
+	cmake --build $(BUILD_DIR) --target check-kred-python
 
 demo: build
 	@scripts/bootstrap.sh demo

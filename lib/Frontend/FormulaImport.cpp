@@ -815,6 +815,38 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
     argTypes.push_back(MemRefType::get(shape, element));
   }
 
+  TypeAttr accType;
+  SumSchemeAttr sumScheme;
+  if (!options.accType.empty() || !options.sumScheme.empty()) {
+    if (!isSummation(*kind))
+      return (emitError(reductionLoc)
+                  << "an accumulation type or summation scheme is given, "
+                     "but reduction '"
+                  << stringifyReductionKind(*kind) << "' is not a sum",
+              nullptr);
+  }
+  if (!options.accType.empty()) {
+    Type acc = llvm::StringSwitch<Type>(options.accType)
+                   .Cases({"float32", "f32"}, builder.getF32Type())
+                   .Cases({"float64", "f64"}, builder.getF64Type())
+                   .Default(Type());
+    if (!acc)
+      return (emitError(reductionLoc) << "unknown accumulation type '"
+                                      << options.accType
+                                      << "', expected float32 or float64",
+              nullptr);
+    accType = TypeAttr::get(acc);
+  }
+  if (!options.sumScheme.empty()) {
+    std::optional<SumScheme> scheme = symbolizeSumScheme(options.sumScheme);
+    if (!scheme)
+      return (emitError(reductionLoc) << "unknown summation scheme '"
+                                      << options.sumScheme
+                                      << "', expected direct, block or kahan",
+              nullptr);
+    sumScheme = SumSchemeAttr::get(context, *scheme);
+  }
+
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
   auto func = func::FuncOp::create(b, loc, options.kernelName,
@@ -832,8 +864,8 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   auto reduce = ReduceOp::create(
       b, loc, TypeRange{}, ReductionKindAttr::get(context, *kind),
       IndexAxisAttr::get(context, axis),
-      k ? b.getI64IntegerAttr(*k) : IntegerAttr(), TypeAttr(),
-      SumSchemeAttr(), b.getI64IntegerAttr(batch),
+      k ? b.getI64IntegerAttr(*k) : IntegerAttr(), accType, sumScheme,
+      b.getI64IntegerAttr(batch),
       args.take_front(variables.size()), args.drop_front(variables.size()),
       ValueRange{});
   reduce.getBody().takeBody(body);

@@ -34,6 +34,10 @@ struct ImportFormulaCLOptions {
                     cl::init(-1)};
   cl::opt<int64_t> k{"k", cl::desc("K of a bare formula's KMin/ArgKMin"),
                      cl::init(-1)};
+  cl::opt<std::string> accType{
+      "acc-type", cl::desc("Accumulation type of a sum: float32 or float64")};
+  cl::opt<std::string> sumScheme{
+      "sum-scheme", cl::desc("Summation scheme: direct, block or kahan")};
   cl::opt<int64_t> batchDims{"batch-dims",
                              cl::desc("Leading batch dimensions of the "
                                       "inputs and outputs"),
@@ -59,6 +63,8 @@ void kred::registerFormulaImportTranslation() {
         if (clOptions->k.getNumOccurrences())
           options.k = clOptions->k;
         options.batchDims = clOptions->batchDims;
+        options.accType = clOptions->accType;
+        options.sumScheme = clOptions->sumScheme;
         return importFormula(sourceMgr, context, options);
       },
       [](DialectRegistry &registry) {

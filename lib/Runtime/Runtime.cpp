@@ -291,13 +291,11 @@ runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
   return compileParsed(state, *module, options, start);
 }
 
-llvm::Expected<CompiledKernel>
-runtime::compileFormula(llvm::StringRef specification,
-                        const FormulaImportOptions &importOptions,
-                        const CompileOptions &options) {
-  auto start = std::chrono::steady_clock::now();
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
+/// Imports a formula into the runtime's context; called with the state
+/// locked.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+importLocked(RuntimeState &state, llvm::StringRef specification,
+             const FormulaImportOptions &importOptions) {
   DiagnosticCollector diagnostics(state.context);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
@@ -307,5 +305,32 @@ runtime::compileFormula(llvm::StringRef specification,
       importFormula(sourceMgr, &state.context, importOptions);
   if (!module)
     return makeError("invalid formula:\n" + diagnostics.text);
-  return compileParsed(state, *module, options, start);
+  return module;
+}
+
+llvm::Expected<std::string>
+runtime::importFormulaToText(llvm::StringRef specification,
+                             const FormulaImportOptions &importOptions) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = importLocked(state, specification, importOptions);
+  if (!module)
+    return module.takeError();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  (*module)->print(os);
+  return text;
+}
+
+llvm::Expected<CompiledKernel>
+runtime::compileFormula(llvm::StringRef specification,
+                        const FormulaImportOptions &importOptions,
+                        const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = importLocked(state, specification, importOptions);
+  if (!module)
+    return module.takeError();
+  return compileParsed(state, **module, options, start);
 }

@@ -44,6 +44,10 @@ struct FormulaImportOptions {
   std::optional<int64_t> k;
   /// Leading batch dimensions of every input and output.
   int64_t batchDims = 0;
+  /// For summations: the accumulation type ("float32" or "float64") and the
+  /// scheme ("direct", "block" or "kahan"); empty leaves the default.
+  std::string accType;
+  std::string sumScheme;
 };
 
 /// Parses the specification in the main buffer of `sourceMgr` and returns the

@@ -124,6 +124,12 @@ compileFormula(llvm::StringRef specification,
                const FormulaImportOptions &importOptions,
                const CompileOptions &options);
 
+/// Imports a KeOps formula specification and returns the module as MLIR
+/// text (what compileModule takes), or the import errors with positions.
+llvm::Expected<std::string>
+importFormulaToText(llvm::StringRef specification,
+                    const FormulaImportOptions &importOptions);
+
 /// The folder of the on-disk cache for `options` (created on first use).
 std::string getCacheDirectory(const CompileOptions &options);
 

@@ -1,0 +1,228 @@
+//===- KredModule.cpp - the `kred._kred` native module --------------------===//
+//
+// A few calls over the C++ runtime: import a formula to MLIR text, compile
+// MLIR text through kred-cpu-pipeline (with the runtime's memory and disk caches) and run a
+// compiled kernel on arrays. Everything else is Python (python/kred).
+//
+// Kernel.run takes, per argument, either a NumPy array (read in place: it
+// must be C-contiguous with the kernel's dtype) or a tuple
+// (address, dtype name, shape) describing a C-contiguous buffer, which is how
+// torch tensors cross without copies. The GIL is released while the kernel
+// runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred/Runtime/Runtime.h"
+
+#include "llvm/Config/llvm-config.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace kred;
+using namespace kred::runtime;
+
+namespace {
+
+[[noreturn]] void throwError(llvm::Error err) {
+  throw py::value_error(llvm::toString(std::move(err)));
+}
+
+std::optional<ElementType> parseDtype(const std::string &name) {
+  if (name == "float16") return ElementType::F16;
+  if (name == "bfloat16") return ElementType::BF16;
+  if (name == "float32") return ElementType::F32;
+  if (name == "float64") return ElementType::F64;
+  if (name == "int64") return ElementType::I64;
+  return std::nullopt;
+}
+
+const char *roleName(ArgRole role) {
+  switch (role) {
+  case ArgRole::IVariable: return "i";
+  case ArgRole::JVariable: return "j";
+  case ArgRole::Parameter: return "param";
+  case ArgRole::Unused: return "unused";
+  case ArgRole::Output: return "output";
+  }
+  return "?";
+}
+
+/// A compiled kernel, as Python sees it.
+struct PyKernel {
+  CompiledKernel compiled;
+
+  py::list signature() const {
+    py::list args;
+    for (const ArgSpec &a : compiled.kernel->getSignature().args)
+      args.append(py::dict(py::arg("name") = a.name,
+                           py::arg("role") = roleName(a.role),
+                           py::arg("dtype") = getElementTypeName(a.elementType),
+                           py::arg("rank") = a.rank, py::arg("dim") = a.dim));
+    return args;
+  }
+
+  /// One argument as a Buffer; `index` names it in errors.
+  Buffer toBuffer(py::handle item, size_t index) const {
+    Buffer buffer;
+    if (py::isinstance<py::tuple>(item)) {
+      auto t = item.cast<py::tuple>();
+      if (t.size() != 3)
+        throw py::type_error("argument #" + std::to_string(index) +
+                             ": expected (address, dtype, shape)");
+      buffer.data = reinterpret_cast<void *>(t[0].cast<uintptr_t>());
+      std::string dtype = t[1].cast<std::string>();
+      std::optional<ElementType> type = parseDtype(dtype);
+      if (!type)
+        throw py::type_error("argument #" + std::to_string(index) +
+                             " has dtype " + dtype +
+                             "; expected float16, bfloat16, float32, float64 "
+                             "or int64");
+      buffer.elementType = *type;
+      buffer.shape = t[2].cast<std::vector<int64_t>>();
+      return buffer;
+    }
+    if (!py::isinstance<py::array>(item))
+      throw py::type_error("argument #" + std::to_string(index) +
+                           " must be a NumPy array or an (address, dtype, "
+                           "shape) tuple");
+    auto array = py::reinterpret_borrow<py::array>(item);
+    if (!(array.flags() & py::array::c_style))
+      throw py::value_error("argument #" + std::to_string(index) +
+                            " is not C-contiguous");
+    // Kind and size, not the dtype's name: formatting it costs microseconds.
+    py::dtype dtype = array.dtype();
+    char kind = dtype.kind();
+    ssize_t size = dtype.itemsize();
+    std::optional<ElementType> type;
+    if (kind == 'f' && size == 2) type = ElementType::F16;
+    if (kind == 'f' && size == 4) type = ElementType::F32;
+    if (kind == 'f' && size == 8) type = ElementType::F64;
+    if (kind == 'i' && size == 8) type = ElementType::I64;
+    if (!type)
+      throw py::type_error("argument #" + std::to_string(index) +
+                           " has dtype " + py::str(dtype).cast<std::string>() +
+                           "; expected float16, float32, float64 or int64");
+    buffer.elementType = *type;
+    buffer.data = const_cast<void *>(array.data());
+    buffer.shape.assign(array.shape(), array.shape() + array.ndim());
+    return buffer;
+  }
+
+  void run(const py::sequence &args) const {
+    std::vector<Buffer> buffers;
+    buffers.reserve(args.size());
+    for (size_t k = 0, e = args.size(); k < e; ++k)
+      buffers.push_back(toBuffer(args[k], k));
+    llvm::Error err = llvm::Error::success();
+    {
+      py::gil_scoped_release release;
+      err = compiled.kernel->run(buffers);
+    }
+    if (err)
+      throwError(std::move(err));
+  }
+};
+
+CompileOptions makeOptions(bool fastMath, bool diskCache,
+                           const std::string &cacheDir, bool openmp) {
+  CompileOptions options;
+  options.fastMath = fastMath;
+  options.diskCache = diskCache;
+  options.cacheDir = cacheDir;
+  options.openmp = openmp;
+  return options;
+}
+
+const char *originName(KernelOrigin origin) {
+  switch (origin) {
+  case KernelOrigin::Compiled: return "compiled";
+  case KernelOrigin::MemoryCache: return "memory cache";
+  case KernelOrigin::DiskCache: return "disk cache";
+  }
+  return "?";
+}
+
+} // namespace
+
+PYBIND11_MODULE(_kred, m) {
+  m.doc() = "kred's native module: compile kernel reductions, run them";
+
+  py::class_<PyKernel>(m, "Kernel")
+      .def_property_readonly("signature", &PyKernel::signature,
+                             "the arguments: inputs then outputs")
+      .def_property_readonly(
+          "origin",
+          [](const PyKernel &k) { return originName(k.compiled.origin); })
+      .def_property_readonly(
+          "compile_seconds",
+          [](const PyKernel &k) { return k.compiled.seconds; })
+      .def_property_readonly(
+          "source",
+          [](const PyKernel &k) { return k.compiled.kernel->getSource(); })
+      .def_property_readonly("outputs_indexed_by_i",
+                             [](const PyKernel &k) {
+                               return k.compiled.kernel->getSignature()
+                                   .outputsIndexedByI;
+                             })
+      .def("run", &PyKernel::run, py::arg("args"),
+           "runs the kernel on its inputs then outputs (NumPy arrays or "
+           "(address, dtype, shape) tuples of C-contiguous buffers)");
+
+  m.def(
+      "import_formula",
+      [](const std::string &spec, const std::string &dtype,
+         std::optional<std::string> reduction, std::optional<int> axis,
+         std::optional<int64_t> k, int64_t batchDims,
+         const std::string &accType, const std::string &sumScheme) {
+        FormulaImportOptions import;
+        import.dtype = dtype;
+        import.reduction = reduction;
+        import.axis = axis;
+        import.k = k;
+        import.batchDims = batchDims;
+        import.accType = accType;
+        import.sumScheme = sumScheme;
+        llvm::Expected<std::string> text = importFormulaToText(spec, import);
+        if (!text)
+          throwError(text.takeError());
+        return *text;
+      },
+      py::arg("spec"), py::arg("dtype") = "float32",
+      py::arg("reduction") = py::none(), py::arg("axis") = py::none(),
+      py::arg("k") = py::none(), py::arg("batch_dims") = 0,
+      py::arg("acc_type") = "", py::arg("sum_scheme") = "",
+      "imports a KeOps formula specification; returns the kernel as MLIR "
+      "text, or raises ValueError with the position of the error");
+
+  m.def(
+      "compile_module",
+      [](const std::string &text, bool fastMath, bool diskCache,
+         const std::string &cacheDir, bool openmp) {
+        llvm::Expected<CompiledKernel> compiled = [&] {
+          py::gil_scoped_release release;
+          return compileModule(
+              text, makeOptions(fastMath, diskCache, cacheDir, openmp));
+        }();
+        if (!compiled)
+          throwError(compiled.takeError());
+        return PyKernel{std::move(*compiled)};
+      },
+      py::arg("text"), py::arg("fast_math") = true,
+      py::arg("disk_cache") = true, py::arg("cache_dir") = "",
+      py::arg("openmp") = true,
+      "compiles MLIR text holding one kernel function");
+
+  m.def(
+      "cache_directory",
+      [](const std::string &cacheDir) {
+        CompileOptions options;
+        options.cacheDir = cacheDir;
+        return getCacheDirectory(options);
+      },
+      py::arg("cache_dir") = "");
+  m.def("host", &describeHost, "the host CPU, as code is generated for it");
+  m.attr("llvm_version") = LLVM_VERSION_STRING;
+}

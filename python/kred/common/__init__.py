@@ -1,0 +1,1 @@
+"""Backend-independent parts of kred.numpy and kred.torch."""

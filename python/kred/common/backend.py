@@ -1,0 +1,46 @@
+"""What kred needs from an array library; kred.numpy and kred.torch each
+provide one. Arrays cross to the native module without copies when they are
+C-contiguous with a supported dtype; otherwise they are made so, once."""
+
+
+class Backend:
+    array_name = "array"
+
+    # Array-library specifics (overridden).
+    def is_array(self, a): raise NotImplementedError
+    def dtype_name(self, a): raise NotImplementedError
+    def reshape(self, a, shape): raise NotImplementedError
+    def contiguous(self, a): raise NotImplementedError
+    def is_contiguous(self, a): raise NotImplementedError
+    def empty(self, shape, dtype, like): raise NotImplementedError
+    def describe(self, a): raise NotImplementedError
+    def guard_gradients(self, outputs, inputs): return outputs
+
+    def call(self, genred, args, out):
+        arrays, dtype, batch = genred._check_arguments(args)
+        kernel, output_specs = genred._kernel(dtype, batch)
+        shapes, dtypes = genred._output_shapes(arrays, batch, output_specs)
+        outputs = self._outputs(out, shapes, dtypes, arrays)
+        kernel.run([self.describe(a) for a in arrays] +
+                   [self.describe(o) for o in outputs])
+        outputs = self.guard_gradients(outputs, args)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _outputs(self, out, shapes, dtypes, arrays):
+        like = arrays[0] if arrays else None
+        if out is None:
+            return [self.empty(s, d, like) for s, d in zip(shapes, dtypes)]
+        given = list(out) if isinstance(out, (tuple, list)) else [out]
+        if len(given) != len(shapes):
+            raise ValueError(f"out must hold {len(shapes)} array(s) for this reduction, "
+                             f"got {len(given)}")
+        for o, s, d in zip(given, shapes, dtypes):
+            if not self.is_array(o):
+                raise TypeError(f"out must be a {self.array_name}, got {type(o).__name__}")
+            if tuple(o.shape) != s or self.dtype_name(o) != d:
+                raise ValueError(f"out must have shape {s} and dtype {d}, got shape "
+                                 f"{tuple(o.shape)} and dtype {self.dtype_name(o)}")
+            if not self.is_contiguous(o):
+                raise ValueError("out must be C-contiguous (the result is written in "
+                                 "place); got a non-contiguous array")
+        return given

@@ -1,0 +1,225 @@
+"""Genred: a KeOps formula, aliases and a reduction, compiled by kred and
+called on arrays. Backend-independent: kred.numpy and kred.torch give it a
+Backend (backend.py) for their array type."""
+
+import re
+
+from .. import _kred
+from .aliases import parse_aliases
+
+# pykeops reduction names -> (number of outputs, whether the last output holds
+# indices, whether the reduction takes K, whether formula2 is required).
+REDUCTIONS = {
+    "Sum": (1, False, False, False),
+    "Min": (1, False, False, False),
+    "Max": (1, False, False, False),
+    "ArgMin": (1, True, False, False),
+    "ArgMax": (1, True, False, False),
+    "Min_ArgMin": (2, True, False, False),
+    "Max_ArgMax": (2, True, False, False),
+    "KMin": (1, False, True, False),
+    "ArgKMin": (1, True, True, False),
+    "KMin_ArgKMin": (2, True, True, False),
+    "LogSumExp": (1, False, False, False),
+    "LogSumExpWeight": (1, False, False, True),
+    "SumSoftMaxWeight": (1, False, False, True),
+    "Max_SumShiftExp": (1, False, False, False),
+    "Max_SumShiftExpWeight": (1, False, False, True),
+}
+# pykeops spells a weighted LogSumExp / Max_SumShiftExp with formula2.
+_WEIGHTED = {"LogSumExp": "LogSumExpWeight", "Max_SumShiftExp": "Max_SumShiftExpWeight"}
+_SUM_SCHEMES = {"auto": "", "direct_sum": "direct", "block_sum": "block",
+                "kahan_scheme": "kahan", "direct": "direct", "block": "block",
+                "kahan": "kahan"}
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+class GenredBase:
+    """A generic reduction; see kred.numpy.Genred for the arguments."""
+
+    backend = None  # set by the subclasses of kred.numpy / kred.torch
+
+    def __init__(self, formula, aliases, reduction_op="Sum", axis=0, dtype=None,
+                 opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
+                 use_double_acc=False, sum_scheme="auto", enable_chunks=True,
+                 rec_multVar_highdim=None, use_fast_math=True):
+        if not isinstance(formula, str):
+            raise TypeError(f"formula must be a string, got {type(formula).__name__}")
+        if formula2 is not None and not isinstance(formula2, str):
+            raise TypeError(f"formula2 must be a string, got {type(formula2).__name__}")
+        if reduction_op in _WEIGHTED and formula2 is not None:
+            reduction_op = _WEIGHTED[reduction_op]
+        if reduction_op not in REDUCTIONS:
+            raise ValueError(f"reduction_op {reduction_op!r} is unknown; expected one of "
+                             + ", ".join(REDUCTIONS))
+        outputs, indices, takes_k, needs_weight = REDUCTIONS[reduction_op]
+        if needs_weight and formula2 is None:
+            raise ValueError(f"reduction_op {reduction_op!r} needs the weight formula "
+                             "formula2")
+        if not needs_weight and formula2 is not None:
+            raise ValueError(f"reduction_op {reduction_op!r} takes no formula2")
+        if axis not in (0, 1):
+            raise ValueError(f"axis must be 0 (reduce over i) or 1 (reduce over j), "
+                             f"got {axis!r}")
+        if takes_k:
+            if not isinstance(opt_arg, int) or isinstance(opt_arg, bool) or opt_arg < 1:
+                raise ValueError(f"reduction_op {reduction_op!r} needs opt_arg = K, an "
+                                 f"integer >= 1, got {opt_arg!r}")
+        elif opt_arg is not None:
+            raise ValueError(f"reduction_op {reduction_op!r} takes no opt_arg")
+        if sum_scheme not in _SUM_SCHEMES:
+            raise ValueError(f"sum_scheme {sum_scheme!r} is unknown; expected one of "
+                             + ", ".join(_SUM_SCHEMES))
+        if dtype_acc not in ("auto", "float32", "float64"):
+            raise ValueError(f"dtype_acc {dtype_acc!r} is unknown; expected 'auto', "
+                             "'float32' or 'float64'")
+        is_sum = reduction_op == "Sum"
+        self.acc_type = "float64" if use_double_acc else ("" if dtype_acc == "auto" else dtype_acc)
+        self.sum_scheme = _SUM_SCHEMES[sum_scheme]
+        if not is_sum:
+            self.acc_type = self.sum_scheme = ""
+        if dtype is not None and dtype not in FLOAT_DTYPES:
+            raise ValueError(f"dtype {dtype!r} is unknown; expected one of "
+                             + ", ".join(FLOAT_DTYPES))
+
+        self.aliases = parse_aliases(aliases)
+        self.formula, self.formula2 = formula, formula2
+        self.reduction_op, self.axis, self.k = reduction_op, axis, opt_arg
+        self.num_outputs, self.has_indices = outputs, indices
+        self.use_fast_math = bool(use_fast_math)
+        self.spec = self._specification()
+        self._kernels = {}
+        self._last_kernel = None
+        # Import once now, so that a malformed formula fails here, with the
+        # position of the error.
+        self._import(dtype or "float32", 0)
+
+    def _specification(self):
+        lines = [f"{a.name} = Var({a.position}, {a.dim}, "
+                 f"{ {'i': 0, 'j': 1, 'param': 2}[a.category] })" for a in self.aliases]
+        args = [self.formula]
+        if self.k is not None:
+            args.append(str(self.k))
+        args.append("0" if self.axis == 1 else "1")
+        if self.formula2 is not None:
+            args.append(self.formula2)
+        lines.append(f"{self.reduction_op}_Reduction({', '.join(args)})")
+        return "\n".join(lines)
+
+    def _import(self, dtype, batch):
+        try:
+            return _kred.import_formula(self.spec, dtype=dtype, batch_dims=batch,
+                                        acc_type=self.acc_type,
+                                        sum_scheme=self.sum_scheme)
+        except ValueError as e:
+            raise ValueError(self._describe_import_error(str(e))) from None
+
+    def _describe_import_error(self, message):
+        """Points errors of the generated specification at the user's
+        formula (0-based character positions), or at the aliases."""
+        reduction_line = len(self.aliases) + 1
+        prefix = len(f"{self.reduction_op}_Reduction(")
+        described = []
+        for line in message.splitlines():
+            m = re.match(r'loc\("formula":(\d+):(\d+)\): (.*)', line.strip())
+            if not m:
+                continue
+            row, column, text = int(m.group(1)), int(m.group(2)) - 1, m.group(3)
+            if row < reduction_line:
+                described.append(f"alias {row}: {text}")
+                continue
+            position = column - prefix
+            if 0 <= position <= len(self.formula):
+                described.append(f"formula {self.formula!r} at position {position}: {text}")
+            elif self.formula2 is not None and self.formula2 in self.spec:
+                start = self.spec.splitlines()[-1].rfind(self.formula2)
+                described.append(f"formula2 {self.formula2!r} at position "
+                                 f"{max(0, column - start)}: {text}")
+            else:
+                described.append(f"reduction {self.reduction_op}: {text}")
+        return "invalid formula: " + ("; ".join(described) or message)
+
+    def _kernel(self, dtype, batch):
+        key = (dtype, batch)
+        entry = self._kernels.get(key)
+        if entry is None:
+            text = self._import(dtype, batch)
+            kernel = _kred.compile_module(text, fast_math=self.use_fast_math)
+            outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
+                       if s["role"] == "output"]
+            entry = self._kernels[key] = (kernel, outputs)
+        self._last_kernel = entry[0]
+        return entry
+
+    def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
+        if backend not in ("auto", "CPU", "cpu"):
+            raise ValueError(f"backend {backend!r} is not available; this version of "
+                             "kred runs on the CPU ('auto' or 'CPU')")
+        if ranges is not None:
+            raise ValueError("ranges (block-sparse reductions) are not supported yet")
+        return self.backend.call(self, args, out)
+
+    def _check_arguments(self, args):
+        """Validated, contiguous, batch-padded arrays, their dtype and the
+        number of batch dimensions."""
+        be = self.backend
+        if len(args) != len(self.aliases):
+            names = ", ".join(a.name for a in self.aliases)
+            raise ValueError(f"this reduction takes {len(self.aliases)} arrays ({names}), "
+                             f"but {len(args)} were given")
+        dtypes = []
+        for alias, a in zip(self.aliases, args):
+            if not be.is_array(a):
+                raise TypeError(f"argument {alias.name} must be a {be.array_name}, got "
+                                f"{type(a).__name__}")
+            dtype = be.dtype_name(a)
+            if dtype not in FLOAT_DTYPES:
+                raise TypeError(f"argument {alias.name} has dtype {dtype}; expected "
+                                "float16, bfloat16, float32 or float64")
+            dtypes.append(dtype)
+        if len(set(dtypes)) > 1:
+            pairs = ", ".join(f"{a.name} is {d}" for a, d in zip(self.aliases, dtypes))
+            raise TypeError(f"all arrays must share one dtype, but {pairs}")
+        batch = 0
+        for alias, a in zip(self.aliases, args):
+            shape = tuple(a.shape)
+            rows = 0 if alias.category == "param" else 1
+            form = f"(..., {alias.dim})" if rows == 0 else f"(..., N, {alias.dim})"
+            if len(shape) < rows + 1 or shape[-1] != alias.dim:
+                kind = {"i": "Vi", "j": "Vj", "param": "Pm"}[alias.category]
+                raise ValueError(f"argument {alias.name} = {kind}({alias.dim}) expects "
+                                 f"shape {form}, got {shape}")
+            batch = max(batch, len(shape) - rows - 1)
+        arrays = []
+        for alias, a in zip(self.aliases, args):
+            rows = 0 if alias.category == "param" else 1
+            missing = batch - (a.ndim - rows - 1)
+            if missing:
+                a = be.reshape(a, (1,) * missing + tuple(a.shape))
+            arrays.append(be.contiguous(a))
+        return arrays, (dtypes[0] if dtypes else "float32"), batch
+
+    def _output_shapes(self, arrays, batch, outputs):
+        """Shapes of the outputs, from the inputs' batch and row counts."""
+        batch_shape = [1] * batch
+        for alias, a in zip(self.aliases, arrays):
+            for k in range(batch):
+                d = a.shape[k]
+                if d != 1:
+                    if batch_shape[k] not in (1, d):
+                        raise ValueError(f"argument {alias.name} has batch dimension {k} "
+                                         f"of size {d}, but another argument has "
+                                         f"{batch_shape[k]} (sizes must match or be 1)")
+                    batch_shape[k] = d
+        out_category = "i" if self.axis == 1 else "j"
+        rows = None
+        for alias, a in zip(self.aliases, arrays):
+            if alias.category == out_category:
+                rows = a.shape[batch]
+                break
+        if rows is None:
+            raise ValueError(f"no {out_category}-variable gives the number of output rows "
+                             f"(axis={self.axis} reduces over "
+                             f"{'j' if self.axis == 1 else 'i'})")
+        return ([tuple(batch_shape) + (rows, dim) for dim, _ in outputs],
+                [dtype for _, dtype in outputs])

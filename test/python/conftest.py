@@ -1,0 +1,59 @@
+"""Fixtures of the Python test suite: both front-ends (kred.numpy and
+kred.torch) behind one interface, and dense float64 references."""
+
+import numpy as np
+import pytest
+
+import kred.numpy
+
+try:
+    import torch
+    import kred.torch
+except ImportError:  # pragma: no cover - torch is installed by make test
+    torch = None
+
+
+class NumpyFront:
+    name = "numpy"
+    module = kred.numpy
+
+    def array(self, a, dtype):
+        return np.ascontiguousarray(a, dtype=dtype)
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+
+class TorchFront:
+    name = "torch"
+
+    def __init__(self):
+        self.module = kred.torch
+
+    def array(self, a, dtype):
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=dtype))
+
+    def to_numpy(self, a):
+        return a.detach().numpy()
+
+
+FRONTS = [NumpyFront()] + ([TorchFront()] if torch is not None else [])
+
+
+@pytest.fixture(params=FRONTS, ids=lambda f: f.name)
+def front(request):
+    return request.param
+
+
+@pytest.fixture(params=["float32", "float64"])
+def dtype(request):
+    return request.param
+
+
+def tolerance(dtype):
+    return dict(rtol=2e-4, atol=2e-5) if dtype == "float32" else dict(rtol=1e-9, atol=1e-11)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

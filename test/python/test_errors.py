@@ -1,0 +1,132 @@
+"""Bad input raises ValueError/TypeError naming the argument and what was
+expected, computes nothing and caches nothing wrongly."""
+
+import numpy as np
+import pytest
+
+GAUSS = ("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"])
+
+
+@pytest.fixture
+def arrays(front):
+    rng = np.random.default_rng(0)
+    return [front.array(a, "float32") for a in
+            (rng.random((5, 3)), rng.random((7, 3)), rng.random((7, 1)))]
+
+
+def genred(front, **kw):
+    return front.module.Genred(*GAUSS, axis=1, **kw)
+
+
+def test_wrong_number_of_arguments(front, arrays):
+    with pytest.raises(ValueError, match=r"takes 3 arrays \(X, Y, B\), but 2 were given"):
+        genred(front)(*arrays[:2])
+
+
+def test_dimension_disagrees_with_alias(front, arrays):
+    bad = front.array(np.zeros((7, 2)), "float32")
+    with pytest.raises(ValueError, match=r"argument Y = Vj\(3\) expects shape \(\.\.\., N, 3\), "
+                                         r"got \(7, 2\)"):
+        genred(front)(arrays[0], bad, arrays[2])
+
+
+def test_mixed_dtypes(front, arrays):
+    b64 = front.array(np.zeros((7, 1)), "float64")
+    with pytest.raises(TypeError, match="all arrays must share one dtype, but X is float32, "
+                                        "Y is float32, B is float64"):
+        genred(front)(arrays[0], arrays[1], b64)
+
+
+def test_wrong_rank(front, arrays):
+    flat = front.array(np.zeros(3), "float32")
+    with pytest.raises(ValueError, match=r"argument X = Vi\(3\) expects shape \(\.\.\., N, 3\), "
+                                         r"got \(3,\)"):
+        genred(front)(flat, arrays[1], arrays[2])
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_integer_arrays(front, arrays, dtype):
+    ints = front.array(np.zeros((5, 3)), dtype)
+    with pytest.raises(TypeError, match=f"argument X has dtype {dtype}; expected float16"):
+        genred(front)(ints, arrays[1], arrays[2])
+
+
+def test_object_and_non_arrays(front, arrays):
+    with pytest.raises(TypeError, match="argument X must be a"):
+        genred(front)([[1.0, 2.0, 3.0]], arrays[1], arrays[2])
+    if front.name == "numpy":
+        objects = np.empty((5, 3), dtype=object)
+        with pytest.raises(TypeError, match="argument X has dtype object"):
+            genred(front)(objects, arrays[1], arrays[2])
+
+
+def test_rows_disagree(front, arrays):
+    short_b = front.array(np.zeros((6, 1)), "float32")
+    with pytest.raises(ValueError, match="'B' has 6 rows, but 'Y' has 7; both are indexed by j"):
+        genred(front)(arrays[0], arrays[1], short_b)
+
+
+def test_out(front, arrays):
+    f = genred(front)
+    with pytest.raises(ValueError, match=r"out must have shape \(5, 1\) and dtype float32"):
+        f(*arrays, out=front.array(np.zeros((4, 1)), "float32"))
+    with pytest.raises(ValueError, match=r"out must have shape \(5, 1\) and dtype float32"):
+        f(*arrays, out=front.array(np.zeros((5, 1)), "float64"))
+    strided = front.array(np.zeros((5, 2)), "float32")[:, :1]
+    with pytest.raises(ValueError, match="out must be C-contiguous"):
+        f(*arrays, out=strided)
+    with pytest.raises(TypeError, match="out must be a"):
+        f(*arrays, out="out")
+
+
+def test_unknown_reduction_and_options(front):
+    with pytest.raises(ValueError, match="reduction_op 'Mean' is unknown; expected one of Sum"):
+        front.module.Genred(*GAUSS, reduction_op="Mean")
+    with pytest.raises(ValueError, match="axis must be 0"):
+        front.module.Genred(*GAUSS, axis=2)
+    with pytest.raises(ValueError, match="needs opt_arg = K"):
+        front.module.Genred("SqDist(X, Y)", GAUSS[1], reduction_op="ArgKMin")
+    with pytest.raises(ValueError, match="needs the weight formula formula2"):
+        front.module.Genred("SqDist(X, Y)", GAUSS[1], reduction_op="SumSoftMaxWeight")
+    with pytest.raises(ValueError, match="sum_scheme 'pairwise' is unknown"):
+        front.module.Genred(*GAUSS, sum_scheme="pairwise")
+    with pytest.raises(ValueError, match="backend 'GPU' is not available"):
+        genred(front)(backend="GPU")
+
+
+def test_malformed_formula_has_position(front):
+    with pytest.raises(ValueError, match=r"invalid formula: formula 'SqDist\(X, Y\) \* / B' "
+                                         r"at position 15: "):
+        front.module.Genred("SqDist(X, Y) * / B", GAUSS[1])
+    with pytest.raises(ValueError, match=r"formula 'Foo\(X\)' at position 0: .*Foo"):
+        front.module.Genred("Foo(X)", GAUSS[1])
+    with pytest.raises(ValueError, match="alias 'X = Vk\\(3\\)' is malformed"):
+        front.module.Genred("X", ["X = Vk(3)"])
+
+
+def test_nothing_cached_wrongly(front, arrays):
+    f = genred(front)
+    with pytest.raises(ValueError):
+        f(arrays[0], front.array(np.zeros((7, 2)), "float32"), arrays[2])
+    # The same Genred still works, and gives the right numbers.
+    x, y, b = (front.to_numpy(a).astype(np.float64) for a in arrays)
+    ref = np.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+    np.testing.assert_allclose(front.to_numpy(f(*arrays)), ref, rtol=1e-5)
+
+
+def test_lazytensor_errors(front):
+    LT = front.module.LazyTensor
+    x = LT(front.array(np.zeros((4, 1, 3)), "float32"))
+    y = LT(front.array(np.zeros((1, 5, 2)), "float32"))
+    with pytest.raises(ValueError, match="operands of \\+ have dimensions 3 and 2"):
+        x + y
+    with pytest.raises(ValueError, match="expects an array with a dummy axis"):
+        LT(front.array(np.zeros((4, 3)), "float32"))
+    with pytest.raises(TypeError, match="LazyTensor takes a"):
+        LT("x")
+    with pytest.raises(ValueError, match="sum needs dim"):
+        x.sqdist(x).sum()
+    with pytest.raises(ValueError, match="dim must be"):
+        x.sum(dim=5)
+    with pytest.raises(ValueError, match="elem: index 3 is out of range"):
+        x.elem(3)

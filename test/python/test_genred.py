@@ -1,0 +1,167 @@
+"""Genred and the generic_* helpers against dense float64 references."""
+
+import numpy as np
+import pytest
+
+from conftest import tolerance
+
+ALIASES = ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"]
+
+
+def data(rng, n=13, m=29):
+    return rng.standard_normal((n, 3)), rng.standard_normal((m, 3)), rng.standard_normal((m, 2))
+
+
+def sqdist(x, y):
+    return ((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_gaussian_sum(front, dtype, rng, axis):
+    x, y, b = data(rng)
+    f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ALIASES, reduction_op="Sum",
+                            axis=axis)
+    if axis == 1:
+        ref = np.exp(-sqdist(x, y)) @ b
+        got = f(*(front.array(a, dtype) for a in (x, y, b)))
+    else:
+        # Over i: X is indexed by i, so the outputs are indexed by j.
+        f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vj(3)", "Y = Vi(3)", "B = Vi(2)"],
+                                reduction_op="Sum", axis=0)
+        ref = np.exp(-sqdist(x, y)) @ b
+        got = f(*(front.array(a, dtype) for a in (x, y, b)))
+    assert str(got.dtype).endswith(dtype)
+    np.testing.assert_allclose(front.to_numpy(got), ref, **tolerance(dtype))
+
+
+REDUCTIONS = {
+    "Min": lambda d, b: d.min(1, keepdims=True),
+    "Max": lambda d, b: d.max(1, keepdims=True),
+    "ArgMin": lambda d, b: d.argmin(1)[:, None],
+    "ArgMax": lambda d, b: d.argmax(1)[:, None],
+    "LogSumExp": lambda d, b: np.log(np.exp(-d).sum(1, keepdims=True)),
+}
+
+
+@pytest.mark.parametrize("op", list(REDUCTIONS))
+def test_reductions(front, dtype, rng, op):
+    x, y, _ = data(rng)
+    formula = "-SqDist(X, Y)" if op == "LogSumExp" else "SqDist(X, Y)"
+    f = front.module.Genred(formula, ["X = Vi(3)", "Y = Vj(3)"], reduction_op=op, axis=1)
+    got = front.to_numpy(f(front.array(x, dtype), front.array(y, dtype)))
+    ref = REDUCTIONS[op](sqdist(x, y), None)
+    if op.startswith("Arg"):
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, ref)
+    else:
+        np.testing.assert_allclose(got, ref, **tolerance(dtype))
+
+
+def test_min_argmin_and_kmin(front, dtype, rng):
+    x, y, _ = data(rng)
+    d = sqdist(x, y)
+    args = (front.array(x, dtype), front.array(y, dtype))
+    values, indices = front.module.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"],
+                                          reduction_op="Min_ArgMin", axis=1)(*args)
+    np.testing.assert_allclose(front.to_numpy(values), d.min(1, keepdims=True), **tolerance(dtype))
+    np.testing.assert_array_equal(front.to_numpy(indices), d.argmin(1)[:, None])
+    values, indices = front.module.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"],
+                                          reduction_op="KMin_ArgKMin", axis=1, opt_arg=4)(*args)
+    order = np.argsort(d, axis=1, kind="stable")[:, :4]
+    np.testing.assert_array_equal(front.to_numpy(indices), order)
+    np.testing.assert_allclose(front.to_numpy(values), np.take_along_axis(d, order, 1),
+                               **tolerance(dtype))
+    kmin = front.module.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"],
+                               reduction_op="KMin", axis=1, opt_arg=2)(*args)
+    np.testing.assert_allclose(front.to_numpy(kmin), np.sort(d, 1)[:, :2], **tolerance(dtype))
+
+
+def test_weighted_reductions(front, dtype, rng):
+    x, y, b = data(rng)
+    d = -sqdist(x, y)
+    args = [front.array(a, dtype) for a in (x, y, b)]
+    soft = front.module.Genred("-SqDist(X, Y)", ALIASES, reduction_op="SumSoftMaxWeight",
+                               axis=1, formula2="B")(*args)
+    w = np.exp(d - d.max(1, keepdims=True))
+    np.testing.assert_allclose(front.to_numpy(soft), (w @ b) / w.sum(1, keepdims=True),
+                               **tolerance(dtype))
+    lse = front.module.Genred("-SqDist(X, Y)", ALIASES, reduction_op="LogSumExp", axis=1,
+                              formula2="Exp(B)")(*args)
+    np.testing.assert_allclose(front.to_numpy(lse), np.log(np.exp(d) @ np.exp(b)),
+                               **tolerance(dtype))
+
+
+@pytest.mark.parametrize("scheme", ["direct_sum", "block_sum", "kahan_scheme"])
+def test_sum_schemes_and_accumulation(front, rng, scheme):
+    x, y, b = data(rng, 7, 3000)
+    for kwargs in ({"sum_scheme": scheme}, {"use_double_acc": True}, {"dtype_acc": "float64"}):
+        f = front.module.Genred("(X | Y) * B", ALIASES, axis=1, **kwargs)
+        got = f(*(front.array(a, "float32") for a in (x, y, b)))
+        ref = (x @ y.T) @ b
+        np.testing.assert_allclose(front.to_numpy(got), ref, rtol=1e-4, atol=1e-3)
+
+
+def test_parameters_and_out(front, dtype, rng):
+    x, y, _ = data(rng)
+    s = np.array([0.7])
+    f = front.module.Genred("Exp(-S * SqDist(X, Y))", ["X = Vi(3)", "Y = Vj(3)", "S = Pm(1)"],
+                            axis=1)
+    out = front.array(np.zeros((len(x), 1)), dtype)
+    got = f(front.array(x, dtype), front.array(y, dtype), front.array(s, dtype), out=out)
+    assert got is out
+    np.testing.assert_allclose(front.to_numpy(out), np.exp(-0.7 * sqdist(x, y)).sum(1, keepdims=True),
+                               **tolerance(dtype))
+
+
+def test_batch_broadcasting(front, dtype, rng):
+    x = rng.standard_normal((2, 1, 5, 3))
+    y = rng.standard_normal((1, 3, 6, 3))
+    b = rng.standard_normal((6, 1))  # No batch axes: broadcast to all.
+    f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"],
+                            axis=1)
+    got = front.to_numpy(f(*(front.array(a, dtype) for a in (x, y, b))))
+    ref = np.exp(-sqdist(x, y)) @ b
+    assert got.shape == (2, 3, 5, 1)
+    np.testing.assert_allclose(got, ref, **tolerance(dtype))
+
+
+def test_float16(front, rng):
+    x, y, b = data(rng)
+    f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ALIASES, axis=1)
+    got = front.to_numpy(f(*(front.array(a, "float16") for a in (x, y, b))))
+    assert str(got.dtype) == "float16"
+    xh, yh, bh = (a.astype(np.float16).astype(np.float64) for a in (x, y, b))
+    np.testing.assert_allclose(got, np.exp(-sqdist(xh, yh)) @ bh, rtol=4e-3, atol=4e-3)
+
+
+def test_generic_helpers(front, dtype, rng):
+    x, y, b = data(rng)
+    m = front.module
+    args = [front.array(a, dtype) for a in (x, y, b)]
+    d = sqdist(x, y)
+    got = m.generic_sum("Exp(-SqDist(X, Y)) * B", "A = Vi(2)", *ALIASES)(*args)
+    np.testing.assert_allclose(front.to_numpy(got), np.exp(-d) @ b, **tolerance(dtype))
+    got = m.generic_logsumexp("-SqDist(X, Y)", "A = Vi(1)", "X = Vi(3)", "Y = Vj(3)")(*args[:2])
+    np.testing.assert_allclose(front.to_numpy(got), np.log(np.exp(-d).sum(1, keepdims=True)),
+                               **tolerance(dtype))
+    got = m.generic_argmin("SqDist(X, Y)", "A = Vi(1)", "X = Vi(3)", "Y = Vj(3)")(*args[:2])
+    np.testing.assert_array_equal(front.to_numpy(got), d.argmin(1)[:, None])
+    got = m.generic_argkmin("SqDist(X, Y)", "A = Vi(3)", "X = Vi(3)", "Y = Vj(3)")(*args[:2])
+    np.testing.assert_array_equal(front.to_numpy(got), np.argsort(d, 1, kind="stable")[:, :3])
+    # Over i: the output alias is indexed by j.
+    got = m.generic_sum("Exp(-SqDist(X, Y)) * B", "A = Vj(2)", "X = Vj(3)", "Y = Vi(3)",
+                        "B = Vi(2)")(*args)
+    np.testing.assert_allclose(front.to_numpy(got), np.exp(-sqdist(x, y)) @ b, **tolerance(dtype))
+
+
+def test_noncontiguous_inputs_are_copied(front, rng):
+    x = rng.standard_normal((3, 10))[:, ::3]  # (3, 4) with strides
+    y = rng.standard_normal((5, 4))
+    f = front.module.Genred("SqDist(X, Y)", ["X = Vi(4)", "Y = Vj(4)"], axis=1)
+    got = front.to_numpy(f(front.module is not None and _strided(front, x), front.array(y, "float64")))
+    np.testing.assert_allclose(got, sqdist(x, y).sum(1, keepdims=True), rtol=1e-12)
+
+
+def _strided(front, x):
+    full = front.array(np.repeat(x, 3, axis=1), "float64")
+    return full[:, ::3]

@@ -1,0 +1,60 @@
+"""torch specifics: tensors cross without copies, gradients are refused
+clearly, and the package helpers work."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import kred  # noqa: E402
+import kred.torch as kt  # noqa: E402
+
+
+def test_backward_raises():
+    x = torch.rand(5, 3, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(6, 3, dtype=torch.float64)
+    xi, yj = kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :])
+    s = (-((xi - yj) ** 2).sum(-1)).exp().sum(dim=1)
+    assert s.requires_grad
+    ref = torch.exp(-((x[:, None] - y[None]) ** 2).sum(-1)).sum(1, keepdim=True)
+    assert torch.allclose(s.detach(), ref.detach())
+    with pytest.raises(RuntimeError, match="gradients of kernel reductions are not supported yet"):
+        s.sum().backward()
+    with torch.no_grad():
+        assert not kt.LazyTensor(x[:, None, :]).sqdist(yj).sum(dim=1).requires_grad
+
+
+def test_outputs_written_in_place():
+    x, y = torch.rand(4, 2), torch.rand(9, 2)
+    out = torch.empty(4, 1)
+    f = kt.Genred("SqDist(X, Y)", ["X = Vi(2)", "Y = Vj(2)"], axis=1)
+    assert f(x, y, out=out) is out
+    assert torch.allclose(out, ((x[:, None] - y[None]) ** 2).sum(-1).sum(1, keepdim=True))
+
+
+def test_bfloat16():
+    x, y = torch.rand(4, 2), torch.rand(9, 2)
+    f = kt.Genred("SqDist(X, Y)", ["X = Vi(2)", "Y = Vj(2)"], axis=1)
+    got = f(x.bfloat16(), y.bfloat16())
+    assert got.dtype == torch.bfloat16
+    ref = ((x.bfloat16().double()[:, None] - y.bfloat16().double()[None]) ** 2).sum(-1).sum(1, keepdim=True)
+    assert torch.allclose(got.double(), ref, rtol=2e-2)
+
+
+def test_check_health(capsys):
+    assert kred.check_health()
+    out = capsys.readouterr().out
+    assert "LLVM/MLIR" in out and "kernel cache:" in out and "matches NumPy" in out
+
+
+def test_verbose_compilation_message(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    code = ("import numpy as np, kred.numpy as kn\n"
+            "f = kn.Genred('SqDist(X, Y) * 3', ['X = Vi(1)', 'Y = Vj(1)'], axis=1)\n"
+            "f(np.ones((2, 1)), np.ones((3, 1)))\n")
+    env = dict(__import__("os").environ, KRED_VERBOSE="1", KRED_CACHE_DIR=str(tmp_path))
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "kred: compiled kernel 'kernel' in" in first.stderr, first.stderr
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "compiled" not in second.stderr  # From the disk cache.
+    assert list(tmp_path.glob("*.so"))
