@@ -50,7 +50,15 @@ public:
   LoadedKernel(KernelSignature signature, std::string source, void *handle,
                EntryPoint entry)
       : signature(std::move(signature)), source(std::move(source)),
-        handle(handle), entry(entry) {}
+        handle(handle), entry(entry) {
+    // libomp, loaded with the kernel: small problems run on the calling
+    // thread, where waking other threads would cost more than the work.
+    setThreads = reinterpret_cast<void (*)(int)>(
+        dlsym(handle, "omp_set_num_threads"));
+    auto getThreads =
+        reinterpret_cast<int (*)()>(dlsym(handle, "omp_get_max_threads"));
+    defaultThreads = getThreads ? getThreads() : 0;
+  }
   ~LoadedKernel() override { dlclose(handle); }
 
   const KernelSignature &getSignature() const override { return signature; }
@@ -75,8 +83,38 @@ public:
     }
     for (auto &d : descriptors)
       pointers.push_back(d.data());
+    bool serial = setThreads && defaultThreads > 1 &&
+                  countPairs(args) < kSerialPairs;
+    if (serial)
+      setThreads(1);
     entry(pointers.data());
+    if (serial)
+      setThreads(defaultThreads);
     return llvm::Error::success();
+  }
+
+  /// Below this many (i, j) pairs a kernel runs on one thread.
+  static constexpr double kSerialPairs = 1 << 17;
+
+  /// The number of (i, j) pairs, batches included.
+  double countPairs(llvm::ArrayRef<Buffer> args) const {
+    double pairs = 1;
+    bool seen[2] = {false, false};
+    for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
+      int axis = spec.role == ArgRole::IVariable   ? 0
+                 : spec.role == ArgRole::JVariable ? 1
+                 : spec.role == ArgRole::Output
+                     ? (signature.outputsIndexedByI ? 0 : 1)
+                     : -1;
+      if (axis < 0 || seen[axis])
+        continue;
+      seen[axis] = true;
+      pairs *= static_cast<double>(buffer.shape[signature.batchDims]);
+      if (spec.role == ArgRole::Output)
+        for (int64_t k = 0; k < signature.batchDims; ++k)
+          pairs *= static_cast<double>(buffer.shape[k]);
+    }
+    return pairs;
   }
 
 private:
@@ -84,6 +122,8 @@ private:
   std::string source;
   void *handle;
   EntryPoint entry;
+  void (*setThreads)(int) = nullptr;
+  int defaultThreads = 0;
 };
 
 /// The process-wide compiler state: one MLIR context and the memory cache.

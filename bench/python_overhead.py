@@ -1,0 +1,103 @@
+"""Python-side costs of kred, measured in one run:
+
+- a cached Genred call at N = M = 100 (total, the native kernel alone, and
+  the difference: the Python overhead);
+- a cached LazyTensor reduction at N = M = 100, building the LazyTensors
+  each call as user code does;
+- the seed's Gaussian convolution written with kred.torch.LazyTensor at
+  N = M = 10,000, against the C++ path (kred-run) on the same data.
+
+usage: PYTHONPATH=build/python python3 bench/python_overhead.py BUILD_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import kred.numpy as kn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def median_time(fn, repeat):
+    for _ in range(20):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    rng = np.random.default_rng(0)
+    x, y, b = (rng.standard_normal((100, d)).astype(np.float32) for d in (3, 3, 1))
+    f = kn.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"],
+                  reduction_op="Sum", axis=1)
+    out = f(x, y, b)
+    kernel = f._last_kernel
+    native = median_time(lambda: kernel.run([x, y, b, out]), 5000)
+    genred = median_time(lambda: f(x, y, b), 5000)
+
+    def lazy():
+        xi, yj, bj = kn.LazyTensor(x[:, None, :]), kn.LazyTensor(y[None, :, :]), \
+            kn.LazyTensor(b[None, :, :])
+        return ((-((xi - yj) ** 2).sum(-1)).exp() * bj).sum(dim=1)
+    lazy_t = median_time(lazy, 5000)
+
+    results = {"native_run_n100_s": native, "genred_n100_s": genred,
+               "genred_overhead_s": genred - native, "lazytensor_n100_s": lazy_t,
+               "lazytensor_overhead_s": lazy_t - native}
+
+    try:
+        import torch
+        import kred.torch as kt
+        n = 10_000
+        xt, yt, bt = (torch.from_numpy(rng.standard_normal((n, d)).astype(np.float32))
+                      for d in (3, 3, 1))
+
+        def gaussian_lazy():
+            x_i = kt.LazyTensor(xt.unsqueeze(-2))
+            y_j = kt.LazyTensor(yt.unsqueeze(-3))
+            d_ij = ((x_i - y_j) ** 2).sum(-1)
+            return ((-d_ij).exp() * kt.LazyTensor(bt.unsqueeze(-3))).sum(dim=1)
+        torch_t = median_time(gaussian_lazy, 20)
+        with tempfile.TemporaryDirectory() as tmp:
+            args = []
+            for name, a in (("X", xt), ("Y", yt), ("B", bt)):
+                np.save(os.path.join(tmp, name + ".npy"), a.numpy())
+                args += ["-i", f"{name}={os.path.join(tmp, name + '.npy')}"]
+            run = subprocess.run([os.path.join(build, "bin", "kred-run"),
+                                  os.path.join(HERE, "gaussian_conv.kf"), "--bench",
+                                  "--repeat", "20", "--json"] + args,
+                                 capture_output=True, text=True, check=True)
+            cpp_t = float(np.median(json.loads(run.stdout.splitlines()[-1])["times_s"]))
+        results.update({"torch_lazytensor_n10k_s": torch_t, "cpp_n10k_s": cpp_t,
+                        "torch_vs_cpp": torch_t / cpp_t})
+    except ImportError:
+        pass
+
+    print("kred Python front-end costs (median)")
+    print(f"  native kernel alone, N = M = 100        {native * 1e6:8.1f} us")
+    print(f"  Genred call, N = M = 100                 {genred * 1e6:8.1f} us"
+          f"  (overhead {(genred - native) * 1e6:.1f} us, target < 30 us)")
+    print(f"  LazyTensor reduction, N = M = 100        {lazy_t * 1e6:8.1f} us"
+          f"  (overhead {(lazy_t - native) * 1e6:.1f} us, target < 60 us)")
+    if "torch_vs_cpp" in results:
+        print(f"  Gaussian conv N = M = 10k: kred.torch.LazyTensor "
+              f"{results['torch_lazytensor_n10k_s'] * 1e3:.2f} ms, C++ (kred-run) "
+              f"{results['cpp_n10k_s'] * 1e3:.2f} ms: ratio {results['torch_vs_cpp']:.3f}"
+              " (target within 10%)")
+    os.makedirs(os.path.join(build, "bench"), exist_ok=True)
+    with open(os.path.join(build, "bench", "python_overhead.json"), "w") as fjson:
+        json.dump(results, fjson, indent=2)
+
+
+if __name__ == "__main__":
+    main()
