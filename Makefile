@@ -30,9 +30,11 @@ demo: build
 	@scripts/bootstrap.sh demo
 	@bench/demo.sh $(BUILD_DIR)
 
-# The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run).
+# The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run)
+# and the Python front-end's costs.
 bench: build
 	/usr/bin/python3 bench/cpu_targets.py $(BUILD_DIR) $(if $(QUICK),--quick)
+	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_overhead.py $(BUILD_DIR)
 
 docs: build
 	cmake --build $(BUILD_DIR) --target mlir-doc
