@@ -220,7 +220,7 @@ FailureOr<Lanes> FormulaLowering::lower(Operation *op) {
           .Case([&](PowfOp) { return mapBinaryOp<math::PowFOp>(); })
           .Case([&](CmpOp cmp) {
             // NaN compares unequal to everything, as in C.
-            CP predicate;
+            CP predicate = CP::OEQ;
             switch (cmp.getPredicate()) {
             case CmpPredicate::eq: predicate = CP::OEQ; break;
             case CmpPredicate::ne: predicate = CP::UNE; break;
