@@ -14,9 +14,10 @@ echo
 echo "== Imported and simplified: kred-translate --import-formula | kred-opt --canonicalize --cse"
 "$build/bin/kred-translate" --import-formula "$spec" | "$build/bin/kred-opt" --canonicalize --cse
 echo
-echo "== Tiled over SIMD lanes: kred-opt --kred-fast-math --kred-lower-to-loops (first lines)"
+echo "== Tiled over SIMD lanes: kred-opt --kred-fast-math --kred-lower-to-loops (the loop over chunks of j)"
 "$build/bin/kred-translate" --import-formula "$spec" |
-  "$build/bin/kred-opt" --kred-fast-math --canonicalize --kred-lower-to-loops | head -40
+  "$build/bin/kred-opt" --kred-fast-math --canonicalize --kred-lower-to-loops --canonicalize --cse |
+  awk '/iter_args/ && !shown { shown = 1 } shown && printed++ < 32'
 echo "   ..."
 echo
 echo "== Compiled and checked: kred-run --check (N = 1000, M = 2000)"

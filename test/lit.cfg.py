@@ -10,7 +10,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "KRED"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".kf", ".test"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "API"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kred_obj_root, "test")
 
@@ -24,6 +24,7 @@ tools = [
     ToolSubst("kred-opt", unresolved="fatal"),
     ToolSubst("kred-translate", unresolved="fatal"),
     ToolSubst("kred-run", unresolved="fatal"),
+    ToolSubst("kred-runtime-api-test", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("%python", "/usr/bin/python3", unresolved="ignore"),
 ]
