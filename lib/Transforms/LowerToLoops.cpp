@@ -7,8 +7,8 @@
 //     scf.parallel over tiles of tile-i rows:    (OpenMP threads)
 //       state[tile-i] = identity
 //       for each tile of tile-j columns:         (kept in cache)
-//         for each row i of the tile:
-//           load state[i]; for each chunk of W columns: update; store
+//         for each block of rows-per-chunk rows of the tile:
+//           load their states; for each chunk of W columns: update; store
 //       masked last chunk (when W does not divide M)
 //       for each row: combine lanes, write outputs
 //
