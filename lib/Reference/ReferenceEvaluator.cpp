@@ -129,12 +129,9 @@ struct RowReducer {
     case ReductionKind::ArgMax:
     case ReductionKind::MinArgMin:
     case ReductionKind::MaxArgMax: {
-      bool isMin = kind == ReductionKind::Min ||
-                   kind == ReductionKind::ArgMin ||
-                   kind == ReductionKind::MinArgMin;
-      bool values = kind != ReductionKind::ArgMin &&
-                    kind != ReductionKind::ArgMax;
-      bool indices = kind != ReductionKind::Min && kind != ReductionKind::Max;
+      ExtremumTraits traits = *getExtremumTraits(kind);
+      bool isMin = traits.isMin, values = traits.withValues,
+           indices = traits.withIndices;
       for (int64_t d = 0; d < dim; ++d) {
         double best = isMin ? kInf : -kInf;
         int64_t bestIndex = -1;
@@ -159,8 +156,8 @@ struct RowReducer {
     case ReductionKind::KMin:
     case ReductionKind::ArgKMin:
     case ReductionKind::KMinArgKMin: {
-      bool values = kind != ReductionKind::ArgKMin;
-      bool indices = kind != ReductionKind::KMin;
+      ExtremumTraits traits = *getExtremumTraits(kind);
+      bool values = traits.withValues, indices = traits.withIndices;
       size_t valuesAt = 0, indicesAt = values ? 1 : 0;
       std::vector<double> v(k * dim, kInf), idx(k * dim, -1);
       for (int64_t d = 0; d < dim; ++d) {

@@ -104,6 +104,19 @@ Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
   return arith::SelectOp::create(b, loc, c, x, y);
 }
 
+/// The outputs of a min/max-type reduction: values, then indices, each if
+/// the kind outputs it.
+SmallVector<SmallVector<Value>> packOutputs(ArrayRef<Value> values,
+                                            ArrayRef<Value> indices,
+                                            bool withValues, bool withIndices) {
+  SmallVector<SmallVector<Value>> outputs;
+  if (withValues)
+    outputs.emplace_back(values);
+  if (withIndices)
+    outputs.emplace_back(indices);
+  return outputs;
+}
+
 //===----------------------------------------------------------------------===//
 // Sums
 //===----------------------------------------------------------------------===//
@@ -261,12 +274,7 @@ public:
       values.push_back(best);
       indices.push_back(bestIndex);
     }
-    SmallVector<SmallVector<Value>> outputs;
-    if (withValues)
-      outputs.push_back(values);
-    if (withIndices)
-      outputs.push_back(indices);
-    return outputs;
+    return packOutputs(values, indices, withValues, withIndices);
   }
 
 private:
@@ -365,12 +373,7 @@ public:
         indices[slot * dim + d] = loop.getResult(k + slot);
       }
     }
-    SmallVector<SmallVector<Value>> outputs;
-    if (withValues)
-      outputs.push_back(values);
-    if (withIndices)
-      outputs.push_back(indices);
-    return outputs;
+    return packOutputs(values, indices, withValues, withIndices);
   }
 
 private:
@@ -508,21 +511,19 @@ ReductionState::create(ReduceOp op, FloatType computeType, int64_t width) {
   case ReductionKind::ArgMax:
   case ReductionKind::MinArgMin:
   case ReductionKind::MaxArgMax: {
-    bool isMin = kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||
-                 kind == ReductionKind::MinArgMin;
-    bool withValues = kind != ReductionKind::ArgMin &&
-                      kind != ReductionKind::ArgMax;
-    bool withIndices = kind != ReductionKind::Min &&
-                       kind != ReductionKind::Max;
-    return std::unique_ptr<ReductionState>(new ExtremumState(
-        dim, computeType, width, isMin, withValues, withIndices));
+    ExtremumTraits traits = *getExtremumTraits(kind);
+    return std::unique_ptr<ReductionState>(
+        new ExtremumState(dim, computeType, width, traits.isMin,
+                          traits.withValues, traits.withIndices));
   }
   case ReductionKind::KMin:
   case ReductionKind::ArgKMin:
-  case ReductionKind::KMinArgKMin:
+  case ReductionKind::KMinArgKMin: {
+    ExtremumTraits traits = *getExtremumTraits(kind);
     return std::unique_ptr<ReductionState>(new KMinState(
         dim, static_cast<int64_t>(*op.getK()), computeType, width,
-        kind != ReductionKind::ArgKMin, kind != ReductionKind::KMin));
+        traits.withValues, traits.withIndices));
+  }
   case ReductionKind::LogSumExp:
   case ReductionKind::LogSumExpWeight:
   case ReductionKind::SumSoftMaxWeight:

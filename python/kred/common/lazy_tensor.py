@@ -406,3 +406,23 @@ class GenericLazyTensor:
 
     def __repr__(self):
         return f"LazyTensor(formula={self.formula!r}, shape={self.shape})"
+
+
+def make_variables(lazy_class):
+    """pykeops' Vi, Vj and Pm for a LazyTensor class."""
+
+    def Vi(x, dim=None):
+        """An i-variable from an (..., N, D) array."""
+        return lazy_class(x, axis=0)
+
+    def Vj(x, dim=None):
+        """A j-variable from an (..., M, D) array."""
+        return lazy_class(x, axis=1)
+
+    def Pm(x, dim=None):
+        """A parameter from a (..., D) array; a number becomes a constant."""
+        if isinstance(x, numbers.Number):
+            return lazy_class(x)
+        return lazy_class(x, axis=2)
+
+    return Vi, Vj, Pm

@@ -6,7 +6,7 @@ import numpy as np
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
-from ..common.lazy_tensor import GenericLazyTensor
+from ..common.lazy_tensor import GenericLazyTensor, make_variables
 
 
 _NAMES = {np.dtype(n): n for n in ("float16", "float32", "float64", "int64")}
@@ -72,22 +72,7 @@ class LazyTensor(GenericLazyTensor):
     _genred_cache = {}
 
 
-def Vi(x, dim=None):
-    """An i-variable from an (..., N, D) array."""
-    return LazyTensor(x, axis=0)
-
-
-def Vj(x, dim=None):
-    """A j-variable from an (..., M, D) array."""
-    return LazyTensor(x, axis=1)
-
-
-def Pm(x, dim=None):
-    """A parameter from a (..., D) array; a number becomes a constant."""
-    if isinstance(x, (int, float)):
-        return LazyTensor(x)
-    return LazyTensor(x, axis=2)
-
+Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 

@@ -8,7 +8,7 @@ import torch
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
-from ..common.lazy_tensor import GenericLazyTensor
+from ..common.lazy_tensor import GenericLazyTensor, make_variables
 
 _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.float32: "float32", torch.float64: "float64",
@@ -79,22 +79,7 @@ class LazyTensor(GenericLazyTensor):
     _genred_cache = {}
 
 
-def Vi(x, dim=None):
-    """An i-variable from an (..., N, D) tensor."""
-    return LazyTensor(x, axis=0)
-
-
-def Vj(x, dim=None):
-    """A j-variable from an (..., M, D) tensor."""
-    return LazyTensor(x, axis=1)
-
-
-def Pm(x, dim=None):
-    """A parameter from a (..., D) tensor; a number becomes a constant."""
-    if isinstance(x, (int, float)):
-        return LazyTensor(x)
-    return LazyTensor(x, axis=2)
-
+Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 

@@ -96,6 +96,21 @@ kred::getReductionOutputSpecs(ReductionKind kind, int64_t formulaDim,
   llvm_unreachable("unknown reduction kind");
 }
 
+std::optional<ExtremumTraits> kred::getExtremumTraits(ReductionKind kind) {
+  switch (kind) {
+  case ReductionKind::Min: return ExtremumTraits{true, true, false};
+  case ReductionKind::Max: return ExtremumTraits{false, true, false};
+  case ReductionKind::ArgMin: return ExtremumTraits{true, false, true};
+  case ReductionKind::ArgMax: return ExtremumTraits{false, false, true};
+  case ReductionKind::MinArgMin: return ExtremumTraits{true, true, true};
+  case ReductionKind::MaxArgMax: return ExtremumTraits{false, true, true};
+  case ReductionKind::KMin: return ExtremumTraits{true, true, false};
+  case ReductionKind::ArgKMin: return ExtremumTraits{true, false, true};
+  case ReductionKind::KMinArgKMin: return ExtremumTraits{true, true, true};
+  default: return std::nullopt;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // ReduceOp
 //===----------------------------------------------------------------------===//

@@ -31,6 +31,16 @@ bool isWeighted(ReductionKind kind);
 /// Reductions that are defined for scalar formulas only.
 bool needsScalarFormula(ReductionKind kind);
 
+/// What a min/max-type reduction (min, max, their arg and K versions)
+/// computes: whether it orders by minimum, and whether it outputs values,
+/// indices or both (values first).
+struct ExtremumTraits {
+  bool isMin;
+  bool withValues;
+  bool withIndices;
+};
+std::optional<ExtremumTraits> getExtremumTraits(ReductionKind kind);
+
 /// One output of a reduction: its last dimension, and whether it holds i64
 /// indices rather than values.
 struct ReductionOutputSpec {
