@@ -30,15 +30,6 @@ namespace {
   throw py::value_error(llvm::toString(std::move(err)));
 }
 
-std::optional<ElementType> parseDtype(const std::string &name) {
-  if (name == "float16") return ElementType::F16;
-  if (name == "bfloat16") return ElementType::BF16;
-  if (name == "float32") return ElementType::F32;
-  if (name == "float64") return ElementType::F64;
-  if (name == "int64") return ElementType::I64;
-  return std::nullopt;
-}
-
 const char *roleName(ArgRole role) {
   switch (role) {
   case ArgRole::IVariable: return "i";
@@ -74,7 +65,7 @@ struct PyKernel {
                              ": expected (address, dtype, shape)");
       buffer.data = reinterpret_cast<void *>(t[0].cast<uintptr_t>());
       std::string dtype = t[1].cast<std::string>();
-      std::optional<ElementType> type = parseDtype(dtype);
+      std::optional<ElementType> type = parseElementTypeName(dtype);
       if (!type)
         throw py::type_error("argument #" + std::to_string(index) +
                              " has dtype " + dtype +

@@ -18,10 +18,6 @@
 using namespace mlir;
 using namespace kred;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 ReferenceEvaluator::ReferenceEvaluator(
     ReduceOp op, llvm::ArrayRef<ReferenceArray> inputs,
     llvm::ArrayRef<std::vector<int64_t>> outputShapes)
@@ -86,11 +82,11 @@ ReferenceEvaluator::evaluatePair(int64_t batch, int64_t i, int64_t j,
       operands.push_back(values[v]);
     FailureOr<FormulaVector> result = evaluateFormulaOp(&inner, operands);
     if (failed(result))
-      return makeError("the reference evaluator cannot evaluate '" +
+      return llvm::createStringError("the reference evaluator cannot evaluate '" +
                        inner.getName().getStringRef() + "'");
     values[inner.getResult(0)] = *result;
   }
-  return makeError("the reduction has no kred.yield");
+  return llvm::createStringError("the reduction has no kred.yield");
 }
 
 namespace {
@@ -257,7 +253,7 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
       terms = inputs[var.getPosition()].shape[batch];
   });
   if (terms < 0)
-    return makeError("the reduction has no variable along the reduced axis");
+    return llvm::createStringError("the reduction has no variable along the reduced axis");
 
   Value weight = op.getWeightFormula();
   int64_t dim = getFormulaDim(op.getFormula());

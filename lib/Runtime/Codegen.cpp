@@ -33,10 +33,6 @@ using namespace mlir;
 using namespace kred;
 using namespace kred::runtime;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 std::string runtime::getEntryPointName(llvm::StringRef name) {
   return ("kred_entry_" + name).str();
 }
@@ -76,14 +72,14 @@ createHostTargetMachine() {
   std::string error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return makeError("no LLVM target for the host: " + error);
+    return llvm::createStringError("no LLVM target for the host: " + error);
   llvm::TargetOptions targetOptions;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, llvm::sys::getHostCPUName(), getHostFeatureString(),
       targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    return makeError("cannot create an LLVM target machine for the host");
+    return llvm::createStringError("cannot create an LLVM target machine for the host");
   return machine;
 }
 
@@ -93,7 +89,7 @@ createHostTargetMachine() {
 static llvm::Error addEntryPoint(llvm::Module &module, llvm::StringRef name) {
   llvm::Function *wrapper = module.getFunction(("_mlir_ciface_" + name).str());
   if (!wrapper)
-    return makeError("the lowered kernel has no C interface for '" + name +
+    return llvm::createStringError("the lowered kernel has no C interface for '" + name +
                      "'");
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -133,7 +129,7 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
   llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName("ld");
   if (!ld)
-    return makeError("cannot find the linker 'ld' on PATH (install binutils)");
+    return llvm::createStringError("cannot find the linker 'ld' on PATH (install binutils)");
   std::string libDir = KRED_OPENMP_LIBRARY_DIR;
   std::string rpath = "-rpath=" + libDir;
   std::string libSearch = "-L" + libDir;
@@ -152,7 +148,7 @@ static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
     log = (*buffer)->getBuffer().str();
   llvm::sys::fs::remove(logPath);
   if (rc != 0)
-    return makeError("linking the kernel failed: " + errorMessage + log);
+    return llvm::createStringError("linking the kernel failed: " + errorMessage + log);
   return llvm::Error::success();
 }
 
@@ -183,13 +179,13 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   pipeline.avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
   buildCpuPipeline(pm, pipeline);
   if (failed(pm.run(module)))
-    return makeError("compiling the kernel failed:\n" + diagnostics);
+    return llvm::createStringError("compiling the kernel failed:\n" + diagnostics);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
-    return makeError("translation to LLVM IR failed:\n" + diagnostics);
+    return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics);
   if (llvm::Error err = addEntryPoint(*llvmModule, name))
     return err;
 
@@ -206,7 +202,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
     llvm::legacy::PassManager codegen;
     if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
                                         llvm::CodeGenFileType::ObjectFile))
-      return makeError("the host target cannot emit object files");
+      return llvm::createStringError("the host target cannot emit object files");
     codegen.run(*llvmModule);
   }
 
@@ -215,7 +211,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   int fd;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
           path + ".%%%%%%%%.o", fd, objectPath))
-    return makeError("cannot create a temporary file next to " + path + ": " +
+    return llvm::createStringError("cannot create a temporary file next to " + path + ": " +
                      ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -231,7 +227,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   }
   if (std::error_code ec = llvm::sys::fs::rename(soPath, path)) {
     llvm::sys::fs::remove(soPath);
-    return makeError("cannot move the kernel into " + path + ": " +
+    return llvm::createStringError("cannot move the kernel into " + path + ": " +
                      ec.message());
   }
   return llvm::Error::success();

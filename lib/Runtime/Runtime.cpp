@@ -37,10 +37,6 @@ using namespace mlir;
 using namespace kred;
 using namespace kred::runtime;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 namespace {
 using EntryPoint = void (*)(void **);
 
@@ -199,12 +195,12 @@ loadKernel(llvm::StringRef path, KernelSignature signature,
            std::string source) {
   void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
-    return makeError("cannot load kernel " + path + ": " + dlerror());
+    return llvm::createStringError("cannot load kernel " + path + ": " + dlerror());
   auto entry = reinterpret_cast<EntryPoint>(
       dlsym(handle, getEntryPointName(signature.name).c_str()));
   if (!entry) {
     dlclose(handle);
-    return makeError("kernel " + path + " has no entry point for '" +
+    return llvm::createStringError("kernel " + path + " has no entry point for '" +
                      signature.name + "'");
   }
   return std::make_shared<LoadedKernel>(std::move(signature),
@@ -327,7 +323,7 @@ runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
   if (!module)
-    return makeError("cannot parse the kernel:\n" + diagnostics.text);
+    return llvm::createStringError("cannot parse the kernel:\n" + diagnostics.text);
   return compileParsed(state, *module, options, start);
 }
 
@@ -344,7 +340,7 @@ importLocked(RuntimeState &state, llvm::StringRef specification,
   OwningOpRef<ModuleOp> module =
       importFormula(sourceMgr, &state.context, importOptions);
   if (!module)
-    return makeError("invalid formula:\n" + diagnostics.text);
+    return llvm::createStringError("invalid formula:\n" + diagnostics.text);
   return module;
 }
 

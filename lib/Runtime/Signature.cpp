@@ -21,6 +21,15 @@ const char *runtime::getElementTypeName(ElementType type) {
   return "?";
 }
 
+std::optional<ElementType>
+runtime::parseElementTypeName(llvm::StringRef name) {
+  for (ElementType type : {ElementType::F16, ElementType::BF16, ElementType::F32,
+                           ElementType::F64, ElementType::I64})
+    if (name == getElementTypeName(type))
+      return type;
+  return std::nullopt;
+}
+
 size_t runtime::getElementSize(ElementType type) {
   switch (type) {
   case ElementType::F16:
@@ -30,10 +39,6 @@ size_t runtime::getElementSize(ElementType type) {
   case ElementType::I64: return 8;
   }
   return 0;
-}
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
 static std::optional<ElementType> toElementType(Type type) {
@@ -52,19 +57,19 @@ llvm::Expected<func::FuncOp> runtime::findKernelFunction(ModuleOp module) {
       kernels.push_back(f);
   });
   if (kernels.size() != 1)
-    return makeError(llvm::formatv(
+    return llvm::createStringError(llvm::formatv(
         "expected a module with exactly one function (the kernel), found {0}",
         kernels.size()));
   func::FuncOp func = kernels.front();
   Block &body = func.getBody().front();
   auto reduce = dyn_cast<ReduceOp>(body.front());
   if (!reduce || body.getOperations().size() != 2)
-    return makeError("kernel function '" + func.getSymName() +
+    return llvm::createStringError("kernel function '" + func.getSymName() +
                      "' must hold exactly one kred.reduce followed by "
                      "func.return");
   for (Value v : reduce->getOperands())
     if (!isa<BlockArgument>(v) || !isa<MemRefType>(v.getType()))
-      return makeError("the kred.reduce of '" + func.getSymName() +
+      return llvm::createStringError("the kred.reduce of '" + func.getSymName() +
                        "' must take the function's memref arguments "
                        "directly");
   return func;
@@ -87,17 +92,17 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
   SmallVector<Value> operands(reduce.getInputs());
   llvm::append_range(operands, reduce.getOutputs());
   if (operands.size() != func.getNumArguments())
-    return makeError("kernel '" + signature.name +
+    return llvm::createStringError("kernel '" + signature.name +
                      "' must pass each of its arguments to the kred.reduce "
                      "once, inputs then outputs");
   for (auto [index, v] : llvm::enumerate(operands)) {
     if (v != func.getArgument(index))
-      return makeError("kernel '" + signature.name +
+      return llvm::createStringError("kernel '" + signature.name +
                        "' must pass its arguments to the kred.reduce in "
                        "order, inputs then outputs");
     auto type = cast<MemRefType>(v.getType());
     if (!type.getLayout().isIdentity())
-      return makeError(llvm::formatv(
+      return llvm::createStringError(llvm::formatv(
           "argument #{0} of kernel '{1}' has a non-contiguous layout; "
           "expected row-major memrefs",
           index, signature.name));
@@ -121,7 +126,7 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
     }
     std::optional<ElementType> element = toElementType(type.getElementType());
     if (!element)
-      return makeError("argument '" + spec.name + "' has unsupported element "
+      return llvm::createStringError("argument '" + spec.name + "' has unsupported element "
                        "type");
     spec.elementType = *element;
     spec.rank = type.getRank();
@@ -144,7 +149,7 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
     size_t outputs = llvm::count_if(signature.args, [](const ArgSpec &a) {
       return a.role == ArgRole::Output;
     });
-    return makeError(llvm::formatv(
+    return llvm::createStringError(llvm::formatv(
         "kernel '{0}' takes {1} arrays ({2} inputs, then {3} outputs), but "
         "{4} were given",
         signature.name, signature.args.size(),
@@ -159,21 +164,21 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
     if (spec.role == ArgRole::Output && !firstOutput)
       firstOutput = &spec;
     if (buffer.elementType != spec.elementType)
-      return makeError(llvm::formatv("'{0}' has dtype {1}, expected {2}",
+      return llvm::createStringError(llvm::formatv("'{0}' has dtype {1}, expected {2}",
                                      spec.name,
                                      getElementTypeName(buffer.elementType),
                                      getElementTypeName(spec.elementType)));
     if (static_cast<int64_t>(buffer.shape.size()) != spec.rank)
-      return makeError(llvm::formatv(
+      return llvm::createStringError(llvm::formatv(
           "'{0}' has shape {1}, expected {2} dimensions ({3})", spec.name,
           shapeString(buffer.shape), spec.rank,
           spec.role == ArgRole::Parameter ? "[batch..., D]"
                                           : "[batch..., rows, D]"));
     for (int64_t d : buffer.shape)
       if (d < 0)
-        return makeError("'" + spec.name + "' has a negative dimension");
+        return llvm::createStringError("'" + spec.name + "' has a negative dimension");
     if (buffer.shape.back() != spec.dim)
-      return makeError(llvm::formatv(
+      return llvm::createStringError(llvm::formatv(
           "'{0}' has shape {1}, but its last dimension must be {2}",
           spec.name, shapeString(buffer.shape), spec.dim));
     if (buffer.data == nullptr) {
@@ -181,14 +186,14 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
       for (int64_t d : buffer.shape)
         elements *= d;
       if (elements != 0)
-        return makeError("'" + spec.name + "' has no data pointer");
+        return llvm::createStringError("'" + spec.name + "' has no data pointer");
     }
     for (int64_t k = 0; k < batch; ++k) {
       int64_t d = buffer.shape[k];
       if (d == 1)
         continue;
       if (batchShape[k] != 1 && batchShape[k] != d)
-        return makeError(llvm::formatv(
+        return llvm::createStringError(llvm::formatv(
             "'{0}' has batch dimension {1} of size {2}, but another array "
             "has {3} (sizes must match or be 1)",
             spec.name, k, d, batchShape[k]));
@@ -208,7 +213,7 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
     if (!seen)
       seen = {n, spec.name};
     else if (seen->first != n)
-      return makeError(llvm::formatv(
+      return llvm::createStringError(llvm::formatv(
           "'{0}' has {1} rows, but '{2}' has {3}; both are indexed by {4}",
           spec.name, n, seen->second, seen->first, axis == 0 ? "i" : "j"));
   }
@@ -218,14 +223,14 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
       continue;
     for (int64_t k = 0; k < batch; ++k)
       if (buffer.shape[k] != batchShape[k])
-        return makeError(llvm::formatv(
+        return llvm::createStringError(llvm::formatv(
             "'{0}' has batch dimension {1} of size {2}, expected {3} (the "
             "broadcast batch shape of the inputs)",
             spec.name, k, buffer.shape[k], batchShape[k]));
   }
   int reducedAxis = signature.outputsIndexedByI ? 1 : 0;
   if (!rows[reducedAxis] && firstOutput)
-    return makeError(llvm::formatv(
+    return llvm::createStringError(llvm::formatv(
         "kernel '{0}' has no {1}-variable, so the number of terms to reduce "
         "is unknown",
         signature.name, reducedAxis == 1 ? "j" : "i"));

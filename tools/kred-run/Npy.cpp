@@ -20,10 +20,6 @@
 using namespace kred;
 using runtime::ElementType;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 int64_t HostArray::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -113,10 +109,10 @@ llvm::Expected<HostArray> kred::readNpy(llvm::StringRef path) {
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                           /*RequiresNullTerminator=*/false);
   if (!file)
-    return makeError("cannot read '" + path + "': " + file.getError().message());
+    return llvm::createStringError("cannot read '" + path + "': " + file.getError().message());
   llvm::StringRef data = (*file)->getBuffer();
   if (!data.consume_front("\x93NUMPY") || data.size() < 4)
-    return makeError("'" + path + "' is not a .npy file (bad magic string)");
+    return llvm::createStringError("'" + path + "' is not a .npy file (bad magic string)");
   uint8_t major = data[0];
   data = data.drop_front(2);
   size_t headerLength;
@@ -130,11 +126,11 @@ llvm::Expected<HostArray> kred::readNpy(llvm::StringRef path) {
       headerLength = (headerLength << 8) | static_cast<uint8_t>(data[k]);
     data = data.drop_front(4);
   } else {
-    return makeError("'" + path + "' has unsupported .npy version " +
+    return llvm::createStringError("'" + path + "' has unsupported .npy version " +
                      llvm::Twine(major));
   }
   if (data.size() < headerLength)
-    return makeError("'" + path + "' is truncated (header)");
+    return llvm::createStringError("'" + path + "' is truncated (header)");
   llvm::StringRef header = data.take_front(headerLength);
   data = data.drop_front(headerLength);
 
@@ -142,7 +138,7 @@ llvm::Expected<HostArray> kred::readNpy(llvm::StringRef path) {
   auto fortran = headerField(header, "fortran_order");
   auto shapeText = headerField(header, "shape");
   if (!descr || !fortran || !shapeText)
-    return makeError("'" + path + "' has a malformed .npy header");
+    return llvm::createStringError("'" + path + "' has a malformed .npy header");
   llvm::StringRef d = descr->trim("'\"");
   HostArray array;
   if (d == "<f4") array.elementType = ElementType::F32;
@@ -150,23 +146,23 @@ llvm::Expected<HostArray> kred::readNpy(llvm::StringRef path) {
   else if (d == "<f2") array.elementType = ElementType::F16;
   else if (d == "<i8") array.elementType = ElementType::I64;
   else
-    return makeError("'" + path + "' has dtype '" + d +
+    return llvm::createStringError("'" + path + "' has dtype '" + d +
                      "'; expected float16, float32, float64 or int64 "
                      "(little-endian)");
   if (*fortran != "False")
-    return makeError("'" + path + "' is Fortran-ordered; expected a "
+    return llvm::createStringError("'" + path + "' is Fortran-ordered; expected a "
                      "C-contiguous array (np.ascontiguousarray)");
   llvm::SmallVector<llvm::StringRef> dims;
   shapeText->trim("()").split(dims, ',', -1, /*KeepEmpty=*/false);
   for (llvm::StringRef dim : dims) {
     int64_t v;
     if (dim.trim().getAsInteger(10, v) || v < 0)
-      return makeError("'" + path + "' has a malformed shape " + *shapeText);
+      return llvm::createStringError("'" + path + "' has a malformed shape " + *shapeText);
     array.shape.push_back(v);
   }
   size_t bytes = array.numElements() * runtime::getElementSize(array.elementType);
   if (data.size() < bytes)
-    return makeError("'" + path + "' is truncated: expected " +
+    return llvm::createStringError("'" + path + "' is truncated: expected " +
                      llvm::Twine(bytes) + " bytes of data, found " +
                      llvm::Twine(data.size()));
   array.bytes.assign(data.begin(), data.begin() + bytes);
@@ -176,7 +172,7 @@ llvm::Expected<HostArray> kred::readNpy(llvm::StringRef path) {
 llvm::Error kred::writeNpy(llvm::StringRef path, const HostArray &array) {
   const char *descr = descrOf(array.elementType);
   if (!descr)
-    return makeError("cannot write bfloat16 arrays to .npy");
+    return llvm::createStringError("cannot write bfloat16 arrays to .npy");
   std::string shape = "(";
   for (int64_t d : array.shape)
     shape += std::to_string(d) + ",";
@@ -193,7 +189,7 @@ llvm::Error kred::writeNpy(llvm::StringRef path, const HostArray &array) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
   if (ec)
-    return makeError("cannot write '" + path + "': " + ec.message());
+    return llvm::createStringError("cannot write '" + path + "': " + ec.message());
   os << "\x93NUMPY" << '\x01' << '\x00';
   os << static_cast<char>(header.size() & 0xff)
      << static_cast<char>((header.size() >> 8) & 0xff);

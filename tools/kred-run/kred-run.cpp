@@ -33,6 +33,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -120,14 +121,6 @@ static cl::opt<std::string> cacheDir("cache-dir",
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kred-run: error: " << message << "\n";
   return 2;
-}
-
-static std::optional<ElementType> parseDtype(llvm::StringRef name) {
-  if (name == "float16") return ElementType::F16;
-  if (name == "bfloat16") return ElementType::BF16;
-  if (name == "float32") return ElementType::F32;
-  if (name == "float64") return ElementType::F64;
-  return std::nullopt;
 }
 
 namespace {
@@ -266,10 +259,11 @@ static std::vector<int64_t> batchShapeOf(const runtime::KernelSignature &sig,
   return shape;
 }
 
-static std::vector<HostArray>
-makeOutputs(const runtime::KernelSignature &signature,
-            const std::vector<HostArray> &ins) {
-  int64_t rows[2] = {0, 0};
+/// Rows along i and along j of the inputs (0 where no variable says).
+static std::array<int64_t, 2>
+rowCounts(const runtime::KernelSignature &signature,
+          const std::vector<HostArray> &ins) {
+  std::array<int64_t, 2> rows = {0, 0};
   size_t k = 0;
   for (const auto &spec : signature.args) {
     if (spec.role == ArgRole::Output)
@@ -279,6 +273,13 @@ makeOutputs(const runtime::KernelSignature &signature,
       rows[spec.role == ArgRole::JVariable] = ins[k].shape[signature.batchDims];
     ++k;
   }
+  return rows;
+}
+
+static std::vector<HostArray>
+makeOutputs(const runtime::KernelSignature &signature,
+            const std::vector<HostArray> &ins) {
+  std::array<int64_t, 2> rows = rowCounts(signature, ins);
   std::vector<HostArray> outs;
   for (const auto &spec : signature.args) {
     if (spec.role != ArgRole::Output)
@@ -404,7 +405,8 @@ int main(int argc, char **argv) {
   if (inputFile.empty() == formula.empty())
     return fail("give either a kernel file (.mlir or a formula "
                 "specification) or --formula");
-  if (!parseDtype(dtype))
+  std::optional<ElementType> inputType = runtime::parseElementTypeName(dtype);
+  if (!inputType || *inputType == ElementType::I64)
     return fail("--dtype is '" + dtype +
                 "'; expected float16, bfloat16, float32 or float64");
 
@@ -456,24 +458,7 @@ int main(int argc, char **argv) {
     std::sort(times.begin(), times.end());
   }
 
-  int64_t n = -1, m = -1;
-  {
-    size_t k = 0;
-    for (const auto &spec : signature.args) {
-      if (spec.role == ArgRole::Output)
-        continue;
-      int64_t rows = (int64_t)(*ins)[k].shape.size() > signature.batchDims
-                         ? (*ins)[k].shape[signature.batchDims]
-                         : -1;
-      if (spec.role == ArgRole::IVariable) n = rows;
-      if (spec.role == ArgRole::JVariable) m = rows;
-      ++k;
-    }
-    if (!outs.empty()) {
-      int64_t rows = outs[0].shape[signature.batchDims];
-      (signature.outputsIndexedByI ? n : m) = rows;
-    }
-  }
+  auto [n, m] = rowCounts(signature, *ins);
   if (json) {
     llvm::outs() << llvm::formatv(
         "{{\"kernel\": \"{0}\", \"origin\": \"{1}\", \"compile_s\": {2}, "

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,9 @@ namespace runtime {
 
 enum class ElementType { F16, BF16, F32, F64, I64 };
 
-/// "float32", "int64", ... (NumPy's names).
+/// "float32", "int64", ... (NumPy's names), and back.
 const char *getElementTypeName(ElementType type);
+std::optional<ElementType> parseElementTypeName(llvm::StringRef name);
 size_t getElementSize(ElementType type);
 
 /// What a kernel argument holds.
