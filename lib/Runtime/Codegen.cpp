@@ -161,12 +161,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
       f->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
   });
 
-  std::string diagnostics;
-  llvm::raw_string_ostream diagnosticStream(diagnostics);
-  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
-    diagnosticStream << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
+  DiagnosticCollector diagnostics(*context);
 
   PassManager pm(context);
   CpuPipelineOptions pipeline;
@@ -179,13 +174,13 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   pipeline.avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
   buildCpuPipeline(pm, pipeline);
   if (failed(pm.run(module)))
-    return llvm::createStringError("compiling the kernel failed:\n" + diagnostics);
+    return llvm::createStringError("compiling the kernel failed:\n" + diagnostics.text);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
-    return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics);
+    return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics.text);
   if (llvm::Error err = addEntryPoint(*llvmModule, name))
     return err;
 

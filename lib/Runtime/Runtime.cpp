@@ -278,19 +278,6 @@ llvm::Expected<CompiledKernel> compileParsed(RuntimeState &state,
   return CompiledKernel{*kernel, KernelOrigin::Compiled, seconds};
 }
 
-/// Collects the diagnostics of a parse or import into an error message.
-struct DiagnosticCollector {
-  explicit DiagnosticCollector(MLIRContext &context)
-      : os(text), handler(&context, [this](Diagnostic &diag) {
-          os << diag.getLocation() << ": " << diag << "\n";
-          for (Diagnostic &note : diag.getNotes())
-            os << note.getLocation() << ": note: " << note << "\n";
-          return success();
-        }) {}
-  std::string text;
-  llvm::raw_string_ostream os;
-  ScopedDiagnosticHandler handler;
-};
 } // namespace
 
 std::string runtime::getCacheDirectory(const CompileOptions &options) {

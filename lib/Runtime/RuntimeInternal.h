@@ -7,9 +7,26 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
 
 namespace kred {
 namespace runtime {
+
+/// Collects the diagnostics reported in `context` while it lives into
+/// `text`, to return them in an llvm::Error.
+struct DiagnosticCollector {
+  explicit DiagnosticCollector(mlir::MLIRContext &context)
+      : os(text), handler(&context, [this](mlir::Diagnostic &diag) {
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (mlir::Diagnostic &note : diag.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return mlir::success();
+        }) {}
+  std::string text;
+  llvm::raw_string_ostream os;
+  mlir::ScopedDiagnosticHandler handler;
+};
 
 /// The function of `module` that is a kernel: one kred.reduce on its memref
 /// arguments, then a return.
