@@ -440,8 +440,9 @@ def Kred_OneHotOp : Kred_FormulaOp<"one_hot", [InferTypeOpAdaptor]> {
 def Kred_MatVecMultOp : Kred_FormulaOp<"matvecmult", [InferTypeOpAdaptor]> {
   let summary = "matrix-vector product";
   let description = [{
-    `A x v` where `A` (dimension n*p) is an n-by-p matrix stored column-major,
-    as in KeOps, and `v` has dimension p. The result has dimension n.
+    `A x v` where `A` (dimension n*p) is an n-by-p matrix stored row-major
+    (entry (r, c) is component `r * p + c`, as in KeOps 2), and `v` has
+    dimension p. The result has dimension n.
 
     Example:
 
@@ -458,7 +459,8 @@ def Kred_VecMatMultOp : Kred_FormulaOp<"vecmatmult", [InferTypeOpAdaptor]> {
   let summary = "vector-matrix product";
   let description = [{
     `v^T A` where `v` has dimension n and `A` (dimension n*p) is an n-by-p
-    matrix stored column-major, as in KeOps. The result has dimension p.
+    matrix stored row-major (entry (r, c) is component `r * p + c`, as in
+    KeOps 2). The result has dimension p.
 
     Example:
 
@@ -492,23 +494,30 @@ def Kred_TensorDotOp : Kred_FormulaOp<"tensordot", [InferTypeOpAdaptor]> {
     Views `lhs` and `rhs` as row-major tensors of shapes `lhs_shape` and
     `rhs_shape`, and sums the product over the axes `lhs_contract[k]` of
     `lhs` paired with `rhs_contract[k]` of `rhs` (NumPy's `tensordot`). The
-    result is the row-major flattening of the remaining axes of `lhs`
-    followed by those of `rhs`.
+    remaining ("kept") axes are those of `lhs` followed by those of `rhs`;
+    the result is their row-major flattening. The optional `permutation`
+    (KeOps' `TensorDot(a, b, dims_a, dims_b, cont_a, cont_b, perm)`) moves
+    kept axis `k` to position `permutation[k]` of the result, that is
+    `np.transpose(T, np.argsort(permutation))` in NumPy terms.
 
     Example:
 
     ```mlir
     %r = kred.tensordot %a, %b, [2, 3], [3], [1], [0]
         : vector<6xf32>, vector<3xf32>
+    %s = kred.tensordot %a, %b, [2, 3], [4], [], [] permutation [2, 0, 1]
+        : vector<6xf32>, vector<4xf32>
     ```
   }];
   let arguments = (ins Kred_Value:$lhs, Kred_Value:$rhs,
                    DenseI64ArrayAttr:$lhs_shape, DenseI64ArrayAttr:$rhs_shape,
                    DenseI64ArrayAttr:$lhs_contract,
-                   DenseI64ArrayAttr:$rhs_contract);
+                   DenseI64ArrayAttr:$rhs_contract,
+                   OptionalAttr<DenseI64ArrayAttr>:$permutation);
   let assemblyFormat = [{
     $lhs `,` $rhs `,` $lhs_shape `,` $rhs_shape `,` $lhs_contract `,`
-    $rhs_contract attr-dict `:` type($lhs) `,` type($rhs)
+    $rhs_contract (`permutation` $permutation^)? attr-dict `:` type($lhs) `,`
+    type($rhs)
   }];
 }
 

@@ -2,7 +2,7 @@
 
 // Constant folding of every formula op in f64, through its float64 semantics
 // (KredEvaluate.cpp). Each expected constant was checked against NumPy or a
-// value worked out by hand (math.atan2(-1, 0), np.kron, column-major
+// value worked out by hand (math.atan2(-1, 0), np.kron, row-major
 // matrices for matvecmult...).
 
 // CHECK-LABEL: func @fold_minus
@@ -563,7 +563,7 @@ func.func @fold_sum_t() -> vector<2xf64> {
 }
 
 // CHECK-LABEL: func @fold_matvecmult
-// CHECK-NEXT: %[[R:.*]] = kred.constant dense<[-1.000000e+00, 5.000000e-01]> : vector<2xf64>
+// CHECK-NEXT: %[[R:.*]] = kred.constant dense<[1.000000e+00, 5.000000e-01]> : vector<2xf64>
 // CHECK-NEXT: return %[[R]]
 func.func @fold_matvecmult() -> vector<2xf64> {
   %c0 = kred.constant dense<[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]> : vector<6xf64>
@@ -573,7 +573,7 @@ func.func @fold_matvecmult() -> vector<2xf64> {
 }
 
 // CHECK-LABEL: func @fold_vecmatmult
-// CHECK-NEXT: %[[R:.*]] = kred.constant dense<[-7.000000e+00, -8.000000e+00, -9.000000e+00]> : vector<3xf64>
+// CHECK-NEXT: %[[R:.*]] = kred.constant dense<[-9.000000e+00, -2.000000e+00, -1.000000e+01]> : vector<3xf64>
 // CHECK-NEXT: return %[[R]]
 func.func @fold_vecmatmult() -> vector<3xf64> {
   %c0 = kred.constant dense<[1.0, -2.0]> : vector<2xf64>
@@ -600,6 +600,19 @@ func.func @fold_tensordot() -> vector<2xf64> {
   %c1 = kred.constant dense<[1.0, 2.0, 3.0]> : vector<3xf64>
   %r = kred.tensordot %c0, %c1, [2, 3], [3], [1], [0] : vector<6xf64>, vector<3xf64>
   return %r : vector<2xf64>
+}
+
+// KeOps' permutation: kept axis k goes to result axis perm[k], here
+// result[r0, r1, r2] = a[r2, r0] * b[r1] (NumPy: transpose(tensordot(a, b, 0),
+// argsort(perm))).
+// CHECK-LABEL: func @fold_tensordot_permutation
+// CHECK-NEXT: %[[R:.*]] = kred.constant dense<[0.000000e+00, 3.000000e+00, 0.000000e+00, 3.000000e+01, 1.000000e+00, 4.000000e+00, 1.000000e+01, 4.000000e+01, 2.000000e+00, 5.000000e+00, 2.000000e+01, 5.000000e+01]> : vector<12xf64>
+// CHECK-NEXT: return %[[R]]
+func.func @fold_tensordot_permutation() -> vector<12xf64> {
+  %c0 = kred.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]> : vector<6xf64>
+  %c1 = kred.constant dense<[1.0, 10.0]> : vector<2xf64>
+  %r = kred.tensordot %c0, %c1, [2, 3], [2], [], [] permutation [2, 0, 1] : vector<6xf64>, vector<2xf64>
+  return %r : vector<12xf64>
 }
 
 // CHECK-LABEL: func @fold_kron

@@ -211,6 +211,22 @@ func.func @f(%a: vector<6xf32>, %b: vector<3xf32>) {
 // -----
 
 func.func @f(%a: vector<6xf32>, %b: vector<3xf32>) {
+  // expected-error @+1 {{'kred.tensordot' op permutation has 2 entries, expected one per kept axis (3)}}
+  %0 = kred.tensordot %a, %b, [2, 3], [3], [], [] permutation [1, 0] : vector<6xf32>, vector<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: vector<6xf32>, %b: vector<3xf32>) {
+  // expected-error @+1 {{'kred.tensordot' op permutation entry 0 is out of range or repeated, expected a permutation of 0..2}}
+  %0 = kred.tensordot %a, %b, [2, 3], [3], [], [] permutation [0, 2, 0] : vector<6xf32>, vector<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: vector<6xf32>, %b: vector<3xf32>) {
   // expected-error @+1 {{'kred.kron' op lhs_shape has rank 2 and rhs_shape rank 1, expected equal ranks}}
   %0 = kred.kron %a, %b, [2, 3], [3] : vector<6xf32>, vector<3xf32>
   return

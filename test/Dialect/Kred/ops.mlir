@@ -154,6 +154,8 @@ func.func @tensor_algebra(%a: vector<6xf64>, %v2: vector<2xf64>, %v3: vector<3xf
   %2 = kred.tensorprod %v2, %v3 : vector<2xf64>, vector<3xf64>
   // CHECK: kred.tensordot %{{.*}}, %{{.*}}, [2, 3], [3], [1], [0] : vector<6xf64>, vector<3xf64>
   %3 = kred.tensordot %a, %v3, [2, 3], [3], [1], [0] : vector<6xf64>, vector<3xf64>
+  // CHECK: kred.tensordot %{{.*}}, %{{.*}}, [2, 3], [2], [], [] permutation [2, 0, 1] : vector<6xf64>, vector<2xf64>
+  %5 = kred.tensordot %a, %v2, [2, 3], [2], [], [] permutation [2, 0, 1] : vector<6xf64>, vector<2xf64>
   // CHECK: kred.kron %{{.*}}, %{{.*}}, [2], [3] : vector<2xf64>, vector<3xf64>
   %4 = kred.kron %v2, %v3, [2], [3] : vector<2xf64>, vector<3xf64>
   return

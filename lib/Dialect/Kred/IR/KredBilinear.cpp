@@ -9,6 +9,7 @@
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -47,10 +48,22 @@ static BilinearTerms tensorDotTerms(TensorDotOp op) {
     sumShape.push_back(shapeA[k]);
   SmallVector<int64_t> stridesA = rowMajorStrides(shapeA),
                        stridesB = rowMajorStrides(shapeB);
+  // Kept axis k is result axis perm[k]: the result walks the permuted shape
+  // in row-major order, and `keptIndex` recovers the kept axes' indices.
+  SmallVector<int64_t> perm = llvm::to_vector(
+      op.getPermutation().value_or(ArrayRef<int64_t>{}));
+  if (perm.empty())
+    perm = llvm::to_vector(llvm::seq<int64_t>(0, outShape.size()));
+  SmallVector<int64_t> resultShape(outShape.size());
+  for (size_t k = 0; k < outShape.size(); ++k)
+    resultShape[perm[k]] = outShape[k];
 
   BilinearTerms terms;
-  SmallVector<int64_t> outIndex(outShape.size(), 0);
+  SmallVector<int64_t> resultIndex(outShape.size(), 0),
+      outIndex(outShape.size(), 0);
   do {
+    for (size_t k = 0; k < outShape.size(); ++k)
+      outIndex[k] = resultIndex[perm[k]];
     int64_t baseA = 0, baseB = 0;
     for (size_t k = 0; k < freeA.size(); ++k)
       baseA += outIndex[k] * stridesA[freeA[k]];
@@ -66,7 +79,7 @@ static BilinearTerms tensorDotTerms(TensorDotOp op) {
       }
       component.push_back({offA, offB});
     } while (nextIndex(sumIndex, sumShape));
-  } while (nextIndex(outIndex, outShape));
+  } while (nextIndex(resultIndex, resultShape));
   return terms;
 }
 
@@ -96,13 +109,14 @@ std::optional<BilinearTerms> kred::getBilinearTerms(Operation *op) {
   int64_t dimA = getFormulaDim(op->getOperand(0));
   int64_t dimB = getFormulaDim(op->getOperand(1));
   return llvm::TypeSwitch<Operation *, std::optional<BilinearTerms>>(op)
-      // Matrices are column-major, as in KeOps.
+      // Matrices are row-major, as in KeOps 2 (entry (r, c) of an n x p
+      // matrix is component r * p + c).
       .Case([&](MatVecMultOp) {
         int64_t p = dimB, n = dimA / p;
         BilinearTerms terms(n);
         for (int64_t r = 0; r < n; ++r)
           for (int64_t c = 0; c < p; ++c)
-            terms[r].push_back({c * n + r, c});
+            terms[r].push_back({r * p + c, c});
         return terms;
       })
       .Case([&](VecMatMultOp) {
@@ -110,7 +124,7 @@ std::optional<BilinearTerms> kred::getBilinearTerms(Operation *op) {
         BilinearTerms terms(p);
         for (int64_t c = 0; c < p; ++c)
           for (int64_t r = 0; r < n; ++r)
-            terms[c].push_back({r, c * n + r});
+            terms[c].push_back({r, r * p + c});
         return terms;
       })
       .Case([&](TensorProdOp) {

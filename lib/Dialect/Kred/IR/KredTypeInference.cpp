@@ -378,6 +378,23 @@ LogicalResult TensorDotOp::inferReturnTypes(MLIRContext *,
   for (size_t k = 0; k < shapeB.size(); ++k)
     if (!usedB[k])
       dim *= shapeB[k];
+  if (std::optional<ArrayRef<int64_t>> perm = adaptor.getPermutation()) {
+    int64_t kept = static_cast<int64_t>(shapeA.size() + shapeB.size() -
+                                        2 * contractA.size());
+    if (static_cast<int64_t>(perm->size()) != kept)
+      return check.fail() << "permutation has " << perm->size()
+                          << " entries, expected one per kept axis (" << kept
+                          << ")";
+    llvm::SmallBitVector seen(kept);
+    for (int64_t p : *perm) {
+      if (p < 0 || p >= kept || seen[p])
+        return check.fail() << "permutation entry " << p
+                            << " is out of range or repeated, expected a "
+                               "permutation of 0.."
+                            << kept - 1;
+      seen.set(p);
+    }
+  }
   return check.result(dim, types);
 }
 
