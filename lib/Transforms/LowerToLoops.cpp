@@ -285,10 +285,30 @@ void ReduceLowering::emitBatch(OpBuilder &b,
 
     // The state of every row of the tile, between j tiles (on the heap: it
     // grows with K for K-min reductions).
-    SmallVector<Value> slots;
+    SmallVector<Value> slots, rowMemorySlots;
     for (Type t : stateTypes)
       slots.push_back(memref::AllocOp::create(
           b, loc, MemRefType::get({tileI}, t), b.getI64IntegerAttr(64)));
+    for (MemRefType t : state->getRowMemoryTypes())
+      rowMemorySlots.push_back(memref::AllocOp::create(
+          b, loc,
+          MemRefType::get({tileI, t.getDimSize(0)}, t.getElementType()),
+          b.getI64IntegerAttr(64)));
+    // Row r's memory: row r of each slot.
+    auto rowMemory = [&](OpBuilder &nb, Value r) {
+      SmallVector<Value> memory;
+      for (Value slot : rowMemorySlots) {
+        auto type = cast<MemRefType>(slot.getType());
+        SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)},
+            sizes{nb.getIndexAttr(1), nb.getIndexAttr(type.getDimSize(1))},
+            strides{nb.getIndexAttr(1), nb.getIndexAttr(1)};
+        auto rowType = memref::SubViewOp::inferRankReducedResultType(
+            {type.getDimSize(1)}, type, offsets, sizes, strides);
+        memory.push_back(memref::SubViewOp::create(nb, loc, rowType, slot,
+                                                   offsets, sizes, strides));
+      }
+      return memory;
+    };
     auto forEachRow = [&](OpBuilder &b,
                           function_ref<void(OpBuilder &, Value, Value)> fn) {
       scf::ForOp::create(b, loc, c0, rows, c1, {},
@@ -309,12 +329,12 @@ void ReduceLowering::emitBatch(OpBuilder &b,
         memref::StoreOp::create(nb, loc, v, slot, r);
     };
     forEachRow(b, [&](OpBuilder &nb, Value r, Value) {
-      storeState(nb, r, state->init(nb, loc));
+      storeState(nb, r, state->init(nb, loc, rowMemory(nb, r)));
     });
 
     // The formula and state update for the chunk of W columns at `j0`.
     auto chunk = [&](OpBuilder &nb, Value i, Value j0, ValueRange carried,
-                     Value mask) -> SmallVector<Value> {
+                     Value mask, RowMemory row) -> SmallVector<Value> {
       auto varLanes = [&](OpBuilder &vb, VarOp var) -> Lanes {
         int64_t position = static_cast<int64_t>(var.getPosition());
         int64_t dim = getFormulaDim(var.getResult());
@@ -355,18 +375,15 @@ void ReduceLowering::emitBatch(OpBuilder &b,
                 nb, loc, DenseElementsAttr::get(laneIndexType,
                                                 ArrayRef<int64_t>(iota))));
       }
-      SmallVector<Value> updated =
-          state->update(nb, loc, carried, f, g, jLanes);
-      if (mask) {
-        // Lanes past M keep their state.
-        Value m = arith::IndexCastOp::create(nb, loc, nb.getI64Type(), numCols);
-        Value inRange = arith::CmpIOp::create(
-            nb, loc, arith::CmpIPredicate::slt, jLanes,
-            vector::BroadcastOp::create(nb, loc, jLanes.getType(), m));
-        for (auto [u, c] : llvm::zip(updated, carried))
-          u = arith::SelectOp::create(nb, loc, inRange, u, c);
-      }
-      return updated;
+      if (!mask)
+        return state->update(nb, loc, carried, f, g, jLanes, row);
+      // Lanes past M do not count.
+      Value m = arith::IndexCastOp::create(nb, loc, nb.getI64Type(), numCols);
+      Value inRange = arith::CmpIOp::create(
+          nb, loc, arith::CmpIPredicate::slt, jLanes,
+          vector::BroadcastOp::create(nb, loc, jLanes.getType(), m));
+      return state->updateInRange(nb, loc, carried, f, g, jLanes, inRange,
+                                  row);
     };
 
     Value tj = constIndex(b, tileJ);
@@ -379,11 +396,12 @@ void ReduceLowering::emitBatch(OpBuilder &b,
           // j lanes are loaded once, and the rows' updates are independent
           // chains the core overlaps.
           auto rowBlock = [&](OpBuilder &b, Value r0, int64_t count) {
-            SmallVector<SmallVector<Value>> saved;
+            SmallVector<SmallVector<Value>> saved, memory;
             SmallVector<Value> rows, carried;
             for (int64_t k = 0; k < count; ++k) {
               Value r = arith::AddIOp::create(b, loc, r0, constIndex(b, k));
               rows.push_back(r);
+              memory.push_back(rowMemory(b, r));
               saved.push_back(loadState(b, r));
               llvm::append_range(carried,
                                  state->beginTile(b, loc, saved.back()));
@@ -397,7 +415,7 @@ void ReduceLowering::emitBatch(OpBuilder &b,
                     Value i = arith::AddIOp::create(nb, loc, rowBegin, rows[k]);
                     llvm::append_range(
                         next, chunk(nb, i, j0, c.slice(k * width, width),
-                                    Value()));
+                                    Value(), memory[k]));
                   }
                   scf::YieldOp::create(nb, loc, next);
                 });
@@ -432,15 +450,16 @@ void ReduceLowering::emitBatch(OpBuilder &b,
       forEachRow(b, [&](OpBuilder &b, Value r, Value i) {
         SmallVector<Value> s = loadState(b, r);
         SmallVector<Value> carried = state->beginTile(b, loc, s);
-        SmallVector<Value> updated =
-            chunk(b, i, fullCols, carried, /*mask=*/hasTail);
+        SmallVector<Value> updated = chunk(b, i, fullCols, carried,
+                                           /*mask=*/hasTail, rowMemory(b, r));
         storeState(b, r, state->endTile(b, loc, s, updated));
       });
       scf::YieldOp::create(b, loc);
     });
 
     forEachRow(b, [&](OpBuilder &b, Value r, Value i) {
-      auto outputs = state->finalize(b, loc, loadState(b, r));
+      auto outputs =
+          state->finalize(b, loc, loadState(b, r), rowMemory(b, r));
       for (auto [values, out] : llvm::zip(outputs, op.getOutputs())) {
         Type elementType = cast<MemRefType>(out.getType()).getElementType();
         for (auto [c, v] : llvm::enumerate(values)) {
@@ -453,7 +472,7 @@ void ReduceLowering::emitBatch(OpBuilder &b,
         }
       }
     });
-    for (Value slot : slots)
+    for (Value slot : llvm::concat<Value>(slots, rowMemorySlots))
       memref::DeallocOp::create(b, loc, slot);
   };
   scf::ParallelOp::create(b, loc, ValueRange{c0}, ValueRange{numTiles},

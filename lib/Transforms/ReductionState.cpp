@@ -8,7 +8,8 @@
 //   argmin/argmax do: the result is the first NaN), break ties by the
 //   smaller index, and give +inf/-inf and index -1 when nothing was reduced.
 //   KMin-type outputs list K entries per component, ascending, at
-//   k * D + d; missing entries are +inf / -1.
+//   k * D + d; missing entries are +inf / -1. Their state is one sorted
+//   buffer per row rather than per lane.
 // - Exponential sums keep (m, s) with s = sum exp(F - m), m the running
 //   maximum; one exponential per term: exp(-|F - m|) either scales the old
 //   sum (F > m) or the new term.
@@ -19,6 +20,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -78,28 +80,6 @@ Value before(OpBuilder &b, Location loc, bool isMin, Value a, Value c) {
   return arith::OrIOp::create(b, loc, strictly, nanFirst);
 }
 
-/// Whether the scalar candidate (a, ia) beats the best (c, ic) so far: a
-/// real candidate (ia >= 0) beats an empty best, an earlier value in the
-/// ordering, or an equal value at a smaller index.
-Value candidateBeats(OpBuilder &b, Location loc, bool isMin, Value a, Value ia,
-                     Value c, Value ic) {
-  Value zero = scalarI64(b, loc, 0);
-  Value real = arith::CmpIOp::create(b, loc, CmpIPredicate::sge, ia, zero);
-  Value bestEmpty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt, ic, zero);
-  Value earlier = before(b, loc, isMin, a, c);
-  Value equal = arith::OrIOp::create(
-      b, loc, arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, a, c),
-      arith::AndIOp::create(
-          b, loc, arith::CmpFOp::create(b, loc, CmpFPredicate::UNO, a, a),
-          arith::CmpFOp::create(b, loc, CmpFPredicate::UNO, c, c)));
-  Value smallerIndex =
-      arith::CmpIOp::create(b, loc, CmpIPredicate::slt, ia, ic);
-  Value tieWin = arith::AndIOp::create(b, loc, equal, smallerIndex);
-  Value wins = arith::OrIOp::create(
-      b, loc, bestEmpty, arith::OrIOp::create(b, loc, earlier, tieWin));
-  return arith::AndIOp::create(b, loc, real, wins);
-}
-
 Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
   return arith::SelectOp::create(b, loc, c, x, y);
 }
@@ -135,7 +115,7 @@ public:
     return SmallVector<Type>(scheme == SumScheme::Kahan ? 2 * dim : dim,
                              laneType());
   }
-  SmallVector<Value> init(OpBuilder &b, Location loc) override {
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory) override {
     return SmallVector<Value>(getTypes().size(), zero(b, loc));
   }
   SmallVector<Value> beginTile(OpBuilder &b, Location loc,
@@ -156,7 +136,7 @@ public:
   }
   SmallVector<Value> update(OpBuilder &b, Location loc,
                             ValueRange carried, const Lanes &f,
-                            const Lanes &, Value) override {
+                            const Lanes &, Value, RowMemory) override {
     LaneBuilder l(b, loc, accType, width);
     SmallVector<Value> out(carried);
     for (int64_t k = 0; k < dim; ++k) {
@@ -178,7 +158,8 @@ public:
     return out;
   }
   SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
-                                           ArrayRef<Value> state) override {
+                                           ArrayRef<Value> state,
+                                           RowMemory) override {
     Type f64 = b.getF64Type();
     SmallVector<Value> values;
     for (int64_t k = 0; k < dim; ++k) {
@@ -202,185 +183,260 @@ private:
 };
 
 //===----------------------------------------------------------------------===//
-// Min, Max, and their arg versions
+// Min, Max
 //===----------------------------------------------------------------------===//
 
+/// A running NaN-propagating min or max per lane.
 class ExtremumState : public ReductionState {
 public:
-  ExtremumState(int64_t dim, FloatType type, int64_t width, bool isMin,
-                bool withValues, bool withIndices)
-      : dim(dim), type(type), width(width), isMin(isMin),
-        withValues(withValues), withIndices(withIndices) {}
+  ExtremumState(int64_t dim, FloatType type, int64_t width, bool isMin)
+      : dim(dim), type(type), width(width), isMin(isMin) {}
 
   SmallVector<Type> getTypes() override {
-    SmallVector<Type> types(dim, VectorType::get({width}, type));
-    if (withIndices)
-      types.append(dim, indexLanesType(type.getContext(), width));
-    return types;
+    return SmallVector<Type>(dim, VectorType::get({width}, type));
   }
-  bool needsIndices() override { return withIndices; }
-  SmallVector<Value> init(OpBuilder &b, Location loc) override {
-    SmallVector<Value> state(dim, LaneBuilder(b, loc, type, width)
-                                      .splat(isMin ? kInf : -kInf));
-    if (withIndices)
-      state.append(dim, splatIndex(b, loc, width, -1));
-    return state;
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory) override {
+    return SmallVector<Value>(
+        dim, LaneBuilder(b, loc, type, width).splat(isMin ? kInf : -kInf));
   }
   SmallVector<Value> update(OpBuilder &b, Location loc,
                             ValueRange carried, const Lanes &f,
-                            const Lanes &, Value j) override {
-    SmallVector<Value> out(carried);
-    for (int64_t k = 0; k < dim; ++k) {
-      if (!withIndices) {
-        // NaN-propagating min/max.
-        out[k] = isMin ? arith::MinimumFOp::create(b, loc, carried[k], f[k])
-                             .getResult()
-                       : arith::MaximumFOp::create(b, loc, carried[k], f[k])
-                             .getResult();
-        continue;
-      }
-      // Lanes see increasing j, so a tie keeps the earlier index; an empty
-      // lane (index -1) takes any term, even +inf for a min.
-      Value empty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt,
-                                          carried[dim + k],
-                                          splatIndex(b, loc, width, 0));
-      Value take = arith::OrIOp::create(
-          b, loc, before(b, loc, isMin, f[k], carried[k]), empty);
-      out[k] = select(b, loc, take, f[k], carried[k]);
-      out[dim + k] = select(b, loc, take, j, carried[dim + k]);
-    }
+                            const Lanes &, Value, RowMemory) override {
+    SmallVector<Value> out;
+    for (int64_t d = 0; d < dim; ++d)
+      out.push_back(isMin ? arith::MinimumFOp::create(b, loc, carried[d], f[d])
+                                .getResult()
+                          : arith::MaximumFOp::create(b, loc, carried[d], f[d])
+                                .getResult());
     return out;
   }
   SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
-                                           ArrayRef<Value> state) override {
-    SmallVector<Value> values, indices;
-    for (int64_t k = 0; k < dim; ++k) {
-      if (!withIndices) {
-        values.push_back(reduceLanes(b, loc,
-                                     isMin ? vector::CombiningKind::MINIMUMF
-                                           : vector::CombiningKind::MAXIMUMF,
-                                     state[k]));
-        continue;
-      }
-      Value best = scalarFloat(b, loc, type, isMin ? kInf : -kInf);
-      Value bestIndex = scalarI64(b, loc, -1);
-      for (int64_t lane = 0; lane < width; ++lane) {
-        Value v = extractLane(b, loc, state[k], b.getIndexAttr(lane));
-        Value index = extractLane(b, loc, state[dim + k], b.getIndexAttr(lane));
-        Value beats = candidateBeats(b, loc, isMin, v, index, best, bestIndex);
-        best = select(b, loc, beats, v, best);
-        bestIndex = select(b, loc, beats, index, bestIndex);
-      }
-      values.push_back(best);
-      indices.push_back(bestIndex);
-    }
-    return packOutputs(values, indices, withValues, withIndices);
+                                           ArrayRef<Value> state,
+                                           RowMemory) override {
+    SmallVector<Value> values;
+    for (int64_t d = 0; d < dim; ++d)
+      values.push_back(reduceLanes(b, loc,
+                                   isMin ? vector::CombiningKind::MINIMUMF
+                                         : vector::CombiningKind::MAXIMUMF,
+                                   state[d]));
+    return {values};
   }
 
 private:
   int64_t dim;
   FloatType type;
   int64_t width;
-  bool isMin, withValues, withIndices;
+  bool isMin;
 };
 
 //===----------------------------------------------------------------------===//
-// KMin, ArgKMin, KMin_ArgKMin: a sorted buffer of K entries per lane
+// Reductions with indices (ArgMin, Min_ArgMin, KMin, ArgKMin, ... and the
+// Max versions): one sorted buffer of the K best entries per row
 //===----------------------------------------------------------------------===//
 
-class KMinState : public ReductionState {
+/// Keeps, per component, the K best (value, index) pairs of the row so far
+/// in the row's memory, sorted in the min (or max) ordering with NaN first,
+/// empty slots (+inf or -inf, index -1) last; the only carried value is the
+/// threshold a term must beat to enter. A chunk of W terms is compared with
+/// it once; only the lanes that beat it are inserted, in increasing j.
+/// After the first few chunks almost no lane does, so the cost per term
+/// approaches a plain Min's, whatever K.
+class BestEntriesState : public ReductionState {
 public:
-  KMinState(int64_t dim, int64_t k, FloatType type, int64_t width,
-            bool withValues, bool withIndices)
-      : dim(dim), k(k), type(type), width(width), withValues(withValues),
-        withIndices(withIndices) {}
+  BestEntriesState(int64_t dim, int64_t k, FloatType type, int64_t width,
+                   bool isMin, bool withValues, bool withIndices)
+      : dim(dim), k(k), type(type), width(width), isMin(isMin),
+        withValues(withValues), withIndices(withIndices) {}
 
-  // Layout: values[d][slot] at d * k + slot, then indices likewise.
-  SmallVector<Type> getTypes() override {
-    SmallVector<Type> types(dim * k, VectorType::get({width}, type));
-    types.append(dim * k, indexLanesType(type.getContext(), width));
+  SmallVector<Type> getTypes() override { return SmallVector<Type>(dim, type); }
+  // Layout: the values of components 0..D-1, then their indices.
+  SmallVector<MemRefType> getRowMemoryTypes() override {
+    SmallVector<MemRefType> types(dim, MemRefType::get({k}, type));
+    types.append(dim, MemRefType::get({k}, IntegerType::get(type.getContext(),
+                                                            64)));
     return types;
   }
   bool needsIndices() override { return true; }
-  SmallVector<Value> init(OpBuilder &b, Location loc) override {
-    SmallVector<Value> state(dim * k,
-                             LaneBuilder(b, loc, type, width).splat(kInf));
-    state.append(dim * k, splatIndex(b, loc, width, -1));
-    return state;
-  }
-  SmallVector<Value> update(OpBuilder &b, Location loc,
-                            ValueRange carried, const Lanes &f,
-                            const Lanes &, Value j) override {
-    SmallVector<Value> out(carried);
-    Value zero = splatIndex(b, loc, width, 0);
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
+    Value values = LaneBuilder(b, loc, type, k).splat(isMin ? kInf : -kInf);
+    Value indices = splatIndex(b, loc, k, -1);
+    SmallVector<Value> thresholds;
     for (int64_t d = 0; d < dim; ++d) {
-      // Insertion by bubbling: the entry in hand swaps with each slot it
-      // beats, so the buffer stays sorted and ties keep arrival order.
-      Value v = f[d], index = j;
-      for (int64_t slot = 0; slot < k; ++slot) {
-        int64_t at = d * k + slot;
-        Value slotEmpty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt,
-                                                out[dim * k + at], zero);
-        Value swap = arith::OrIOp::create(
-            b, loc, before(b, loc, true, v, out[at]), slotEmpty);
-        Value newSlot = select(b, loc, swap, v, out[at]);
-        Value newSlotIndex = select(b, loc, swap, index, out[dim * k + at]);
-        v = select(b, loc, swap, out[at], v);
-        index = select(b, loc, swap, out[dim * k + at], index);
-        out[at] = newSlot;
-        out[dim * k + at] = newSlotIndex;
-      }
+      store(b, loc, values, row[d]);
+      store(b, loc, indices, row[dim + d]);
+      thresholds.push_back(threshold(b, loc, row[d], row[dim + d]));
+    }
+    return thresholds;
+  }
+  SmallVector<Value> update(OpBuilder &b, Location loc, ValueRange carried,
+                            const Lanes &f, const Lanes &g, Value j,
+                            RowMemory row) override {
+    return updateInRange(b, loc, carried, f, g, j, Value(), row);
+  }
+  SmallVector<Value> updateInRange(OpBuilder &b, Location loc,
+                                   ValueRange carried, const Lanes &f,
+                                   const Lanes &, Value j, Value inRange,
+                                   RowMemory row) override {
+    SmallVector<Value> out;
+    for (int64_t d = 0; d < dim; ++d) {
+      LaneBuilder l(b, loc, type, width);
+      Value candidates =
+          l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT, f[d],
+                l.broadcast(carried[d]));
+      if (inRange)
+        candidates = arith::AndIOp::create(b, loc, candidates, inRange);
+      out.push_back(insertLanes(b, loc, carried[d], row[d], row[dim + d],
+                                f[d], j, candidates));
     }
     return out;
   }
   SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
-                                           ArrayRef<Value> state) override {
+                                           ArrayRef<Value>,
+                                           RowMemory row) override {
     SmallVector<Value> values(dim * k), indices(dim * k);
-    for (int64_t d = 0; d < dim; ++d) {
-      // Merge the lanes' sorted lists into one with a loop over lanes that
-      // carries the K best (value, index) pairs.
-      SmallVector<Value> init;
-      for (int64_t slot = 0; slot < k; ++slot)
-        init.push_back(scalarFloat(b, loc, type, kInf));
-      for (int64_t slot = 0; slot < k; ++slot)
-        init.push_back(scalarI64(b, loc, -1));
-      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-      Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-      Value cw = arith::ConstantIndexOp::create(b, loc, width);
-      auto loop = scf::ForOp::create(
-          b, loc, c0, cw, c1, init,
-          [&](OpBuilder &nb, Location nl, Value lane, ValueRange best) {
-            SmallVector<Value> buffer(best);
-            for (int64_t src = 0; src < k; ++src) {
-              Value v = extractLane(nb, nl, state[d * k + src], lane);
-              Value index =
-                  extractLane(nb, nl, state[dim * k + d * k + src], lane);
-              for (int64_t slot = 0; slot < k; ++slot) {
-                Value swap = candidateBeats(nb, nl, true, v, index,
-                                            buffer[slot], buffer[k + slot]);
-                Value newSlot = select(nb, nl, swap, v, buffer[slot]);
-                Value newIndex = select(nb, nl, swap, index, buffer[k + slot]);
-                v = select(nb, nl, swap, buffer[slot], v);
-                index = select(nb, nl, swap, buffer[k + slot], index);
-                buffer[slot] = newSlot;
-                buffer[k + slot] = newIndex;
-              }
-            }
-            scf::YieldOp::create(nb, nl, buffer);
-          });
+    for (int64_t d = 0; d < dim; ++d)
       for (int64_t slot = 0; slot < k; ++slot) {
-        values[slot * dim + d] = loop.getResult(slot);
-        indices[slot * dim + d] = loop.getResult(k + slot);
+        Value at = arith::ConstantIndexOp::create(b, loc, slot);
+        values[slot * dim + d] = memref::LoadOp::create(b, loc, row[d], at);
+        indices[slot * dim + d] =
+            memref::LoadOp::create(b, loc, row[dim + d], at);
       }
-    }
     return packOutputs(values, indices, withValues, withIndices);
   }
 
 private:
+  void store(OpBuilder &b, Location loc, Value v, Value memory) {
+    vector::StoreOp::create(b, loc, v, memory,
+                            ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+  }
+
+  /// What a term must come before to enter the buffer, as a threshold for
+  /// one unordered less-than (greater-than for max): NaN while the last
+  /// slot is empty (every term enters), -inf (+inf) when it holds NaN (only
+  /// NaN terms pass, and leave the buffer unchanged), its value otherwise.
+  Value threshold(OpBuilder &b, Location loc, Value valueMemory,
+                  Value indexMemory) {
+    Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
+    Value last = memref::LoadOp::create(b, loc, valueMemory, lastSlot);
+    Value lastIndex = memref::LoadOp::create(b, loc, indexMemory, lastSlot);
+    Value lastEmpty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt,
+                                            lastIndex, scalarI64(b, loc, 0));
+    Value lastNaN =
+        arith::CmpFOp::create(b, loc, CmpFPredicate::UNO, last, last);
+    return select(
+        b, loc, lastEmpty,
+        scalarFloat(b, loc, type, std::numeric_limits<double>::quiet_NaN()),
+        select(b, loc, lastNaN, scalarFloat(b, loc, type, isMin ? -kInf : kInf),
+               last));
+  }
+
+  /// Inserts the lanes of (f, j) selected by `mask` into the buffer in
+  /// memory, in increasing lane order (a loop over the set bits of the
+  /// mask), and returns the new threshold; when no lane is selected, only
+  /// the mask test runs.
+  Value insertLanes(OpBuilder &b, Location loc, Value oldThreshold,
+                    Value valueMemory, Value indexMemory, Value f, Value j,
+                    Value mask) {
+    Type bitsType = b.getIntegerType(width);
+    Value bits = vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType),
+                                  mask),
+        ArrayRef<int64_t>{0});
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
+    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
+    Value any = arith::CmpIOp::create(b, loc, CmpIPredicate::ne, bits, zero);
+    auto ifOp = scf::IfOp::create(
+        b, loc, any,
+        [&](OpBuilder &nb, Location nl) {
+          scf::WhileOp::create(
+              nb, nl, TypeRange{bitsType}, ValueRange{bits},
+              [&](OpBuilder &wb, Location wl, ValueRange args) {
+                Value more = arith::CmpIOp::create(wb, wl, CmpIPredicate::ne,
+                                                   args[0], zero);
+                scf::ConditionOp::create(wb, wl, more, args);
+              },
+              [&](OpBuilder &wb, Location wl, ValueRange args) {
+                Value lane = arith::IndexCastUIOp::create(
+                    wb, wl, wb.getIndexType(),
+                    math::CountTrailingZerosOp::create(wb, wl, args[0]));
+                // j holds j0, j0 + 1, ...: the index is j0 + lane.
+                Value index = arith::AddIOp::create(
+                    wb, wl, extractLane(wb, wl, j, wb.getIndexAttr(0)),
+                    arith::IndexCastOp::create(wb, wl, wb.getI64Type(), lane));
+                insertEntry(wb, wl, valueMemory, indexMemory,
+                            extractLane(wb, wl, f, lane), index);
+                Value rest = arith::AndIOp::create(
+                    wb, wl, args[0],
+                    arith::SubIOp::create(wb, wl, args[0], one));
+                scf::YieldOp::create(wb, wl, rest);
+              });
+          scf::YieldOp::create(nb, nl,
+                               threshold(nb, nl, valueMemory, indexMemory));
+        },
+        [&](OpBuilder &nb, Location nl) {
+          scf::YieldOp::create(nb, nl, oldThreshold);
+        });
+    return ifOp.getResult(0);
+  }
+
+  /// Inserts (v, index) at its place in the sorted buffer, as insertion
+  /// sort does: from the last slot, entries it comes before (or empty
+  /// slots) move one slot down, and the last entry falls off. Ties stay
+  /// ahead, since they arrived earlier. A candidate that does not beat the
+  /// last entry (the mask was computed before earlier lanes entered)
+  /// changes nothing.
+  void insertEntry(OpBuilder &b, Location loc, Value valueMemory,
+                   Value indexMemory, Value v, Value index) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
+    // Whether (v, index) goes before the entry at `slot`.
+    auto goesBefore = [&](OpBuilder &nb, Location nl, Value slot)
+        -> std::tuple<Value, Value, Value> {
+      Value value = memref::LoadOp::create(nb, nl, valueMemory, slot);
+      Value entryIndex = memref::LoadOp::create(nb, nl, indexMemory, slot);
+      Value empty = arith::CmpIOp::create(nb, nl, CmpIPredicate::slt,
+                                          entryIndex, scalarI64(nb, nl, 0));
+      Value beats = arith::OrIOp::create(
+          nb, nl, empty, before(nb, nl, isMin, v, value));
+      return {beats, value, entryIndex};
+    };
+    Value enters = std::get<0>(goesBefore(b, loc, lastSlot));
+    scf::IfOp::create(b, loc, enters, [&](OpBuilder &nb, Location nl) {
+      auto shift = scf::WhileOp::create(
+          nb, nl, TypeRange{nb.getIndexType(), type, nb.getI64Type()},
+          ValueRange{lastSlot},
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            // Slot p - 1, read at max(p - 1, 0) to stay in bounds.
+            Value p = args[0];
+            Value above = arith::MaxSIOp::create(
+                wb, wl, arith::SubIOp::create(wb, wl, p, c1), c0);
+            auto [beats, value, entryIndex] = goesBefore(wb, wl, above);
+            Value inside =
+                arith::CmpIOp::create(wb, wl, CmpIPredicate::sgt, p, c0);
+            Value move = arith::AndIOp::create(wb, wl, inside, beats);
+            scf::ConditionOp::create(wb, wl, move,
+                                     ValueRange{p, value, entryIndex});
+          },
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            Value p = args[0];
+            memref::StoreOp::create(wb, wl, args[1], valueMemory, p);
+            memref::StoreOp::create(wb, wl, args[2], indexMemory, p);
+            scf::YieldOp::create(wb, wl,
+                                 arith::SubIOp::create(wb, wl, p, c1).getResult());
+          });
+      Value p = shift.getResult(0);
+      memref::StoreOp::create(nb, nl, v, valueMemory, p);
+      memref::StoreOp::create(nb, nl, index, indexMemory, p);
+      scf::YieldOp::create(nb, nl);
+    });
+  }
+
   int64_t dim, k;
   FloatType type;
   int64_t width;
-  bool withValues, withIndices;
+  bool isMin, withValues, withIndices;
 };
 
 //===----------------------------------------------------------------------===//
@@ -402,7 +458,7 @@ public:
   SmallVector<Type> getTypes() override {
     return SmallVector<Type>(1 + numSums(), VectorType::get({width}, type));
   }
-  SmallVector<Value> init(OpBuilder &b, Location loc) override {
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory) override {
     LaneBuilder l(b, loc, type, width);
     SmallVector<Value> state{l.splat(-kInf)};
     state.append(numSums(), l.splat(0.0));
@@ -410,7 +466,7 @@ public:
   }
   SmallVector<Value> update(OpBuilder &b, Location loc,
                             ValueRange carried, const Lanes &f,
-                            const Lanes &g, Value) override {
+                            const Lanes &g, Value, RowMemory) override {
     LaneBuilder l(b, loc, type, width);
     Value m = carried[0], x = f[0];
     Value e = l.apply<math::ExpOp>(
@@ -431,7 +487,8 @@ public:
     return out;
   }
   SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
-                                           ArrayRef<Value> state) override {
+                                           ArrayRef<Value> state,
+                                           RowMemory) override {
     LaneBuilder l(b, loc, type, width);
     Value m = state[0];
     Value maxAll =
@@ -484,6 +541,15 @@ private:
 };
 } // namespace
 
+SmallVector<Value> ReductionState::updateInRange(
+    OpBuilder &b, Location loc, ValueRange carried, const Lanes &f,
+    const Lanes &g, Value j, Value inRange, RowMemory row) {
+  SmallVector<Value> updated = update(b, loc, carried, f, g, j, row);
+  for (auto [u, c] : llvm::zip(updated, carried))
+    u = select(b, loc, inRange, u, c);
+  return updated;
+}
+
 FailureOr<std::unique_ptr<ReductionState>>
 ReductionState::create(ReduceOp op, FloatType computeType, int64_t width) {
   ReductionKind kind = op.getKind();
@@ -507,22 +573,20 @@ ReductionState::create(ReduceOp op, FloatType computeType, int64_t width) {
   }
   case ReductionKind::Min:
   case ReductionKind::Max:
+    return std::unique_ptr<ReductionState>(new ExtremumState(
+        dim, computeType, width, kind == ReductionKind::Min));
   case ReductionKind::ArgMin:
   case ReductionKind::ArgMax:
   case ReductionKind::MinArgMin:
-  case ReductionKind::MaxArgMax: {
-    ExtremumTraits traits = *getExtremumTraits(kind);
-    return std::unique_ptr<ReductionState>(
-        new ExtremumState(dim, computeType, width, traits.isMin,
-                          traits.withValues, traits.withIndices));
-  }
+  case ReductionKind::MaxArgMax:
   case ReductionKind::KMin:
   case ReductionKind::ArgKMin:
   case ReductionKind::KMinArgKMin: {
     ExtremumTraits traits = *getExtremumTraits(kind);
-    return std::unique_ptr<ReductionState>(new KMinState(
-        dim, static_cast<int64_t>(*op.getK()), computeType, width,
-        traits.withValues, traits.withIndices));
+    int64_t k = op.getK() ? static_cast<int64_t>(*op.getK()) : 1;
+    return std::unique_ptr<ReductionState>(
+        new BestEntriesState(dim, k, computeType, width, traits.isMin,
+                             traits.withValues, traits.withIndices));
   }
   case ReductionKind::LogSumExp:
   case ReductionKind::LogSumExpWeight:

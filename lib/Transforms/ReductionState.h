@@ -1,9 +1,9 @@
 //===- ReductionState.h - running state of a reduction over lanes -*- C++ -*-//
 //
 // Internal to kred-lower-to-loops. Each reduction kind keeps a running state
-// per output row as a few vectors of W lanes (lane l has seen the j = l mod W
-// terms); the state is updated once per chunk of W consecutive j and
-// combined across lanes once per row.
+// per output row, mostly as a few vectors of W lanes (lane l has seen the
+// j = l mod W terms); the state is updated once per chunk of W consecutive j
+// and combined across lanes once per row.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +18,9 @@
 
 namespace kred {
 
+/// The memory of one output row (see getRowMemoryTypes), as 1-D memrefs.
+using RowMemory = llvm::ArrayRef<mlir::Value>;
+
 class ReductionState {
 public:
   virtual ~ReductionState() = default;
@@ -27,11 +30,18 @@ public:
   static llvm::FailureOr<std::unique_ptr<ReductionState>>
   create(ReduceOp op, mlir::FloatType computeType, int64_t width);
 
-  /// Types of the state vectors kept per row between j tiles.
+  /// Types of the state values kept per row between j tiles.
   virtual llvm::SmallVector<mlir::Type> getTypes() = 0;
+  /// 1-D memory kept per row besides those values, for large parts of a
+  /// state that are seldom touched (they would only occupy registers); the
+  /// lowering allocates it and passes each row's as `row`.
+  virtual llvm::SmallVector<mlir::MemRefType> getRowMemoryTypes() {
+    return {};
+  }
   /// The state before any term (the reduction's identity).
   virtual llvm::SmallVector<mlir::Value> init(mlir::OpBuilder &b,
-                                              mlir::Location loc) = 0;
+                                              mlir::Location loc,
+                                              RowMemory row) = 0;
   /// The values carried through the loop over one j tile, made from the
   /// state; and the state after the tile, from the carried values. By
   /// default the state itself is carried (block sums carry a fresh partial
@@ -51,16 +61,21 @@ public:
   /// Adds one chunk of terms: the formula's lanes `f`, the weight's `g`
   /// (weighted kinds), and `j`, the i64 indices of the lanes.
   virtual llvm::SmallVector<mlir::Value>
-  update(mlir::OpBuilder &b, mlir::Location loc,
-         mlir::ValueRange carried, const Lanes &f, const Lanes &g,
-         mlir::Value j) = 0;
+  update(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange carried,
+         const Lanes &f, const Lanes &g, mlir::Value j, RowMemory row) = 0;
+  /// As update, for a chunk whose lanes past the end (false in the i1 lanes
+  /// `inRange`) must not count. By default those lanes keep their state.
+  virtual llvm::SmallVector<mlir::Value>
+  updateInRange(mlir::OpBuilder &b, mlir::Location loc,
+                mlir::ValueRange carried, const Lanes &f, const Lanes &g,
+                mlir::Value j, mlir::Value inRange, RowMemory row);
   /// Whether update needs the lane indices `j`.
   virtual bool needsIndices() { return false; }
   /// Combines the lanes of the final state into the components of each
   /// output: float scalars (any float type) or i64 indices.
   virtual llvm::SmallVector<llvm::SmallVector<mlir::Value>>
   finalize(mlir::OpBuilder &b, mlir::Location loc,
-           llvm::ArrayRef<mlir::Value> state) = 0;
+           llvm::ArrayRef<mlir::Value> state, RowMemory row) = 0;
 };
 
 } // namespace kred

@@ -80,16 +80,25 @@ func.func @kahan(%x: memref<?x1xf64>, %y: memref<?x1xf64>, %out: memref<?x1xf64>
 
 // -----
 
-// ArgMin keeps values and i64 indices per lane; NaN goes first, and an empty
-// lane (index -1) takes any value.
+// ArgMin keeps its best (value, index) in the row's memory and carries one
+// threshold per row: each chunk is compared with it once (unordered, so NaN
+// lanes pass), and only the lanes that pass are inserted, one per set bit of
+// the mask, by an insertion that moves worse entries down.
 // CHECK-LABEL: func @argmin
-// CHECK: iter_args(%[[V:.*]] = %{{.*}}, %[[I:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xi64>)
-// CHECK:   arith.cmpi slt, %[[I]]
-// CHECK:   arith.cmpf olt
-// CHECK:   arith.cmpf uno
-// CHECK:   arith.cmpf ord
-// CHECK:   arith.select %{{.*}}, %{{.*}}, %[[V]] : vector<8xi1>, vector<8xf32>
-// CHECK:   arith.select %{{.*}}, %{{.*}}, %[[I]] : vector<8xi1>, vector<8xi64>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<4x1xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<4x1xi64>
+// CHECK: scf.for %{{.*}} iter_args(%[[T0:.*]] = %{{.*}}, %[[T1:.*]] = %{{.*}}) -> (f32, f32)
+// CHECK:   %[[BT:.*]] = vector.broadcast %[[T0]] : f32 to vector<8xf32>
+// CHECK:   %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %[[BT]] : vector<8xf32>
+// CHECK:   %[[BITS:.*]] = vector.bitcast %[[PASS]] : vector<8xi1> to vector<1xi8>
+// CHECK:   scf.if %{{.*}} -> (f32) {
+// CHECK:     scf.while
+// CHECK:       math.cttz %{{.*}} : i8
+// CHECK:       vector.extract %{{.*}}[%{{.*}}] : f32 from vector<8xf32>
+// CHECK:       scf.while
+// CHECK:         memref.store
+// CHECK:     } else {
+// CHECK:       scf.yield %[[T0]] : f32
 // CHECK: memref.store %{{.*}} : memref<?x1xi64>
 func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xi64>) {
   kred.reduce arg_min over j ins(%x, %y : memref<?x2xf32>, memref<?x2xf32>)
@@ -128,12 +137,20 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 
 // -----
 
-// KMin keeps K sorted (value, index) slots per lane and merges the lanes
-// in a loop.
+// KMin keeps K sorted (value, index) slots per row in memory, initialized
+// to (+inf, -1); the threshold is the last slot's value (NaN while it is
+// empty, so that every lane passes). Outputs are read from memory.
 // CHECK-LABEL: func @kmin
-// CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xi64>, vector<8xi64>)
-// CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32, i64, i64)
-// CHECK:   vector.extract %{{.*}}[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: %[[VALUES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xf32>
+// CHECK: %[[INDICES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xi64>
+// CHECK: %[[ROW:.*]] = memref.subview %[[VALUES]][%{{.*}}, 0] [1, 2] [1, 1]
+// CHECK: vector.store %{{.*}}, %[[ROW]][%{{.*}}] : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
+// CHECK: %[[EMPTY:.*]] = arith.constant 0x7FC00000 : f32
+// CHECK: arith.select %{{.*}}, %[[EMPTY]], %{{.*}} : f32
+// CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK:   arith.cmpf ult
+// CHECK: memref.load %{{.*}} : memref<2xf32, strided<[1], offset: ?>>
+// CHECK: memref.store %{{.*}} : memref<?x2xf32>
 func.func @kmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x2xf32>) {
   kred.reduce k_min(2) over j ins(%x, %y : memref<?x1xf32>, memref<?x1xf32>)
       outs(%out : memref<?x2xf32>) {
