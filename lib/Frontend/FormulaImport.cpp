@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kred/Frontend/FormulaImport.h"
+#include "ComplexFormulas.h"
 #include "FormulaLexer.h"
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
@@ -31,12 +32,14 @@ using Token = FormulaToken;
 namespace {
 
 /// How a KeOps function maps to a kred op: the op, how many formula operands
-/// come first, then the integer attributes and the shape-tuple attributes.
+/// come first, then the integer attributes, the shape-tuple attributes and
+/// the tuple attributes that may be left out.
 struct FunctionInfo {
   StringRef opName;
   unsigned numFormulaArgs;
   SmallVector<StringRef, 2> intAttrs = {};
   SmallVector<StringRef, 4> tupleAttrs = {};
+  SmallVector<StringRef, 1> optionalTupleAttrs = {};
 };
 
 const llvm::StringMap<FunctionInfo> &getFunctionTable() {
@@ -85,7 +88,8 @@ const llvm::StringMap<FunctionInfo> &getFunctionTable() {
       {"TensorProd", {"kred.tensorprod", 2}},
       {"TensorDot",
        {"kred.tensordot", 2, {},
-        {"lhs_shape", "rhs_shape", "lhs_contract", "rhs_contract"}}},
+        {"lhs_shape", "rhs_shape", "lhs_contract", "rhs_contract"},
+        {"permutation"}}},
       {"Kron", {"kred.kron", 2, {}, {"lhs_shape", "rhs_shape"}}},
       // Symbolic derivatives.
       {"Grad", {"kred.grad", 3}}, {"Diff", {"kred.diff", 3}},
@@ -205,6 +209,7 @@ private:
   FailureOr<Value> parsePower();
   FailureOr<Value> parsePrimary();
   FailureOr<Value> parseCall(Token name);
+  FailureOr<Value> parseComplexCall(Token name, ComplexFunctionArity arity);
   FailureOr<Value> parseVariable(Token name);
   FailureOr<Value> parseConstant(Token name);
   FailureOr<int64_t> parseInteger(const Twine &what);
@@ -573,6 +578,9 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
     return emitError(name.loc()) << "'" << fn
                                  << "' can only be the whole last statement";
 
+  if (std::optional<ComplexFunctionArity> arity = lookupComplexFunction(fn))
+    return parseComplexCall(name, *arity);
+
   const auto &table = getFunctionTable();
   auto it = table.find(fn);
   if (it == table.end())
@@ -580,6 +588,13 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
   const FunctionInfo &info = it->second;
   unsigned arity = info.numFormulaArgs + info.intAttrs.size() +
                    info.tupleAttrs.size();
+  unsigned maxArity = arity + info.optionalTupleAttrs.size();
+  auto describeArity = [&]() -> std::string {
+    std::string text = std::to_string(arity);
+    if (maxArity != arity)
+      text += " to " + std::to_string(maxArity);
+    return text;
+  };
 
   consume(); // '('
   SmallVector<Value> operands;
@@ -587,12 +602,14 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
   auto argWhere = [&](unsigned index) {
     return ("argument " + Twine(index + 1) + " of '" + fn + "'").str();
   };
-  for (unsigned index = 0; index < arity; ++index) {
+  for (unsigned index = 0; index < maxArity; ++index) {
+    if (index >= arity && !tok.is(Token::Comma))
+      break; // the optional arguments are left out
     if (index > 0 && !consumeIf(Token::Comma)) {
       if (tok.is(Token::RParen))
-        return emitError(tok.loc()) << "'" << fn << "' takes " << arity
-                                    << " argument(s), but " << index
-                                    << " were given";
+        return emitError(tok.loc()) << "'" << fn << "' takes "
+                                    << describeArity() << " argument(s), but "
+                                    << index << " were given";
       return expected("','", "before " + argWhere(index));
     }
     if (index < info.numFormulaArgs) {
@@ -608,8 +625,11 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
       attrs.emplace_back(builder.getStringAttr(attr),
                          builder.getI64IntegerAttr(*v));
     } else {
+      unsigned tupleIndex = index - info.numFormulaArgs - info.intAttrs.size();
       StringRef attr =
-          info.tupleAttrs[index - info.numFormulaArgs - info.intAttrs.size()];
+          tupleIndex < info.tupleAttrs.size()
+              ? info.tupleAttrs[tupleIndex]
+              : info.optionalTupleAttrs[tupleIndex - info.tupleAttrs.size()];
       FailureOr<SmallVector<int64_t>> v = parseTuple(argWhere(index));
       if (failed(v))
         return failure();
@@ -618,11 +638,66 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
     }
   }
   if (tok.is(Token::Comma))
-    return emitError(tok.loc()) << "'" << fn << "' takes " << arity
+    return emitError(tok.loc()) << "'" << fn << "' takes " << describeArity()
                                 << " argument(s), but more were given";
   if (failed(expect(Token::RParen, "to close the arguments of '" + fn + "'")))
     return failure();
   return buildOp(name.loc(), info.opName, operands, attrs);
+}
+
+FailureOr<Value> FormulaParser::parseComplexCall(Token name,
+                                                 ComplexFunctionArity arity) {
+  StringRef fn = name.text;
+  consume(); // '('
+  SmallVector<Value, 2> operands;
+  SmallVector<int64_t, 1> ints;
+  unsigned total = arity.numFormulaArgs + arity.numIntArgs;
+  for (unsigned index = 0; index < total; ++index) {
+    if (index > 0 && !consumeIf(Token::Comma)) {
+      if (tok.is(Token::RParen))
+        return emitError(tok.loc()) << "'" << fn << "' takes " << total
+                                    << " argument(s), but " << index
+                                    << " were given";
+      return expected("','", "in the arguments of '" + fn + "'");
+    }
+    if (index < arity.numFormulaArgs) {
+      FailureOr<Value> v = parseExpr();
+      if (failed(v))
+        return failure();
+      operands.push_back(*v);
+      continue;
+    }
+    FailureOr<int64_t> v =
+        parseInteger("argument " + Twine(index + 1) + " of '" + fn + "'");
+    if (failed(v))
+      return failure();
+    ints.push_back(*v);
+  }
+  if (tok.is(Token::Comma))
+    return emitError(tok.loc()) << "'" << fn << "' takes " << total
+                                << " argument(s), but more were given";
+  if (failed(expect(Token::RParen, "to close the arguments of '" + fn + "'")))
+    return failure();
+
+  /// Builds the expansion's ops at the call.
+  struct Builder : FormulaOpBuilder {
+    Builder(FormulaParser &parser, SMLoc loc) : parser(parser), loc(loc) {}
+    FailureOr<Value> op(StringRef opName, ValueRange operands,
+                        ArrayRef<NamedAttribute> attrs) override {
+      return parser.buildOp(loc, opName, operands, attrs);
+    }
+    Value constant(ArrayRef<double> values) override {
+      return parser.buildConstant(loc, values);
+    }
+    InFlightDiagnostic error() override { return parser.emitError(loc); }
+    NamedAttribute intAttr(StringRef attrName, int64_t value) override {
+      return NamedAttribute(parser.builder.getStringAttr(attrName),
+                            parser.builder.getI64IntegerAttr(value));
+    }
+    FormulaParser &parser;
+    SMLoc loc;
+  } builder(*this, name.loc());
+  return expandComplexFunction(fn, operands, ints, builder);
 }
 
 FailureOr<Value> FormulaParser::parseVariable(Token name) {
@@ -873,6 +948,19 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
 
   if (failed(verify(*module)))
     return nullptr;
+  // The reduced variables give the number of terms.
+  VarCategory reduced = axis == IndexAxis::j ? VarCategory::j : VarCategory::i;
+  if (llvm::none_of(variables, [&](const auto &entry) {
+        return entry.second.category == reduced;
+      })) {
+    StringRef name = stringifyVarCategory(reduced);
+    return (emitError(reductionLoc)
+                << "the formula has no " << name
+                << "-variable, so the number of terms to reduce is unknown; "
+                   "a reduction over "
+                << name << " needs at least one V" << name << "(...)",
+            nullptr);
+  }
   return module;
 }
 
