@@ -41,18 +41,23 @@ const char *roleName(ArgRole role) {
   return "?";
 }
 
+/// A kernel's arguments as a list of dicts (name, role, dtype, rank, dim).
+py::list toPython(const KernelSignature &signature) {
+  py::list args;
+  for (const ArgSpec &a : signature.args)
+    args.append(py::dict(py::arg("name") = a.name,
+                         py::arg("role") = roleName(a.role),
+                         py::arg("dtype") = getElementTypeName(a.elementType),
+                         py::arg("rank") = a.rank, py::arg("dim") = a.dim));
+  return args;
+}
+
 /// A compiled kernel, as Python sees it.
 struct PyKernel {
   CompiledKernel compiled;
 
   py::list signature() const {
-    py::list args;
-    for (const ArgSpec &a : compiled.kernel->getSignature().args)
-      args.append(py::dict(py::arg("name") = a.name,
-                           py::arg("role") = roleName(a.role),
-                           py::arg("dtype") = getElementTypeName(a.elementType),
-                           py::arg("rank") = a.rank, py::arg("dim") = a.dim));
-    return args;
+    return toPython(compiled.kernel->getSignature());
   }
 
   /// One argument as a Buffer; `index` names it in errors.
@@ -205,6 +210,18 @@ PYBIND11_MODULE(_kred, m) {
       py::arg("disk_cache") = true, py::arg("cache_dir") = "",
       py::arg("openmp") = true,
       "compiles MLIR text holding one kernel function");
+
+  m.def(
+      "signature",
+      [](const std::string &text) {
+        llvm::Expected<KernelSignature> signature = getKernelSignature(text);
+        if (!signature)
+          throwError(signature.takeError());
+        return toPython(*signature);
+      },
+      py::arg("text"),
+      "the arguments of the kernel in MLIR text (inputs in position order, "
+      "then outputs), without compiling it");
 
   m.def(
       "cache_directory",

@@ -132,6 +132,9 @@ struct RuntimeState {
     registerOpenMPDialectTranslation(registry);
     context.appendDialectRegistry(registry);
     context.disableMultithreading();
+    // Errors reach users of the library and of Python: located messages,
+    // not the IR of the failing op.
+    context.printOpOnDiagnostic(false);
   }
   std::mutex mutex;
   MLIRContext context{MLIRContext::Threading::DISABLED};
@@ -356,4 +359,20 @@ runtime::compileFormula(llvm::StringRef specification,
   if (!module)
     return module.takeError();
   return compileParsed(state, **module, options, start);
+}
+
+llvm::Expected<KernelSignature>
+runtime::getKernelSignature(llvm::StringRef source) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  DiagnosticCollector diagnostics(state.context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
+  if (!module)
+    return llvm::createStringError("cannot parse the kernel:\n" +
+                                   diagnostics.text);
+  auto func = findKernelFunction(*module);
+  if (!func)
+    return func.takeError();
+  return getSignature(*func);
 }

@@ -132,6 +132,10 @@ llvm::Expected<std::string>
 importFormulaToText(llvm::StringRef specification,
                     const FormulaImportOptions &importOptions);
 
+/// The arguments of the kernel in `source` (MLIR text holding one kernel
+/// function, as compileModule takes), without compiling it: what to pass.
+llvm::Expected<KernelSignature> getKernelSignature(llvm::StringRef source);
+
 /// The folder of the on-disk cache for `options` (created on first use).
 std::string getCacheDirectory(const CompileOptions &options);
 
