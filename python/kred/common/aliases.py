@@ -52,10 +52,12 @@ def parse_aliases(aliases):
         next_position = max(next_position, position + 1)
         parsed.append(Alias(name, category, dim, position))
     parsed.sort(key=lambda a: a.position)
-    for expected, alias in enumerate(parsed):
-        if alias.position != expected:
-            raise ValueError(f"alias positions must be 0, 1, 2, ... without gaps or "
-                             f"repeats; {alias.name} has position {alias.position}")
+    for previous, alias in zip(parsed, parsed[1:]):
+        if alias.position == previous.position:
+            raise ValueError(f"aliases {previous.name} and {alias.name} both have "
+                             f"position {alias.position}")
+    # Gaps may be filled by inline variables (Var(1, 3, 1) in the formula);
+    # the import checks that every position is taken.
     return parsed
 
 

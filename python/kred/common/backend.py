@@ -15,6 +15,13 @@ class Backend:
     def empty(self, shape, dtype, like): raise NotImplementedError
     def describe(self, a): raise NotImplementedError
     def guard_gradients(self, outputs, inputs): return outputs
+    # For LazyTensor: arrays from Python numbers, coercion of the right
+    # operand of K @ v, and complex arrays as interleaved (re, im) reals.
+    def array(self, values, dtype): raise NotImplementedError
+    def as_array(self, a): raise NotImplementedError
+    def is_complex(self, a): raise NotImplementedError
+    def view_as_real(self, a): raise NotImplementedError
+    def view_as_complex(self, a): raise NotImplementedError
 
     def call(self, genred, args, out):
         arrays, dtype, batch = genred._check_arguments(args)
@@ -23,7 +30,7 @@ class Backend:
         outputs = self._outputs(out, shapes, dtypes, arrays)
         kernel.run([self.describe(a) for a in arrays] +
                    [self.describe(o) for o in outputs])
-        outputs = self.guard_gradients(outputs, args)
+        outputs = genred._postprocess(self.guard_gradients(outputs, args))
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _outputs(self, out, shapes, dtypes, arrays):

@@ -3,6 +3,7 @@ called on arrays. Backend-independent: kred.numpy and kred.torch give it a
 Backend (backend.py) for their array type."""
 
 import re
+from dataclasses import dataclass
 
 from .. import _kred
 from .aliases import parse_aliases
@@ -32,6 +33,53 @@ _SUM_SCHEMES = {"auto": "", "direct_sum": "direct", "block_sum": "block",
                 "kahan_scheme": "kahan", "direct": "direct", "block": "block",
                 "kahan": "kahan"}
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One array a formula takes: its name in messages, its category ("i",
+    "j" or "param") and its last dimension."""
+    name: str
+    category: str
+    dim: int
+
+    @property
+    def kind(self):
+        return {"i": "Vi", "j": "Vj", "param": "Pm"}[self.category]
+
+    @property
+    def rows(self):
+        return 0 if self.category == "param" else 1
+
+
+_ROLES = {"i": "i", "j": "j", "param": "param"}
+
+
+def _arguments(text):
+    """The arguments of an imported kernel, in position order."""
+    arguments = []
+    for position, a in enumerate(_kred.signature(text)):
+        if a["role"] == "output":
+            break
+        name = a["name"] if not a["name"].startswith("input #") else f"#{position}"
+        # A variable the formula does not read is still passed, as a
+        # parameter of its dimension.
+        arguments.append(Argument(name, _ROLES.get(a["role"], "param"), a["dim"]))
+    return arguments
+
+
+def check_call_options(backend, device_id, ranges):
+    """pykeops' call options that kred accepts: the CPU backend, any device
+    id (ignored on the CPU) and no ranges yet."""
+    if backend not in ("auto", "CPU", "cpu"):
+        raise ValueError(f"backend {backend!r} is not available: this version of kred "
+                         "runs on the CPU; use backend='auto' or 'CPU' (pykeops' "
+                         "'GPU', 'GPU_1D' and 'GPU_2D' need kred's GPU backend)")
+    if isinstance(device_id, bool) or not isinstance(device_id, int):
+        raise TypeError(f"device_id must be an integer, got {device_id!r}")
+    if ranges is not None:
+        raise ValueError("ranges (block-sparse reductions) are not supported yet; "
+                         "call without ranges for the dense reduction")
 
 
 class GenredBase:
@@ -91,8 +139,9 @@ class GenredBase:
         self._kernels = {}
         self._last_kernel = None
         # Import once now, so that a malformed formula fails here, with the
-        # position of the error.
-        self._import(dtype or "float32", 0)
+        # position of the error; the import also says which arrays the
+        # formula takes (aliases and inline variables such as Var(3, 1, 1)).
+        self.arguments = _arguments(self._import(dtype or "float32", 0))
 
     def _specification(self):
         lines = [f"{a.name} = Var({a.position}, {a.dim}, "
@@ -152,48 +201,54 @@ class GenredBase:
         return entry
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
-        if backend not in ("auto", "CPU", "cpu"):
-            raise ValueError(f"backend {backend!r} is not available; this version of "
-                             "kred runs on the CPU ('auto' or 'CPU')")
-        if ranges is not None:
-            raise ValueError("ranges (block-sparse reductions) are not supported yet")
+        check_call_options(backend, device_id, ranges)
         return self.backend.call(self, args, out)
+
+    def _postprocess(self, outputs):
+        """pykeops' output shapes: K values per row become (..., rows, K, D)
+        when the formula has D > 1 components (kept (..., rows, K) for D = 1)."""
+        if self.k is None:
+            return outputs
+        shaped = []
+        for o in outputs:
+            dim = o.shape[-1] // self.k
+            shaped.append(o if dim == 1 else
+                          self.backend.reshape(o, tuple(o.shape[:-1]) + (self.k, dim)))
+        return shaped
 
     def _check_arguments(self, args):
         """Validated, contiguous, batch-padded arrays, their dtype and the
         number of batch dimensions."""
         be = self.backend
-        if len(args) != len(self.aliases):
-            names = ", ".join(a.name for a in self.aliases)
-            raise ValueError(f"this reduction takes {len(self.aliases)} arrays ({names}), "
+        if len(args) != len(self.arguments):
+            names = ", ".join(a.name for a in self.arguments)
+            raise ValueError(f"this reduction takes {len(self.arguments)} arrays ({names}), "
                              f"but {len(args)} were given")
         dtypes = []
-        for alias, a in zip(self.aliases, args):
+        for arg, a in zip(self.arguments, args):
             if not be.is_array(a):
-                raise TypeError(f"argument {alias.name} must be a {be.array_name}, got "
+                raise TypeError(f"argument {arg.name} must be a {be.array_name}, got "
                                 f"{type(a).__name__}")
             dtype = be.dtype_name(a)
             if dtype not in FLOAT_DTYPES:
-                raise TypeError(f"argument {alias.name} has dtype {dtype}; expected "
+                raise TypeError(f"argument {arg.name} has dtype {dtype}; expected "
                                 "float16, bfloat16, float32 or float64")
             dtypes.append(dtype)
         if len(set(dtypes)) > 1:
-            pairs = ", ".join(f"{a.name} is {d}" for a, d in zip(self.aliases, dtypes))
+            pairs = ", ".join(f"{a.name} is {d}" for a, d in zip(self.arguments, dtypes))
             raise TypeError(f"all arrays must share one dtype, but {pairs}")
         batch = 0
-        for alias, a in zip(self.aliases, args):
+        for arg, a in zip(self.arguments, args):
             shape = tuple(a.shape)
-            rows = 0 if alias.category == "param" else 1
-            form = f"(..., {alias.dim})" if rows == 0 else f"(..., N, {alias.dim})"
-            if len(shape) < rows + 1 or shape[-1] != alias.dim:
-                kind = {"i": "Vi", "j": "Vj", "param": "Pm"}[alias.category]
-                raise ValueError(f"argument {alias.name} = {kind}({alias.dim}) expects "
+            rows = arg.rows
+            form = f"(..., {arg.dim})" if rows == 0 else f"(..., N, {arg.dim})"
+            if len(shape) < rows + 1 or shape[-1] != arg.dim:
+                raise ValueError(f"argument {arg.name} = {arg.kind}({arg.dim}) expects "
                                  f"shape {form}, got {shape}")
             batch = max(batch, len(shape) - rows - 1)
         arrays = []
-        for alias, a in zip(self.aliases, args):
-            rows = 0 if alias.category == "param" else 1
-            missing = batch - (a.ndim - rows - 1)
+        for arg, a in zip(self.arguments, args):
+            missing = batch - (a.ndim - arg.rows - 1)
             if missing:
                 a = be.reshape(a, (1,) * missing + tuple(a.shape))
             arrays.append(be.contiguous(a))
@@ -202,19 +257,19 @@ class GenredBase:
     def _output_shapes(self, arrays, batch, outputs):
         """Shapes of the outputs, from the inputs' batch and row counts."""
         batch_shape = [1] * batch
-        for alias, a in zip(self.aliases, arrays):
+        for arg, a in zip(self.arguments, arrays):
             for k in range(batch):
                 d = a.shape[k]
                 if d != 1:
                     if batch_shape[k] not in (1, d):
-                        raise ValueError(f"argument {alias.name} has batch dimension {k} "
+                        raise ValueError(f"argument {arg.name} has batch dimension {k} "
                                          f"of size {d}, but another argument has "
                                          f"{batch_shape[k]} (sizes must match or be 1)")
                     batch_shape[k] = d
         out_category = "i" if self.axis == 1 else "j"
         rows = None
-        for alias, a in zip(self.aliases, arrays):
-            if alias.category == out_category:
+        for arg, a in zip(self.arguments, arrays):
+            if arg.category == out_category:
                 rows = a.shape[batch]
                 break
         if rows is None:

@@ -1,158 +1,417 @@
 """LazyTensor: symbolic (..., M, N, D) tensors whose operations build a
 KeOps formula; a reduction over i or j compiles it (once per formula, dtype
 and batch rank) and runs it. The array library comes from the subclass in
-kred.numpy / kred.torch."""
+kred.numpy / kred.torch; reductions, `@` and transposition are in
+lazy_reduction.py, complex numbers in complex_lazy_tensor.py.
 
+Conventions follow pykeops 2.3: `ndim` is the dimension D of the formula's
+values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
+`dim()` is len(_shape)."""
+
+import math
 import numbers
 import re
+
+from .lazy_reduction import ReductionMixin
 
 _PLACEHOLDER = re.compile(r"V#(\d+)#")
 _next_leaf_id = [0]
 
 
-def _number(c):
-    """A Python number as a formula constant."""
-    if isinstance(c, bool):
-        raise TypeError("booleans are not formula constants")
-    if isinstance(c, numbers.Integral):
-        return f"IntCst({int(c)})" if c >= 0 else f"(-IntCst({-int(c)}))"
-    c = float(c)
-    return repr(c) if c >= 0 else f"(-{repr(-c)})"
+def _new_leaf_id():
+    _next_leaf_id[0] += 1
+    return _next_leaf_id[0]
 
 
-class GenericLazyTensor:
-    """A symbolic tensor. Build it from an array with a dummy axis, as in
-    pykeops: LazyTensor(x[:, None, :]) is indexed by i, LazyTensor(y[None, :, :])
-    by j, LazyTensor(p) with p of shape (D,) (or (..., 1, 1, D)) is a
-    parameter; Python numbers are constants."""
+def _is_number(x):
+    return isinstance(x, numbers.Number) and not isinstance(x, bool)
 
-    backend = None     # the Backend of kred.numpy / kred.torch
+
+def _is_scalar(x, value):
+    """x is a Python number equal to value (pykeops' shortcuts: x + 0 is x,
+    x * 1 is x, ...)."""
+    return _is_number(x) and not isinstance(x, complex) and x == value
+
+
+def _tuple_text(values):
+    if isinstance(values, int):
+        values = (values,)
+    return "[" + ",".join(str(int(v)) for v in values) + "]"
+
+
+class Leaf:
+    """An array of the formula: category "i", "j" or "param"; `array` is an
+    array, or a list of Python floats (a parameter made an array of the
+    reduction's dtype when it runs, so that new values need no new
+    compilation)."""
+    __slots__ = ("category", "array", "dim")
+
+    def __init__(self, category, array, dim):
+        self.category, self.array, self.dim = category, array, dim
+
+
+class GenericLazyTensor(ReductionMixin):
+    """A symbolic tensor. Build it as in pykeops: LazyTensor(x[:, None, :])
+    is indexed by i, LazyTensor(y[None, :, :]) by j, LazyTensor(p) with p of
+    shape (D,) (or (..., 1, 1, D)) is a parameter, LazyTensor(x, axis=0|1)
+    takes a 2-D array, LazyTensor((ind, dim, cat)) is a symbolic variable
+    given at call time, integers are exact constants and floats parameters."""
+
+    library = None      # the array library's Backend (kred.numpy / kred.torch)
     genred_class = None
+    backend = None      # pykeops' default backend= of this LazyTensor's reductions
+    real_class = None   # LazyTensor and ComplexLazyTensor of the backend
+    complex_class = None
+    is_complex = False
     __array_priority__ = 1000  # NumPy defers a + b to LazyTensor.__radd__
+    __array_ufunc__ = None
 
     def __init__(self, x=None, axis=None):
+        self._symbolic = ()
+        self._leaves = {}
         if x is None:
             return  # Filled by _node.
         if isinstance(x, GenericLazyTensor):
-            self.__dict__.update(x.__dict__)
+            self._init_node(x.formula_template, x._dim, dict(x._leaves), x._symbolic)
             return
-        if isinstance(x, numbers.Number):
-            self._init_node(_number(x), 1, {})
+        if isinstance(x, tuple):
+            self._init_symbolic(x, axis)
             return
-        be = self.backend
+        if isinstance(x, bool):
+            raise TypeError("booleans are not formula values; use 0 or 1")
+        if isinstance(x, numbers.Integral):
+            self._init_node(f"IntCst({int(x)})", 1, {})
+            return
+        if isinstance(x, numbers.Real):
+            x = [float(x)]
+        if isinstance(x, list):
+            self._init_constant(x, axis)
+            return
+        be = self.library
         if not be.is_array(x):
-            raise TypeError(f"LazyTensor takes a {be.array_name} or a number, got "
-                            f"{type(x).__name__}")
-        shape = tuple(x.shape)
+            raise TypeError(f"LazyTensor takes a {be.array_name}, a number, a list of "
+                            f"numbers or an (ind, dim, cat) tuple, got {type(x).__name__}")
+        category, array = self._classify(x, axis)
+        self._init_leaf(category, array)
+
+    # --- construction ---------------------------------------------------------
+    def _init_node(self, formula, dim, leaves, symbolic=()):
+        self.formula_template, self._dim = formula, dim
+        self._leaves, self._symbolic = leaves, tuple(symbolic)
+
+    def _init_leaf(self, category, array):
+        leaf = _new_leaf_id()
+        dim = int(array.shape[-1])
+        self._init_node(f"V#{leaf}#", dim, {leaf: Leaf(category, array, dim)})
+
+    def _init_symbolic(self, x, axis):
+        if len(x) != 3 or not all(isinstance(v, int) and not isinstance(v, bool)
+                                  for v in x):
+            raise ValueError("LazyTensor((ind, dim, cat)) takes a triplet of integers, "
+                             f"got {x!r}")
         if axis is not None:
-            if axis not in (0, 1, 2):
-                raise ValueError(f"axis must be 0 (i), 1 (j) or 2 (parameter), got {axis!r}")
-            category = ("i", "j", "param")[axis]
-            array = x if len(shape) >= (2 if category != "param" else 1) else None
-            if array is None:
-                raise ValueError(f"a LazyTensor with axis={axis} needs an array of shape "
-                                 f"{'(..., D)' if axis == 2 else '(..., N, D)'}, got {shape}")
-        elif len(shape) == 1:
-            category, array = "param", x
-        elif len(shape) >= 3 and shape[-3] == 1 and shape[-2] == 1:
-            category, array = "param", be.reshape(x, shape[:-3] + shape[-1:])
-        elif len(shape) >= 3 and shape[-2] == 1:
-            category, array = "i", be.reshape(x, shape[:-2] + shape[-1:])
-        elif len(shape) >= 3 and shape[-3] == 1:
-            category, array = "j", be.reshape(x, shape[:-3] + shape[-2:])
-        else:
-            raise ValueError("LazyTensor expects an array with a dummy axis: shape "
-                             "(..., N, 1, D) for an i-variable, (..., 1, M, D) for a "
-                             f"j-variable or (D,) for a parameter; got shape {shape} "
-                             "(or pass axis=0, 1 or 2)")
-        leaf = _next_leaf_id[0]
-        _next_leaf_id[0] += 1
-        self._init_node(f"V#{leaf}#", int(shape[-1]),
-                        {leaf: (category, array, int(shape[-1]))})
+            raise ValueError("axis must not be given with LazyTensor((ind, dim, cat))")
+        ind, dim, cat = x
+        if ind < 0 or dim < 1 or cat not in (0, 1, 2):
+            raise ValueError(f"LazyTensor((ind, dim, cat)) needs ind >= 0, dim >= 1 and "
+                             f"cat 0 (i), 1 (j) or 2 (parameter); got {x!r}")
+        self._init_node(f"Var({ind},{dim},{cat})", dim, {}, (x,))
 
-    def _init_node(self, formula, dim, leaves):
-        self.formula, self._dim, self._leaves = formula, dim, leaves
+    def _init_constant(self, values, axis):
+        if axis not in (None, 2):
+            raise ValueError("a list of numbers is a parameter: axis must be None or 2")
+        if not values or not all(_is_number(v) and not isinstance(v, complex)
+                                 for v in values):
+            raise TypeError(f"LazyTensor takes a non-empty list of real numbers, got "
+                            f"{values!r}")
+        leaf = _new_leaf_id()
+        values = [float(v) for v in values]
+        self._init_node(f"V#{leaf}#", len(values),
+                        {leaf: Leaf("param", values, len(values))})
 
-    @classmethod
-    def _node(cls, formula, dim, *operands):
-        node = cls()
-        leaves = {}
+    def _classify(self, x, axis):
+        """(category, array without dummy axes) of an array, as pykeops reads
+        its shape; 1-D arrays with axis 0 or 1 are columns (N, 1)."""
+        be = self.library
+        shape = tuple(x.shape)
+        if len(shape) == 0:
+            return "param", be.reshape(x, (1,))
+        if axis is not None and axis not in (0, 1, 2):
+            raise ValueError(f"axis must be 0 (i), 1 (j) or 2 (parameter), got {axis!r}")
+        if len(shape) == 1:
+            if axis in (0, 1):
+                return ("i", "j")[axis], be.reshape(x, shape + (1,))
+            return "param", x
+        if axis is not None:
+            return ("i", "j", "param")[axis], x
+        if len(shape) >= 3 and shape[-3] == 1 and shape[-2] == 1:
+            return "param", be.reshape(x, shape[:-3] + shape[-1:])
+        if len(shape) >= 3 and shape[-2] == 1:
+            return "i", be.reshape(x, shape[:-2] + shape[-1:])
+        if len(shape) >= 3 and shape[-3] == 1:
+            return "j", be.reshape(x, shape[:-3] + shape[-2:])
+        if len(shape) == 2:
+            raise ValueError(f"a 2-D array of shape {shape} needs axis=0 (indexed by i) "
+                             "or axis=1 (indexed by j)")
+        raise ValueError("LazyTensor expects an array with a dummy axis: shape "
+                         "(..., N, 1, D) for an i-variable, (..., 1, M, D) for a "
+                         f"j-variable or (..., 1, 1, D) for a parameter; got shape {shape}")
+
+    def _result_class(self, is_complex):
+        return self.complex_class if is_complex else self.real_class
+
+    def _node(self, formula, dim, *operands, is_complex=None):
+        if is_complex is None:
+            is_complex = self.is_complex
+        node = object.__new__(self._result_class(is_complex))
+        leaves, symbolic = {}, []
         for o in operands:
             leaves.update(o._leaves)
-        node._init_node(formula, dim, leaves)
+            symbolic += [s for s in o._symbolic if s not in symbolic]
+        node._init_node(formula, dim, leaves, symbolic)
         return node
 
     def _wrap(self, other):
         if isinstance(other, GenericLazyTensor):
             return other
-        return type(self)(other)
+        if isinstance(other, complex) or self.library.is_complex(other):
+            return self.complex_class(other)
+        return self.real_class(other)
 
-    # --- shape --------------------------------------------------------------
+    # --- shape (pykeops' conventions) -------------------------------------------
     @property
     def ndim(self):
-        return len(self.shape)
+        """The dimension D of the formula's values (pykeops' convention)."""
+        return self._dim
+
+    @property
+    def _shape(self):
+        batch, ni, nj = self._sizes()
+        return tuple(batch) + (ni or 1, nj or 1, self._dim)
 
     @property
     def shape(self):
-        batch, ni, nj = self._sizes()
-        return tuple(batch) + (ni if ni is not None else 1,
-                               nj if nj is not None else 1, self._dim)
+        s = self._shape
+        return s[:-1] if s[-1] == 1 else s
+
+    def dim(self):
+        """The number of dimensions of _shape, as torch's Tensor.dim()."""
+        return len(self._shape)
+
+    @property
+    def nbatchdims(self):
+        return len(self._sizes()[0])
+
+    @property
+    def batchdims(self):
+        batch = self._sizes()[0]
+        return tuple(batch) if batch else None
+
+    @property
+    def ni(self):
+        return self._sizes()[1]
+
+    @property
+    def nj(self):
+        return self._sizes()[2]
+
+    @property
+    def dtype(self):
+        """The dtype name of the arrays ("float32", ...), None if there are none."""
+        for leaf in self._leaves.values():
+            if not isinstance(leaf.array, list):
+                return self.library.dtype_name(leaf.array)
+        return None
+
+    @property
+    def variables(self):
+        return tuple(leaf.array for leaf in self._leaves.values())
+
+    @property
+    def symbolic_variables(self):
+        return self._symbolic
 
     def _sizes(self):
         batch, ni, nj = [], None, None
-        for category, array, _ in self._leaves.values():
-            s = tuple(array.shape)
-            rows = 0 if category == "param" else 1
+        for leaf in self._leaves.values():
+            if isinstance(leaf.array, list):
+                continue
+            s = tuple(leaf.array.shape)
+            rows = 0 if leaf.category == "param" else 1
             b = list(s[:len(s) - rows - 1])
             if len(b) > len(batch):
                 batch = [1] * (len(b) - len(batch)) + batch
             b = [1] * (len(batch) - len(b)) + b
             batch = [max(x, y) for x, y in zip(batch, b)]
-            if category == "i":
+            if leaf.category == "i":
                 ni = s[-2]
-            elif category == "j":
+            elif leaf.category == "j":
                 nj = s[-2]
         return batch, ni, nj
 
-    # --- building formulas ----------------------------------------------------
-    def _unary(self, name, dim=None, extra=""):
-        return self._node(f"{name}({self.formula}{extra})",
-                          self._dim if dim is None else dim, self)
+    # --- the formula ------------------------------------------------------------
+    def _positions(self):
+        """Positions of the arrays: after the symbolic variables, as pykeops
+        numbers them."""
+        first = 1 + max((s[0] for s in self._symbolic), default=-1)
+        return {key: first + n for n, key in enumerate(self._leaves)}
 
-    def _binary(self, other, template, op_name, dim=None, check="broadcast"):
+    @property
+    def formula(self):
+        """The KeOps formula, with the arrays as Var(position, dim, cat)."""
+        positions = self._positions()
+        cats = {"i": 0, "j": 1, "param": 2}
+        return _PLACEHOLDER.sub(
+            lambda m: "Var({},{},{})".format(
+                positions[int(m.group(1))], self._leaves[int(m.group(1))].dim,
+                cats[self._leaves[int(m.group(1))].category]),
+            self.formula_template)
+
+    def __str__(self):
+        kind = "ComplexLazyTensor" if self.is_complex else "LazyTensor"
+        lines = [f"kred {kind}", f"    formula: {self.formula}"]
+        if self._symbolic:
+            lines.append("    symbolic variables: " +
+                         ", ".join(f"Var{s}" for s in self._symbolic))
+        lines.append(f"    shape: {self.shape}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"LazyTensor(formula={self.formula!r}, shape={self.shape})"
+
+    # --- building formulas ------------------------------------------------------
+    def _unary(self, name, dim=None, extra="", is_complex=None):
+        return self._node(f"{name}({self.formula_template}{extra})",
+                          self._dim if dim is None else dim, self, is_complex=is_complex)
+
+    def _binary(self, other, template, op_name, dim=None, check="sameor1",
+                reverse=False, is_complex=None):
         other = self._wrap(other)
         a, b = self._dim, other._dim
-        if check == "broadcast":
-            if a != b and 1 not in (a, b):
-                raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
-                                 "expected equal dimensions or 1")
-            dim = max(a, b) if dim is None else dim
-        elif check == "equal" and a != b:
+        if check == "sameor1" and a != b and 1 not in (a, b):
+            raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
+                             "expected equal dimensions or 1")
+        if check == "same" and a != b:
             raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
                              "expected equal dimensions")
-        return self._node(template.format(self.formula, other.formula), dim, self,
-                          other)
+        if dim is None:
+            dim = max(a, b)
+        lhs, rhs = (other, self) if reverse else (self, other)
+        return self._node(template.format(lhs.formula_template, rhs.formula_template),
+                          dim, self, other, is_complex=is_complex)
 
-    def __add__(self, o): return self._binary(o, "({} + {})", "+")
-    def __radd__(self, o): return self._wrap(o)._binary(self, "({} + {})", "+")
-    def __sub__(self, o): return self._binary(o, "({} - {})", "-")
-    def __rsub__(self, o): return self._wrap(o)._binary(self, "({} - {})", "-")
-    def __mul__(self, o): return self._binary(o, "({} * {})", "*")
-    def __rmul__(self, o): return self._wrap(o)._binary(self, "({} * {})", "*")
-    def __truediv__(self, o): return self._binary(o, "({} / {})", "/")
-    def __rtruediv__(self, o): return self._wrap(o)._binary(self, "({} / {})", "/")
+    def _ternary(self, a, b, name, check="sameor1"):
+        a, b = self._wrap(a), self._wrap(b)
+        dim = max(self._dim, a._dim, b._dim)
+        if check == "sameor1":
+            for o in (self, a, b):
+                if o._dim not in (1, dim):
+                    raise ValueError(f"{name}: operands have dimensions {self._dim}, "
+                                     f"{a._dim} and {b._dim}; expected equal or 1")
+        return self._node(f"{name}({self.formula_template}, {a.formula_template}, "
+                          f"{b.formula_template})", dim, self, a, b)
+
+    # Arithmetic, with pykeops' shortcuts for 0, 1 and -1.
+    def _complex_other(self, other):
+        return (isinstance(other, GenericLazyTensor) and other.is_complex) or \
+            isinstance(other, complex) or self.library.is_complex(other)
+
+    def __add__(self, o):
+        if _is_scalar(o, 0):
+            return self
+        if self._complex_other(o):
+            return self.real2complex() + o
+        return self._binary(o, "({} + {})", "+")
+
+    def __radd__(self, o):
+        if _is_scalar(o, 0):
+            return self
+        if self._complex_other(o):
+            return self._wrap(o) + self
+        return self._binary(o, "({} + {})", "+", reverse=True)
+
+    def __sub__(self, o):
+        if _is_scalar(o, 0):
+            return self
+        if self._complex_other(o):
+            return self.real2complex() - o
+        return self._binary(o, "({} - {})", "-")
+
+    def __rsub__(self, o):
+        if _is_scalar(o, 0):
+            return -self
+        if self._complex_other(o):
+            return self._wrap(o) - self
+        return self._binary(o, "({} - {})", "-", reverse=True)
+
+    def __mul__(self, o):
+        if _is_scalar(o, 0):
+            return 0
+        if _is_scalar(o, 1):
+            return self
+        if _is_scalar(o, -1):
+            return -self
+        if self._complex_other(o):
+            return self._wrap(o) * self
+        return self._binary(o, "({} * {})", "*")
+
+    def __rmul__(self, o):
+        if _is_scalar(o, 0):
+            return 0
+        if _is_scalar(o, 1):
+            return self
+        if _is_scalar(o, -1):
+            return -self
+        if self._complex_other(o):
+            return self._wrap(o) * self
+        return self._binary(o, "({} * {})", "*", reverse=True)
+
+    def __truediv__(self, o):
+        if _is_scalar(o, 1):
+            return self
+        if self._complex_other(o):
+            return self.real2complex() / o
+        return self._binary(o, "({} / {})", "/")
+
+    def __rtruediv__(self, o):
+        if _is_scalar(o, 0):
+            return 0
+        if _is_scalar(o, 1):
+            return self._unary("Inv")
+        if self._complex_other(o):
+            return self._wrap(o) / self
+        return self._binary(o, "({} / {})", "/", reverse=True)
+
     def __neg__(self): return self._unary("Minus")
-    def __abs__(self): return self.abs()
+    def __abs__(self): return self._unary("Abs")
+    def abs(self): return abs(self)
+
+    def __or__(self, o):
+        """Scalar product (x | y)."""
+        return self._binary(o, "({} | {})", "|", dim=1, check="same")
+
+    def __ror__(self, o):
+        return self._binary(o, "({} | {})", "|", dim=1, check="same", reverse=True)
 
     def __pow__(self, other):
-        if isinstance(other, numbers.Integral) and not isinstance(other, bool):
-            return self.square() if other == 2 else self._unary("Pow", extra=f", {int(other)}")
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        if isinstance(other, int) and not isinstance(other, bool):
+            return self.square() if other == 2 else self._unary("Pow", extra=f", {other}")
+        if isinstance(other, float):
             if other == 0.5:
                 return self.sqrt()
             if other == -0.5:
                 return self.rsqrt()
-        return self._binary(other, "Powf({}, {})", "**")
+        if not (isinstance(other, (float, GenericLazyTensor)) or
+                self.library.is_array(other)):
+            raise ValueError("the exponent must be an integer, a float or a LazyTensor, "
+                             f"got {type(other).__name__}")
+        other = self._wrap(other)
+        if other._dim not in (1, self._dim):
+            raise ValueError(f"the exponent has dimension {other._dim}; expected 1 or "
+                             f"{self._dim}")
+        return self._binary(other, "Powf({}, {})", "**", check=None)
+
+    def power(self, other): return self ** other
 
     def __lt__(self, o): return self._binary(o, "({} < {})", "<")
     def __le__(self, o): return self._binary(o, "({} <= {})", "<=")
@@ -162,17 +421,10 @@ class GenericLazyTensor:
     def __ne__(self, o): return self._binary(o, "({} != {})", "!=")
     __hash__ = object.__hash__
 
-    def __or__(self, o):
-        """Scalar product (x | y)."""
-        return self._binary(o, "({} | {})", "|", dim=1, check="equal")
-
-    def __matmul__(self, v):
-        """Matrix-vector product: self holds n x p matrices (column-major)."""
-        return self.matvecmult(v)
-
     # --- math -------------------------------------------------------------------
     def exp(self): return self._unary("Exp")
     def log(self): return self._unary("Log")
+    def xlogx(self): return self._unary("XLogX")
     def sin(self): return self._unary("Sin")
     def cos(self): return self._unary("Cos")
     def asin(self): return self._unary("Asin")
@@ -180,249 +432,260 @@ class GenericLazyTensor:
     def atan(self): return self._unary("Atan")
     def sqrt(self): return self._unary("Sqrt")
     def rsqrt(self): return self._unary("Rsqrt")
-    def abs(self): return self._unary("Abs")
     def sign(self): return self._unary("Sign")
     def step(self): return self._unary("Step")
     def relu(self): return self._unary("ReLU")
     def square(self): return self._unary("Square")
     def inv(self): return self._unary("Inv")
     def floor(self): return self._unary("Floor")
-    def xlogx(self): return self._unary("XLogX")
     def sinxdivx(self): return self._unary("SinXDivX")
-    def power(self, other): return self ** other
-    def atan2(self, other): return self._binary(other, "Atan2({}, {})", "atan2")
-    def round(self, decimals=0): return self._unary("Round", extra=f", {int(decimals)}")
+
+    def sinc(self):
+        """sin(pi x) / (pi x), 1 at 0 (NumPy's and torch's sinc)."""
+        return (math.pi * self).sinxdivx()
+
+    def atan2(self, other):
+        """atan2(self, other), componentwise (self is the y coordinate)."""
+        return self._binary(other, "Atan2({}, {})", "atan2")
+
+    def round(self, other=0):
+        return self._unary("Round", extra=f", {int(other)}")
 
     def clamp(self, a, b):
-        a, b = self._wrap(a), self._wrap(b)
-        for name, o in (("a", a), ("b", b)):
-            if o._dim not in (1, self._dim):
-                raise ValueError(f"clamp: bound {name} has dimension {o._dim}; expected "
-                                 f"1 or {self._dim}")
-        return self._node(f"Clamp({self.formula}, {a.formula}, {b.formula})",
-                          self._dim, self, a, b)
+        """min(max(self, a), b); integer bounds are exact (ClampInt)."""
+        if type(a) is int and type(b) is int:
+            return self._unary("ClampInt", extra=f", {a}, {b}")
+        return self._ternary(a, b, "Clamp")
 
     def clampint(self, a, b):
         return self._unary("ClampInt", extra=f", {int(a)}, {int(b)}")
 
     def ifelse(self, a, b):
-        a, b = self._wrap(a), self._wrap(b)
-        dim = max(self._dim, a._dim, b._dim)
-        for o in (self, a, b):
-            if o._dim not in (1, dim):
-                raise ValueError(f"ifelse: operands have dimensions {self._dim}, "
-                                 f"{a._dim} and {b._dim}; expected equal or 1")
-        return self._node(f"IfElse({self.formula}, {a.formula}, {b.formula})", dim,
-                          self, a, b)
+        """a where self >= 0, b where self < 0."""
+        return self._ternary(a, b, "IfElse")
 
     def mod(self, modulus, offset=0):
-        m, o = self._wrap(modulus), self._wrap(offset)
-        return self._node(f"Mod({self.formula}, {m.formula}, {o.formula})",
-                          self._dim, self, m, o)
+        """self - modulus * floor((self - offset) / modulus)."""
+        return self._ternary(modulus, offset, "Mod")
 
     def sqnorm2(self): return self._unary("SqNorm2", dim=1)
     def norm2(self): return self._unary("Norm2", dim=1)
-    def norm(self, dim=-1):
-        if dim not in (-1, self.ndim - 1):
-            raise ValueError("norm is taken over the feature axis (dim=-1)")
+
+    def norm(self, dim):
+        if dim not in (-1, len(self._shape) - 1):
+            raise ValueError("norm is taken over the last dimension (dim=-1)")
         return self.norm2()
+
     def normalize(self): return self._unary("Normalize")
-    def sqdist(self, y): return self._binary(y, "SqDist({}, {})", "sqdist", dim=1, check="equal")
+
+    def sqdist(self, y):
+        return self._binary(y, "SqDist({}, {})", "sqdist", dim=1, check="same")
 
     def weightedsqnorm(self, s):
+        """The squared norm of self under the weight s: a scalar, a diagonal
+        (dimension D) or a full symmetric D x D matrix."""
         s = self._wrap(s)
         if s._dim not in (1, self._dim, self._dim ** 2):
             raise ValueError(f"weightedsqnorm: the weight has dimension {s._dim}; expected "
                              f"1, {self._dim} or {self._dim ** 2}")
-        return self._node(f"WeightedSqNorm({s.formula}, {self.formula})", 1, self, s)
+        return self._node(f"WeightedSqNorm({s.formula_template}, {self.formula_template})",
+                          1, self, s)
 
-    def weightedsqdist(self, y, s):
-        y, s = self._wrap(y), self._wrap(s)
-        if y._dim != self._dim:
-            raise ValueError(f"weightedsqdist: operands have dimensions {self._dim} and "
-                             f"{y._dim}; expected equal dimensions")
-        if s._dim not in (1, self._dim, self._dim ** 2):
-            raise ValueError(f"weightedsqdist: the weight has dimension {s._dim}; expected "
-                             f"1, {self._dim} or {self._dim ** 2}")
-        return self._node(f"WeightedSqDist({s.formula}, {self.formula}, {y.formula})", 1,
-                          self, y, s)
+    def weightedsqdist(self, g, s):
+        return (self - g).weightedsqnorm(s)
 
+    # --- indexing and assembling ------------------------------------------------
     def elem(self, i):
+        if type(i) is not int:
+            raise ValueError("elem takes an integer index")
         if not 0 <= i < self._dim:
-            raise ValueError(f"elem: index {i} is out of range for dimension {self._dim}")
-        return self._unary("Elem", dim=1, extra=f", {int(i)}")
+            raise ValueError(f"elem: index {i} is out of bounds [0, {self._dim})")
+        return self._unary("Elem", dim=1, extra=f", {i}")
 
     def extract(self, i, d):
-        if not (0 <= i and d >= 1 and i + d <= self._dim):
-            raise ValueError(f"extract: components [{i}, {i + d}) are out of range for "
-                             f"dimension {self._dim}")
-        return self._unary("Extract", dim=d, extra=f", {int(i)}, {int(d)}")
+        if type(i) is not int or type(d) is not int:
+            raise ValueError("extract takes integer start and length")
+        if not (0 <= i < self._dim and d >= 1 and i + d <= self._dim):
+            raise ValueError(f"extract: components [{i}, {i + d}) are out of bounds "
+                             f"[0, {self._dim})")
+        return self._unary("Extract", dim=d, extra=f", {i}, {d}")
+
+    def __getitem__(self, key):
+        """x[k] (elem), x[k:l] (extract), or the same after ..., :, :."""
+        if isinstance(key, tuple):
+            rank = len(self._shape)
+            full = (slice(None),) * (rank - 1)
+            if len(key) == rank and key[:-1] == full:
+                key = key[-1]
+            elif len(key) == 2 and key[0] is Ellipsis:
+                key = key[1]
+            else:
+                raise ValueError("LazyTensors are indexed along their last dimension "
+                                 "only: x[k], x[k:l], x[..., k] or x[:, :, k]")
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("LazyTensor slices take no step")
+            start = 0 if key.start is None else key.start
+            stop = self._dim if key.stop is None else key.stop
+            return self.extract(start, stop - start)
+        if isinstance(key, int):
+            return self.elem(key)
+        raise ValueError("LazyTensors are indexed by integers and slices k:l")
+
+    def one_hot(self, D):
+        if type(D) is not int:
+            raise ValueError("one_hot takes an integer dimension")
+        if self._dim != 1:
+            raise ValueError(f"one_hot takes a scalar formula, got dimension {self._dim}")
+        return self._unary("OneHot", dim=D, extra=f", {D}")
 
     def concat(self, other):
         other = self._wrap(other)
-        return self._node(f"Concat({self.formula}, {other.formula})",
+        return self._node(f"Concat({self.formula_template}, {other.formula_template})",
                           self._dim + other._dim, self, other)
 
-    def one_hot(self, dim):
-        if self._dim != 1:
-            raise ValueError(f"one_hot takes a scalar, got dimension {self._dim}")
-        return self._unary("OneHot", dim=int(dim), extra=f", {int(dim)}")
+    @staticmethod
+    def concatenate(tensors, axis=-1):
+        """Concatenation of a tuple of LazyTensors along the last axis."""
+        if not isinstance(tensors, (tuple, list)) or not tensors:
+            raise ValueError("concatenate takes a non-empty tuple of LazyTensors")
+        first = tensors[0]
+        if axis not in (-1, len(first._shape) - 1):
+            raise ValueError("LazyTensors are concatenated along their last axis only")
+        result = first
+        for t in tensors[1:]:
+            result = result.concat(t)
+        return result
 
+    @staticmethod
+    def cat(tensors, dim):
+        return GenericLazyTensor.concatenate(tensors, dim)
+
+    # --- tensor algebra (row-major matrices, as KeOps 2) -------------------------
     def matvecmult(self, v):
+        """Product of the n x p matrices of self (row-major, dimension n*p)
+        with the vectors v (dimension p)."""
         v = self._wrap(v)
         if self._dim % v._dim:
             raise ValueError(f"matvecmult: a matrix of dimension {self._dim} cannot "
                              f"multiply a vector of dimension {v._dim}")
-        return self._node(f"MatVecMult({self.formula}, {v.formula})",
-                          self._dim // v._dim, self, v)
+        return self._binary(v, "MatVecMult({}, {})", "matvecmult",
+                            dim=self._dim // v._dim, check=None)
 
     def vecmatmult(self, m):
+        """Product of the vectors of self (dimension n) with the n x p
+        matrices m (row-major, dimension n*p)."""
         m = self._wrap(m)
         if m._dim % self._dim:
             raise ValueError(f"vecmatmult: a vector of dimension {self._dim} cannot "
                              f"multiply a matrix of dimension {m._dim}")
-        return self._node(f"VecMatMult({self.formula}, {m.formula})",
-                          m._dim // self._dim, self, m)
+        return self._binary(m, "VecMatMult({}, {})", "vecmatmult",
+                            dim=m._dim // self._dim, check=None)
 
     def tensorprod(self, other):
+        """Outer product, flattened row-major: component a * dim(other) + b."""
         other = self._wrap(other)
-        return self._node(f"TensorProd({self.formula}, {other.formula})",
-                          self._dim * other._dim, self, other)
+        return self._binary(other, "TensorProd({}, {})", "tensorprod",
+                            dim=self._dim * other._dim, check=None)
 
-    def tensordot(self, other, dimfa, dimfb, contfa, contfb):
+    def keops_tensordot(self, other, dimfa, dimfb, contfa, contfb, *args):
+        """KeOps' TensorDot: self and other viewed as row-major tensors of
+        shapes dimfa and dimfb, contracted over axes contfa of self paired
+        with contfb of other; an optional permutation moves kept axis k to
+        position perm[k]."""
         other = self._wrap(other)
-        tup = lambda t: "(" + ", ".join(str(int(v)) for v in t) + ("," if len(t) == 1 else "") + ")"
-        dim = 1
-        for k, d in enumerate(dimfa):
-            if k not in contfa:
-                dim *= d
-        for k, d in enumerate(dimfb):
-            if k not in contfb:
-                dim *= d
-        return self._node(f"TensorDot({self.formula}, {other.formula}, {tup(dimfa)}, "
-                          f"{tup(dimfb)}, {tup(contfa)}, {tup(contfb)})", dim, self, other)
+        shape = lambda t: (t,) if isinstance(t, int) else tuple(t)
+        dimfa, dimfb, contfa, contfb = map(shape, (dimfa, dimfb, contfa, contfb))
+        if math.prod(dimfa) != self._dim or math.prod(dimfb) != other._dim:
+            raise ValueError(f"keops_tensordot: shapes {dimfa} and {dimfb} describe "
+                             f"{math.prod(dimfa)} and {math.prod(dimfb)} components, but "
+                             f"the operands have dimensions {self._dim} and {other._dim}")
+        dim = math.prod(dimfa) * math.prod(dimfb)
+        dim //= math.prod(dimfa[k] for k in contfa) ** 2
+        extra = ", ".join(_tuple_text(t) for t in (dimfa, dimfb, contfa, contfb) + args)
+        return self._binary(other, "TensorDot({}, {}, " + extra + ")", "keops_tensordot",
+                            dim=dim, check=None)
 
-    def t(self):
-        """Swaps the roles of i and j."""
-        node = type(self)()
-        leaves = {}
-        for key, (category, array, dim) in self._leaves.items():
-            category = {"i": "j", "j": "i"}.get(category, category)
-            leaves[key] = (category, array, dim)
-        node._init_node(self.formula, self._dim, leaves)
-        return node
+    def tensordot(self, other, dimfa, dimfb, contfa, contfb, *args):
+        return self.keops_tensordot(other, dimfa, dimfb, contfa, contfb, *args)
 
-    @property
-    def T(self):
-        return self.t()
+    def keops_kron(self, other, dimfself, dimfother):
+        """Kronecker product of self and other viewed as row-major tensors of
+        shapes dimfself and dimfother (NumPy's kron, flattened)."""
+        other = self._wrap(other)
+        if isinstance(dimfself, int) or isinstance(dimfother, int):
+            raise ValueError("keops_kron takes tuples of dimensions")
+        if len(dimfself) != len(dimfother):
+            raise ValueError(f"keops_kron: shapes {tuple(dimfself)} and "
+                             f"{tuple(dimfother)} must have the same rank")
+        extra = f"{_tuple_text(dimfself)}, {_tuple_text(dimfother)}"
+        return self._binary(other, "Kron({}, {}, " + extra + ")", "keops_kron",
+                            dim=self._dim * other._dim, check=None)
 
-    # --- reductions -------------------------------------------------------------
-    def _axis(self, dim, axis, name):
-        if dim is None:
-            dim = axis
-        if dim is None:
-            raise ValueError(f"{name} needs dim (or axis): 0 reduces over i, 1 over j")
-        batch = len(self._sizes()[0])
-        if dim < 0:
-            dim += batch + 3
-        if dim in (batch, batch + 1):
-            return dim - batch
-        if dim == batch + 2:
-            return "features"
-        raise ValueError(f"{name}: dim must be {batch} (i), {batch + 1} (j) or "
-                         f"{batch + 2} / -1 (features) for this LazyTensor of "
-                         f"{batch + 3} dimensions, got {dim}")
+    # --- symbolic derivatives and rewrites ----------------------------------------
+    def grad(self, other, gradin):
+        """The gradient of self with respect to the variable other, applied
+        to gradin (KeOps' Grad)."""
+        gradin = self._wrap(gradin)
+        if gradin._dim != self._dim:
+            raise ValueError(f"grad: gradin has dimension {gradin._dim}; expected "
+                             f"{self._dim}")
+        return self._node(f"Grad({self.formula_template}, {other.formula_template}, "
+                          f"{gradin.formula_template})", other._dim, self, other, gradin)
 
-    def _reduce(self, reduction, axis, k=None, weight=None, out=None, **options):
-        if axis == "features":
-            raise ValueError(f"{reduction} over the feature axis is not a kernel reduction")
-        weight = None if weight is None else self._wrap(weight)
-        leaves = dict(self._leaves)
-        if weight is not None:
-            leaves.update(weight._leaves)
-        names = {key: f"a{n}" for n, key in enumerate(leaves)}
-        rename = lambda text: _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], text)
-        formula = rename(self.formula)
-        formula2 = rename(weight.formula) if weight is not None else None
-        aliases = tuple(f"{names[key]} = {({'i': 'Vi', 'j': 'Vj', 'param': 'Pm'})[c]}({d})"
-                        for key, (c, _, d) in leaves.items())
-        backend_kwargs = {key: options.pop(key) for key in ("backend", "device_id", "ranges")
-                          if key in options}
-        key = (formula, formula2, aliases, reduction, axis, k,
-               tuple(sorted(options.items())))
-        cache = type(self)._genred_cache
-        genred = cache.get(key)
-        if genred is None:
-            genred = self.genred_class(formula, list(aliases), reduction_op=reduction,
-                                       axis=axis, opt_arg=k, formula2=formula2, **options)
-            cache[key] = genred
-        arrays = [array for (_, array, _) in leaves.values()]
-        return genred(*arrays, out=out, **backend_kwargs)
+    def diff(self, other, diffin):
+        diffin = self._wrap(diffin)
+        return self._node(f"Diff({self.formula_template}, {other.formula_template}, "
+                          f"{diffin.formula_template})", self._dim, self, other, diffin)
 
-    def sum(self, dim=None, axis=None, **kw):
-        a = self._axis(dim, axis, "sum")
-        return self._unary("Sum", dim=1) if a == "features" else self._reduce("Sum", a, **kw)
+    def divergence(self, var):
+        return self._binary(var, "Divergence({}, {})", "divergence", dim=1, check="same")
 
-    def max(self, dim=None, axis=None, **kw):
-        a = self._axis(dim, axis, "max")
-        return self._unary("Max", dim=1) if a == "features" else self._reduce("Max", a, **kw)
+    def laplacian(self, var):
+        return self._binary(var, "Laplacian({}, {})", "laplacian", dim=1, check=None)
 
-    def min(self, dim=None, axis=None, **kw):
-        a = self._axis(dim, axis, "min")
-        return self._unary("Min", dim=1) if a == "features" else self._reduce("Min", a, **kw)
+    def factorize(self, other):
+        """KeOps' Factorize: the same values; kred's CSE shares common
+        sub-formulas by itself."""
+        return self
 
-    def argmax(self, dim=None, axis=None, **kw):
-        a = self._axis(dim, axis, "argmax")
-        return self._unary("ArgMax", dim=1) if a == "features" else self._reduce("ArgMax", a, **kw)
+    def auto_factorize(self):
+        return self
 
-    def argmin(self, dim=None, axis=None, **kw):
-        a = self._axis(dim, axis, "argmin")
-        return self._unary("ArgMin", dim=1) if a == "features" else self._reduce("ArgMin", a, **kw)
+    # --- complex numbers ---------------------------------------------------------
+    def real2complex(self):
+        return self._unary("Real2Complex", dim=2 * self._dim, is_complex=True)
 
-    def min_argmin(self, dim=None, axis=None, **kw):
-        return self._reduce("Min_ArgMin", self._axis(dim, axis, "min_argmin"), **kw)
+    def imag2complex(self):
+        return self._unary("Imag2Complex", dim=2 * self._dim, is_complex=True)
 
-    def max_argmax(self, dim=None, axis=None, **kw):
-        return self._reduce("Max_ArgMax", self._axis(dim, axis, "max_argmax"), **kw)
-
-    def Kmin(self, K, dim=None, axis=None, **kw):
-        return self._reduce("KMin", self._axis(dim, axis, "Kmin"), k=K, **kw)
-
-    def argKmin(self, K, dim=None, axis=None, **kw):
-        return self._reduce("ArgKMin", self._axis(dim, axis, "argKmin"), k=K, **kw)
-
-    def Kmin_argKmin(self, K, dim=None, axis=None, **kw):
-        return self._reduce("KMin_ArgKMin", self._axis(dim, axis, "Kmin_argKmin"), k=K, **kw)
-
-    def logsumexp(self, dim=None, axis=None, weight=None, **kw):
-        a = self._axis(dim, axis, "logsumexp")
-        if weight is None:
-            return self._reduce("LogSumExp", a, **kw)
-        return self._reduce("LogSumExpWeight", a, weight=weight, **kw)
-
-    def sumsoftmaxweight(self, weight, dim=None, axis=None, **kw):
-        return self._reduce("SumSoftMaxWeight", self._axis(dim, axis, "sumsoftmaxweight"),
-                            weight=weight, **kw)
-
-    def __repr__(self):
-        return f"LazyTensor(formula={self.formula!r}, shape={self.shape})"
+    def exp1j(self):
+        """exp(1j * self), componentwise."""
+        return self._unary("ComplexExp1j", dim=2 * self._dim, is_complex=True)
 
 
 def make_variables(lazy_class):
-    """pykeops' Vi, Vj and Pm for a LazyTensor class."""
+    """pykeops' Var, Vi, Vj and Pm for a LazyTensor class: from an array (a
+    2-D array for Vi/Vj; 1-D arrays are columns), or symbolic from
+    (index, dim)."""
 
-    def Vi(x, dim=None):
-        """An i-variable from an (..., N, D) array."""
-        return lazy_class(x, axis=0)
+    def Var(x_or_ind, dim=None, cat=None):
+        if dim is None:
+            return lazy_class(x_or_ind, axis=cat)
+        return lazy_class((x_or_ind, dim, cat))
 
-    def Vj(x, dim=None):
-        """A j-variable from an (..., M, D) array."""
-        return lazy_class(x, axis=1)
+    def Vi(x_or_ind, dim=None):
+        """An i-variable: from an (..., N, D) array, or symbolic Vi(index, dim)."""
+        return Var(x_or_ind, dim, 0)
 
-    def Pm(x, dim=None):
-        """A parameter from a (..., D) array; a number becomes a constant."""
-        if isinstance(x, numbers.Number):
-            return lazy_class(x)
-        return lazy_class(x, axis=2)
+    def Vj(x_or_ind, dim=None):
+        """A j-variable: from an (..., M, D) array, or symbolic Vj(index, dim)."""
+        return Var(x_or_ind, dim, 1)
 
-    return Vi, Vj, Pm
+    def Pm(x_or_ind, dim=None):
+        """A parameter: from a (..., D) array or a number, or symbolic."""
+        if dim is None and _is_number(x_or_ind):
+            return lazy_class(x_or_ind)
+        return Var(x_or_ind, dim, 2)
+
+    return Var, Vi, Vj, Pm

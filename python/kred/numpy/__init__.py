@@ -1,12 +1,14 @@
-"""kred for NumPy arrays, with pykeops.numpy's API: Genred, LazyTensor, Vi,
-Vj, Pm, generic_sum, generic_logsumexp, generic_argmin, generic_argkmin."""
+"""kred for NumPy arrays, with pykeops.numpy's API: Genred, LazyTensor,
+ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
+generic_argmin, generic_argkmin."""
 
 import numpy as np
 
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
-from ..common.lazy_tensor import GenericLazyTensor, make_variables
+from ..common.complex_lazy_tensor import make_lazy_tensor_classes
+from ..common.lazy_tensor import make_variables
 
 
 _NAMES = {np.dtype(n): n for n in ("float16", "float32", "float64", "int64")}
@@ -37,6 +39,23 @@ class NumpyBackend(Backend):
     def describe(self, a):
         return a  # The native module reads NumPy arrays in place.
 
+    def array(self, values, dtype):
+        return np.asarray(values, dtype=dtype)
+
+    def as_array(self, a):
+        return a if isinstance(a, np.ndarray) else np.asarray(a)
+
+    def is_complex(self, a):
+        return isinstance(a, np.ndarray) and np.iscomplexobj(a)
+
+    def view_as_real(self, a):
+        real = np.float32 if a.dtype == np.complex64 else np.float64
+        return np.ascontiguousarray(a).view(real)
+
+    def view_as_complex(self, a):
+        complex_ = np.complex64 if a.dtype == np.float32 else np.complex128
+        return np.ascontiguousarray(a).view(complex_)
+
 
 class Genred(GenredBase):
     """A generic reduction, compiled on first call (per dtype and number of
@@ -66,15 +85,11 @@ class Genred(GenredBase):
     backend = NumpyBackend()
 
 
-class LazyTensor(GenericLazyTensor):
-    backend = NumpyBackend()
-    genred_class = Genred
-    _genred_cache = {}
+LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(NumpyBackend(), Genred)
 
-
-Vi, Vj, Pm = make_variables(LazyTensor)
+Var, Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 
-__all__ = ["Genred", "LazyTensor", "Vi", "Vj", "Pm", "generic_sum",
-           "generic_logsumexp", "generic_argmin", "generic_argkmin"]
+__all__ = ["Genred", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
+           "generic_sum", "generic_logsumexp", "generic_argmin", "generic_argkmin"]

@@ -1,14 +1,15 @@
 """kred for torch tensors (CPU), with pykeops.torch's API: Genred,
-LazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp, generic_argmin,
-generic_argkmin. Gradients are not supported yet: a backward pass through a
-kred reduction raises an error."""
+LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
+generic_argmin, generic_argkmin. Gradients are not supported yet: a
+backward pass through a kred reduction raises an error."""
 
 import torch
 
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
-from ..common.lazy_tensor import GenericLazyTensor, make_variables
+from ..common.complex_lazy_tensor import make_lazy_tensor_classes
+from ..common.lazy_tensor import make_variables
 
 _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.float32: "float32", torch.float64: "float64",
@@ -58,6 +59,23 @@ class TorchBackend(Backend):
     def describe(self, a):
         return (a.data_ptr(), self.dtype_name(a), tuple(a.shape))
 
+    def array(self, values, dtype):
+        return torch.tensor(values, dtype=_TORCH_DTYPES[dtype])
+
+    def as_array(self, a):
+        return a if isinstance(a, torch.Tensor) else torch.as_tensor(a)
+
+    def is_complex(self, a):
+        return isinstance(a, torch.Tensor) and a.is_complex()
+
+    def view_as_real(self, a):
+        return torch.view_as_real(a.contiguous()).reshape(
+            tuple(a.shape[:-1]) + (2 * a.shape[-1],))
+
+    def view_as_complex(self, a):
+        return torch.view_as_complex(
+            a.contiguous().reshape(tuple(a.shape[:-1]) + (a.shape[-1] // 2, 2)))
+
     def guard_gradients(self, outputs, inputs):
         if not torch.is_grad_enabled():
             return outputs
@@ -73,15 +91,11 @@ class Genred(GenredBase):
     backend = TorchBackend()
 
 
-class LazyTensor(GenericLazyTensor):
-    backend = TorchBackend()
-    genred_class = Genred
-    _genred_cache = {}
+LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(TorchBackend(), Genred)
 
-
-Vi, Vj, Pm = make_variables(LazyTensor)
+Var, Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 
-__all__ = ["Genred", "LazyTensor", "Vi", "Vj", "Pm", "generic_sum",
-           "generic_logsumexp", "generic_argmin", "generic_argkmin"]
+__all__ = ["Genred", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
+           "generic_sum", "generic_logsumexp", "generic_argmin", "generic_argkmin"]

@@ -1,0 +1,307 @@
+"""The reductions of a LazyTensor (sum, min, argKmin, logsumexp, ...), its
+use as a linear operator (K @ v, K.t()), and the callable it becomes when
+it holds symbolic variables. pykeops' keyword arguments are accepted by
+every reduction: backend, device_id, ranges, out at call time; dtype_acc,
+use_double_acc, sum_scheme, enable_chunks, use_fast_math for compilation."""
+
+import re
+
+from .genred import check_call_options
+
+_PLACEHOLDER = re.compile(r"V#(\d+)#")
+_CATEGORY_CODE = {"i": 0, "j": 1, "param": 2}
+COMPILE_OPTIONS = ("dtype_acc", "use_double_acc", "sum_scheme", "enable_chunks",
+                   "use_fast_math", "rec_multVar_highdim")
+CALL_OPTIONS = ("backend", "device_id", "ranges", "out")
+
+
+def _split_options(name, options):
+    """(compile options, call options) of a reduction's keyword arguments."""
+    unknown = sorted(set(options) - set(COMPILE_OPTIONS) - set(CALL_OPTIONS) - {"call"})
+    if unknown:
+        raise TypeError(f"{name} got unexpected keyword argument(s) {', '.join(unknown)}; "
+                        "reductions take " + ", ".join(CALL_OPTIONS + COMPILE_OPTIONS))
+    compile_options = {k: v for k, v in options.items() if k in COMPILE_OPTIONS}
+    compile_options.pop("rec_multVar_highdim", None)
+    call_options = {k: v for k, v in options.items() if k in CALL_OPTIONS}
+    check_call_options(call_options.get("backend", "auto"),
+                       call_options.get("device_id", -1), call_options.get("ranges"))
+    return compile_options, call_options
+
+
+class LazyReduction:
+    """A reduction waiting for arrays: the result of reducing a LazyTensor
+    that holds symbolic variables (LazyTensor((ind, dim, cat)), Vi(0, 3)),
+    or of call=False. Calling it with the arrays of the symbolic variables,
+    in index order, runs the reduction; keyword arguments are pykeops'."""
+
+    def __init__(self, genred, leaves, call_options, is_complex, library, description):
+        self.genred, self._leaves = genred, leaves
+        self.kwargs, self.is_complex = call_options, is_complex
+        self._library, self._description = library, description
+
+    def __call__(self, *args, **kwargs):
+        options = dict(self.kwargs)
+        options.update(kwargs)
+        arrays = [leaf.array for leaf in self._leaves]
+        dtype = next((self._library.dtype_name(a) for a in list(args) + arrays
+                      if self._library.is_array(a)), None)
+        arrays = list(args) + _leaf_arrays(self._leaves, self._library, dtype)
+        result = self.genred(*arrays, **options)
+        return _as_complex(result, self._library) if self.is_complex else result
+
+    def __repr__(self):
+        return f"LazyReduction({self._description})"
+
+
+def _leaf_arrays(leaves, library, dtype):
+    """The arrays of the leaves; lists of numbers become arrays of `dtype`."""
+    arrays = []
+    for leaf in leaves:
+        if isinstance(leaf.array, list):
+            if dtype is None:
+                raise ValueError("this reduction has only number parameters; pass at "
+                                 "least one array so that its dtype is known")
+            arrays.append(library.array(leaf.array, dtype))
+        else:
+            arrays.append(leaf.array)
+    return arrays
+
+
+def _as_complex(result, library):
+    if isinstance(result, tuple):
+        return tuple(library.view_as_complex(r) for r in result)
+    return library.view_as_complex(result)
+
+
+class ReductionMixin:
+    """Reductions of GenericLazyTensor."""
+
+    def _axis(self, dim, axis, name, features=False):
+        """0 (over i), 1 (over j) or "features" (the last axis) from pykeops'
+        axis/dim arguments: batch dims + 0 or 1, or the last axis."""
+        if dim is None:
+            dim = axis
+        if dim is None:
+            raise ValueError(f"{name} needs dim (or axis): {self.nbatchdims} reduces over "
+                             f"i, {self.nbatchdims + 1} over j")
+        rank = len(self._shape)
+        if dim < 0:
+            dim += rank
+        if features and dim == rank - 1:
+            return "features"
+        if dim - self.nbatchdims in (0, 1):
+            return dim - self.nbatchdims
+        last = f" or {rank - 1} / -1 (the last axis)" if features else ""
+        raise ValueError(f"{name}: dim must be {self.nbatchdims} (reduce over i) or "
+                         f"{self.nbatchdims + 1} (over j){last} for this LazyTensor of "
+                         f"{rank} dimensions, got {dim}")
+
+    def _reduce(self, reduction, axis, k=None, weight=None, **options):
+        name = reduction
+        call = options.pop("call", True)
+        if self.backend is not None:
+            options.setdefault("backend", self.backend)
+        compile_options, call_options = _split_options(name, options)
+        if self.is_complex and reduction != "Sum":
+            raise ValueError(f"{reduction} of a complex LazyTensor is not defined; "
+                             "complex LazyTensors are reduced by sums")
+        weight = None if weight is None else self._wrap(weight)
+        operands = (self,) if weight is None else (self, weight)
+        # pykeops numbers arrays after the symbolic variables.
+        leaves, symbolic = {}, []
+        for o in operands:
+            leaves.update(o._leaves)
+            symbolic += [s for s in o._symbolic if s not in symbolic]
+        first = 1 + max((s[0] for s in symbolic), default=-1)
+        positions = {key: first + n for n, key in enumerate(leaves)}
+        names = {key: f"a{positions[key]}" for key in leaves}
+        rename = lambda text: _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], text)
+        formula = rename(self.formula_template)
+        formula2 = rename(weight.formula_template) if weight is not None else None
+        aliases = tuple(f"{names[key]} = Var({positions[key]}, {leaf.dim}, "
+                        f"{_CATEGORY_CODE[leaf.category]})"
+                        for key, leaf in leaves.items())
+        key = (formula, formula2, aliases, reduction, axis, k,
+               tuple(sorted(compile_options.items())))
+        cache = type(self)._genred_cache
+        genred = cache.get(key)
+        if genred is None:
+            genred = self.genred_class(formula, list(aliases), reduction_op=reduction,
+                                       axis=axis, opt_arg=k, formula2=formula2,
+                                       **compile_options)
+            cache[key] = genred
+        description = f"{reduction} over {'j' if axis == 1 else 'i'} of {self.formula}"
+        pending = LazyReduction(genred, list(leaves.values()), call_options,
+                                self.is_complex, self.library, description)
+        if symbolic or not call:
+            return pending
+        return pending()
+
+    # Reductions, or the same operation over the features (axis -1), as pykeops.
+    def sum(self, axis=-1, dim=None, **kw):
+        a = self._axis(dim, axis, "sum", features=True)
+        if a == "features":
+            return self._feature_sum()
+        return self._reduce("Sum", a, **kw)
+
+    def _feature_sum(self):
+        return self._unary("Sum", dim=1)
+
+    def sum_reduction(self, axis=None, dim=None, **kw):
+        return self._reduce("Sum", self._axis(dim, axis, "sum_reduction"), **kw)
+
+    def min(self, axis=-1, dim=None, **kw):
+        a = self._axis(dim, axis, "min", features=True)
+        return self._unary("Min", dim=1) if a == "features" else self._reduce("Min", a, **kw)
+
+    def max(self, axis=-1, dim=None, **kw):
+        a = self._axis(dim, axis, "max", features=True)
+        return self._unary("Max", dim=1) if a == "features" else self._reduce("Max", a, **kw)
+
+    def argmin(self, axis=-1, dim=None, **kw):
+        a = self._axis(dim, axis, "argmin", features=True)
+        if a == "features":
+            return self._unary("ArgMin", dim=1)
+        return self._reduce("ArgMin", a, **kw)
+
+    def argmax(self, axis=-1, dim=None, **kw):
+        a = self._axis(dim, axis, "argmax", features=True)
+        if a == "features":
+            return self._unary("ArgMax", dim=1)
+        return self._reduce("ArgMax", a, **kw)
+
+    def min_reduction(self, axis=None, dim=None, **kw):
+        return self._reduce("Min", self._axis(dim, axis, "min_reduction"), **kw)
+
+    def max_reduction(self, axis=None, dim=None, **kw):
+        return self._reduce("Max", self._axis(dim, axis, "max_reduction"), **kw)
+
+    def argmin_reduction(self, axis=None, dim=None, **kw):
+        return self._reduce("ArgMin", self._axis(dim, axis, "argmin_reduction"), **kw)
+
+    def argmax_reduction(self, axis=None, dim=None, **kw):
+        return self._reduce("ArgMax", self._axis(dim, axis, "argmax_reduction"), **kw)
+
+    def __min__(self, **kw): return self.min(**kw)
+    def __max__(self, **kw): return self.max(**kw)
+
+    def min_argmin(self, axis=None, dim=None, **kw):
+        return self._reduce("Min_ArgMin", self._axis(dim, axis, "min_argmin"), **kw)
+
+    def max_argmax(self, axis=None, dim=None, **kw):
+        return self._reduce("Max_ArgMax", self._axis(dim, axis, "max_argmax"), **kw)
+
+    def min_argmin_reduction(self, **kw): return self.min_argmin(**kw)
+    def max_argmax_reduction(self, **kw): return self.max_argmax(**kw)
+
+    def Kmin(self, K, axis=None, dim=None, **kw):
+        return self._reduce("KMin", self._axis(dim, axis, "Kmin"), k=K, **kw)
+
+    def argKmin(self, K, axis=None, dim=None, **kw):
+        return self._reduce("ArgKMin", self._axis(dim, axis, "argKmin"), k=K, **kw)
+
+    def Kmin_argKmin(self, K, axis=None, dim=None, **kw):
+        return self._reduce("KMin_ArgKMin", self._axis(dim, axis, "Kmin_argKmin"), k=K,
+                            **kw)
+
+    def Kmin_reduction(self, **kw): return self.Kmin(**kw)
+    def argKmin_reduction(self, **kw): return self.argKmin(**kw)
+    def Kmin_argKmin_reduction(self, **kw): return self.Kmin_argKmin(**kw)
+
+    def logsumexp(self, axis=None, dim=None, weight=None, **kw):
+        """log sum_j exp(self) (or weighted, log sum_j exp(self) weight)."""
+        a = self._axis(dim, axis, "logsumexp")
+        if weight is None:
+            return self._reduce("LogSumExp", a, **kw)
+        return self._reduce("LogSumExp", a, weight=weight, **kw)
+
+    def logsumexp_reduction(self, **kw): return self.logsumexp(**kw)
+    lse = logsumexp
+    lse_reduction = logsumexp_reduction
+
+    def sumsoftmaxweight(self, weight, axis=None, dim=None, **kw):
+        """sum_j softmax_j(self) * weight."""
+        return self._reduce("SumSoftMaxWeight", self._axis(dim, axis, "sumsoftmaxweight"),
+                            weight=weight, **kw)
+
+    def sumsoftmaxweight_reduction(self, **kw): return self.sumsoftmaxweight(**kw)
+
+    @property
+    def ranges(self):
+        return None
+
+    @ranges.setter
+    def ranges(self, value):
+        if value is not None:
+            raise ValueError("ranges (block-sparse reductions) are not supported yet; "
+                             "without them the reduction is dense")
+
+    def solve(self, other, var=None, call=True, **kwargs):
+        raise NotImplementedError("LazyTensor.solve (KernelSolve) is not available in "
+                                  "this version of kred")
+
+    # --- LazyTensors as linear operators ------------------------------------------
+    def __matmul__(self, v):
+        return self.matmul(v)
+
+    def matmul(self, v, **kwargs):
+        """K @ v: the kernel matrix-vector (or matrix-matrix) product.
+        K's values must be scalars (trailing dimension 1, or one complex
+        number); v is an array of shape (N,) or (..., N, E), N being K's
+        number of columns. Returns an array of shape (M,) or (..., M, E).
+        Keyword arguments are those of the reductions. For the product of
+        matrices held in K's values, see matvecmult."""
+        from .lazy_tensor import GenericLazyTensor
+        if isinstance(v, GenericLazyTensor):
+            raise TypeError("K @ v takes an array v; the product of the matrices held "
+                            "in two LazyTensors is K.matvecmult(v)")
+        scalar_dim = 2 if self.is_complex else 1
+        if self._dim != scalar_dim:
+            raise ValueError(f"K @ v needs a LazyTensor K whose trailing dimension is "
+                             f"1 (a scalar kernel); here K.shape = {self.shape}. For the "
+                             "product of the matrices held in K, use K.matvecmult(v)")
+        v = self.library.as_array(v)
+        shape = tuple(v.shape)
+        if len(shape) == 0:
+            raise ValueError("K @ v takes an array v of shape (N,) or (..., N, E), got a "
+                             "0-d array")
+        rows = shape[0] if len(shape) == 1 else shape[-2]
+        if self.nj is not None and rows != self.nj:
+            raise ValueError(f"K @ v: K has {self.nj} columns (N), but v has shape "
+                             f"{shape}, with {rows} rows; expected shape (N,) or "
+                             "(..., N, E)")
+        columns = (1, rows, 1) if len(shape) == 1 else shape[:-2] + (1,) + shape[-2:]
+        v_class = self.complex_class if self.library.is_complex(v) else self.real_class
+        product = self * v_class(v.reshape(columns))
+        result = product.sum(product.dim() - 2, **kwargs)
+        if isinstance(result, LazyReduction):
+            return result
+        return result.reshape(-1) if len(shape) == 1 else result
+
+    def matvec(self, v):
+        """K @ v, for scipy.sparse.linalg.aslinearoperator."""
+        return self @ v
+
+    def rmatvec(self, v):
+        """K.T @ v, for scipy.sparse.linalg.aslinearoperator."""
+        return self.T @ v
+
+    def t(self):
+        """Swaps the roles of i and j: K.t() has shape (..., N, M, D)."""
+        node = object.__new__(type(self))
+        leaves = {}
+        for key, leaf in self._leaves.items():
+            swapped = {"i": "j", "j": "i"}.get(leaf.category, leaf.category)
+            leaves[key] = type(leaf)(swapped, leaf.array, leaf.dim)
+        swap = {0: 1, 1: 0, 2: 2}
+        formula = re.sub(r"Var\((\d+),(\d+),([01])\)",
+                         lambda m: f"Var({m.group(1)},{m.group(2)},"
+                                   f"{swap[int(m.group(3))]})", self.formula_template)
+        symbolic = [(s[0], s[1], swap[s[2]]) for s in self._symbolic]
+        node._init_node(formula, self._dim, leaves, symbolic)
+        return node
+
+    @property
+    def T(self):
+        return self.t()

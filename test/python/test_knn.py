@@ -1,0 +1,93 @@
+"""K-nearest neighbours against NumPy's stable sort: many K (the sorted
+buffer per row, and its insertion), ties (broken by the smaller index), K
+larger than the number of points (+inf and index -1), NaN (first, as in
+kred's argmin), both axes and sizes that are not a multiple of the vector
+width."""
+
+import numpy as np
+import pytest
+
+
+def stable_kmin(values, k, axis):
+    """(values, indices) of the k smallest along `axis`, ties by index,
+    padded with (+inf, -1) when fewer than k."""
+    v = np.moveaxis(values, axis, -1)
+    order = np.argsort(v, axis=-1, kind="stable")[..., :k]
+    best = np.take_along_axis(v, order, -1)
+    missing = k - order.shape[-1]
+    if missing > 0:
+        pad = [(0, 0)] * (v.ndim - 1) + [(0, missing)]
+        order = np.pad(order, pad, constant_values=-1)
+        best = np.pad(best, pad, constant_values=np.inf)
+    return best, order
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 10, 33, 50])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_kmin_argkmin(front, dtype, k, axis):
+    rng = np.random.default_rng(k)
+    # Integer coordinates: many equal distances, so ties are exercised.
+    x = rng.integers(-3, 4, (23, 2)).astype(float)
+    y = rng.integers(-3, 4, (301, 2)).astype(float)
+    if axis == 0:
+        x, y = y, x
+    m = front.module
+    d = m.Vi(front.array(x, dtype)).sqdist(m.Vj(front.array(y, dtype)))
+    values, indices = d.Kmin_argKmin(k, dim=axis)
+    dense = ((x[:, None] - y[None]) ** 2).sum(-1)
+    ref_values, ref_indices = stable_kmin(dense, k, axis)
+    np.testing.assert_array_equal(front.to_numpy(indices), ref_indices)
+    np.testing.assert_array_equal(front.to_numpy(values), ref_values)
+    np.testing.assert_array_equal(front.to_numpy(d.argKmin(k, dim=axis)), ref_indices)
+    if k == 1:
+        np.testing.assert_array_equal(front.to_numpy(d.argmin(dim=axis))[:, 0],
+                                      ref_indices[:, 0])
+
+
+def test_more_neighbours_than_points(front):
+    m = front.module
+    x = np.arange(4.0)[:, None]
+    y = np.array([[0.5], [2.0], [-1.0]])
+    values, indices = m.Vi(front.array(x, "float64")).sqdist(
+        m.Vj(front.array(y, "float64"))).Kmin_argKmin(5, dim=1)
+    ref_values, ref_indices = stable_kmin(((x[:, None] - y[None]) ** 2).sum(-1), 5, 1)
+    np.testing.assert_array_equal(front.to_numpy(indices), ref_indices)
+    np.testing.assert_array_equal(front.to_numpy(values), ref_values)
+    assert (front.to_numpy(indices)[:, 3:] == -1).all()
+
+
+def test_nan_comes_first(front, dtype):
+    """A NaN term is the smallest: it is kept first (in index order), as
+    kred's argmin returns the first NaN."""
+    rng = np.random.default_rng(5)
+    y = rng.standard_normal((40, 1))
+    y[[3, 17, 30]] = np.nan
+    m = front.module
+    x = np.zeros((3, 1))
+    values, indices = (m.Vi(front.array(x, dtype)) - m.Vj(front.array(y, dtype))).abs() \
+        .Kmin_argKmin(6, dim=1)
+    order = np.argsort(np.abs(y[:, 0]), kind="stable")
+    numbers = [j for j in order if not np.isnan(y[j, 0])]
+    expected = [3, 17, 30] + numbers[:3]
+    np.testing.assert_array_equal(front.to_numpy(indices), np.array([expected] * 3))
+    assert np.isnan(front.to_numpy(values)[:, :3]).all()
+    np.testing.assert_array_equal(front.to_numpy(values)[:, 3:],
+                                  np.abs(y[numbers[:3], 0])[None].repeat(3, 0).astype(dtype))
+
+
+def test_vector_formula_and_max(front, dtype):
+    """KMin of a formula of dimension D > 1 is per component; Max_ArgMax and
+    ArgMax keep the first of equal maxima."""
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, (9, 3)).astype(float)
+    y = rng.integers(0, 3, (70, 3)).astype(float)
+    m = front.module
+    diff = m.Vi(front.array(x, dtype)) - m.Vj(front.array(y, dtype))
+    dense = x[:, None] - y[None]
+    values, indices = diff.Kmin_argKmin(4, dim=1)
+    ref_values, ref_indices = stable_kmin(dense, 4, 1)  # (9, 3, 4): per component
+    np.testing.assert_array_equal(front.to_numpy(indices), ref_indices.transpose(0, 2, 1))
+    np.testing.assert_array_equal(front.to_numpy(values), ref_values.transpose(0, 2, 1))
+    best, where = diff.max_argmax(dim=1)
+    np.testing.assert_array_equal(front.to_numpy(where), dense.argmax(1))
+    np.testing.assert_array_equal(front.to_numpy(best), dense.max(1))
