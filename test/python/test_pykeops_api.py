@@ -112,6 +112,11 @@ def test_reduction_aliases(front, data):
     close((-D).sumsoftmaxweight_reduction(weight=b_j, dim=1),
           (np.exp(-d) @ b) / np.exp(-d).sum(1, keepdims=True))
     close(D.__min__(dim=1), d.min(1, keepdims=True))
+    # SoftMax, pykeops' old name of SumSoftMaxWeight.
+    f = front.module.Genred("-SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"],
+                            reduction_op="SoftMax", formula2="B", axis=1)
+    close(f(front.array(x, "float64"), front.array(y, "float64"), front.array(b, "float64")),
+          (np.exp(-d) @ b) / np.exp(-d).sum(1, keepdims=True))
 
 
 def test_kmin_output_shapes(front, data):

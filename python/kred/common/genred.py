@@ -27,8 +27,10 @@ REDUCTIONS = {
     "Max_SumShiftExp": (1, False, False, False),
     "Max_SumShiftExpWeight": (1, False, False, True),
 }
-# pykeops spells a weighted LogSumExp / Max_SumShiftExp with formula2.
+# pykeops spells a weighted LogSumExp / Max_SumShiftExp with formula2, and
+# SumSoftMaxWeight by its old name SoftMax too.
 _WEIGHTED = {"LogSumExp": "LogSumExpWeight", "Max_SumShiftExp": "Max_SumShiftExpWeight"}
+_OLD_NAMES = {"SoftMax": "SumSoftMaxWeight"}
 _SUM_SCHEMES = {"auto": "", "direct_sum": "direct", "block_sum": "block",
                 "kahan_scheme": "kahan", "direct": "direct", "block": "block",
                 "kahan": "kahan"}
@@ -95,6 +97,7 @@ class GenredBase:
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
         if formula2 is not None and not isinstance(formula2, str):
             raise TypeError(f"formula2 must be a string, got {type(formula2).__name__}")
+        reduction_op = _OLD_NAMES.get(reduction_op, reduction_op)
         if reduction_op in _WEIGHTED and formula2 is not None:
             reduction_op = _WEIGHTED[reduction_op]
         if reduction_op not in REDUCTIONS:

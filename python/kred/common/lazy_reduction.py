@@ -17,6 +17,8 @@ CALL_OPTIONS = ("backend", "device_id", "ranges", "out")
 
 def _split_options(name, options):
     """(compile options, call options) of a reduction's keyword arguments."""
+    if not options:
+        return {}, {}
     unknown = sorted(set(options) - set(COMPILE_OPTIONS) - set(CALL_OPTIONS) - {"call"})
     if unknown:
         raise TypeError(f"{name} got unexpected keyword argument(s) {', '.join(unknown)}; "
@@ -35,23 +37,26 @@ class LazyReduction:
     or of call=False. Calling it with the arrays of the symbolic variables,
     in index order, runs the reduction; keyword arguments are pykeops'."""
 
-    def __init__(self, genred, leaves, call_options, is_complex, library, description):
+    def __init__(self, genred, leaves, call_options, is_complex, library):
         self.genred, self._leaves = genred, leaves
         self.kwargs, self.is_complex = call_options, is_complex
-        self._library, self._description = library, description
+        self._library = library
+        self._has_numbers = any(isinstance(leaf.array, list) for leaf in leaves)
 
     def __call__(self, *args, **kwargs):
-        options = dict(self.kwargs)
-        options.update(kwargs)
+        options = {**self.kwargs, **kwargs} if kwargs else self.kwargs
         arrays = [leaf.array for leaf in self._leaves]
-        dtype = next((self._library.dtype_name(a) for a in list(args) + arrays
-                      if self._library.is_array(a)), None)
-        arrays = list(args) + _leaf_arrays(self._leaves, self._library, dtype)
-        result = self.genred(*arrays, **options)
+        if self._has_numbers:
+            dtype = next((self._library.dtype_name(a) for a in list(args) + arrays
+                          if self._library.is_array(a)), None)
+            arrays = _leaf_arrays(self._leaves, self._library, dtype)
+        result = self.genred(*args, *arrays, **options)
         return _as_complex(result, self._library) if self.is_complex else result
 
     def __repr__(self):
-        return f"LazyReduction({self._description})"
+        g = self.genred
+        return (f"LazyReduction({g.reduction_op} over {'j' if g.axis == 1 else 'i'} of "
+                f"{g.formula!r})")
 
 
 def _leaf_arrays(leaves, library, dtype):
@@ -82,58 +87,56 @@ class ReductionMixin:
         axis/dim arguments: batch dims + 0 or 1, or the last axis."""
         if dim is None:
             dim = axis
+        batch = len(self._sizes()[0])
         if dim is None:
-            raise ValueError(f"{name} needs dim (or axis): {self.nbatchdims} reduces over "
-                             f"i, {self.nbatchdims + 1} over j")
-        rank = len(self._shape)
+            raise ValueError(f"{name} needs dim (or axis): {batch} reduces over "
+                             f"i, {batch + 1} over j")
+        rank = batch + 3
         if dim < 0:
             dim += rank
         if features and dim == rank - 1:
             return "features"
-        if dim - self.nbatchdims in (0, 1):
-            return dim - self.nbatchdims
+        if dim - batch in (0, 1):
+            return dim - batch
         last = f" or {rank - 1} / -1 (the last axis)" if features else ""
-        raise ValueError(f"{name}: dim must be {self.nbatchdims} (reduce over i) or "
-                         f"{self.nbatchdims + 1} (over j){last} for this LazyTensor of "
+        raise ValueError(f"{name}: dim must be {batch} (reduce over i) or "
+                         f"{batch + 1} (over j){last} for this LazyTensor of "
                          f"{rank} dimensions, got {dim}")
 
     def _reduce(self, reduction, axis, k=None, weight=None, **options):
-        name = reduction
         call = options.pop("call", True)
         if self.backend is not None:
             options.setdefault("backend", self.backend)
-        compile_options, call_options = _split_options(name, options)
+        compile_options, call_options = _split_options(reduction, options)
         if self.is_complex and reduction != "Sum":
             raise ValueError(f"{reduction} of a complex LazyTensor is not defined; "
                              "complex LazyTensors are reduced by sums")
         weight = None if weight is None else self._wrap(weight)
-        operands = (self,) if weight is None else (self, weight)
-        # pykeops numbers arrays after the symbolic variables.
-        leaves, symbolic = {}, []
-        for o in operands:
-            leaves.update(o._leaves)
-            symbolic += [s for s in o._symbolic if s not in symbolic]
-        first = 1 + max((s[0] for s in symbolic), default=-1)
-        positions = {key: first + n for n, key in enumerate(leaves)}
-        names = {key: f"a{positions[key]}" for key in leaves}
-        rename = lambda text: _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], text)
-        formula = rename(self.formula_template)
-        formula2 = rename(weight.formula_template) if weight is not None else None
-        aliases = tuple(f"{names[key]} = Var({positions[key]}, {leaf.dim}, "
-                        f"{_CATEGORY_CODE[leaf.category]})"
-                        for key, leaf in leaves.items())
-        key = (formula, formula2, aliases, reduction, axis, k,
-               tuple(sorted(compile_options.items())))
+        leaves, symbolic = self._leaves, self._symbolic
+        if weight is not None:
+            leaves = {**leaves, **weight._leaves}
+            symbolic += tuple(s for s in weight._symbolic if s not in symbolic)
+        # pykeops numbers arrays after the symbolic variables: a_P = Var(P, ...).
+        first = 1 + max((s[0] for s in symbolic), default=-1) if symbolic else 0
+        names = {key: f"a{first + n}" for n, key in enumerate(leaves)}
+        rename = lambda m: names[int(m.group(1))]
+        formula = _PLACEHOLDER.sub(rename, self.formula_template)
+        formula2 = _PLACEHOLDER.sub(rename, weight.formula_template) \
+            if weight is not None else None
+        signature = tuple((leaf.dim, leaf.category) for leaf in leaves.values())
+        key = (formula, formula2, signature, first, reduction, axis, k,
+               tuple(sorted(compile_options.items())) if compile_options else ())
         cache = type(self)._genred_cache
         genred = cache.get(key)
         if genred is None:
-            genred = self.genred_class(formula, list(aliases), reduction_op=reduction,
+            aliases = [f"a{first + n} = Var({first + n}, {dim}, {_CATEGORY_CODE[category]})"
+                       for n, (dim, category) in enumerate(signature)]
+            genred = self.genred_class(formula, aliases, reduction_op=reduction,
                                        axis=axis, opt_arg=k, formula2=formula2,
                                        **compile_options)
             cache[key] = genred
-        description = f"{reduction} over {'j' if axis == 1 else 'i'} of {self.formula}"
         pending = LazyReduction(genred, list(leaves.values()), call_options,
-                                self.is_complex, self.library, description)
+                                self.is_complex, self.library)
         if symbolic or not call:
             return pending
         return pending()

@@ -30,6 +30,8 @@ def _is_number(x):
 def _is_scalar(x, value):
     """x is a Python number equal to value (pykeops' shortcuts: x + 0 is x,
     x * 1 is x, ...)."""
+    if isinstance(x, GenericLazyTensor):  # the common case, tested first
+        return False
     return _is_number(x) and not isinstance(x, complex) and x == value
 
 
@@ -69,8 +71,13 @@ class GenericLazyTensor(ReductionMixin):
     def __init__(self, x=None, axis=None):
         self._symbolic = ()
         self._leaves = {}
+        self._sizes_cache = None
         if x is None:
             return  # Filled by _node.
+        if self.library.is_array(x):
+            category, array = self._classify(x, axis)
+            self._init_leaf(category, array)
+            return
         if isinstance(x, GenericLazyTensor):
             self._init_node(x.formula_template, x._dim, dict(x._leaves), x._symbolic)
             return
@@ -87,17 +94,14 @@ class GenericLazyTensor(ReductionMixin):
         if isinstance(x, list):
             self._init_constant(x, axis)
             return
-        be = self.library
-        if not be.is_array(x):
-            raise TypeError(f"LazyTensor takes a {be.array_name}, a number, a list of "
-                            f"numbers or an (ind, dim, cat) tuple, got {type(x).__name__}")
-        category, array = self._classify(x, axis)
-        self._init_leaf(category, array)
+        raise TypeError(f"LazyTensor takes a {self.library.array_name}, a number, a list "
+                        f"of numbers or an (ind, dim, cat) tuple, got {type(x).__name__}")
 
     # --- construction ---------------------------------------------------------
     def _init_node(self, formula, dim, leaves, symbolic=()):
         self.formula_template, self._dim = formula, dim
         self._leaves, self._symbolic = leaves, tuple(symbolic)
+        self._sizes_cache = None
 
     def _init_leaf(self, category, array):
         leaf = _new_leaf_id()
@@ -167,7 +171,8 @@ class GenericLazyTensor(ReductionMixin):
         leaves, symbolic = {}, []
         for o in operands:
             leaves.update(o._leaves)
-            symbolic += [s for s in o._symbolic if s not in symbolic]
+            if o._symbolic:
+                symbolic += [s for s in o._symbolic if s not in symbolic]
         node._init_node(formula, dim, leaves, symbolic)
         return node
 
@@ -232,6 +237,12 @@ class GenericLazyTensor(ReductionMixin):
         return self._symbolic
 
     def _sizes(self):
+        """(batch shape, N or None, M or None) from the arrays, computed once."""
+        if self._sizes_cache is None:
+            self._sizes_cache = self._compute_sizes()
+        return self._sizes_cache
+
+    def _compute_sizes(self):
         batch, ni, nj = [], None, None
         for leaf in self._leaves.values():
             if isinstance(leaf.array, list):
