@@ -304,17 +304,28 @@ std::string runtime::getCacheDirectory(const CompileOptions &options) {
   return dir.str().str();
 }
 
+/// Parses MLIR text into the runtime's context; called with the state
+/// locked.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+parseLocked(RuntimeState &state, llvm::StringRef source) {
+  DiagnosticCollector diagnostics(state.context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
+  if (!module)
+    return llvm::createStringError("cannot parse the kernel:\n" +
+                                   diagnostics.text);
+  return module;
+}
+
 llvm::Expected<CompiledKernel>
 runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
-  DiagnosticCollector diagnostics(state.context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
+  auto module = parseLocked(state, source);
   if (!module)
-    return llvm::createStringError("cannot parse the kernel:\n" + diagnostics.text);
-  return compileParsed(state, *module, options, start);
+    return module.takeError();
+  return compileParsed(state, **module, options, start);
 }
 
 /// Imports a formula into the runtime's context; called with the state
@@ -365,13 +376,10 @@ llvm::Expected<KernelSignature>
 runtime::getKernelSignature(llvm::StringRef source) {
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
-  DiagnosticCollector diagnostics(state.context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");
+  auto module = parseLocked(state, source);
   if (!module)
-    return llvm::createStringError("cannot parse the kernel:\n" +
-                                   diagnostics.text);
-  auto func = findKernelFunction(*module);
+    return module.takeError();
+  auto func = findKernelFunction(**module);
   if (!func)
     return func.takeError();
   return getSignature(*func);
