@@ -79,7 +79,8 @@ def test_seed_idiom(front):
 
 def test_keyword_arguments(front, points):
     """K @ v takes the reductions' keyword arguments, as pykeops' __matmul__
-    passes them to sum (here through matmul, Python's @ taking none)."""
+    passes them to sum (through K.matmul(v, ...) or K.__matmul__(v, ...),
+    Python's @ taking none)."""
     x, y = points
     K = gaussian(front, x, y, "float32")
     v = front.array(np.ones((N, 1)), "float32")
@@ -89,6 +90,9 @@ def test_keyword_arguments(front, points):
     assert got is out
     np.testing.assert_allclose(front.to_numpy(out), dense(x, y).sum(1, keepdims=True),
                                rtol=1e-6)
+    got = K.__matmul__(v, backend="CPU", sum_scheme="direct_sum")  # pykeops' form
+    np.testing.assert_allclose(front.to_numpy(got), dense(x, y).sum(1, keepdims=True),
+                               rtol=2e-5)
     got = K.sum(1, backend="auto", dtype_acc="float64", sum_scheme="block_sum")
     np.testing.assert_allclose(front.to_numpy(got), dense(x, y).sum(1, keepdims=True),
                                rtol=1e-6)

@@ -226,3 +226,19 @@ def test_tolerances_hold_in_float32(front, data):
                                **tolerance("float32"))
     assert math.isclose(float(front.to_numpy(got).sum()), np.exp(-sqdist(x, y)).sum(),
                         rel_tol=1e-5)
+
+
+def test_generic_builders(front, data):
+    """pykeops' unary, binary, ternary and reduction reach any KeOps
+    operation by name."""
+    x, y = data
+    x_i, y_j = lazy(front, x, y)
+    d = sqdist(x, y)
+    close = lambda got, ref: np.testing.assert_allclose(front.to_numpy(got), ref, rtol=1e-12)
+    D = x_i.binary(y_j, "SqDist", dimres=1, dimcheck="same")
+    close(D.unary("Exp").reduction("Sum", dim=1), np.exp(d).sum(1, keepdims=True))
+    close(D.unary("Pow", opt_arg=3).sum(dim=1), (d ** 3).sum(1, keepdims=True))
+    close(x_i.binary(y_j, "-", is_operator=True).sum(-1).sum(dim=1),
+          (x[:, None] - y[None]).sum(-1).sum(1, keepdims=True))
+    close(D.ternary(0.5, 2.0, "Clamp").sum(dim=1), np.clip(d, 0.5, 2.0).sum(1, keepdims=True))
+    close(D.reduction("ArgKMin", opt_arg=2, axis=1), np.argsort(d, 1, kind="stable")[:, :2])

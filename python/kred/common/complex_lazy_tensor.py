@@ -87,13 +87,10 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
             return -self
         return self._combine(o, "ComplexSubtract", reverse=True)
 
-    def __mul__(self, o):
-        if _is_scalar(o, 0):
-            return 0
-        if _is_scalar(o, 1):
-            return self
-        if _is_scalar(o, -1):
-            return -self
+    def __mul__(self, o, reverse=False):
+        shortcut = self._multiplication_shortcut(o)
+        if shortcut is not None:
+            return shortcut
         other = self._wrap(o)
         if not other.is_complex and other._dim == 1:
             # A real scalar times a complex vector.
@@ -102,7 +99,8 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
                               is_complex=True)
         return self._combine(other, "ComplexMult")
 
-    __rmul__ = __mul__
+    def __rmul__(self, o):
+        return self.__mul__(o)  # complex products commute
 
     def __truediv__(self, o):
         return self if _is_scalar(o, 1) else self._combine(o, "ComplexDivide")

@@ -151,52 +151,28 @@ class ReductionMixin:
     def _feature_sum(self):
         return self._unary("Sum", dim=1)
 
-    def sum_reduction(self, axis=None, dim=None, **kw):
-        return self._reduce("Sum", self._axis(dim, axis, "sum_reduction"), **kw)
-
     def min(self, axis=-1, dim=None, **kw):
-        a = self._axis(dim, axis, "min", features=True)
-        return self._unary("Min", dim=1) if a == "features" else self._reduce("Min", a, **kw)
+        return self._reduce_or_features("Min", "min", dim, axis, kw)
 
     def max(self, axis=-1, dim=None, **kw):
-        a = self._axis(dim, axis, "max", features=True)
-        return self._unary("Max", dim=1) if a == "features" else self._reduce("Max", a, **kw)
+        return self._reduce_or_features("Max", "max", dim, axis, kw)
 
     def argmin(self, axis=-1, dim=None, **kw):
-        a = self._axis(dim, axis, "argmin", features=True)
-        if a == "features":
-            return self._unary("ArgMin", dim=1)
-        return self._reduce("ArgMin", a, **kw)
+        return self._reduce_or_features("ArgMin", "argmin", dim, axis, kw)
 
     def argmax(self, axis=-1, dim=None, **kw):
-        a = self._axis(dim, axis, "argmax", features=True)
+        return self._reduce_or_features("ArgMax", "argmax", dim, axis, kw)
+
+    def _reduce_or_features(self, reduction, name, dim, axis, options):
+        """The reduction over i or j, or the feature op of the same name
+        (Min, ArgMax, ...) over the last axis."""
+        a = self._axis(dim, axis, name, features=True)
         if a == "features":
-            return self._unary("ArgMax", dim=1)
-        return self._reduce("ArgMax", a, **kw)
-
-    def min_reduction(self, axis=None, dim=None, **kw):
-        return self._reduce("Min", self._axis(dim, axis, "min_reduction"), **kw)
-
-    def max_reduction(self, axis=None, dim=None, **kw):
-        return self._reduce("Max", self._axis(dim, axis, "max_reduction"), **kw)
-
-    def argmin_reduction(self, axis=None, dim=None, **kw):
-        return self._reduce("ArgMin", self._axis(dim, axis, "argmin_reduction"), **kw)
-
-    def argmax_reduction(self, axis=None, dim=None, **kw):
-        return self._reduce("ArgMax", self._axis(dim, axis, "argmax_reduction"), **kw)
+            return self._unary(reduction, dim=1)
+        return self._reduce(reduction, a, **options)
 
     def __min__(self, **kw): return self.min(**kw)
     def __max__(self, **kw): return self.max(**kw)
-
-    def min_argmin(self, axis=None, dim=None, **kw):
-        return self._reduce("Min_ArgMin", self._axis(dim, axis, "min_argmin"), **kw)
-
-    def max_argmax(self, axis=None, dim=None, **kw):
-        return self._reduce("Max_ArgMax", self._axis(dim, axis, "max_argmax"), **kw)
-
-    def min_argmin_reduction(self, **kw): return self.min_argmin(**kw)
-    def max_argmax_reduction(self, **kw): return self.max_argmax(**kw)
 
     def Kmin(self, K, axis=None, dim=None, **kw):
         return self._reduce("KMin", self._axis(dim, axis, "Kmin"), k=K, **kw)
@@ -215,8 +191,6 @@ class ReductionMixin:
     def logsumexp(self, axis=None, dim=None, weight=None, **kw):
         """log sum_j exp(self) (or weighted, log sum_j exp(self) weight)."""
         a = self._axis(dim, axis, "logsumexp")
-        if weight is None:
-            return self._reduce("LogSumExp", a, **kw)
         return self._reduce("LogSumExp", a, weight=weight, **kw)
 
     def logsumexp_reduction(self, **kw): return self.logsumexp(**kw)
@@ -245,8 +219,8 @@ class ReductionMixin:
                                   "this version of kred")
 
     # --- LazyTensors as linear operators ------------------------------------------
-    def __matmul__(self, v):
-        return self.matmul(v)
+    def __matmul__(self, v, **kwargs):
+        return self.matmul(v, **kwargs)
 
     def matmul(self, v, **kwargs):
         """K @ v: the kernel matrix-vector (or matrix-matrix) product.
@@ -308,3 +282,22 @@ class ReductionMixin:
     @property
     def T(self):
         return self.t()
+
+
+def _axis_reduction(reduction, name):
+    """pykeops' NAME(axis=None, dim=None, **options): a reduction over i
+    (dim = batch dims) or j (batch dims + 1)."""
+    def method(self, axis=None, dim=None, **options):
+        return self._reduce(reduction, self._axis(dim, axis, name), **options)
+    method.__name__ = name
+    method.__doc__ = f"The {reduction} reduction over i or j."
+    return method
+
+
+for _name, _reduction in (("sum_reduction", "Sum"), ("min_reduction", "Min"),
+                          ("max_reduction", "Max"), ("argmin_reduction", "ArgMin"),
+                          ("argmax_reduction", "ArgMax"), ("min_argmin", "Min_ArgMin"),
+                          ("max_argmax", "Max_ArgMax"),
+                          ("min_argmin_reduction", "Min_ArgMin"),
+                          ("max_argmax_reduction", "Max_ArgMax")):
+    setattr(ReductionMixin, _name, _axis_reduction(_reduction, _name))
