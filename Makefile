@@ -30,11 +30,12 @@ demo: build
 	@scripts/bootstrap.sh demo
 	@bench/demo.sh $(BUILD_DIR)
 
-# The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run)
-# and the Python front-end's costs.
+# The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run),
+# the Python front-end's costs and k-nearest neighbours.
 bench: build
 	/usr/bin/python3 bench/cpu_targets.py $(BUILD_DIR) $(if $(QUICK),--quick)
 	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_overhead.py $(BUILD_DIR)
+	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/knn.py $(if $(QUICK),--sizes 10000)
 
 docs: build
 	cmake --build $(BUILD_DIR) --target mlir-doc
