@@ -283,8 +283,9 @@ void ReduceLowering::emitBatch(OpBuilder &b,
         b, loc, arith::AddIOp::create(b, loc, rowBegin, ti), numRows);
     Value rows = arith::SubIOp::create(b, loc, rowEnd, rowBegin);
 
-    // The state of every row of the tile, between j tiles (on the heap: it
-    // grows with K for K-min reductions).
+    // The state of every row of the tile between j tiles, and the row
+    // memory of states that keep part of themselves there (the K-best
+    // buffers; on the heap, as they grow with K).
     SmallVector<Value> slots, rowMemorySlots;
     for (Type t : stateTypes)
       slots.push_back(memref::AllocOp::create(
