@@ -12,7 +12,6 @@
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
-#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace kred;
@@ -101,25 +100,6 @@ private:
 };
 
 } // namespace
-
-std::optional<ComplexFunctionArity>
-kred::lookupComplexFunction(StringRef name) {
-  static const llvm::StringMap<ComplexFunctionArity> table = {
-      {"ComplexReal", {1, 0}},     {"ComplexImag", {1, 0}},
-      {"ComplexAngle", {1, 0}},    {"ComplexAbs", {1, 0}},
-      {"ComplexSquareAbs", {1, 0}}, {"Conj", {1, 0}},
-      {"ComplexExp", {1, 0}},      {"ComplexExp1j", {1, 0}},
-      {"Real2Complex", {1, 0}},    {"Imag2Complex", {1, 0}},
-      {"ComplexSum", {1, 0}},      {"ComplexSumT", {1, 1}},
-      {"ComplexAdd", {2, 0}},      {"ComplexSubtract", {2, 0}},
-      {"ComplexMult", {2, 0}},     {"ComplexDivide", {2, 0}},
-      {"ComplexRealScal", {2, 0}},
-  };
-  auto it = table.find(name);
-  if (it == table.end())
-    return std::nullopt;
-  return it->second;
-}
 
 FailureOr<Value> kred::expandComplexFunction(StringRef name,
                                              ArrayRef<Value> operands,

@@ -31,16 +31,9 @@ public:
                                        int64_t value) = 0;
 };
 
-/// The number of formula arguments and integer arguments of KeOps' complex
-/// operation `name`, or nullopt if it is not one.
-struct ComplexFunctionArity {
-  unsigned numFormulaArgs;
-  unsigned numIntArgs;
-};
-std::optional<ComplexFunctionArity> lookupComplexFunction(llvm::StringRef name);
-
-/// Builds the real ops computing complex operation `name` on `operands`
-/// (and its integer arguments `ints`).
+/// Builds the real ops computing KeOps' complex operation `name` (one of
+/// the formula importer's table) on `operands` and its integer arguments
+/// `ints`.
 llvm::FailureOr<mlir::Value>
 expandComplexFunction(llvm::StringRef name, llvm::ArrayRef<mlir::Value> operands,
                       llvm::ArrayRef<int64_t> ints, FormulaOpBuilder &build);

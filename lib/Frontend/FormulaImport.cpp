@@ -31,9 +31,10 @@ using Token = FormulaToken;
 
 namespace {
 
-/// How a KeOps function maps to a kred op: the op, how many formula operands
-/// come first, then the integer attributes, the shape-tuple attributes and
-/// the tuple attributes that may be left out.
+/// How a KeOps function maps to a kred op: the op (none for the complex
+/// operations, which are expanded), how many formula operands come first,
+/// then the integer attributes, the shape-tuple attributes and the tuple
+/// attributes that may be left out.
 struct FunctionInfo {
   StringRef opName;
   unsigned numFormulaArgs;
@@ -91,6 +92,17 @@ const llvm::StringMap<FunctionInfo> &getFunctionTable() {
         {"lhs_shape", "rhs_shape", "lhs_contract", "rhs_contract"},
         {"permutation"}}},
       {"Kron", {"kred.kron", 2, {}, {"lhs_shape", "rhs_shape"}}},
+      // Complex operations on (re, im) pairs, expanded into real ops
+      // (ComplexFormulas.cpp): no op name.
+      {"ComplexReal", {"", 1}}, {"ComplexImag", {"", 1}},
+      {"ComplexAngle", {"", 1}}, {"ComplexAbs", {"", 1}},
+      {"ComplexSquareAbs", {"", 1}}, {"Conj", {"", 1}},
+      {"ComplexExp", {"", 1}}, {"ComplexExp1j", {"", 1}},
+      {"Real2Complex", {"", 1}}, {"Imag2Complex", {"", 1}},
+      {"ComplexSum", {"", 1}}, {"ComplexSumT", {"", 1, {"dim"}}},
+      {"ComplexAdd", {"", 2}}, {"ComplexSubtract", {"", 2}},
+      {"ComplexMult", {"", 2}}, {"ComplexDivide", {"", 2}},
+      {"ComplexRealScal", {"", 2}},
       // Symbolic derivatives.
       {"Grad", {"kred.grad", 3}}, {"Diff", {"kred.diff", 3}},
       {"Laplacian", {"kred.laplacian", 2}},
@@ -209,7 +221,8 @@ private:
   FailureOr<Value> parsePower();
   FailureOr<Value> parsePrimary();
   FailureOr<Value> parseCall(Token name);
-  FailureOr<Value> parseComplexCall(Token name, ComplexFunctionArity arity);
+  FailureOr<Value> expandComplexCall(Token name, ArrayRef<Value> operands,
+                                     ArrayRef<NamedAttribute> attrs);
   FailureOr<Value> parseVariable(Token name);
   FailureOr<Value> parseConstant(Token name);
   FailureOr<int64_t> parseInteger(const Twine &what);
@@ -578,9 +591,6 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
     return emitError(name.loc()) << "'" << fn
                                  << "' can only be the whole last statement";
 
-  if (std::optional<ComplexFunctionArity> arity = lookupComplexFunction(fn))
-    return parseComplexCall(name, *arity);
-
   const auto &table = getFunctionTable();
   auto it = table.find(fn);
   if (it == table.end())
@@ -642,42 +652,17 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
                                 << " argument(s), but more were given";
   if (failed(expect(Token::RParen, "to close the arguments of '" + fn + "'")))
     return failure();
+  if (info.opName.empty())
+    return expandComplexCall(name, operands, attrs);
   return buildOp(name.loc(), info.opName, operands, attrs);
 }
 
-FailureOr<Value> FormulaParser::parseComplexCall(Token name,
-                                                 ComplexFunctionArity arity) {
-  StringRef fn = name.text;
-  consume(); // '('
-  SmallVector<Value, 2> operands;
+FailureOr<Value>
+FormulaParser::expandComplexCall(Token name, ArrayRef<Value> operands,
+                                 ArrayRef<NamedAttribute> attrs) {
   SmallVector<int64_t, 1> ints;
-  unsigned total = arity.numFormulaArgs + arity.numIntArgs;
-  for (unsigned index = 0; index < total; ++index) {
-    if (index > 0 && !consumeIf(Token::Comma)) {
-      if (tok.is(Token::RParen))
-        return emitError(tok.loc()) << "'" << fn << "' takes " << total
-                                    << " argument(s), but " << index
-                                    << " were given";
-      return expected("','", "in the arguments of '" + fn + "'");
-    }
-    if (index < arity.numFormulaArgs) {
-      FailureOr<Value> v = parseExpr();
-      if (failed(v))
-        return failure();
-      operands.push_back(*v);
-      continue;
-    }
-    FailureOr<int64_t> v =
-        parseInteger("argument " + Twine(index + 1) + " of '" + fn + "'");
-    if (failed(v))
-      return failure();
-    ints.push_back(*v);
-  }
-  if (tok.is(Token::Comma))
-    return emitError(tok.loc()) << "'" << fn << "' takes " << total
-                                << " argument(s), but more were given";
-  if (failed(expect(Token::RParen, "to close the arguments of '" + fn + "'")))
-    return failure();
+  for (const NamedAttribute &attr : attrs)
+    ints.push_back(cast<IntegerAttr>(attr.getValue()).getInt());
 
   /// Builds the expansion's ops at the call.
   struct Builder : FormulaOpBuilder {
@@ -697,7 +682,7 @@ FailureOr<Value> FormulaParser::parseComplexCall(Token name,
     FormulaParser &parser;
     SMLoc loc;
   } builder(*this, name.loc());
-  return expandComplexFunction(fn, operands, ints, builder);
+  return expandComplexFunction(name.text, operands, ints, builder);
 }
 
 FailureOr<Value> FormulaParser::parseVariable(Token name) {

@@ -9,7 +9,17 @@ import re
 from .genred import check_call_options
 
 _PLACEHOLDER = re.compile(r"V#(\d+)#")
-_CATEGORY_CODE = {"i": 0, "j": 1, "param": 2}
+CATEGORY_CODE = {"i": 0, "j": 1, "param": 2}
+
+
+def first_array_position(symbolic):
+    """pykeops numbers the arrays after the symbolic variables."""
+    return 1 + max(s[0] for s in symbolic) if symbolic else 0
+
+
+def substitute_leaves(template, text_of_leaf):
+    """The formula with each array placeholder V#key# replaced."""
+    return _PLACEHOLDER.sub(lambda m: text_of_leaf(int(m.group(1))), template)
 COMPILE_OPTIONS = ("dtype_acc", "use_double_acc", "sum_scheme", "enable_chunks",
                    "use_fast_math", "rec_multVar_highdim")
 CALL_OPTIONS = ("backend", "device_id", "ranges", "out")
@@ -116,12 +126,11 @@ class ReductionMixin:
         if weight is not None:
             leaves = {**leaves, **weight._leaves}
             symbolic += tuple(s for s in weight._symbolic if s not in symbolic)
-        # pykeops numbers arrays after the symbolic variables: a_P = Var(P, ...).
-        first = 1 + max((s[0] for s in symbolic), default=-1) if symbolic else 0
+        # The array at position P is the alias a_P = Var(P, ...).
+        first = first_array_position(symbolic)
         names = {key: f"a{first + n}" for n, key in enumerate(leaves)}
-        rename = lambda m: names[int(m.group(1))]
-        formula = _PLACEHOLDER.sub(rename, self.formula_template)
-        formula2 = _PLACEHOLDER.sub(rename, weight.formula_template) \
+        formula = substitute_leaves(self.formula_template, names.__getitem__)
+        formula2 = substitute_leaves(weight.formula_template, names.__getitem__) \
             if weight is not None else None
         signature = tuple((leaf.dim, leaf.category) for leaf in leaves.values())
         key = (formula, formula2, signature, first, reduction, axis, k,
@@ -129,7 +138,7 @@ class ReductionMixin:
         cache = type(self)._genred_cache
         genred = cache.get(key)
         if genred is None:
-            aliases = [f"a{first + n} = Var({first + n}, {dim}, {_CATEGORY_CODE[category]})"
+            aliases = [f"a{first + n} = Var({first + n}, {dim}, {CATEGORY_CODE[category]})"
                        for n, (dim, category) in enumerate(signature)]
             genred = self.genred_class(formula, aliases, reduction_op=reduction,
                                        axis=axis, opt_arg=k, formula2=formula2,

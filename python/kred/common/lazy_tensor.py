@@ -10,11 +10,10 @@ values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
 
 import math
 import numbers
-import re
 
-from .lazy_reduction import ReductionMixin
+from .lazy_reduction import (CATEGORY_CODE, ReductionMixin, first_array_position,
+                             substitute_leaves)
 
-_PLACEHOLDER = re.compile(r"V#(\d+)#")
 _next_leaf_id = [0]
 
 
@@ -261,22 +260,15 @@ class GenericLazyTensor(ReductionMixin):
         return batch, ni, nj
 
     # --- the formula ------------------------------------------------------------
-    def _positions(self):
-        """Positions of the arrays: after the symbolic variables, as pykeops
-        numbers them."""
-        first = 1 + max((s[0] for s in self._symbolic), default=-1)
-        return {key: first + n for n, key in enumerate(self._leaves)}
-
     @property
     def formula(self):
         """The KeOps formula, with the arrays as Var(position, dim, cat)."""
-        positions = self._positions()
-        cats = {"i": 0, "j": 1, "param": 2}
-        return _PLACEHOLDER.sub(
-            lambda m: "Var({},{},{})".format(
-                positions[int(m.group(1))], self._leaves[int(m.group(1))].dim,
-                cats[self._leaves[int(m.group(1))].category]),
-            self.formula_template)
+        first = first_array_position(self._symbolic)
+        positions = {key: first + n for n, key in enumerate(self._leaves)}
+        return substitute_leaves(
+            self.formula_template,
+            lambda key: "Var({},{},{})".format(positions[key], self._leaves[key].dim,
+                                               CATEGORY_CODE[self._leaves[key].category]))
 
     def __str__(self):
         kind = "ComplexLazyTensor" if self.is_complex else "LazyTensor"
