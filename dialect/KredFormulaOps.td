@@ -12,6 +12,7 @@
 
 include "KredDialect.td"
 include "KredEnums.td"
+include "KredInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -19,8 +20,14 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Base classes
 //===----------------------------------------------------------------------===//
 
-class Kred_FormulaOp<string mnemonic, list<Trait> traits = []>
-    : Kred_Op<mnemonic, !listconcat([Pure], traits)> {
+/// A formula op; unless `computable` is 0 (the derivative ops), its meaning
+/// is given through FormulaOpInterface (lib/Dialect/Kred/IR/Semantics*.cpp).
+class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
+                     bit computable = 1>
+    : Kred_Op<mnemonic, !listconcat([Pure],
+        !if(computable,
+            [DeclareOpInterfaceMethods<Kred_FormulaOpInterface>], []),
+        traits)> {
   let results = (outs Kred_Value:$result);
   let hasFolder = 1;
   // By default an op folds by evaluating itself on constant operands
@@ -548,7 +555,8 @@ def Kred_KronOp : Kred_FormulaOp<"kron", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Kred_DerivativeOp<string mnemonic, list<Trait> traits = []>
-    : Kred_FormulaOp<mnemonic, !listconcat([InferTypeOpAdaptor], traits)> {
+    : Kred_FormulaOp<mnemonic, !listconcat([InferTypeOpAdaptor], traits),
+                     /*computable=*/0> {
   let hasFolder = 0;
   let foldDef = "";
   let hasVerifier = 1;

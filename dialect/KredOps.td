@@ -155,7 +155,8 @@ def Kred_YieldOp : Kred_Op<"yield", [Pure, Terminator, ReturnLike,
 }
 
 def Kred_ConstantOp : Kred_Op<"constant", [ConstantLike, Pure,
-    AllTypesMatch<["value", "result"]>]> {
+    AllTypesMatch<["value", "result"]>,
+    DeclareOpInterfaceMethods<Kred_FormulaOpInterface>]> {
   let summary = "a constant vector";
   let description = [{
     A constant formula value. KeOps' `IntCst(n)` and `RatCst(p, q)` are

@@ -8,6 +8,8 @@
 
 #include "kred/Reference/ReferenceEvaluator.h"
 
+#include "kred/Dialect/Kred/IR/ReductionSemantics.h"
+
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -48,194 +50,61 @@ int64_t ReferenceEvaluator::rowOffset(int64_t position, int64_t flatBatch,
   return offset;
 }
 
-llvm::Expected<FormulaVector>
-ReferenceEvaluator::evaluatePair(int64_t batch, int64_t i, int64_t j,
-                                 bool weight) {
-  DenseMap<Value, FormulaVector> values;
-  for (Operation &inner : op.getBody().front()) {
-    if (auto var = dyn_cast<VarOp>(inner)) {
-      int64_t position = static_cast<int64_t>(var.getPosition());
-      int64_t row = var.getCategory() == VarCategory::i ? i : j;
-      int64_t dim = getFormulaDim(var.getResult());
-      int64_t offset = rowOffset(position, batch, row);
-      const std::vector<double> &data = inputs[position].data;
-      values[var.getResult()] =
-          FormulaVector(data.begin() + offset, data.begin() + offset + dim);
-      continue;
-    }
-    if (auto yield = dyn_cast<YieldOp>(inner))
-      return values[yield.getValues()[weight ? 1 : 0]];
-    if (auto constant = dyn_cast<ConstantOp>(inner)) {
-      FormulaVector value;
-      for (APFloat f :
-           cast<DenseFPElementsAttr>(constant.getValue()).getValues<APFloat>()) {
-        bool losesInfo;
-        f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
-                  &losesInfo);
-        value.push_back(f.convertToDouble());
-      }
-      values[constant.getResult()] = value;
-      continue;
-    }
-    SmallVector<FormulaVector> operands;
-    for (Value v : inner.getOperands())
-      operands.push_back(values[v]);
-    FailureOr<FormulaVector> result = evaluateFormulaOp(&inner, operands);
-    if (failed(result))
-      return llvm::createStringError("the reference evaluator cannot evaluate '" +
-                       inner.getName().getStringRef() + "'");
-    values[inner.getResult(0)] = *result;
-  }
-  return llvm::createStringError("the reduction has no kred.yield");
+FormulaVector ReferenceEvaluator::evaluatePair(int64_t batch, int64_t i,
+                                              int64_t j, bool weight) {
+  Float64Algebra algebra;
+  SmallVector<FormulaVector, 2> yielded =
+      computeFormula<Float64Algebra>(op, algebra, [&](VarOp var) {
+        int64_t position = static_cast<int64_t>(var.getPosition());
+        int64_t row = var.getCategory() == VarCategory::i ? i : j;
+        int64_t offset = rowOffset(position, batch, row);
+        auto first = inputs[position].data.begin() + offset;
+        return FormulaVector(first, first + getFormulaDim(var.getResult()));
+      });
+  return yielded[weight ? 1 : 0];
 }
 
-namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-/// a before b in a min ordering where NaN comes first.
-bool minBefore(double a, double b) {
-  return a < b || (std::isnan(a) && !std::isnan(b));
+/// Reduces the terms of one output row (F at term t is `terms[t]`, G is
+/// `weights[t]`) with the kind's single definition, in float64. The scale
+/// of each output component is the same reduction of magnitudes (|F| for
+/// sums, |G| for exponential sums), at least 1 for logarithms, and 0 for
+/// indices.
+static void reduceRow(const ReductionSpec &spec,
+                      const std::vector<FormulaVector> &terms,
+                      const std::vector<FormulaVector> &weights,
+                      std::vector<std::vector<double>> &out,
+                      std::vector<std::vector<double>> &scale) {
+  Float64Algebra algebra;
+  ReductionSemantics<Float64Algebra> semantics(algebra, spec);
+  auto magnitudes = [](FormulaVector v) {
+    for (double &x : v)
+      x = std::fabs(x);
+    return v;
+  };
+  auto reduce = [&](bool ofMagnitudes) {
+    auto state = semantics.identity();
+    for (size_t t = 0; t < terms.size(); ++t) {
+      FormulaVector f = terms[t], g = weights.empty() ? f : weights[t];
+      if (ofMagnitudes)
+        (spec.isSum() ? f : g) = magnitudes(spec.isSum() ? f : g);
+      state = semantics.accumulate(state, f, g, static_cast<double>(t));
+    }
+    return semantics.finalize(state);
+  };
+  auto values = reduce(false), scales = reduce(true);
+  bool logarithm = spec.kind == ReductionKind::LogSumExp ||
+                   spec.kind == ReductionKind::LogSumExpWeight;
+  auto outputSpecs =
+      getReductionOutputSpecs(spec.kind, spec.dim, spec.weightDim, spec.k);
+  for (size_t k = 0; k < values.size(); ++k)
+    for (size_t c = 0; c < values[k].size(); ++c) {
+      out[k].push_back(values[k][c]);
+      double magnitude = std::fabs(scales[k][c]);
+      scale[k].push_back(outputSpecs[k].isIndex ? 0.0
+                         : logarithm            ? std::max(1.0, magnitude)
+                                                : magnitude);
+    }
 }
-
-/// Plain float64 reductions of the terms of one output row.
-struct RowReducer {
-  ReductionKind kind;
-  int64_t k;
-
-  /// Writes the components of each output; `terms[t]` is F at term t,
-  /// `weights[t]` is G.
-  void reduce(const std::vector<FormulaVector> &terms,
-              const std::vector<FormulaVector> &weights, int64_t dim,
-              int64_t weightDim, std::vector<std::vector<double>> &out,
-              std::vector<std::vector<double>> &scale) {
-    size_t n = terms.size();
-    switch (kind) {
-    case ReductionKind::Sum:
-      for (int64_t d = 0; d < dim; ++d) {
-        double s = 0, a = 0;
-        for (size_t t = 0; t < n; ++t)
-          s += terms[t][d], a += std::fabs(terms[t][d]);
-        out[0].push_back(s);
-        scale[0].push_back(a);
-      }
-      return;
-    case ReductionKind::Min:
-    case ReductionKind::Max:
-    case ReductionKind::ArgMin:
-    case ReductionKind::ArgMax:
-    case ReductionKind::MinArgMin:
-    case ReductionKind::MaxArgMax: {
-      ExtremumTraits traits = *getExtremumTraits(kind);
-      bool isMin = traits.isMin, values = traits.withValues,
-           indices = traits.withIndices;
-      for (int64_t d = 0; d < dim; ++d) {
-        double best = isMin ? kInf : -kInf;
-        int64_t bestIndex = -1;
-        for (size_t t = 0; t < n; ++t) {
-          double v = terms[t][d];
-          bool better = isMin ? minBefore(v, best)
-                              : (v > best || (std::isnan(v) && !std::isnan(best)));
-          if (bestIndex < 0 || better)
-            best = v, bestIndex = static_cast<int64_t>(t);
-        }
-        if (values) {
-          out[0].push_back(best);
-          scale[0].push_back(std::fabs(best));
-        }
-        if (indices) {
-          out[values ? 1 : 0].push_back(static_cast<double>(bestIndex));
-          scale[values ? 1 : 0].push_back(0);
-        }
-      }
-      return;
-    }
-    case ReductionKind::KMin:
-    case ReductionKind::ArgKMin:
-    case ReductionKind::KMinArgKMin: {
-      ExtremumTraits traits = *getExtremumTraits(kind);
-      bool values = traits.withValues, indices = traits.withIndices;
-      size_t valuesAt = 0, indicesAt = values ? 1 : 0;
-      std::vector<double> v(k * dim, kInf), idx(k * dim, -1);
-      for (int64_t d = 0; d < dim; ++d) {
-        std::vector<size_t> order(n);
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-          return minBefore(terms[a][d], terms[b][d]);
-        });
-        for (int64_t s = 0; s < k && s < static_cast<int64_t>(n); ++s) {
-          v[s * dim + d] = terms[order[s]][d];
-          idx[s * dim + d] = static_cast<double>(order[s]);
-        }
-      }
-      if (values) {
-        out[valuesAt] = v;
-        for (double x : v)
-          scale[valuesAt].push_back(std::fabs(x));
-      }
-      if (indices) {
-        out[indicesAt] = idx;
-        scale[indicesAt].assign(idx.size(), 0);
-      }
-      return;
-    }
-    default:
-      break;
-    }
-
-    // Exponential sums of the scalar F, shifted by its maximum m.
-    double m = -kInf;
-    bool anyNaN = false;
-    for (size_t t = 0; t < n; ++t) {
-      anyNaN |= std::isnan(terms[t][0]);
-      m = std::max(m, terms[t][0]);
-    }
-    if (anyNaN)
-      m = std::nan("");
-    auto weightOf = [&](size_t t) {
-      return m == -kInf ? 0.0 : std::exp(terms[t][0] - m);
-    };
-    double s = 0;
-    std::vector<double> sg(weightDim, 0), sa(weightDim, 0);
-    for (size_t t = 0; t < n; ++t) {
-      double w = weightOf(t);
-      s += w;
-      for (int64_t d = 0; d < weightDim; ++d) {
-        double g = weights[t][weights[t].size() == 1 ? 0 : d];
-        sg[d] += w * g;
-        sa[d] += w * std::fabs(g);
-      }
-    }
-    auto push = [&](double v, double sc) {
-      out[0].push_back(v);
-      scale[0].push_back(sc);
-    };
-    switch (kind) {
-    case ReductionKind::LogSumExp:
-      push(m + std::log(s), std::max(1.0, std::fabs(m + std::log(s))));
-      return;
-    case ReductionKind::LogSumExpWeight:
-      for (int64_t d = 0; d < weightDim; ++d)
-        push(m + std::log(sg[d]), std::max(1.0, std::fabs(m + std::log(sa[d]))));
-      return;
-    case ReductionKind::SumSoftMaxWeight:
-      for (int64_t d = 0; d < weightDim; ++d)
-        push(s == 0 ? 0.0 : sg[d] / s, s == 0 ? 0.0 : sa[d] / s);
-      return;
-    case ReductionKind::MaxSumShiftExp:
-      push(m, std::fabs(m));
-      push(s, s);
-      return;
-    case ReductionKind::MaxSumShiftExpWeight:
-      push(m, std::fabs(m));
-      for (int64_t d = 0; d < weightDim; ++d)
-        push(sg[d], sa[d]);
-      return;
-    default:
-      llvm_unreachable("handled above");
-    }
-  }
-};
-} // namespace
 
 llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
   int64_t batch = static_cast<int64_t>(batchShape.size());
@@ -255,11 +124,10 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
   if (terms < 0)
     return llvm::createStringError("the reduction has no variable along the reduced axis");
 
-  Value weight = op.getWeightFormula();
-  int64_t dim = getFormulaDim(op.getFormula());
-  int64_t weightDim = weight ? getFormulaDim(weight) : 0;
-  RowReducer reducer{op.getKind(),
-                     op.getK() ? static_cast<int64_t>(*op.getK()) : 1};
+  if (failed(checkComputable(op)))
+    return llvm::createStringError("the formula cannot be evaluated");
+  bool weighted = op.getWeightFormula() != nullptr;
+  ReductionSpec spec = ReductionSpec::get(op);
 
   std::vector<ReferenceOutput> outputs(outputShapes.size());
   for (auto [out, shape] : llvm::zip(outputs, outputShapes))
@@ -269,20 +137,13 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
       std::vector<FormulaVector> f, g;
       for (int64_t t = 0; t < terms; ++t) {
         int64_t i = overJ ? r : t, j = overJ ? t : r;
-        auto value = evaluatePair(b, i, j);
-        if (!value)
-          return value.takeError();
-        f.push_back(*value);
-        if (weight) {
-          auto w = evaluatePair(b, i, j, /*weight=*/true);
-          if (!w)
-            return w.takeError();
-          g.push_back(*w);
-        }
+        f.push_back(evaluatePair(b, i, j));
+        if (weighted)
+          g.push_back(evaluatePair(b, i, j, /*weight=*/true));
       }
       std::vector<std::vector<double>> rowOut(outputs.size()),
           rowScale(outputs.size());
-      reducer.reduce(f, g, dim, weightDim, rowOut, rowScale);
+      reduceRow(spec, f, g, rowOut, rowScale);
       for (size_t k = 0; k < outputs.size(); ++k) {
         llvm::append_range(outputs[k].values.data, rowOut[k]);
         llvm::append_range(outputs[k].scale, rowScale[k]);

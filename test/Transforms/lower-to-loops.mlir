@@ -34,7 +34,13 @@
 // CHECK:     arith.select %{{.*}} : vector<8xi1>, vector<8xf32>
 // CHECK:   scf.for
 // CHECK:     arith.extf %{{.*}} : vector<8xf32> to vector<8xf64>
-// CHECK:     vector.reduction <add>, %{{.*}} : vector<8xf64> into f64
+// Lanes merge through the kind's combine, halving: 8 -> 4 -> 2 -> 1.
+// CHECK:     vector.shuffle %{{.*}} [0, 1, 2, 3] : vector<8xf64>
+// CHECK:     vector.shuffle %{{.*}} [4, 5, 6, 7] : vector<8xf64>
+// CHECK:     arith.addf %{{.*}} : vector<4xf64>
+// CHECK:     arith.addf %{{.*}} : vector<2xf64>
+// CHECK:     arith.addf %{{.*}} : vector<1xf64>
+// CHECK:     vector.extract %{{.*}}[0] : f64 from vector<1xf64>
 // CHECK:     arith.truncf %{{.*}} : f64 to f32
 // CHECK:     memref.store %{{.*}}, %[[OUT]]
 // CHECK:   memref.dealloc %[[STATE]]
@@ -121,8 +127,9 @@ func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xi64
 // CHECK-NOT: math.exp
 // CHECK:   arith.maximumf %[[M]]
 // CHECK:   scf.yield
-// CHECK: vector.reduction <maximumf>
-// CHECK: math.log
+// CHECK: math.exp %{{.*}} : vector<4xf32>
+// CHECK: arith.maximumf %{{.*}} : vector<4xf32>
+// CHECK: math.log %{{.*}} : f32
 func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xf32>) {
   kred.reduce log_sum_exp over j ins(%x, %y : memref<?x2xf32>, memref<?x2xf32>)
       outs(%out : memref<?x1xf32>) {
@@ -165,7 +172,7 @@ func.func @kmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x2xf32>)
 // -----
 
 func.func @over_i(%x: memref<?x1xf32>, %out: memref<?x1xf32>) {
-  // expected-error @below {{reduces over i; run kred-reduce-over-j before kred-lower-to-loops}}
+  // expected-error @below {{reduces over i; run kred-reduce-over-j before lowering}}
   kred.reduce sum over i ins(%x : memref<?x1xf32>) outs(%out : memref<?x1xf32>) {
     %xi = kred.var j 0 : vector<1xf32>
     kred.yield %xi : vector<1xf32>

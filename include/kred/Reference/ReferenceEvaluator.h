@@ -1,9 +1,10 @@
 //===- ReferenceEvaluator.h - float64 meaning of a kred.reduce --*- C++ -*-===//
 //
 // A plain interpreter: for every output row it evaluates the formula on
-// every pair, in float64 (KredEvaluate.h gives each op's meaning), and
-// reduces in the most direct way. Slow and obviously correct; tests compare
-// compiled kernels against it.
+// every pair, in float64, and reduces term by term, both through the
+// single definitions the code generators use (FormulaOpInterface,
+// ReductionSemantics.h) instantiated in float64. Slow and direct; tests
+// compare compiled kernels against it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,9 +41,10 @@ public:
   ReferenceEvaluator(ReduceOp op, llvm::ArrayRef<ReferenceArray> inputs,
                      llvm::ArrayRef<std::vector<int64_t>> outputShapes);
 
-  /// F (and G) for the pair (i, j) at flat batch index `batch`.
-  llvm::Expected<FormulaVector> evaluatePair(int64_t batch, int64_t i,
-                                             int64_t j, bool weight = false);
+  /// F (or G) for the pair (i, j) at flat batch index `batch`; the formula
+  /// must pass checkComputable (evaluate checks it).
+  FormulaVector evaluatePair(int64_t batch, int64_t i, int64_t j,
+                             bool weight = false);
 
   /// All outputs.
   llvm::Expected<std::vector<ReferenceOutput>> evaluate();

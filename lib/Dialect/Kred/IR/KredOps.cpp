@@ -12,6 +12,7 @@ using namespace kred;
 
 #include "kred/Dialect/Kred/IR/KredDialect.cpp.inc"
 #include "kred/Dialect/Kred/IR/KredEnums.cpp.inc"
+#include "kred/Dialect/Kred/IR/KredInterfaces.cpp.inc"
 
 void KredDialect::initialize() {
   addOperations<

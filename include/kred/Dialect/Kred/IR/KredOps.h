@@ -3,6 +3,7 @@
 #ifndef KRED_DIALECT_KRED_IR_KREDOPS_H
 #define KRED_DIALECT_KRED_IR_KREDOPS_H
 
+#include "kred/Dialect/Kred/IR/FormulaAlgebra.h"
 #include "kred/Dialect/Kred/IR/KredDialect.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
@@ -15,6 +16,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "kred/Dialect/Kred/IR/KredEnums.h.inc"
+#include "kred/Dialect/Kred/IR/KredInterfaces.h.inc"
 
 namespace kred {
 
@@ -81,7 +83,7 @@ using BilinearTerms =
 std::optional<BilinearTerms> getBilinearTerms(mlir::Operation *op);
 
 /// Folds `op` to a constant when all its operands are constants, by
-/// evaluating it (KredEvaluate.h); returns null otherwise.
+/// evaluating it (FormulaOpInterface); returns null otherwise.
 mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,
                                     llvm::ArrayRef<mlir::Attribute> operands);
 

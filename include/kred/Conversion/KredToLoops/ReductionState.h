@@ -1,16 +1,18 @@
-//===- ReductionState.h - running state of a reduction over lanes -*- C++ -*-//
+//===- ReductionState.h - a reduction's running state in code ---*- C++ -*-===//
 //
-// Internal to kred-lower-to-loops. Each reduction kind keeps a running state
-// per output row, mostly as a few vectors of W lanes (lane l has seen the
-// j = l mod W terms); the state is updated once per chunk of W consecutive j
-// and combined across lanes once per row.
+// Part of the target-neutral lowering library. A ReductionState keeps the
+// running state of one output row as lane groups (LaneBuilder): lane l has
+// seen the terms j = l mod W. It applies the kind's single definition
+// (ReductionSemantics.h): `update` accumulates a chunk of W terms,
+// `combine` merges two partial states of the same shape, `finalize` merges
+// the lanes (combine over halves) and produces the outputs. A target picks
+// the width (W lanes on the CPU; 0, a scalar, for one GPU thread) and where
+// the state lives between tiles.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KRED_LIB_TRANSFORMS_REDUCTIONSTATE_H
-#define KRED_LIB_TRANSFORMS_REDUCTIONSTATE_H
-
-#include "LaneBuilder.h"
+#ifndef KRED_CONVERSION_KREDTOLOOPS_REDUCTIONSTATE_H
+#define KRED_CONVERSION_KREDTOLOOPS_REDUCTIONSTATE_H
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
@@ -25,8 +27,9 @@ class ReductionState {
 public:
   virtual ~ReductionState() = default;
 
-  /// Builds the state of `op`'s reduction for formula lanes of `lanes`'
-  /// type; fails (after reporting on `op`) for unsupported configurations.
+  /// Builds the state of `op`'s reduction for formula lane groups of
+  /// `width` lanes (0: scalars) of `computeType`; fails (after reporting on
+  /// `op`) for unsupported configurations, before any IR is built.
   static llvm::FailureOr<std::unique_ptr<ReductionState>>
   create(ReduceOp op, mlir::FloatType computeType, int64_t width);
 
@@ -45,7 +48,7 @@ public:
   /// The values carried through the loop over one j tile, made from the
   /// state; and the state after the tile, from the carried values. By
   /// default the state itself is carried (block sums carry a fresh partial
-  /// sum instead).
+  /// sum and combine it with the state at the end).
   virtual llvm::SmallVector<mlir::Value>
   beginTile(mlir::OpBuilder &, mlir::Location,
             llvm::ArrayRef<mlir::Value> state) {
@@ -71,6 +74,13 @@ public:
                 mlir::Value j, mlir::Value inRange, RowMemory row);
   /// Whether update needs the lane indices `j`.
   virtual bool needsIndices() { return false; }
+  /// Merges two partial states held in values (not row memory), lane by
+  /// lane; fails for states kept in row memory.
+  virtual llvm::FailureOr<llvm::SmallVector<mlir::Value>>
+  combine(mlir::OpBuilder &b, mlir::Location loc,
+          llvm::ArrayRef<mlir::Value> x, llvm::ArrayRef<mlir::Value> y) {
+    return mlir::failure();
+  }
   /// Combines the lanes of the final state into the components of each
   /// output: float scalars (any float type) or i64 indices.
   virtual llvm::SmallVector<llvm::SmallVector<mlir::Value>>
@@ -80,4 +90,4 @@ public:
 
 } // namespace kred
 
-#endif // KRED_LIB_TRANSFORMS_REDUCTIONSTATE_H
+#endif // KRED_CONVERSION_KREDTOLOOPS_REDUCTIONSTATE_H

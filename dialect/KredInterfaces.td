@@ -1,0 +1,44 @@
+//===- KredInterfaces.td - what a formula op means ---------*- tablegen -*-===//
+//
+// Every formula op states its meaning once, through this interface: one
+// template over an "algebra" (kred/Dialect/Kred/IR/FormulaAlgebra.h) gives
+// both the float64 value (constant folding, the reference evaluator) and the
+// code for a lane group (a scalar per GPU thread, a vector of W lanes on the
+// CPU). The implementations sit with the ops, one file per family, under
+// lib/Dialect/Kred/IR/Semantics*.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_INTERFACES_TD
+#define KRED_INTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Kred_FormulaOpInterface : OpInterface<"FormulaOpInterface"> {
+  let cppNamespace = "::kred";
+  let description = [{
+    A formula op that can be computed: every op inside `kred.reduce` except
+    `kred.var`, `kred.yield` and the derivative ops (`kred.grad`, ...), which
+    the differentiation pass expands first. Operands come as one value per
+    component, already broadcast-free (a dimension-1 operand has one).
+
+    The derivative rules (vector-Jacobian and Jacobian-vector products built
+    from other kred ops) belong in a sibling interface,
+    `KredDifferentiableOpInterface`, implemented in the same per-family files.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        The float64 value of the op's result, given its operands' values.
+        Operand sizes must match the operand types (evaluateFormulaOp checks).
+      }], "::kred::FormulaVector", "evaluate",
+      (ins "::llvm::ArrayRef<::kred::FormulaVector>":$operands)>,
+    InterfaceMethod<[{
+        Emits the op's result, one lane group per component, through
+        `builder` (whose lane group is a scalar or a vector of W lanes).
+      }], "::kred::Lanes", "emitLanes",
+      (ins "::kred::LaneBuilder &":$builder,
+           "::llvm::ArrayRef<::kred::Lanes>":$operands)>,
+  ];
+}
+
+#endif // KRED_INTERFACES_TD

@@ -1,0 +1,67 @@
+//===- KredToLoops.h - the target-neutral lowering library ------*- C++ -*-===//
+//
+// The pieces every code generator of kred.reduce shares, whatever it maps
+// rows and columns to (CPU lanes and threads, GPU threads and blocks):
+//
+// - the formula, emitted for one lane group per component:
+//   computeFormula<LaneBuilder> (KredEvaluate.h), each op's code coming
+//   from its FormulaOpInterface;
+// - the running reduction state (ReductionState.h), built on each kind's
+//   single definition (ReductionSemantics.h);
+// - the checks a reduction must pass before any IR is built, lane merging
+//   through the kind's combine, and float conversions for stores.
+//
+// The CPU target's own pieces (j transposition buffers, row blocking,
+// masked tails, the scf.parallel later mapped to OpenMP) are in
+// lib/Transforms/LowerToLoops.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
+#define KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
+
+#include "kred/Conversion/KredToLoops/ReductionState.h"
+#include "kred/Dialect/Kred/IR/KredEvaluate.h"
+
+namespace kred {
+
+/// Formula values wider than this many components would unroll into too
+/// much code; KeOps formulas are far smaller.
+constexpr int64_t kMaxLoweredDim = 1024;
+
+/// Checks that `op` can be lowered by any target: over j, on memrefs,
+/// dense, every formula op computable and no value wider than
+/// kMaxLoweredDim. Reports the first problem on the op, naming `target`.
+llvm::LogicalResult checkLowerable(ReduceOp op, llvm::StringRef target);
+
+/// The element type the formula is computed in: half types compute in f32.
+mlir::FloatType getComputeType(ReduceOp op);
+
+/// Emits F (and G) for one lane group; `varLanes(var)` gives each
+/// variable's lanes.
+llvm::SmallVector<Lanes, 2>
+emitFormula(ReduceOp op, LaneBuilder &lanes,
+            llvm::function_ref<Lanes(VarOp)> varLanes);
+
+/// A combine of two partial states of lane groups (as built by `lanes`).
+using LaneCombine = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    LaneBuilder &lanes, llvm::ArrayRef<mlir::Value> x,
+    llvm::ArrayRef<mlir::Value> y)>;
+
+/// Merges the `width` lanes of every state value into scalars with
+/// `combine`: halves while the width is even, then lane by lane.
+llvm::SmallVector<mlir::Value> mergeLanes(mlir::OpBuilder &b,
+                                          mlir::Location loc,
+                                          mlir::FloatType elementType,
+                                          int64_t width,
+                                          llvm::ArrayRef<mlir::Value> state,
+                                          LaneCombine combine);
+
+/// Converts the float scalar `v` to the float type `to` (rounding to
+/// nearest even, also for bf16, without compiler-rt helpers).
+mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value v, mlir::FloatType to);
+
+} // namespace kred
+
+#endif // KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H

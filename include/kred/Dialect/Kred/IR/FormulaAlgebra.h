@@ -1,0 +1,171 @@
+//===- FormulaAlgebra.h - the two ways a formula is computed ----*- C++ -*-===//
+//
+// Each formula op's meaning is one template over an algebra (see
+// KredInterfaces.td). Two algebras share one vocabulary:
+//
+// - Float64Algebra computes values: a scalar is a double, a condition a
+//   bool. Constant folding and the reference evaluator use it.
+// - LaneBuilder emits code: a scalar is an SSA value holding one "lane
+//   group" (a scalar of the element type when the width is 0, a vector of
+//   W lanes otherwise), a condition an i1 lane group. Code generators use
+//   it; a GPU thread computes one pair with width 0, a CPU loop W pairs.
+//
+// A formula value of dimension D is D scalars (`FormulaVector`, `Lanes`):
+// componentwise ops then map onto lane-wise ops whatever D is.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_DIALECT_KRED_IR_FORMULAALGEBRA_H
+#define KRED_DIALECT_KRED_IR_FORMULAALGEBRA_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <cmath>
+
+namespace kred {
+
+using FormulaVector = llvm::SmallVector<double, 8>;
+/// One lane group per component of a formula value.
+using Lanes = llvm::SmallVector<mlir::Value, 4>;
+using mlir::arith::CmpFPredicate;
+
+/// Plain float64 arithmetic, IEEE semantics.
+class Float64Algebra {
+public:
+  using Scalar = double;
+  using Cond = bool;
+  using Vector = FormulaVector;
+
+  double cst(double value) { return value; }
+  double add(double a, double c) { return a + c; }
+  double sub(double a, double c) { return a - c; }
+  double mul(double a, double c) { return a * c; }
+  double div(double a, double c) { return a / c; }
+  double neg(double a) { return -a; }
+  double mulAdd(double a, double c, double d) { return a * c + d; }
+  bool cmp(CmpFPredicate predicate, double a, double c);
+  double select(bool condition, double a, double c) {
+    return condition ? a : c;
+  }
+  bool isNaN(double a) { return std::isnan(a); }
+  double exp(double x) { return std::exp(x); }
+  double exp2(double x) { return std::exp2(x); }
+  double log(double x) { return std::log(x); }
+  double sin(double x) { return std::sin(x); }
+  double cos(double x) { return std::cos(x); }
+  double asin(double x) { return std::asin(x); }
+  double acos(double x) { return std::acos(x); }
+  double atan(double x) { return std::atan(x); }
+  double sqrt(double x) { return std::sqrt(x); }
+  double abs(double x) { return std::fabs(x); }
+  double floor(double x) { return std::floor(x); }
+  /// Half-way cases away from zero, as math.round.
+  double round(double x) { return std::round(x); }
+  double atan2(double y, double x) { return std::atan2(y, x); }
+  double powf(double x, double y) { return std::pow(x, y); }
+  /// NaN-propagating minimum and maximum (arith.minimumf, maximumf).
+  double minimum(double a, double c);
+  double maximum(double a, double c);
+  // Conditions and indices (reductions with indices): an index is a double.
+  bool both(bool a, bool c) { return a && c; }
+  bool either(bool a, bool c) { return a || c; }
+  bool negate(bool a) { return !a; }
+  double index(int64_t value) { return static_cast<double>(value); }
+  bool indexLess(double a, double c) { return a < c; }
+};
+
+/// Emits arithmetic on lane groups of `width` lanes (0: scalars) of
+/// `elementType`.
+class LaneBuilder {
+public:
+  using Scalar = mlir::Value;
+  using Cond = mlir::Value;
+  using Vector = Lanes;
+
+  LaneBuilder(mlir::OpBuilder &builder, mlir::Location loc,
+              mlir::FloatType elementType, int64_t width)
+      : b(builder), loc(loc), elementType(elementType), width(width) {}
+
+  mlir::OpBuilder &builder() { return b; }
+  mlir::Location getLoc() { return loc; }
+  mlir::FloatType getElementType() { return elementType; }
+  int64_t getWidth() { return width; }
+  bool isScalar() { return width == 0; }
+  /// The type of one lane group: `elementType` or `vector<width x T>`.
+  mlir::Type getType() { return getType(elementType); }
+  /// The lane-group type with another element type (i1, i64, f64, ...).
+  mlir::Type getType(mlir::Type element);
+
+  /// All lanes equal to `value` / to the scalar SSA value `scalar`.
+  mlir::Value cst(double value);
+  mlir::Value splat(double value) { return cst(value); }
+  mlir::Value broadcast(mlir::Value scalar);
+
+  mlir::Value add(mlir::Value a, mlir::Value c);
+  mlir::Value sub(mlir::Value a, mlir::Value c);
+  mlir::Value mul(mlir::Value a, mlir::Value c);
+  mlir::Value div(mlir::Value a, mlir::Value c);
+  mlir::Value neg(mlir::Value a);
+  /// a * c + d, which LLVM contracts into a fused multiply-add.
+  mlir::Value mulAdd(mlir::Value a, mlir::Value c, mlir::Value d);
+  mlir::Value cmp(CmpFPredicate predicate, mlir::Value a, mlir::Value c);
+  mlir::Value select(mlir::Value condition, mlir::Value a, mlir::Value c);
+  /// Lanes where `a` is NaN.
+  mlir::Value isNaN(mlir::Value a);
+  mlir::Value exp(mlir::Value x) { return apply<mlir::math::ExpOp>(x); }
+  mlir::Value exp2(mlir::Value x) { return apply<mlir::math::Exp2Op>(x); }
+  mlir::Value log(mlir::Value x) { return apply<mlir::math::LogOp>(x); }
+  mlir::Value sin(mlir::Value x) { return apply<mlir::math::SinOp>(x); }
+  mlir::Value cos(mlir::Value x) { return apply<mlir::math::CosOp>(x); }
+  mlir::Value asin(mlir::Value x) { return apply<mlir::math::AsinOp>(x); }
+  mlir::Value acos(mlir::Value x) { return apply<mlir::math::AcosOp>(x); }
+  mlir::Value atan(mlir::Value x) { return apply<mlir::math::AtanOp>(x); }
+  mlir::Value sqrt(mlir::Value x) { return apply<mlir::math::SqrtOp>(x); }
+  mlir::Value abs(mlir::Value x) { return apply<mlir::math::AbsFOp>(x); }
+  mlir::Value floor(mlir::Value x) { return apply<mlir::math::FloorOp>(x); }
+  mlir::Value round(mlir::Value x) { return apply<mlir::math::RoundOp>(x); }
+  mlir::Value atan2(mlir::Value y, mlir::Value x) {
+    return mlir::math::Atan2Op::create(b, loc, y, x);
+  }
+  mlir::Value powf(mlir::Value x, mlir::Value y) {
+    return mlir::math::PowFOp::create(b, loc, x, y);
+  }
+  mlir::Value minimum(mlir::Value a, mlir::Value c) {
+    return mlir::arith::MinimumFOp::create(b, loc, a, c);
+  }
+  mlir::Value maximum(mlir::Value a, mlir::Value c) {
+    return mlir::arith::MaximumFOp::create(b, loc, a, c);
+  }
+  // Conditions and indices (reductions with indices): an index is an i64
+  // lane group.
+  mlir::Value both(mlir::Value a, mlir::Value c) {
+    return mlir::arith::AndIOp::create(b, loc, a, c);
+  }
+  mlir::Value either(mlir::Value a, mlir::Value c) {
+    return mlir::arith::OrIOp::create(b, loc, a, c);
+  }
+  mlir::Value negate(mlir::Value a);
+  mlir::Value index(int64_t value);
+  mlir::Value indexLess(mlir::Value a, mlir::Value c) {
+    return mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt,
+                                       a, c);
+  }
+  /// Applies a unary op `OpTy` (a math or arith op) to every lane.
+  template <typename OpTy>
+  mlir::Value apply(mlir::Value a) {
+    return OpTy::create(b, loc, a);
+  }
+
+private:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::FloatType elementType;
+  int64_t width;
+};
+
+} // namespace kred
+
+#endif // KRED_DIALECT_KRED_IR_FORMULAALGEBRA_H

@@ -1,0 +1,261 @@
+//===- ReductionSemantics.h - what each reduction kind computes -*- C++ -*-===//
+//
+// Every reduction kind, written once as a monoid over an algebra
+// (FormulaAlgebra.h): a state (a list of scalars), its `identity`, `lift`
+// (the state of one term), `combine` (two partial states, associative, the
+// identity neutral), `accumulate` (combine with a lifted term) and
+// `finalize` (the outputs). The reference evaluator runs it in float64 term
+// by term; code generators run it on lane groups, combine lanes (CPU) or
+// threads (GPU) with the same `combine`.
+//
+// Conventions:
+// - Sums start at 0.
+// - Min/Max propagate NaN; the indexed kinds (ArgMin, Min_ArgMin, KMin,
+//   ArgKMin, KMin_ArgKMin and the Max versions) keep the K best
+//   (value, index) entries per component, ordered with NaN first, ties by
+//   the smaller index, empty entries (+inf or -inf, index -1) last.
+// - Exponential sums keep (m, s, s_g) with s = sum exp(F - m), m the running
+//   maximum; combining rescales the side with the smaller m by
+//   exp(-|m1 - m2|), one exponential per combine.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_DIALECT_KRED_IR_REDUCTIONSEMANTICS_H
+#define KRED_DIALECT_KRED_IR_REDUCTIONSEMANTICS_H
+
+#include "kred/Dialect/Kred/IR/KredOps.h"
+
+#include <limits>
+
+namespace kred {
+
+/// What a reduction computes, independent of how.
+struct ReductionSpec {
+  ReductionKind kind;
+  /// Dimensions of F and of the weight G (0 without one), and K (1 unless
+  /// the kind takes K).
+  int64_t dim, weightDim, k;
+
+  static ReductionSpec get(ReduceOp op);
+  bool isSum() const { return kind == ReductionKind::Sum; }
+  bool isExtremum() const {
+    return kind == ReductionKind::Min || kind == ReductionKind::Max;
+  }
+  /// The kinds that keep (value, index) entries.
+  bool hasEntries() const {
+    std::optional<ExtremumTraits> traits = getExtremumTraits(kind);
+    return traits && !isExtremum();
+  }
+  bool isExponential() const {
+    return !isSum() && !getExtremumTraits(kind).has_value();
+  }
+  /// For exponential sums: whether the state holds the plain sum s.
+  bool hasPlainSum() const {
+    return kind == ReductionKind::LogSumExp ||
+           kind == ReductionKind::SumSoftMaxWeight ||
+           kind == ReductionKind::MaxSumShiftExp;
+  }
+  /// For exponential sums: the number of sums after m.
+  int64_t numSums() const { return (hasPlainSum() ? 1 : 0) + weightDim; }
+};
+
+template <typename Algebra>
+class ReductionSemantics {
+public:
+  using Scalar = typename Algebra::Scalar;
+  using Cond = typename Algebra::Cond;
+  using Vector = typename Algebra::Vector;
+  using State = llvm::SmallVector<Scalar, 8>;
+  /// Per output, its components: float values, or indices.
+  using Outputs = llvm::SmallVector<llvm::SmallVector<Scalar, 8>, 2>;
+
+  ReductionSemantics(Algebra &a, ReductionSpec spec) : a(a), spec(spec) {}
+
+  State identity() {
+    if (spec.isSum())
+      return State(spec.dim, a.cst(0.0));
+    if (spec.isExtremum())
+      return State(spec.dim, a.cst(worst()));
+    if (spec.hasEntries()) {
+      State s;
+      for (int64_t d = 0; d < spec.dim; ++d) {
+        s.append(spec.k, a.cst(worst()));
+        s.append(spec.k, a.index(-1));
+      }
+      return s;
+    }
+    State s{a.cst(-kInf)};
+    s.append(spec.numSums(), a.cst(0.0));
+    return s;
+  }
+
+  /// The state of the single term F = f, G = g at index j (indexed kinds
+  /// only read j).
+  State lift(const Vector &f, const Vector &g, Scalar j) {
+    if (spec.isSum() || spec.isExtremum())
+      return State(f.begin(), f.end());
+    if (spec.hasEntries()) {
+      State s;
+      for (int64_t d = 0; d < spec.dim; ++d) {
+        s.push_back(f[d]);
+        s.append(spec.k - 1, a.cst(worst()));
+        s.push_back(j);
+        s.append(spec.k - 1, a.index(-1));
+      }
+      return s;
+    }
+    State s{f[0]};
+    if (spec.hasPlainSum())
+      s.push_back(a.cst(1.0));
+    for (int64_t d = 0; d < spec.weightDim; ++d)
+      s.push_back(g[g.size() == 1 ? 0 : d]);
+    return s;
+  }
+
+  State accumulate(llvm::ArrayRef<Scalar> state, const Vector &f, const Vector &g,
+                   Scalar j) {
+    return combine(state, lift(f, g, j));
+  }
+
+  State combine(llvm::ArrayRef<Scalar> x, llvm::ArrayRef<Scalar> y) {
+    State out;
+    if (spec.isSum()) {
+      for (auto [u, v] : llvm::zip(x, y))
+        out.push_back(a.add(u, v));
+    } else if (spec.isExtremum()) {
+      for (auto [u, v] : llvm::zip(x, y))
+        out.push_back(isMin() ? a.minimum(u, v) : a.maximum(u, v));
+    } else if (spec.hasEntries()) {
+      for (int64_t d = 0; d < spec.dim; ++d)
+        out.append(mergeEntries(x, y, d));
+    } else {
+      combineExponential(x, y, out);
+    }
+    return out;
+  }
+
+  Outputs finalize(llvm::ArrayRef<Scalar> state) {
+    if (spec.isSum() || spec.isExtremum())
+      return {llvm::SmallVector<Scalar, 8>(state.begin(), state.end())};
+    if (spec.hasEntries())
+      return finalizeEntries(state);
+    return finalizeExponential(state);
+  }
+
+  /// Whether entry (v, i) goes before entry (w, j) in the kind's order.
+  Cond entryBefore(Scalar v, Scalar i, Scalar w, Scalar j) {
+    Cond vNaN = a.isNaN(v), wNaN = a.isNaN(w);
+    Cond strictly = a.cmp(isMin() ? CmpFPredicate::OLT : CmpFPredicate::OGT,
+                          v, w);
+    Cond nanFirst = a.both(vNaN, a.negate(wNaN));
+    Cond same = a.either(a.cmp(CmpFPredicate::OEQ, v, w), a.both(vNaN, wNaN));
+    Cond earlier = a.both(same, a.indexLess(i, j));
+    Cond vEmpty = a.indexLess(i, a.index(0)), wEmpty = a.indexLess(j, a.index(0));
+    Cond beats = a.either(strictly, a.either(nanFirst, earlier));
+    return a.either(wEmpty, a.both(a.negate(vEmpty), beats));
+  }
+
+private:
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
+
+  bool isMin() { return getExtremumTraits(spec.kind)->isMin; }
+  /// The value that loses to every other: the identity of Min and Max.
+  double worst() { return isMin() ? kInf : -kInf; }
+
+  /// The K best entries of component d of x and y: a bitonic merge of x's
+  /// sorted entries with y's reversed, padded with empty entries to a
+  /// power of two (no data-dependent control flow: works on lanes).
+  State mergeEntries(llvm::ArrayRef<Scalar> x, llvm::ArrayRef<Scalar> y,
+                     int64_t d) {
+    int64_t k = spec.k, size = 1;
+    while (size < 2 * k)
+      size *= 2;
+    int64_t base = 2 * k * d;
+    State values(size, a.cst(worst())), indices(size, a.index(-1));
+    for (int64_t s = 0; s < k; ++s) {
+      values[s] = x[base + s];
+      indices[s] = x[base + k + s];
+      values[size - 1 - s] = y[base + s];
+      indices[size - 1 - s] = y[base + k + s];
+    }
+    for (int64_t stride = size / 2; stride > 0; stride /= 2)
+      for (int64_t p = 0; p < size; ++p) {
+        if (p & stride)
+          continue;
+        int64_t q = p + stride;
+        Cond swap = entryBefore(values[q], indices[q], values[p], indices[p]);
+        Scalar v = a.select(swap, values[q], values[p]);
+        Scalar i = a.select(swap, indices[q], indices[p]);
+        values[q] = a.select(swap, values[p], values[q]);
+        indices[q] = a.select(swap, indices[p], indices[q]);
+        values[p] = v, indices[p] = i;
+      }
+    State out(values.begin(), values.begin() + k);
+    out.append(indices.begin(), indices.begin() + k);
+    return out;
+  }
+
+  /// Values (K per component, at slot * D + d), then indices, each if the
+  /// kind outputs it.
+  Outputs finalizeEntries(llvm::ArrayRef<Scalar> state) {
+    ExtremumTraits traits = *getExtremumTraits(spec.kind);
+    int64_t k = spec.k, dim = spec.dim;
+    llvm::SmallVector<Scalar, 8> values(k * dim), indices(k * dim);
+    for (int64_t d = 0; d < dim; ++d)
+      for (int64_t s = 0; s < k; ++s) {
+        values[s * dim + d] = state[2 * k * d + s];
+        indices[s * dim + d] = state[2 * k * d + k + s];
+      }
+    Outputs outputs;
+    if (traits.withValues)
+      outputs.push_back(values);
+    if (traits.withIndices)
+      outputs.push_back(indices);
+    return outputs;
+  }
+
+  void combineExponential(llvm::ArrayRef<Scalar> x, llvm::ArrayRef<Scalar> y,
+                          State &out) {
+    Scalar m1 = x[0], m2 = y[0];
+    // exp(-inf - m) is 0 even when m is -inf too.
+    Scalar e = a.exp(a.neg(a.abs(a.sub(m2, m1))));
+    e = a.select(a.cmp(CmpFPredicate::OEQ, m2, a.cst(-kInf)), a.cst(0.0), e);
+    Cond up = a.cmp(CmpFPredicate::OGT, m2, m1);
+    Scalar scaleX = a.select(up, e, a.cst(1.0));
+    Scalar scaleY = a.select(up, a.cst(1.0), e);
+    out.push_back(a.maximum(m1, m2));
+    for (size_t k = 1; k < x.size(); ++k)
+      out.push_back(a.mulAdd(x[k], scaleX, a.mul(y[k], scaleY)));
+  }
+
+  Outputs finalizeExponential(llvm::ArrayRef<Scalar> state) {
+    Scalar m = state[0];
+    llvm::ArrayRef<Scalar> sums = llvm::ArrayRef(state).drop_front();
+    llvm::SmallVector<Scalar, 8> out;
+    switch (spec.kind) {
+    case ReductionKind::LogSumExp:
+    case ReductionKind::LogSumExpWeight:
+      for (Scalar s : sums)
+        out.push_back(a.add(m, a.log(s)));
+      break;
+    case ReductionKind::SumSoftMaxWeight: {
+      // An empty (or all -inf) softmax gives 0, the empty sum.
+      Cond empty = a.cmp(CmpFPredicate::OEQ, sums[0], a.cst(0.0));
+      for (Scalar s : sums.drop_front())
+        out.push_back(a.select(empty, a.cst(0.0), a.div(s, sums[0])));
+      break;
+    }
+    default: // MaxSumShiftExp(Weight): m, then the sums.
+      out.push_back(m);
+      out.append(sums.begin(), sums.end());
+    }
+    return {out};
+  }
+
+  Algebra &a;
+  ReductionSpec spec;
+};
+
+} // namespace kred
+
+#endif // KRED_DIALECT_KRED_IR_REDUCTIONSEMANTICS_H

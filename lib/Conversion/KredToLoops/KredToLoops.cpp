@@ -1,0 +1,126 @@
+//===- KredToLoops.cpp - checks, formula emission, lane merging -----------===//
+
+#include "kred/Conversion/KredToLoops/KredToLoops.h"
+
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace kred;
+
+LogicalResult kred::checkLowerable(ReduceOp op, StringRef target) {
+  if (op.getAxis() != IndexAxis::j)
+    return op.emitOpError("reduces over i; run kred-reduce-over-j before "
+                          "lowering");
+  for (Value v : op->getOperands())
+    if (!isa<MemRefType>(v.getType()))
+      return op.emitOpError("operates on tensors; the ")
+             << target << " code generator takes reductions on memrefs";
+  if (!op.getRanges().empty())
+    return op.emitOpError("has block-sparse ranges, which the ")
+           << target << " code generator does not support yet";
+  if (failed(checkComputable(op)))
+    return failure();
+  WalkResult tooWide = op.getBody().walk([&](Operation *inner) {
+    for (Value r : inner->getResults())
+      if (getFormulaDim(r) > kMaxLoweredDim) {
+        inner->emitOpError("yields a vector of dimension ")
+            << getFormulaDim(r) << "; the " << target
+            << " code generator takes at most " << kMaxLoweredDim;
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (tooWide.wasInterrupted())
+    return failure();
+  int64_t k = op.getK() ? static_cast<int64_t>(*op.getK()) : 1;
+  if (k * getFormulaDim(op.getFormula()) > kMaxLoweredDim)
+    return op.emitOpError("keeps K * D = ")
+           << k * getFormulaDim(op.getFormula()) << " sorted entries; the "
+           << target << " code generator takes at most " << kMaxLoweredDim;
+  bool hasJ = false;
+  op.getBody().walk([&](VarOp var) {
+    hasJ |= var.getCategory() == VarCategory::j;
+  });
+  if (!hasJ)
+    return op.emitOpError("has no j-variable, so the number of terms to "
+                          "reduce is unknown; expected at least one kred.var "
+                          "j");
+  return success();
+}
+
+FloatType kred::getComputeType(ReduceOp op) {
+  auto elementType = cast<FloatType>(
+      cast<VectorType>(op.getFormula().getType()).getElementType());
+  return elementType.getWidth() < 32 ? Float32Type::get(op.getContext())
+                                     : elementType;
+}
+
+SmallVector<Lanes, 2> kred::emitFormula(ReduceOp op, LaneBuilder &lanes,
+                                        function_ref<Lanes(VarOp)> varLanes) {
+  return computeFormula<LaneBuilder>(op, lanes, varLanes);
+}
+
+SmallVector<Value> kred::mergeLanes(OpBuilder &b, Location loc,
+                                    FloatType elementType, int64_t width,
+                                    ArrayRef<Value> state,
+                                    LaneCombine combine) {
+  SmallVector<Value> merged(state);
+  while (width > 1 && width % 2 == 0) {
+    int64_t half = width / 2;
+    SmallVector<int64_t> lowLanes, highLanes;
+    for (int64_t k = 0; k < half; ++k) {
+      lowLanes.push_back(k);
+      highLanes.push_back(half + k);
+    }
+    SmallVector<Value> low, high;
+    for (Value v : merged) {
+      low.push_back(vector::ShuffleOp::create(b, loc, v, v, lowLanes));
+      high.push_back(vector::ShuffleOp::create(b, loc, v, v, highLanes));
+    }
+    LaneBuilder lanes(b, loc, elementType, half);
+    merged = combine(lanes, low, high);
+    width = half;
+  }
+  auto lane = [&](int64_t k) {
+    SmallVector<Value> values;
+    for (Value v : merged)
+      values.push_back(
+          vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{k}));
+    return values;
+  };
+  LaneBuilder scalars(b, loc, elementType, 0);
+  SmallVector<Value> result = lane(0);
+  for (int64_t k = 1; k < width; ++k)
+    result = combine(scalars, result, lane(k));
+  return result;
+}
+
+Value kred::convertFloat(OpBuilder &b, Location loc, Value v, FloatType to) {
+  auto from = cast<FloatType>(v.getType());
+  if (from == to)
+    return v;
+  if (from.getWidth() < to.getWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  // f64 goes to half types through f32: a direct truncation would need
+  // compiler-rt helpers that the kernel is not linked with.
+  if (from.isF64() && to.getWidth() < 32)
+    v = arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+  if (!to.isBF16())
+    return arith::TruncFOp::create(b, loc, to, v);
+  // f32 -> bf16, rounding to nearest even on the bits (NaN stays NaN).
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t x) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(x));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value odd = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, odd, c(0x7fff)));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value high = arith::SelectOp::create(b, loc, isNaN, c(0x7fc00000),
+                                       rounded);
+  Value half = arith::TruncIOp::create(
+      b, loc, b.getI16Type(), arith::ShRUIOp::create(b, loc, high, c(16)));
+  return arith::BitcastOp::create(b, loc, to, half);
+}

@@ -1,0 +1,434 @@
+//===- ReductionState.cpp - running states of reductions on lane groups ---===//
+//
+// Two states cover every kind. LaneState keeps the kind's state
+// (ReductionSemantics.h) per lane and merges lanes with its combine: sums
+// (plain, block or Kahan, accumulated in a wider type when asked, lanes
+// merged in float64), Min/Max, exponential sums. BestEntriesState keeps the
+// K best (value, index) entries of a row in row memory instead, sorted in the
+// kind's order, and inserts only the lanes that beat the K-th entry.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred/Conversion/KredToLoops/ReductionState.h"
+#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Dialect/Kred/IR/ReductionSemantics.h"
+
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kred;
+using arith::CmpFPredicate;
+using arith::CmpIPredicate;
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+VectorType indexLanesType(MLIRContext *ctx, int64_t width) {
+  return VectorType::get({width}, IntegerType::get(ctx, 64));
+}
+
+Value splatIndex(OpBuilder &b, Location loc, int64_t width, int64_t value) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(indexLanesType(b.getContext(), width),
+                             b.getI64IntegerAttr(value).getValue()));
+}
+
+Value scalarFloat(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value scalarI64(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(value));
+}
+
+Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, c, x, y);
+}
+
+Value extractLane(OpBuilder &b, Location loc, Value v, OpFoldResult lane) {
+  return vector::ExtractOp::create(b, loc, v, lane);
+}
+
+Value extendTo(OpBuilder &b, Location loc, Value v, FloatType elementType) {
+  Type type = v.getType();
+  if (mlir::getElementTypeOrSelf(type) == elementType)
+    return v;
+  if (auto vectorType = dyn_cast<VectorType>(type))
+    return arith::ExtFOp::create(b, loc, vectorType.clone(elementType), v);
+  return arith::ExtFOp::create(b, loc, elementType, v);
+}
+
+//===----------------------------------------------------------------------===//
+// Sums, Min/Max, exponential sums: the kind's state in every lane
+//===----------------------------------------------------------------------===//
+
+class LaneState : public ReductionState {
+public:
+  /// `type` is the state's element type (the accumulator type of sums);
+  /// sums merge their lanes in f64.
+  LaneState(ReductionSpec spec, FloatType type, int64_t width,
+            SumScheme scheme)
+      : spec(spec), type(type), width(width), scheme(scheme) {}
+
+  SmallVector<Type> getTypes() override {
+    Float64Algebra values;
+    size_t size = ReductionSemantics<Float64Algebra>(values, spec)
+                      .identity()
+                      .size();
+    if (isKahan())
+      size += spec.dim;
+    return SmallVector<Type>(size, VectorType::get({width}, type));
+  }
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory) override {
+    LaneBuilder l(b, loc, type, width);
+    SmallVector<Value> state(semantics(l).identity());
+    if (isKahan())
+      state.append(spec.dim, l.cst(0.0));
+    return state;
+  }
+  SmallVector<Value> beginTile(OpBuilder &b, Location loc,
+                               ArrayRef<Value> state) override {
+    if (scheme != SumScheme::Block || !spec.isSum())
+      return SmallVector<Value>(state);
+    LaneBuilder l(b, loc, type, width);
+    return SmallVector<Value>(semantics(l).identity());
+  }
+  SmallVector<Value> endTile(OpBuilder &b, Location loc, ArrayRef<Value> state,
+                             ValueRange carried) override {
+    if (scheme != SumScheme::Block || !spec.isSum())
+      return SmallVector<Value>(carried);
+    return *combine(b, loc, state, SmallVector<Value>(carried));
+  }
+  SmallVector<Value> update(OpBuilder &b, Location loc, ValueRange carried,
+                            const Lanes &f, const Lanes &g, Value,
+                            RowMemory) override {
+    LaneBuilder l(b, loc, type, width);
+    Lanes terms;
+    for (Value v : f)
+      terms.push_back(extendTo(b, loc, v, type));
+    if (isKahan())
+      return kahanUpdate(b, loc, carried, terms);
+    SmallVector<Value> state(carried);
+    return SmallVector<Value>(semantics(l).accumulate(state, terms, g, {}));
+  }
+  FailureOr<SmallVector<Value>> combine(OpBuilder &b, Location loc,
+                                        ArrayRef<Value> x,
+                                        ArrayRef<Value> y) override {
+    if (isKahan())
+      return failure();
+    auto vectorType = dyn_cast<VectorType>(x[0].getType());
+    int64_t w = vectorType ? vectorType.getDimSize(0) : 0;
+    LaneBuilder l(b, loc, cast<FloatType>(mlir::getElementTypeOrSelf(x[0])), w);
+    return SmallVector<Value>(semantics(l).combine(x, y));
+  }
+  SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
+                                           ArrayRef<Value> state,
+                                           RowMemory) override {
+    SmallVector<Value> lanesState(state.take_front(state.size() -
+                                                   (isKahan() ? spec.dim : 0)));
+    FloatType mergeType = type;
+    if (spec.isSum()) {
+      // Lanes are merged in f64; Kahan's compensations are subtracted first.
+      mergeType = b.getF64Type();
+      for (auto [k, v] : llvm::enumerate(lanesState)) {
+        v = extendTo(b, loc, v, mergeType);
+        if (isKahan())
+          v = arith::SubFOp::create(
+              b, loc, v, extendTo(b, loc, state[spec.dim + k], mergeType));
+      }
+    }
+    SmallVector<Value> merged = mergeLanes(
+        b, loc, mergeType, width, lanesState,
+        [&](LaneBuilder &l, ArrayRef<Value> x, ArrayRef<Value> y) {
+          return SmallVector<Value>(
+              ReductionSemantics<LaneBuilder>(l, spec).combine(x, y));
+        });
+    LaneBuilder scalars(b, loc, mergeType, 0);
+    SmallVector<SmallVector<Value>> outputs;
+    for (auto &output :
+         semantics(scalars).finalize(merged))
+      outputs.emplace_back(output.begin(), output.end());
+    return outputs;
+  }
+
+private:
+  bool isKahan() { return spec.isSum() && scheme == SumScheme::Kahan; }
+  ReductionSemantics<LaneBuilder> semantics(LaneBuilder &l) {
+    return ReductionSemantics<LaneBuilder>(l, spec);
+  }
+
+  /// Kahan: the compensation holds the low-order bits lost so far. Plain
+  /// (non-contracting) ops keep LLVM from fusing them away.
+  SmallVector<Value> kahanUpdate(OpBuilder &b, Location loc,
+                                 ValueRange carried, const Lanes &terms) {
+    SmallVector<Value> out(carried);
+    for (int64_t k = 0; k < spec.dim; ++k) {
+      Value sum = carried[k], comp = carried[spec.dim + k];
+      Value y = arith::SubFOp::create(b, loc, terms[k], comp);
+      Value t = arith::AddFOp::create(b, loc, sum, y);
+      out[k] = t;
+      out[spec.dim + k] = arith::SubFOp::create(
+          b, loc, arith::SubFOp::create(b, loc, t, sum), y);
+    }
+    return out;
+  }
+
+  ReductionSpec spec;
+  FloatType type;
+  int64_t width;
+  SumScheme scheme;
+};
+
+//===----------------------------------------------------------------------===//
+// Reductions with indices (ArgMin, Min_ArgMin, KMin, ArgKMin, ... and the
+// Max versions): one sorted buffer of the K best entries per row
+//===----------------------------------------------------------------------===//
+
+/// Keeps, per component, the K best (value, index) pairs of the row so far
+/// in the row's memory, sorted in the min (or max) ordering with NaN first,
+/// empty slots (+inf or -inf, index -1) last; the only carried value is the
+/// threshold a term must beat to enter. A chunk of W terms is compared with
+/// it once; only the lanes that beat it are inserted, in increasing j.
+/// After the first few chunks almost no lane does, so the cost per term
+/// approaches a plain Min's, whatever K.
+class BestEntriesState : public ReductionState {
+public:
+  BestEntriesState(ReductionSpec spec, FloatType type, int64_t width)
+      : spec(spec), dim(spec.dim), k(spec.k), type(type), width(width),
+        isMin(getExtremumTraits(spec.kind)->isMin) {}
+
+  SmallVector<Type> getTypes() override { return SmallVector<Type>(dim, type); }
+  // Layout: the values of components 0..D-1, then their indices.
+  SmallVector<MemRefType> getRowMemoryTypes() override {
+    SmallVector<MemRefType> types(dim, MemRefType::get({k}, type));
+    types.append(dim, MemRefType::get({k}, IntegerType::get(type.getContext(),
+                                                            64)));
+    return types;
+  }
+  bool needsIndices() override { return true; }
+  SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
+    Value values = LaneBuilder(b, loc, type, k).splat(isMin ? kInf : -kInf);
+    Value indices = splatIndex(b, loc, k, -1);
+    SmallVector<Value> thresholds;
+    for (int64_t d = 0; d < dim; ++d) {
+      store(b, loc, values, row[d]);
+      store(b, loc, indices, row[dim + d]);
+      thresholds.push_back(threshold(b, loc, row[d], row[dim + d]));
+    }
+    return thresholds;
+  }
+  SmallVector<Value> update(OpBuilder &b, Location loc, ValueRange carried,
+                            const Lanes &f, const Lanes &g, Value j,
+                            RowMemory row) override {
+    return updateInRange(b, loc, carried, f, g, j, Value(), row);
+  }
+  SmallVector<Value> updateInRange(OpBuilder &b, Location loc,
+                                   ValueRange carried, const Lanes &f,
+                                   const Lanes &, Value j, Value inRange,
+                                   RowMemory row) override {
+    SmallVector<Value> out;
+    for (int64_t d = 0; d < dim; ++d) {
+      LaneBuilder l(b, loc, type, width);
+      Value candidates =
+          l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT, f[d],
+                l.broadcast(carried[d]));
+      if (inRange)
+        candidates = arith::AndIOp::create(b, loc, candidates, inRange);
+      out.push_back(insertLanes(b, loc, carried[d], row[d], row[dim + d],
+                                f[d], j, candidates));
+    }
+    return out;
+  }
+  SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
+                                           ArrayRef<Value>,
+                                           RowMemory row) override {
+    // The entries, in ReductionSemantics' layout.
+    SmallVector<Value, 8> entries;
+    for (int64_t d = 0; d < dim; ++d)
+      for (Value memory : {row[d], row[dim + d]})
+        for (int64_t slot = 0; slot < k; ++slot)
+          entries.push_back(memref::LoadOp::create(
+              b, loc, memory,
+              ValueRange{arith::ConstantIndexOp::create(b, loc, slot)}));
+    LaneBuilder scalars(b, loc, type, 0);
+    SmallVector<SmallVector<Value>> outputs;
+    for (auto &output :
+         ReductionSemantics<LaneBuilder>(scalars, spec).finalize(entries))
+      outputs.emplace_back(output.begin(), output.end());
+    return outputs;
+  }
+
+private:
+  void store(OpBuilder &b, Location loc, Value v, Value memory) {
+    vector::StoreOp::create(b, loc, v, memory,
+                            ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+  }
+
+  /// What a term must come before to enter the buffer, as a threshold for
+  /// one unordered less-than (greater-than for max): NaN while the last
+  /// slot is empty (every term enters), -inf (+inf) when it holds NaN (only
+  /// NaN terms pass, and leave the buffer unchanged), its value otherwise.
+  Value threshold(OpBuilder &b, Location loc, Value valueMemory,
+                  Value indexMemory) {
+    Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
+    Value last = memref::LoadOp::create(b, loc, valueMemory, lastSlot);
+    Value lastIndex = memref::LoadOp::create(b, loc, indexMemory, lastSlot);
+    Value lastEmpty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt,
+                                            lastIndex, scalarI64(b, loc, 0));
+    Value lastNaN =
+        arith::CmpFOp::create(b, loc, CmpFPredicate::UNO, last, last);
+    return select(
+        b, loc, lastEmpty,
+        scalarFloat(b, loc, type, std::numeric_limits<double>::quiet_NaN()),
+        select(b, loc, lastNaN, scalarFloat(b, loc, type, isMin ? -kInf : kInf),
+               last));
+  }
+
+  /// Inserts the lanes of (f, j) selected by `mask` into the buffer in
+  /// memory, in increasing lane order (a loop over the set bits of the
+  /// mask), and returns the new threshold; when no lane is selected, only
+  /// the mask test runs.
+  Value insertLanes(OpBuilder &b, Location loc, Value oldThreshold,
+                    Value valueMemory, Value indexMemory, Value f, Value j,
+                    Value mask) {
+    Type bitsType = b.getIntegerType(width);
+    Value bits = vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType),
+                                  mask),
+        ArrayRef<int64_t>{0});
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
+    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
+    Value any = arith::CmpIOp::create(b, loc, CmpIPredicate::ne, bits, zero);
+    auto ifOp = scf::IfOp::create(
+        b, loc, any,
+        [&](OpBuilder &nb, Location nl) {
+          scf::WhileOp::create(
+              nb, nl, TypeRange{bitsType}, ValueRange{bits},
+              [&](OpBuilder &wb, Location wl, ValueRange args) {
+                Value more = arith::CmpIOp::create(wb, wl, CmpIPredicate::ne,
+                                                   args[0], zero);
+                scf::ConditionOp::create(wb, wl, more, args);
+              },
+              [&](OpBuilder &wb, Location wl, ValueRange args) {
+                Value lane = arith::IndexCastUIOp::create(
+                    wb, wl, wb.getIndexType(),
+                    math::CountTrailingZerosOp::create(wb, wl, args[0]));
+                // j holds j0, j0 + 1, ...: the index is j0 + lane.
+                Value index = arith::AddIOp::create(
+                    wb, wl, extractLane(wb, wl, j, wb.getIndexAttr(0)),
+                    arith::IndexCastOp::create(wb, wl, wb.getI64Type(), lane));
+                insertEntry(wb, wl, valueMemory, indexMemory,
+                            extractLane(wb, wl, f, lane), index);
+                Value rest = arith::AndIOp::create(
+                    wb, wl, args[0],
+                    arith::SubIOp::create(wb, wl, args[0], one));
+                scf::YieldOp::create(wb, wl, rest);
+              });
+          scf::YieldOp::create(nb, nl,
+                               threshold(nb, nl, valueMemory, indexMemory));
+        },
+        [&](OpBuilder &nb, Location nl) {
+          scf::YieldOp::create(nb, nl, oldThreshold);
+        });
+    return ifOp.getResult(0);
+  }
+
+  /// Inserts (v, index) at its place in the sorted buffer, as insertion
+  /// sort does: from the last slot, entries it comes before (or empty
+  /// slots) move one slot down, and the last entry falls off. Ties stay
+  /// ahead, since they arrived earlier. A candidate that does not beat the
+  /// last entry (the mask was computed before earlier lanes entered)
+  /// changes nothing.
+  void insertEntry(OpBuilder &b, Location loc, Value valueMemory,
+                   Value indexMemory, Value v, Value index) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
+    // Whether (v, index) goes before the entry at `slot`.
+    auto goesBefore = [&](OpBuilder &nb, Location nl, Value slot)
+        -> std::tuple<Value, Value, Value> {
+      Value value = memref::LoadOp::create(nb, nl, valueMemory, slot);
+      Value entryIndex = memref::LoadOp::create(nb, nl, indexMemory, slot);
+      LaneBuilder scalars(nb, nl, type, 0);
+      Value beats = ReductionSemantics<LaneBuilder>(scalars, spec)
+                        .entryBefore(v, index, value, entryIndex);
+      return {beats, value, entryIndex};
+    };
+    Value enters = std::get<0>(goesBefore(b, loc, lastSlot));
+    scf::IfOp::create(b, loc, enters, [&](OpBuilder &nb, Location nl) {
+      auto shift = scf::WhileOp::create(
+          nb, nl, TypeRange{nb.getIndexType(), type, nb.getI64Type()},
+          ValueRange{lastSlot},
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            // Slot p - 1, read at max(p - 1, 0) to stay in bounds.
+            Value p = args[0];
+            Value above = arith::MaxSIOp::create(
+                wb, wl, arith::SubIOp::create(wb, wl, p, c1), c0);
+            auto [beats, value, entryIndex] = goesBefore(wb, wl, above);
+            Value inside =
+                arith::CmpIOp::create(wb, wl, CmpIPredicate::sgt, p, c0);
+            Value move = arith::AndIOp::create(wb, wl, inside, beats);
+            scf::ConditionOp::create(wb, wl, move,
+                                     ValueRange{p, value, entryIndex});
+          },
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            Value p = args[0];
+            memref::StoreOp::create(wb, wl, args[1], valueMemory, p);
+            memref::StoreOp::create(wb, wl, args[2], indexMemory, p);
+            scf::YieldOp::create(wb, wl,
+                                 arith::SubIOp::create(wb, wl, p, c1).getResult());
+          });
+      Value p = shift.getResult(0);
+      memref::StoreOp::create(nb, nl, v, valueMemory, p);
+      memref::StoreOp::create(nb, nl, index, indexMemory, p);
+      scf::YieldOp::create(nb, nl);
+    });
+  }
+
+  ReductionSpec spec;
+  int64_t dim, k;
+  FloatType type;
+  int64_t width;
+  bool isMin;
+};
+
+} // namespace
+
+SmallVector<Value> ReductionState::updateInRange(
+    OpBuilder &b, Location loc, ValueRange carried, const Lanes &f,
+    const Lanes &g, Value j, Value inRange, RowMemory row) {
+  SmallVector<Value> updated = update(b, loc, carried, f, g, j, row);
+  for (auto [u, c] : llvm::zip(updated, carried))
+    u = select(b, loc, inRange, u, c);
+  return updated;
+}
+
+FailureOr<std::unique_ptr<ReductionState>>
+ReductionState::create(ReduceOp op, FloatType computeType, int64_t width) {
+  ReductionSpec spec = ReductionSpec::get(op);
+  if (spec.hasEntries())
+    return std::unique_ptr<ReductionState>(
+        new BestEntriesState(spec, computeType, width));
+  FloatType type = computeType;
+  std::optional<Type> acc = op.getAccType();
+  if (spec.isSum() && acc) {
+    auto accFloat = dyn_cast<FloatType>(*acc);
+    if (!accFloat || accFloat.getWidth() < computeType.getWidth())
+      return op.emitOpError("accumulates in ")
+             << *acc << ", but the code generator computes in " << computeType
+             << "; expected f32 or f64, at least as wide";
+    type = accFloat;
+  }
+  return std::unique_ptr<ReductionState>(new LaneState(
+      spec, type, width, op.getSumScheme().value_or(SumScheme::Block)));
+}

@@ -1,0 +1,124 @@
+//===- FormulaSemantics.h - helpers for defining what ops compute -*- C++ -*-//
+//
+// Internal to the dialect's Semantics*.cpp files. An op's meaning is a
+// function template `compute(op, algebra, operands)`; KRED_SEMANTICS
+// instantiates it as the op's two FormulaOpInterface methods, so the float64
+// value and the emitted code cannot drift apart.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H
+#define KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H
+
+#include "kred/Dialect/Kred/IR/KredOps.h"
+
+namespace kred {
+namespace semantics {
+
+template <typename A>
+using Scalar = typename A::Scalar;
+template <typename A>
+using Vec = typename A::Vector;
+template <typename A>
+using Args = llvm::ArrayRef<Vec<A>>;
+
+/// Component k of operand `v`, broadcasting a dimension-1 operand.
+template <typename V>
+auto at(const V &v, size_t k) {
+  return v.size() == 1 ? v[0] : v[k];
+}
+
+/// Applies `fn` componentwise over all operands, with broadcasting.
+template <typename A, typename Fn>
+Vec<A> map(Args<A> args, Fn fn) {
+  size_t dim = 1;
+  for (const Vec<A> &a : args)
+    dim = std::max<size_t>(dim, a.size());
+  Vec<A> out;
+  for (size_t k = 0; k < dim; ++k) {
+    if constexpr (std::is_invocable_v<Fn, Scalar<A>>)
+      out.push_back(fn(at(args[0], k)));
+    else if constexpr (std::is_invocable_v<Fn, Scalar<A>, Scalar<A>>)
+      out.push_back(fn(at(args[0], k), at(args[1], k)));
+    else
+      out.push_back(fn(at(args[0], k), at(args[1], k), at(args[2], k)));
+  }
+  return out;
+}
+
+template <typename A>
+Scalar<A> boolToFloat(A &a, typename A::Cond condition) {
+  return a.select(condition, a.cst(1.0), a.cst(0.0));
+}
+
+template <typename A>
+Scalar<A> sumOf(A &a, const Vec<A> &v) {
+  Scalar<A> s = v[0];
+  for (size_t k = 1; k < v.size(); ++k)
+    s = a.add(s, v[k]);
+  return s;
+}
+
+template <typename A>
+Scalar<A> sqNorm(A &a, const Vec<A> &v) {
+  Scalar<A> s = a.mul(v[0], v[0]);
+  for (size_t k = 1; k < v.size(); ++k)
+    s = a.mulAdd(v[k], v[k], s);
+  return s;
+}
+
+template <typename A>
+Vec<A> scalar(Scalar<A> v) {
+  return Vec<A>{v};
+}
+
+} // namespace semantics
+} // namespace kred
+
+/// Defines OpClass's FormulaOpInterface methods from the template `compute`
+/// (called as compute(op, algebra, operands)).
+#define KRED_SEMANTICS(OpClass, compute)                                       \
+  ::kred::FormulaVector OpClass::evaluate(                                     \
+      ::llvm::ArrayRef<::kred::FormulaVector> operands) {                      \
+    ::kred::Float64Algebra algebra;                                            \
+    return compute(*this, algebra, operands);                                  \
+  }                                                                            \
+  ::kred::Lanes OpClass::emitLanes(::kred::LaneBuilder &builder,               \
+                                   ::llvm::ArrayRef<::kred::Lanes> operands) { \
+    return compute(*this, builder, operands);                                  \
+  }
+
+/// An op computed componentwise by `expr`, an expression of the algebra `a`
+/// and the operands' components `x` (and `y`, `z`) that may use `op`.
+#define KRED_UNARY_SEMANTICS(OpClass, expr)                                    \
+  template <typename A>                                                        \
+  static ::kred::semantics::Vec<A> compute##OpClass(                           \
+      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
+    (void)op;                                                                  \
+    return ::kred::semantics::map<A>(                                          \
+        args, [&](::kred::semantics::Scalar<A> x) { return expr; });           \
+  }                                                                            \
+  KRED_SEMANTICS(OpClass, compute##OpClass)
+#define KRED_BINARY_SEMANTICS(OpClass, expr)                                   \
+  template <typename A>                                                        \
+  static ::kred::semantics::Vec<A> compute##OpClass(                           \
+      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
+    (void)op;                                                                  \
+    return ::kred::semantics::map<A>(                                          \
+        args, [&](::kred::semantics::Scalar<A> x,                              \
+                  ::kred::semantics::Scalar<A> y) { return expr; });           \
+  }                                                                            \
+  KRED_SEMANTICS(OpClass, compute##OpClass)
+#define KRED_TERNARY_SEMANTICS(OpClass, expr)                                  \
+  template <typename A>                                                        \
+  static ::kred::semantics::Vec<A> compute##OpClass(                           \
+      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
+    (void)op;                                                                  \
+    return ::kred::semantics::map<A>(                                          \
+        args,                                                                  \
+        [&](::kred::semantics::Scalar<A> x, ::kred::semantics::Scalar<A> y,    \
+            ::kred::semantics::Scalar<A> z) { return expr; });                 \
+  }                                                                            \
+  KRED_SEMANTICS(OpClass, compute##OpClass)
+
+#endif // KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H

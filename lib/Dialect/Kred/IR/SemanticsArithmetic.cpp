@@ -1,0 +1,128 @@
+//===- SemanticsArithmetic.cpp - what arithmetic formula ops compute ------===//
+//
+// Conventions (IEEE unless stated): comparisons are false on NaN except !=
+// (as in C); rsqrt(0) = 0 (KeOps); sign and step propagate NaN; if_else
+// takes the first branch when c >= 0; integer powers use square-and-multiply
+// (log2 n multiplies, so folding Pow(x, 2^62) stays instant).
+//
+//===----------------------------------------------------------------------===//
+
+#include "FormulaSemantics.h"
+
+using namespace mlir;
+using namespace kred;
+using namespace kred::semantics;
+using CP = CmpFPredicate;
+
+//===----------------------------------------------------------------------===//
+// The constant
+//===----------------------------------------------------------------------===//
+
+template <typename A>
+static Vec<A> computeConstantOp(ConstantOp op, A &a, Args<A>) {
+  Vec<A> out;
+  for (APFloat v :
+       cast<DenseFPElementsAttr>(op.getValue()).getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+    out.push_back(a.cst(v.convertToDouble()));
+  }
+  return out;
+}
+KRED_SEMANTICS(ConstantOp, computeConstantOp)
+
+//===----------------------------------------------------------------------===//
+// Binary and ternary ops
+//===----------------------------------------------------------------------===//
+
+KRED_BINARY_SEMANTICS(AddOp, a.add(x, y))
+KRED_BINARY_SEMANTICS(SubOp, a.sub(x, y))
+KRED_BINARY_SEMANTICS(MulOp, a.mul(x, y))
+KRED_BINARY_SEMANTICS(DivOp, a.div(x, y))
+KRED_BINARY_SEMANTICS(Atan2Op, a.atan2(x, y))
+KRED_BINARY_SEMANTICS(PowfOp, a.powf(x, y))
+
+static CP getFloatPredicate(CmpPredicate predicate) {
+  switch (predicate) {
+  case CmpPredicate::eq: return CP::OEQ;
+  case CmpPredicate::ne: return CP::UNE;
+  case CmpPredicate::lt: return CP::OLT;
+  case CmpPredicate::le: return CP::OLE;
+  case CmpPredicate::gt: return CP::OGT;
+  case CmpPredicate::ge: return CP::OGE;
+  }
+  llvm_unreachable("unknown predicate");
+}
+KRED_BINARY_SEMANTICS(
+    CmpOp, boolToFloat(a, a.cmp(getFloatPredicate(op.getPredicate()), x, y)))
+
+template <typename A>
+static Scalar<A> clamp(A &a, Scalar<A> x, Scalar<A> lo, Scalar<A> hi) {
+  Scalar<A> upper = a.select(a.cmp(CP::OGT, x, hi), hi, x);
+  return a.select(a.cmp(CP::OLT, x, lo), lo, upper);
+}
+KRED_TERNARY_SEMANTICS(ClampOp, clamp(a, x, y, z))
+KRED_TERNARY_SEMANTICS(IfElseOp, a.select(a.cmp(CP::OGE, x, a.cst(0.0)), y, z))
+// x - n * floor((x - d) / n), with x, n, d the three operands.
+KRED_TERNARY_SEMANTICS(ModOp,
+                       a.sub(x, a.mul(y, a.floor(a.div(a.sub(x, z), y)))))
+
+//===----------------------------------------------------------------------===//
+// Unary ops
+//===----------------------------------------------------------------------===//
+
+KRED_UNARY_SEMANTICS(MinusOp, a.neg(x))
+KRED_UNARY_SEMANTICS(InvOp, a.div(a.cst(1.0), x))
+KRED_UNARY_SEMANTICS(SquareOp, a.mul(x, x))
+KRED_UNARY_SEMANTICS(SqrtOp, a.sqrt(x))
+KRED_UNARY_SEMANTICS(RsqrtOp,
+                     a.select(a.cmp(CP::OEQ, x, a.cst(0.0)), a.cst(0.0),
+                              a.div(a.cst(1.0), a.sqrt(x))))
+KRED_UNARY_SEMANTICS(AbsOp, a.abs(x))
+// x * 0 is 0 for finite x and NaN for NaN (infinities are > 0 or < 0).
+KRED_UNARY_SEMANTICS(
+    SignOp, a.select(a.cmp(CP::OGT, x, a.cst(0.0)), a.cst(1.0),
+                     a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(-1.0),
+                              a.mul(x, a.cst(0.0)))))
+KRED_UNARY_SEMANTICS(StepOp,
+                     a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(0.0),
+                              a.select(a.isNaN(x), x, a.cst(1.0))))
+KRED_UNARY_SEMANTICS(ReluOp,
+                     a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(0.0), x))
+KRED_UNARY_SEMANTICS(FloorOp, a.floor(x))
+
+/// x^n by square-and-multiply.
+template <typename A>
+static Scalar<A> intPow(A &a, Scalar<A> x, int64_t n) {
+  if (n < 0) {
+    // -n overflows for the most negative n: x^n = x^(n+1) / x.
+    if (n == std::numeric_limits<int64_t>::min())
+      return a.div(intPow(a, x, n + 1), x);
+    return a.div(a.cst(1.0), intPow(a, x, -n));
+  }
+  std::optional<Scalar<A>> result;
+  Scalar<A> power = x;
+  for (int64_t e = n; e > 0; e >>= 1) {
+    if (e & 1)
+      result = result ? a.mul(*result, power) : power;
+    if (e > 1)
+      power = a.mul(power, power);
+  }
+  return result ? *result : a.cst(1.0);
+}
+KRED_UNARY_SEMANTICS(PowOp,
+                     intPow(a, x, static_cast<int64_t>(op.getExponent())))
+
+template <typename A>
+static Scalar<A> roundTo(A &a, Scalar<A> x, int64_t decimals) {
+  if (decimals == 0)
+    return a.round(x);
+  Scalar<A> scale = a.cst(std::pow(10.0, static_cast<double>(decimals)));
+  return a.div(a.round(a.mul(x, scale)), scale);
+}
+KRED_UNARY_SEMANTICS(RoundOp,
+                     roundTo(a, x, static_cast<int64_t>(op.getDecimals())))
+KRED_UNARY_SEMANTICS(
+    ClampIntOp,
+    clamp(a, x, a.cst(static_cast<double>(static_cast<int64_t>(op.getMin()))),
+          a.cst(static_cast<double>(static_cast<int64_t>(op.getMax())))))

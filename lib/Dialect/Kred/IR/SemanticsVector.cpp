@@ -1,0 +1,162 @@
+//===- SemanticsVector.cpp - ops over the components of vectors -----------===//
+//
+// Reductions over components take the first extremum (ties and NaN: the
+// first component wins, as in NumPy); norms of zero vectors normalize to 0;
+// bilinear ops (matvecmult, vecmatmult, tensorprod, tensordot, kron) sum the
+// products their index plan lists (KredBilinear.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "FormulaSemantics.h"
+
+using namespace mlir;
+using namespace kred;
+using namespace kred::semantics;
+using CP = CmpFPredicate;
+
+//===----------------------------------------------------------------------===//
+// Vector to scalar
+//===----------------------------------------------------------------------===//
+
+/// The first extremum of the components of `v` and its index: `v[k]`
+/// replaces the best when `predicate(v[k], best)` holds.
+template <typename A>
+static std::pair<Scalar<A>, Scalar<A>> extremum(A &a, const Vec<A> &v,
+                                                CP predicate) {
+  Scalar<A> best = v[0], index = a.cst(0.0);
+  for (size_t k = 1; k < v.size(); ++k) {
+    auto better = a.cmp(predicate, v[k], best);
+    best = a.select(better, v[k], best);
+    index = a.select(better, a.cst(static_cast<double>(k)), index);
+  }
+  return {best, index};
+}
+
+template <typename A>
+static Vec<A> computeSqNorm2(SqNorm2Op, A &a, Args<A> args) {
+  return scalar<A>(sqNorm(a, args[0]));
+}
+KRED_SEMANTICS(SqNorm2Op, computeSqNorm2)
+
+template <typename A>
+static Vec<A> computeNorm2(Norm2Op, A &a, Args<A> args) {
+  return scalar<A>(a.sqrt(sqNorm(a, args[0])));
+}
+KRED_SEMANTICS(Norm2Op, computeNorm2)
+
+template <typename A>
+static Vec<A> computeSum(SumOp, A &a, Args<A> args) {
+  return scalar<A>(sumOf(a, args[0]));
+}
+KRED_SEMANTICS(SumOp, computeSum)
+
+template <typename A>
+static Vec<A> computeMax(MaxOp, A &a, Args<A> args) {
+  return scalar<A>(extremum(a, args[0], CP::OGT).first);
+}
+KRED_SEMANTICS(MaxOp, computeMax)
+
+template <typename A>
+static Vec<A> computeMin(MinOp, A &a, Args<A> args) {
+  return scalar<A>(extremum(a, args[0], CP::OLT).first);
+}
+KRED_SEMANTICS(MinOp, computeMin)
+
+template <typename A>
+static Vec<A> computeArgMax(ArgMaxOp, A &a, Args<A> args) {
+  return scalar<A>(extremum(a, args[0], CP::OGT).second);
+}
+KRED_SEMANTICS(ArgMaxOp, computeArgMax)
+
+template <typename A>
+static Vec<A> computeArgMin(ArgMinOp, A &a, Args<A> args) {
+  return scalar<A>(extremum(a, args[0], CP::OLT).second);
+}
+KRED_SEMANTICS(ArgMinOp, computeArgMin)
+
+//===----------------------------------------------------------------------===//
+// Norms, distances and products
+//===----------------------------------------------------------------------===//
+
+template <typename A>
+static Vec<A> computeNormalize(NormalizeOp, A &a, Args<A> args) {
+  Scalar<A> n = sqNorm(a, args[0]);
+  Scalar<A> r = a.select(a.cmp(CP::OEQ, n, a.cst(0.0)), a.cst(0.0),
+                         a.div(a.cst(1.0), a.sqrt(n)));
+  return map<A>(args, [&](Scalar<A> x) { return a.mul(x, r); });
+}
+KRED_SEMANTICS(NormalizeOp, computeNormalize)
+
+template <typename A>
+static Vec<A> difference(A &a, const Vec<A> &x, const Vec<A> &y) {
+  Vec<A> diff;
+  for (size_t k = 0; k < x.size(); ++k)
+    diff.push_back(a.sub(x[k], y[k]));
+  return diff;
+}
+
+template <typename A>
+static Vec<A> computeSqDist(SqDistOp, A &a, Args<A> args) {
+  return scalar<A>(sqNorm(a, difference(a, args[0], args[1])));
+}
+KRED_SEMANTICS(SqDistOp, computeSqDist)
+
+template <typename A>
+static Vec<A> computeScalprod(ScalprodOp, A &a, Args<A> args) {
+  Scalar<A> r = a.mul(args[0][0], args[1][0]);
+  for (size_t k = 1; k < args[0].size(); ++k)
+    r = a.mulAdd(args[0][k], args[1][k], r);
+  return scalar<A>(r);
+}
+KRED_SEMANTICS(ScalprodOp, computeScalprod)
+
+/// x^T S x with S of dimension 1 (isotropic), D (diagonal) or D*D (full,
+/// row-major).
+template <typename A>
+static Scalar<A> weightedSqNorm(A &a, const Vec<A> &s, const Vec<A> &x) {
+  size_t d = x.size();
+  if (s.size() == 1)
+    return a.mul(s[0], sqNorm(a, x));
+  std::optional<Scalar<A>> r;
+  auto accumulate = [&](Scalar<A> term) { r = r ? a.add(*r, term) : term; };
+  if (s.size() == d) {
+    for (size_t k = 0; k < d; ++k)
+      accumulate(a.mul(a.mul(s[k], x[k]), x[k]));
+    return *r;
+  }
+  for (size_t i = 0; i < d; ++i)
+    for (size_t j = 0; j < d; ++j)
+      accumulate(a.mul(a.mul(x[i], s[i * d + j]), x[j]));
+  return *r;
+}
+
+template <typename A>
+static Vec<A> computeWeightedSqNorm(WeightedSqNormOp, A &a, Args<A> args) {
+  return scalar<A>(weightedSqNorm(a, args[0], args[1]));
+}
+KRED_SEMANTICS(WeightedSqNormOp, computeWeightedSqNorm)
+
+template <typename A>
+static Vec<A> computeWeightedSqDist(WeightedSqDistOp, A &a, Args<A> args) {
+  return scalar<A>(weightedSqNorm(a, args[0], difference(a, args[1], args[2])));
+}
+KRED_SEMANTICS(WeightedSqDistOp, computeWeightedSqDist)
+
+template <typename A>
+static Vec<A> computeBilinear(Operation *op, A &a, Args<A> args) {
+  Vec<A> out;
+  BilinearTerms terms = *getBilinearTerms(op);
+  for (const auto &component : terms) {
+    std::optional<Scalar<A>> acc;
+    for (auto [i, j] : component)
+      acc = acc ? a.mulAdd(args[0][i], args[1][j], *acc)
+                : a.mul(args[0][i], args[1][j]);
+    out.push_back(acc ? *acc : a.cst(0.0));
+  }
+  return out;
+}
+KRED_SEMANTICS(MatVecMultOp, computeBilinear)
+KRED_SEMANTICS(VecMatMultOp, computeBilinear)
+KRED_SEMANTICS(TensorProdOp, computeBilinear)
+KRED_SEMANTICS(TensorDotOp, computeBilinear)
+KRED_SEMANTICS(KronOp, computeBilinear)
