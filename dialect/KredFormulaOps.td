@@ -31,7 +31,7 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
   let results = (outs Kred_Value:$result);
   let hasFolder = 1;
   // By default an op folds by evaluating itself on constant operands
-  // (KredEvaluate.cpp); ops with algebraic identities define fold in
+  // (FormulaOpInterface); ops with algebraic identities define fold in
   // KredFolds.cpp and clear this.
   code foldDef = [{
     ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor adaptor) {

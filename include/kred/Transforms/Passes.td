@@ -111,4 +111,25 @@ def KredApproximateMath : Pass<"kred-approximate-math"> {
   ];
 }
 
+def KredOutlineFormula : Pass<"kred-outline-formula", "mlir::ModuleOp"> {
+  let summary = "outline each reduction's formula as code for one lane group";
+  let description = [{
+    For inspection and testing of the target-neutral lowering library: for
+    the k-th `kred.reduce` of function `@f`, adds `@f_formula_k` taking one
+    lane group per component of each variable (in position order) and
+    returning F's components (then G's), as every target emits them
+    (each op's FormulaOpInterface through a LaneBuilder). `width=0` gives
+    scalars (one GPU thread's code), `width=W` vectors of W lanes (the
+    CPU's). Half-precision formulas compute in f32. The reductions stay.
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"0",
+           "lanes per group (0: scalars)">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::func::FuncDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // KRED_TRANSFORMS_PASSES_TD

@@ -1,7 +1,7 @@
 // RUN: kred-opt %s --canonicalize | FileCheck %s
 
 // Constant folding of every formula op in f64, through its float64 semantics
-// (KredEvaluate.cpp). Each expected constant was checked against NumPy or a
+// (FormulaOpInterface, lib/Dialect/Kred/IR/Semantics*.cpp). Each expected constant was checked against NumPy or a
 // value worked out by hand (math.atan2(-1, 0), np.kron, row-major
 // matrices for matvecmult...).
 

@@ -1,6 +1,6 @@
 //===- KredFolds.cpp - folds and canonicalization of formula ops ----------===//
 //
-// Constant folding evaluates ops on constant operands (KredEvaluate.cpp).
+// Constant folding evaluates ops on constant operands (FormulaOpInterface).
 // The algebraic identities below are KeOps' symbolic simplifications: they
 // hold over the reals, and like KeOps they may differ from step-by-step IEEE
 // evaluation at NaN, infinities and signed zeros (e.g. exp(log(x)) -> x).
