@@ -125,10 +125,10 @@ struct PyKernel {
 CompileOptions makeOptions(bool fastMath, bool diskCache,
                            const std::string &cacheDir, bool openmp) {
   CompileOptions options;
-  options.fastMath = fastMath;
-  options.diskCache = diskCache;
-  options.cacheDir = cacheDir;
-  options.openmp = openmp;
+  options.target.fastMath = fastMath;
+  options.target.openmp = openmp;
+  options.cache.diskCache = diskCache;
+  options.cache.cacheDir = cacheDir;
   return options;
 }
 
@@ -226,7 +226,7 @@ PYBIND11_MODULE(_kred, m) {
   m.def(
       "cache_directory",
       [](const std::string &cacheDir) {
-        CompileOptions options;
+        CacheOptions options;
         options.cacheDir = cacheDir;
         return getCacheDirectory(options);
       },

@@ -19,12 +19,15 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope --dump-input=fail"
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# Commands kred prints (reproducers) name kred-opt: found first on PATH.
+llvm_config.with_environment("PATH", config.kred_tools_dir, append_path=True)
 
 tools = [
     ToolSubst("kred-opt", unresolved="fatal"),
     ToolSubst("kred-translate", unresolved="fatal"),
     ToolSubst("kred-run", unresolved="fatal"),
     ToolSubst("kred-runtime-api-test", unresolved="fatal"),
+    ToolSubst("kred-pipeline-options-test", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("%python", "/usr/bin/python3", unresolved="ignore"),
 ]

@@ -12,33 +12,93 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
+using namespace kred;
 
-std::string kred::CpuPipelineOptions::str() const {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  print(os);
-  return text;
+//===----------------------------------------------------------------------===//
+// Options
+//===----------------------------------------------------------------------===//
+
+CpuTargetOptions kred::CpuPipelineOptions::toPlain() const {
+  CpuTargetOptions plain;
+#define KRED_OPTION_COPY(type, member, flag, initial, help) plain.member = member;
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_COPY)
+#undef KRED_OPTION_COPY
+  return plain;
 }
 
-void kred::buildCpuPipeline(OpPassManager &pm,
-                            const CpuPipelineOptions &options) {
-  // 1. Normal form and symbolic simplification.
+CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
+  CpuTargetOptions resolved = *this;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  bool hostAvx512 = features.lookup("avx512f");
+  if (resolved.vectorWidth <= 0)
+    resolved.vectorWidth = hostAvx512                                  ? 16
+                           : features.lookup("avx2") || features.lookup("avx") ? 8
+                                                                       : 4;
+  if (resolved.avx512 < 0)
+    resolved.avx512 = hostAvx512;
+  return resolved;
+}
+
+std::string CpuTargetOptions::str() const {
+  CpuPipelineOptions options;
+#define KRED_OPTION_SET(type, member, flag, initial, help) options.member = member;
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_SET)
+#undef KRED_OPTION_SET
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  options.print(os);
+  // print() wraps the options in braces.
+  return llvm::StringRef(text).trim().drop_front().drop_back().trim().str();
+}
+
+llvm::Expected<CpuTargetOptions> CpuTargetOptions::parse(llvm::StringRef text) {
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  CpuPipelineOptions options;
+  if (failed(options.parseFromString(text, os)))
+    return llvm::createStringError("invalid kred-cpu-pipeline options '" +
+                                   text + "': " + llvm::StringRef(errors).trim());
+  return options.toPlain();
+}
+
+bool CpuTargetOptions::operator==(const CpuTargetOptions &other) const {
+  return str() == other.str();
+}
+
+std::string kred::getCpuPipelineText(const CpuTargetOptions &options) {
+  return "builtin.module(kred-cpu-pipeline{" + options.str() + "})";
+}
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+void kred::buildNormalizePipeline(OpPassManager &pm, bool fastMath) {
   pm.addPass(createKredReduceOverJ());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // 2. Fast math at the formula level.
-  if (options.fastMath) {
+  if (fastMath) {
     pm.addPass(createKredFastMath());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+}
+
+void kred::buildCpuPipeline(OpPassManager &pm,
+                            const CpuTargetOptions &hostOptions) {
+  CpuTargetOptions options = hostOptions.resolvedForHost();
+  // 1-2. The shared front stage: normal form, symbolic simplification, fast
+  // math at the formula level.
+  buildNormalizePipeline(pm, options.fastMath);
   // 3. Tiling over SIMD lanes of j, with the reduction state.
   KredLowerToLoopsOptions loops;
   loops.vectorWidth = options.vectorWidth;
   loops.tileI = options.tileI;
   loops.tileJ = options.tileJ;
+  loops.rowsPerChunk = options.rowsPerChunk;
   pm.addNestedPass<func::FuncOp>(createKredLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -52,7 +112,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   }
   if (options.fastMath) {
     KredApproximateMathOptions approximate;
-    approximate.avx512 = options.avx512;
+    approximate.avx512 = options.avx512 > 0;
     pm.addPass(createKredApproximateMath(approximate));
   }
   {
@@ -70,9 +130,26 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-void kred::registerCpuPipeline() {
+namespace {
+struct NormalizeOptions : public PassPipelineOptions<NormalizeOptions> {
+  Option<bool> fastMath{*this, "fast-math",
+                        llvm::cl::desc("Rewrite exponentials in base 2"),
+                        llvm::cl::init(true)};
+};
+} // namespace
+
+void kred::registerPipelines() {
+  PassPipelineRegistration<NormalizeOptions>(
+      "kred-normalize",
+      "the stage every target shares: reductions over j, symbolic "
+      "simplification, fast math at the formula level",
+      [](OpPassManager &pm, const NormalizeOptions &options) {
+        buildNormalizePipeline(pm, options.fastMath);
+      });
   PassPipelineRegistration<CpuPipelineOptions>(
       "kred-cpu-pipeline",
       "lower kred kernels on memrefs to the LLVM dialect for the host CPU",
-      buildCpuPipeline);
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildCpuPipeline(pm, options.toPlain());
+      });
 }

@@ -21,7 +21,7 @@ void kred::registerAllDialects(mlir::DialectRegistry &registry) {
 void kred::registerAllPasses() {
   mlir::registerAllPasses();
   registerKredPasses();
-  registerCpuPipeline();
+  registerPipelines();
 }
 
 void kred::registerAllTranslations() { registerFormulaImportTranslation(); }

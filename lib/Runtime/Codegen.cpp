@@ -47,12 +47,7 @@ static std::string getHostFeatureString() {
 }
 
 int64_t runtime::getHostVectorWidth() {
-  auto features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f"))
-    return 16;
-  if (features.lookup("avx2") || features.lookup("avx"))
-    return 8;
-  return 4;
+  return CpuTargetOptions().resolvedForHost().vectorWidth;
 }
 
 std::string runtime::describeHost() {
@@ -152,6 +147,24 @@ static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
   return llvm::Error::success();
 }
 
+/// Writes `input` to a fresh file and returns the line giving the kred-opt
+/// command that runs the same pipeline on it (or why none was written).
+static std::string describeReproducer(ModuleOp input,
+                                      const CpuTargetOptions &options) {
+  llvm::SmallString<256> path;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "kred-reproducer", "mlir", fd, path))
+    return "(no reproducer written: " + ec.message() + ")\n";
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    input.print(os);
+  }
+  return ("reproduce with: kred-opt --pass-pipeline='" +
+          getCpuPipelineText(options) + "' " + path + "\n")
+      .str();
+}
+
 llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
                                        const CompileOptions &options,
                                        llvm::StringRef path) {
@@ -163,18 +176,14 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
 
   DiagnosticCollector diagnostics(*context);
 
+  // The input, kept to write a reproducer if the pipeline fails.
+  OwningOpRef<ModuleOp> input = module.clone();
   PassManager pm(context);
-  CpuPipelineOptions pipeline;
-  pipeline.fastMath = options.fastMath;
-  pipeline.vectorWidth =
-      options.vectorWidth > 0 ? options.vectorWidth : getHostVectorWidth();
-  pipeline.tileI = options.tileI;
-  pipeline.tileJ = options.tileJ;
-  pipeline.openmp = options.openmp;
-  pipeline.avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
-  buildCpuPipeline(pm, pipeline);
+  buildCpuPipeline(pm, options.target);
   if (failed(pm.run(module)))
-    return llvm::createStringError("compiling the kernel failed:\n" + diagnostics.text);
+    return llvm::createStringError(
+        "compiling the kernel failed:\n" + diagnostics.text +
+        describeReproducer(*input, options.target.resolvedForHost()));
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

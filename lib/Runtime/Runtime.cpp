@@ -168,19 +168,17 @@ std::string getCompilerIdentity() {
       .str();
 }
 
-std::string computeKey(llvm::StringRef source, const CompileOptions &options,
-                       int64_t vectorWidth) {
+} // namespace
+
+std::string runtime::getKernelCacheKey(llvm::StringRef source,
+                                       const CpuTargetOptions &options) {
   llvm::SHA256 hash;
   auto add = [&](llvm::StringRef s) {
     hash.update(s);
     hash.update(llvm::StringRef("\0", 1));
   };
   add(source);
-  add(llvm::formatv("fast-math={0} vector-width={1} tile-i={2} tile-j={3} "
-                    "openmp={4}",
-                    options.fastMath, vectorWidth, options.tileI,
-                    options.tileJ, options.openmp)
-          .str());
+  add(options.resolvedForHost().str());
   add(llvm::sys::getProcessTriple());
   add(llvm::sys::getHostCPUName());
   for (auto &feature : llvm::sys::getHostCPUFeatures())
@@ -192,6 +190,8 @@ std::string computeKey(llvm::StringRef source, const CompileOptions &options,
   add(LLVM_VERSION_STRING);
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }
+
+namespace {
 
 llvm::Expected<std::shared_ptr<const Kernel>>
 loadKernel(llvm::StringRef path, KernelSignature signature,
@@ -233,15 +233,14 @@ llvm::Expected<CompiledKernel> compileParsed(RuntimeState &state,
     llvm::raw_string_ostream os(source);
     module.print(os);
   }
-  int64_t vectorWidth =
-      options.vectorWidth > 0 ? options.vectorWidth : getHostVectorWidth();
-  std::string key = computeKey(source, options, vectorWidth);
+  std::string key = getKernelCacheKey(source, options.target);
 
   auto it = state.kernels.find(key);
   if (it != state.kernels.end())
     return CompiledKernel{it->second, KernelOrigin::MemoryCache, elapsed()};
 
-  std::string directory = options.diskCache ? getCacheDirectory(options) : "";
+  std::string directory =
+      options.cache.diskCache ? getCacheDirectory(options.cache) : "";
   llvm::SmallString<256> path;
   if (!directory.empty()) {
     path = directory;
@@ -283,7 +282,7 @@ llvm::Expected<CompiledKernel> compileParsed(RuntimeState &state,
 
 } // namespace
 
-std::string runtime::getCacheDirectory(const CompileOptions &options) {
+std::string runtime::getCacheDirectory(const CacheOptions &options) {
   llvm::SmallString<256> dir;
   if (!options.cacheDir.empty()) {
     dir = options.cacheDir;

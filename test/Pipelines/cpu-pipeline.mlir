@@ -1,6 +1,6 @@
-// RUN: kred-opt %s --kred-cpu-pipeline | FileCheck %s
-// RUN: kred-opt %s --kred-cpu-pipeline="fast-math=false openmp=false" | FileCheck %s --check-prefix=EXACT
-// RUN: kred-opt %s --kred-cpu-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
+// RUN: kred-opt %s --kred-cpu-pipeline="vector-width=16 avx512=0" | FileCheck %s
+// RUN: kred-opt %s --kred-cpu-pipeline="fast-math=false openmp=false vector-width=16" | FileCheck %s --check-prefix=EXACT
+// RUN: kred-opt %s --kred-cpu-pipeline="vector-width=16 avx512=0" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
 // The whole pipeline ends in the LLVM dialect: OpenMP threads over row tiles,
 // 16-lane vectors, the exp polynomial inlined.

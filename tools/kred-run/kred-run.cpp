@@ -99,17 +99,21 @@ static cl::opt<bool> json("json", cl::desc("Print timings as one JSON line"),
                           cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print outputs"),
                            cl::cat(category));
+static cl::opt<std::string> pipelineOptions(
+    "pipeline-options",
+    cl::desc("kred-cpu-pipeline options, as kred-opt takes them "
+             "('vector-width=8 rows-per-chunk=1'); the flags below override"),
+    cl::cat(category));
 static cl::opt<bool> noFastMath("no-fast-math",
                                 cl::desc("Use exact math functions"),
                                 cl::cat(category));
 static cl::opt<int64_t> vectorWidth("vector-width",
                                     cl::desc("SIMD lanes (0: the host's)"),
-                                    cl::init(0), cl::cat(category));
-static cl::opt<int64_t> tileI("tile-i", cl::init(32),
-                              cl::desc("Rows per parallel tile"),
+                                    cl::cat(category));
+static cl::opt<int64_t> tileI("tile-i", cl::desc("Rows per parallel tile"),
                               cl::cat(category));
-static cl::opt<int64_t> tileJ("tile-j", cl::init(2048),
-                              cl::desc("Columns per tile"), cl::cat(category));
+static cl::opt<int64_t> tileJ("tile-j", cl::desc("Columns per tile"),
+                              cl::cat(category));
 static cl::opt<bool> noOpenmp("no-openmp", cl::desc("Run on one thread"),
                               cl::cat(category));
 static cl::opt<bool> noCache("no-cache", cl::desc("Bypass the disk cache"),
@@ -411,13 +415,22 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(std::move(err)));
 
   runtime::CompileOptions options;
-  options.fastMath = !noFastMath;
-  options.vectorWidth = vectorWidth;
-  options.tileI = tileI;
-  options.tileJ = tileJ;
-  options.openmp = !noOpenmp;
-  options.diskCache = !noCache;
-  options.cacheDir = cacheDir;
+  auto target = CpuTargetOptions::parse(pipelineOptions);
+  if (!target)
+    return fail(llvm::toString(target.takeError()));
+  options.target = *target;
+  if (noFastMath)
+    options.target.fastMath = false;
+  if (vectorWidth.getNumOccurrences())
+    options.target.vectorWidth = vectorWidth;
+  if (tileI.getNumOccurrences())
+    options.target.tileI = tileI;
+  if (tileJ.getNumOccurrences())
+    options.target.tileJ = tileJ;
+  if (noOpenmp)
+    options.target.openmp = false;
+  options.cache.diskCache = !noCache;
+  options.cache.cacheDir = cacheDir;
   auto compiled = runtime::compileModule(loaded.text, options);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));

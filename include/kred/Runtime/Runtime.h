@@ -22,6 +22,7 @@
 #define KRED_RUNTIME_RUNTIME_H
 
 #include "kred/Frontend/FormulaImport.h"
+#include "kred/Pipelines/Pipelines.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -72,19 +73,19 @@ struct Buffer {
   std::vector<int64_t> shape;
 };
 
-struct CompileOptions {
-  /// Polynomial exp/log/... and base-2 exponentials (see README for the
-  /// error bounds); off uses the C library's functions.
-  bool fastMath = true;
-  /// SIMD lanes of 32-bit floats; 0 picks the host's (16 with AVX-512).
-  int64_t vectorWidth = 0;
-  int64_t tileI = 32;
-  int64_t tileJ = 2048;
-  bool openmp = true;
+/// Where compiled kernels are kept.
+struct CacheOptions {
   /// Use (and fill) the on-disk kernel cache.
   bool diskCache = true;
   /// Overrides $KRED_CACHE_DIR and the default (~/.cache/kred).
   std::string cacheDir;
+};
+
+struct CompileOptions {
+  /// The code generator's options (kred-cpu-pipeline's; defined once in
+  /// Pipelines.h). `fastMath` off uses the C library's math functions.
+  CpuTargetOptions target;
+  CacheOptions cache;
 };
 
 /// Checks caller arrays (inputs then outputs) against a signature, as
@@ -136,8 +137,14 @@ importFormulaToText(llvm::StringRef specification,
 /// function, as compileModule takes), without compiling it: what to pass.
 llvm::Expected<KernelSignature> getKernelSignature(llvm::StringRef source);
 
+/// The key kernels compiled from the canonical IR `source` with `options`
+/// are cached under: a hash of the IR, the options (host defaults resolved),
+/// the host CPU and its features, and the kred and LLVM versions.
+std::string getKernelCacheKey(llvm::StringRef source,
+                              const CpuTargetOptions &options);
+
 /// The folder of the on-disk cache for `options` (created on first use).
-std::string getCacheDirectory(const CompileOptions &options);
+std::string getCacheDirectory(const CacheOptions &options);
 
 /// The host CPU and its vector width, as used by the cache key.
 std::string describeHost();
