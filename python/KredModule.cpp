@@ -232,5 +232,30 @@ PYBIND11_MODULE(_kred, m) {
       },
       py::arg("cache_dir") = "");
   m.def("host", &describeHost, "the host CPU, as code is generated for it");
+  m.def(
+      "reductions",
+      [] {
+        // KeOps name -> (outputs, whether the last holds indices, whether it
+        // takes K, whether it takes a weight formula).
+        py::dict table;
+        for (const KeOpsReduction &r : getKeOpsReductions()) {
+          auto outputs = kred::getReductionOutputSpecs(r.kind, 1, 1, 1);
+          table[py::str(r.name.str())] = py::make_tuple(
+              outputs.size(), outputs.back().isIndex, kred::needsK(r.kind),
+              kred::isWeighted(r.kind));
+        }
+        return table;
+      },
+      "the reductions kred implements, by their KeOps names");
+  m.def(
+      "float_dtypes",
+      [] {
+        py::list names;
+        for (ElementType type : {ElementType::F16, ElementType::BF16,
+                                 ElementType::F32, ElementType::F64})
+          names.append(getElementTypeName(type));
+        return py::tuple(names);
+      },
+      "the floating-point dtypes kernels take (NumPy names)");
   m.attr("llvm_version") = LLVM_VERSION_STRING;
 }

@@ -29,6 +29,27 @@ using namespace mlir;
 using namespace kred;
 using Token = FormulaToken;
 
+llvm::ArrayRef<KeOpsReduction> kred::getKeOpsReductions() {
+  static const KeOpsReduction table[] = {
+      {"Sum", ReductionKind::Sum},
+      {"Min", ReductionKind::Min},
+      {"Max", ReductionKind::Max},
+      {"ArgMin", ReductionKind::ArgMin},
+      {"ArgMax", ReductionKind::ArgMax},
+      {"Min_ArgMin", ReductionKind::MinArgMin},
+      {"Max_ArgMax", ReductionKind::MaxArgMax},
+      {"KMin", ReductionKind::KMin},
+      {"ArgKMin", ReductionKind::ArgKMin},
+      {"KMin_ArgKMin", ReductionKind::KMinArgKMin},
+      {"LogSumExp", ReductionKind::LogSumExp},
+      {"LogSumExpWeight", ReductionKind::LogSumExpWeight},
+      {"SumSoftMaxWeight", ReductionKind::SumSoftMaxWeight},
+      {"Max_SumShiftExp", ReductionKind::MaxSumShiftExp},
+      {"Max_SumShiftExpWeight", ReductionKind::MaxSumShiftExpWeight},
+  };
+  return table;
+}
+
 namespace {
 
 /// How a KeOps function maps to a kred op: the op (none for the complex
@@ -113,33 +134,19 @@ const llvm::StringMap<FunctionInfo> &getFunctionTable() {
 
 /// KeOps' reduction names.
 std::optional<ReductionKind> lookupReduction(StringRef name) {
-  static const llvm::StringMap<ReductionKind> table = {
-      {"Sum", ReductionKind::Sum},
-      {"Min", ReductionKind::Min},
-      {"Max", ReductionKind::Max},
-      {"ArgMin", ReductionKind::ArgMin},
-      {"ArgMax", ReductionKind::ArgMax},
-      {"Min_ArgMin", ReductionKind::MinArgMin},
-      {"Max_ArgMax", ReductionKind::MaxArgMax},
-      {"KMin", ReductionKind::KMin},
-      {"ArgKMin", ReductionKind::ArgKMin},
-      {"KMin_ArgKMin", ReductionKind::KMinArgKMin},
-      {"LogSumExp", ReductionKind::LogSumExp},
-      {"LogSumExpWeight", ReductionKind::LogSumExpWeight},
-      {"SumSoftMaxWeight", ReductionKind::SumSoftMaxWeight},
-      {"Max_SumShiftExp", ReductionKind::MaxSumShiftExp},
-      {"Max_SumShiftExpWeight", ReductionKind::MaxSumShiftExpWeight},
-  };
-  auto it = table.find(name);
-  if (it == table.end())
-    return std::nullopt;
-  return it->second;
+  for (const KeOpsReduction &reduction : getKeOpsReductions())
+    if (reduction.name == name)
+      return reduction.kind;
+  return std::nullopt;
 }
 
-constexpr StringLiteral kReductionNames =
-    "Sum, Min, Max, ArgMin, ArgMax, Min_ArgMin, Max_ArgMax, KMin, ArgKMin, "
-    "KMin_ArgKMin, LogSumExp, LogSumExpWeight, SumSoftMaxWeight, "
-    "Max_SumShiftExp, Max_SumShiftExpWeight";
+/// "Sum, Min, ...", for messages.
+std::string listReductionNames() {
+  std::string names;
+  for (const KeOpsReduction &reduction : getKeOpsReductions())
+    names += (names.empty() ? "" : ", ") + reduction.name.str();
+  return names;
+}
 
 /// A variable seen in the specification.
 struct VariableInfo {
@@ -331,7 +338,7 @@ LogicalResult FormulaParser::parseReductionStatement() {
     kind = lookupReduction(*options.reduction);
     if (!kind)
       return emitError(tok.loc()) << "unknown reduction '" << *options.reduction
-                                  << "', expected one of " << kReductionNames;
+                                  << "', expected one of " << listReductionNames();
     if (*options.axis != 0 && *options.axis != 1)
       return emitError(tok.loc()) << "axis is " << *options.axis
                                   << ", expected 0 (reduce over i) or 1 "
@@ -361,7 +368,7 @@ LogicalResult FormulaParser::parseReductionStatement() {
   kind = lookupReduction(name);
   if (!kind)
     return emitError(tok.loc()) << "unknown reduction '" << tok.text
-                                << "', expected one of " << kReductionNames
+                                << "', expected one of " << listReductionNames()
                                 << " followed by '_Reduction'";
   consume();
   if (failed(expect(Token::LParen, "after the reduction's name")))

@@ -22,6 +22,8 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <optional>
+#include "kred/Dialect/Kred/IR/KredOps.h"
+
 #include <string>
 
 namespace llvm {
@@ -49,6 +51,14 @@ struct FormulaImportOptions {
   std::string accType;
   std::string sumScheme;
 };
+
+/// A reduction as KeOps names it ("Min_ArgMin") and its kind; the one table
+/// the importer and the Python layer use.
+struct KeOpsReduction {
+  llvm::StringRef name;
+  ReductionKind kind;
+};
+llvm::ArrayRef<KeOpsReduction> getKeOpsReductions();
 
 /// Parses the specification in the main buffer of `sourceMgr` and returns the
 /// module, or null after reporting errors (with line and column) through the

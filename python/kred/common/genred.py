@@ -8,25 +8,10 @@ from dataclasses import dataclass
 from .. import _kred
 from .aliases import parse_aliases
 
-# pykeops reduction names -> (number of outputs, whether the last output holds
-# indices, whether the reduction takes K, whether formula2 is required).
-REDUCTIONS = {
-    "Sum": (1, False, False, False),
-    "Min": (1, False, False, False),
-    "Max": (1, False, False, False),
-    "ArgMin": (1, True, False, False),
-    "ArgMax": (1, True, False, False),
-    "Min_ArgMin": (2, True, False, False),
-    "Max_ArgMax": (2, True, False, False),
-    "KMin": (1, False, True, False),
-    "ArgKMin": (1, True, True, False),
-    "KMin_ArgKMin": (2, True, True, False),
-    "LogSumExp": (1, False, False, False),
-    "LogSumExpWeight": (1, False, False, True),
-    "SumSoftMaxWeight": (1, False, False, True),
-    "Max_SumShiftExp": (1, False, False, False),
-    "Max_SumShiftExpWeight": (1, False, False, True),
-}
+# The reductions, by pykeops name -> (number of outputs, whether the last
+# output holds indices, whether the reduction takes K, whether formula2 is
+# required): the C++ table, through the native module.
+REDUCTIONS = _kred.reductions()
 # pykeops spells a weighted LogSumExp / Max_SumShiftExp with formula2, and
 # SumSoftMaxWeight by its old name SoftMax too.
 _WEIGHTED = {"LogSumExp": "LogSumExpWeight", "Max_SumShiftExp": "Max_SumShiftExpWeight"}
@@ -34,7 +19,7 @@ _OLD_NAMES = {"SoftMax": "SumSoftMaxWeight"}
 _SUM_SCHEMES = {"auto": "", "direct_sum": "direct", "block_sum": "block",
                 "kahan_scheme": "kahan", "direct": "direct", "block": "block",
                 "kahan": "kahan"}
-FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+FLOAT_DTYPES = _kred.float_dtypes()
 
 
 @dataclass(frozen=True)
