@@ -361,7 +361,7 @@ private:
       Value entryIndex = memref::LoadOp::create(nb, nl, indexMemory, slot);
       LaneBuilder scalars(nb, nl, type, 0);
       Value beats = ReductionSemantics<LaneBuilder>(scalars, spec)
-                        .entryBefore(v, index, value, entryIndex);
+                        .laterEntryBefore(v, value, entryIndex);
       return {beats, value, entryIndex};
     };
     Value enters = std::get<0>(goesBefore(b, loc, lastSlot));

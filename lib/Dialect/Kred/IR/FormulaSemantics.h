@@ -88,37 +88,32 @@ Vec<A> scalar(Scalar<A> v) {
     return compute(*this, builder, operands);                                  \
   }
 
-/// An op computed componentwise by `expr`, an expression of the algebra `a`
-/// and the operands' components `x` (and `y`, `z`) that may use `op`.
+/// Defines OpClass's semantics as `result`, an expression of the op `op`,
+/// the algebra `a` (of type A) and the operands' values `args`.
+#define KRED_EXPR_SEMANTICS(OpClass, result)                                   \
+  template <typename A>                                                        \
+  static ::kred::semantics::Vec<A> compute##OpClass(                           \
+      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
+    (void)op;                                                                  \
+    return result;                                                             \
+  }                                                                            \
+  KRED_SEMANTICS(OpClass, compute##OpClass)
+
+/// An op computed componentwise by `expr`, of the algebra `a` and the
+/// operands' components `x` (and `y`, `z`), broadcasting dimension 1.
 #define KRED_UNARY_SEMANTICS(OpClass, expr)                                    \
-  template <typename A>                                                        \
-  static ::kred::semantics::Vec<A> compute##OpClass(                           \
-      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
-    (void)op;                                                                  \
-    return ::kred::semantics::map<A>(                                          \
-        args, [&](::kred::semantics::Scalar<A> x) { return expr; });           \
-  }                                                                            \
-  KRED_SEMANTICS(OpClass, compute##OpClass)
+  KRED_EXPR_SEMANTICS(OpClass, ::kred::semantics::map<A>(                      \
+      args, [&](::kred::semantics::Scalar<A> x) { return expr; }))
 #define KRED_BINARY_SEMANTICS(OpClass, expr)                                   \
-  template <typename A>                                                        \
-  static ::kred::semantics::Vec<A> compute##OpClass(                           \
-      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
-    (void)op;                                                                  \
-    return ::kred::semantics::map<A>(                                          \
-        args, [&](::kred::semantics::Scalar<A> x,                              \
-                  ::kred::semantics::Scalar<A> y) { return expr; });           \
-  }                                                                            \
-  KRED_SEMANTICS(OpClass, compute##OpClass)
+  KRED_EXPR_SEMANTICS(OpClass, ::kred::semantics::map<A>(                      \
+      args, [&](::kred::semantics::Scalar<A> x,                                \
+                ::kred::semantics::Scalar<A> y) { return expr; }))
 #define KRED_TERNARY_SEMANTICS(OpClass, expr)                                  \
-  template <typename A>                                                        \
-  static ::kred::semantics::Vec<A> compute##OpClass(                           \
-      OpClass op, A &a, ::kred::semantics::Args<A> args) {                     \
-    (void)op;                                                                  \
-    return ::kred::semantics::map<A>(                                          \
-        args,                                                                  \
-        [&](::kred::semantics::Scalar<A> x, ::kred::semantics::Scalar<A> y,    \
-            ::kred::semantics::Scalar<A> z) { return expr; });                 \
-  }                                                                            \
-  KRED_SEMANTICS(OpClass, compute##OpClass)
+  KRED_EXPR_SEMANTICS(OpClass, ::kred::semantics::map<A>(                      \
+      args, [&](::kred::semantics::Scalar<A> x, ::kred::semantics::Scalar<A> y, \
+                ::kred::semantics::Scalar<A> z) { return expr; }))
+/// An op whose result is the scalar `expr`.
+#define KRED_SCALAR_SEMANTICS(OpClass, expr)                                   \
+  KRED_EXPR_SEMANTICS(OpClass, ::kred::semantics::scalar<A>(expr))
 
 #endif // KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H

@@ -32,47 +32,19 @@ static std::pair<Scalar<A>, Scalar<A>> extremum(A &a, const Vec<A> &v,
   return {best, index};
 }
 
-template <typename A>
-static Vec<A> computeSqNorm2(SqNorm2Op, A &a, Args<A> args) {
-  return scalar<A>(sqNorm(a, args[0]));
-}
-KRED_SEMANTICS(SqNorm2Op, computeSqNorm2)
+KRED_SCALAR_SEMANTICS(SqNorm2Op, sqNorm(a, args[0]))
 
-template <typename A>
-static Vec<A> computeNorm2(Norm2Op, A &a, Args<A> args) {
-  return scalar<A>(a.sqrt(sqNorm(a, args[0])));
-}
-KRED_SEMANTICS(Norm2Op, computeNorm2)
+KRED_SCALAR_SEMANTICS(Norm2Op, a.sqrt(sqNorm(a, args[0])))
 
-template <typename A>
-static Vec<A> computeSum(SumOp, A &a, Args<A> args) {
-  return scalar<A>(sumOf(a, args[0]));
-}
-KRED_SEMANTICS(SumOp, computeSum)
+KRED_SCALAR_SEMANTICS(SumOp, sumOf(a, args[0]))
 
-template <typename A>
-static Vec<A> computeMax(MaxOp, A &a, Args<A> args) {
-  return scalar<A>(extremum(a, args[0], CP::OGT).first);
-}
-KRED_SEMANTICS(MaxOp, computeMax)
+KRED_SCALAR_SEMANTICS(MaxOp, extremum(a, args[0], CP::OGT).first)
 
-template <typename A>
-static Vec<A> computeMin(MinOp, A &a, Args<A> args) {
-  return scalar<A>(extremum(a, args[0], CP::OLT).first);
-}
-KRED_SEMANTICS(MinOp, computeMin)
+KRED_SCALAR_SEMANTICS(MinOp, extremum(a, args[0], CP::OLT).first)
 
-template <typename A>
-static Vec<A> computeArgMax(ArgMaxOp, A &a, Args<A> args) {
-  return scalar<A>(extremum(a, args[0], CP::OGT).second);
-}
-KRED_SEMANTICS(ArgMaxOp, computeArgMax)
+KRED_SCALAR_SEMANTICS(ArgMaxOp, extremum(a, args[0], CP::OGT).second)
 
-template <typename A>
-static Vec<A> computeArgMin(ArgMinOp, A &a, Args<A> args) {
-  return scalar<A>(extremum(a, args[0], CP::OLT).second);
-}
-KRED_SEMANTICS(ArgMinOp, computeArgMin)
+KRED_SCALAR_SEMANTICS(ArgMinOp, extremum(a, args[0], CP::OLT).second)
 
 //===----------------------------------------------------------------------===//
 // Norms, distances and products
@@ -95,11 +67,7 @@ static Vec<A> difference(A &a, const Vec<A> &x, const Vec<A> &y) {
   return diff;
 }
 
-template <typename A>
-static Vec<A> computeSqDist(SqDistOp, A &a, Args<A> args) {
-  return scalar<A>(sqNorm(a, difference(a, args[0], args[1])));
-}
-KRED_SEMANTICS(SqDistOp, computeSqDist)
+KRED_SCALAR_SEMANTICS(SqDistOp, sqNorm(a, difference(a, args[0], args[1])))
 
 template <typename A>
 static Vec<A> computeScalprod(ScalprodOp, A &a, Args<A> args) {
@@ -130,17 +98,11 @@ static Scalar<A> weightedSqNorm(A &a, const Vec<A> &s, const Vec<A> &x) {
   return *r;
 }
 
-template <typename A>
-static Vec<A> computeWeightedSqNorm(WeightedSqNormOp, A &a, Args<A> args) {
-  return scalar<A>(weightedSqNorm(a, args[0], args[1]));
-}
-KRED_SEMANTICS(WeightedSqNormOp, computeWeightedSqNorm)
+KRED_SCALAR_SEMANTICS(WeightedSqNormOp, weightedSqNorm(a, args[0], args[1]))
 
-template <typename A>
-static Vec<A> computeWeightedSqDist(WeightedSqDistOp, A &a, Args<A> args) {
-  return scalar<A>(weightedSqNorm(a, args[0], difference(a, args[1], args[2])));
-}
-KRED_SEMANTICS(WeightedSqDistOp, computeWeightedSqDist)
+KRED_SCALAR_SEMANTICS(WeightedSqDistOp,
+                      weightedSqNorm(a, args[0],
+                                     difference(a, args[1], args[2])))
 
 template <typename A>
 static Vec<A> computeBilinear(Operation *op, A &a, Args<A> args) {

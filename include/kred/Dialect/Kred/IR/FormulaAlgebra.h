@@ -32,6 +32,22 @@ using FormulaVector = llvm::SmallVector<double, 8>;
 using Lanes = llvm::SmallVector<mlir::Value, 4>;
 using mlir::arith::CmpFPredicate;
 
+/// The unary math functions both algebras have: X(name, math op, C function).
+/// round rounds half-way cases away from zero in both.
+#define KRED_UNARY_MATH(X)                                                     \
+  X(exp, ExpOp, std::exp)                                                      \
+  X(exp2, Exp2Op, std::exp2)                                                   \
+  X(log, LogOp, std::log)                                                      \
+  X(sin, SinOp, std::sin)                                                      \
+  X(cos, CosOp, std::cos)                                                      \
+  X(asin, AsinOp, std::asin)                                                   \
+  X(acos, AcosOp, std::acos)                                                   \
+  X(atan, AtanOp, std::atan)                                                   \
+  X(sqrt, SqrtOp, std::sqrt)                                                   \
+  X(abs, AbsFOp, std::fabs)                                                    \
+  X(floor, FloorOp, std::floor)                                                \
+  X(round, RoundOp, std::round)
+
 /// Plain float64 arithmetic, IEEE semantics.
 class Float64Algebra {
 public:
@@ -51,19 +67,10 @@ public:
     return condition ? a : c;
   }
   bool isNaN(double a) { return std::isnan(a); }
-  double exp(double x) { return std::exp(x); }
-  double exp2(double x) { return std::exp2(x); }
-  double log(double x) { return std::log(x); }
-  double sin(double x) { return std::sin(x); }
-  double cos(double x) { return std::cos(x); }
-  double asin(double x) { return std::asin(x); }
-  double acos(double x) { return std::acos(x); }
-  double atan(double x) { return std::atan(x); }
-  double sqrt(double x) { return std::sqrt(x); }
-  double abs(double x) { return std::fabs(x); }
-  double floor(double x) { return std::floor(x); }
-  /// Half-way cases away from zero, as math.round.
-  double round(double x) { return std::round(x); }
+#define KRED_FLOAT64_MATH(name, op, function)                                  \
+  double name(double x) { return function(x); }
+  KRED_UNARY_MATH(KRED_FLOAT64_MATH)
+#undef KRED_FLOAT64_MATH
   double atan2(double y, double x) { return std::atan2(y, x); }
   double powf(double x, double y) { return std::pow(x, y); }
   /// NaN-propagating minimum and maximum (arith.minimumf, maximumf).
@@ -115,18 +122,10 @@ public:
   mlir::Value select(mlir::Value condition, mlir::Value a, mlir::Value c);
   /// Lanes where `a` is NaN.
   mlir::Value isNaN(mlir::Value a);
-  mlir::Value exp(mlir::Value x) { return apply<mlir::math::ExpOp>(x); }
-  mlir::Value exp2(mlir::Value x) { return apply<mlir::math::Exp2Op>(x); }
-  mlir::Value log(mlir::Value x) { return apply<mlir::math::LogOp>(x); }
-  mlir::Value sin(mlir::Value x) { return apply<mlir::math::SinOp>(x); }
-  mlir::Value cos(mlir::Value x) { return apply<mlir::math::CosOp>(x); }
-  mlir::Value asin(mlir::Value x) { return apply<mlir::math::AsinOp>(x); }
-  mlir::Value acos(mlir::Value x) { return apply<mlir::math::AcosOp>(x); }
-  mlir::Value atan(mlir::Value x) { return apply<mlir::math::AtanOp>(x); }
-  mlir::Value sqrt(mlir::Value x) { return apply<mlir::math::SqrtOp>(x); }
-  mlir::Value abs(mlir::Value x) { return apply<mlir::math::AbsFOp>(x); }
-  mlir::Value floor(mlir::Value x) { return apply<mlir::math::FloorOp>(x); }
-  mlir::Value round(mlir::Value x) { return apply<mlir::math::RoundOp>(x); }
+#define KRED_LANE_MATH(name, op, function)                                     \
+  mlir::Value name(mlir::Value x) { return apply<mlir::math::op>(x); }
+  KRED_UNARY_MATH(KRED_LANE_MATH)
+#undef KRED_LANE_MATH
   mlir::Value atan2(mlir::Value y, mlir::Value x) {
     return mlir::math::Atan2Op::create(b, loc, y, x);
   }

@@ -145,20 +145,31 @@ public:
   /// Whether entry (v, i) goes before entry (w, j) in the kind's order.
   Cond entryBefore(Scalar v, Scalar i, Scalar w, Scalar j) {
     Cond vNaN = a.isNaN(v), wNaN = a.isNaN(w);
-    Cond strictly = a.cmp(isMin() ? CmpFPredicate::OLT : CmpFPredicate::OGT,
-                          v, w);
-    Cond nanFirst = a.both(vNaN, a.negate(wNaN));
     Cond same = a.either(a.cmp(CmpFPredicate::OEQ, v, w), a.both(vNaN, wNaN));
     Cond earlier = a.both(same, a.indexLess(i, j));
-    Cond vEmpty = a.indexLess(i, a.index(0)), wEmpty = a.indexLess(j, a.index(0));
-    Cond beats = a.either(strictly, a.either(nanFirst, earlier));
-    return a.either(wEmpty, a.both(a.negate(vEmpty), beats));
+    Cond vEmpty = a.indexLess(i, a.index(0));
+    Cond beats = a.either(valueBefore(v, w), earlier);
+    return a.either(isEmpty(j), a.both(a.negate(vEmpty), beats));
+  }
+
+  /// entryBefore for a non-empty entry (v, i) whose index i is larger than
+  /// j (terms arriving in index order): ties stay behind.
+  Cond laterEntryBefore(Scalar v, Scalar w, Scalar j) {
+    return a.either(isEmpty(j), valueBefore(v, w));
   }
 
 private:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
 
   bool isMin() { return getExtremumTraits(spec.kind)->isMin; }
+  Cond isEmpty(Scalar index) { return a.indexLess(index, a.index(0)); }
+  /// v strictly before w in value: smaller (larger for max), or NaN before
+  /// a number.
+  Cond valueBefore(Scalar v, Scalar w) {
+    Cond strictly = a.cmp(isMin() ? CmpFPredicate::OLT : CmpFPredicate::OGT,
+                          v, w);
+    return a.either(strictly, a.both(a.isNaN(v), a.negate(a.isNaN(w))));
+  }
   /// The value that loses to every other: the identity of Min and Max.
   double worst() { return isMin() ? kInf : -kInf; }
 
