@@ -31,25 +31,6 @@ using arith::CmpIPredicate;
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-VectorType indexLanesType(MLIRContext *ctx, int64_t width) {
-  return VectorType::get({width}, IntegerType::get(ctx, 64));
-}
-
-Value splatIndex(OpBuilder &b, Location loc, int64_t width, int64_t value) {
-  return arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(indexLanesType(b.getContext(), width),
-                             b.getI64IntegerAttr(value).getValue()));
-}
-
-Value scalarFloat(OpBuilder &b, Location loc, Type type, double value) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-}
-
-Value scalarI64(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(value));
-}
-
 Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
   return arith::SelectOp::create(b, loc, c, x, y);
 }
@@ -216,8 +197,9 @@ public:
   }
   bool needsIndices() override { return true; }
   SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
-    Value values = LaneBuilder(b, loc, type, k).splat(isMin ? kInf : -kInf);
-    Value indices = splatIndex(b, loc, k, -1);
+    LaneBuilder buffer(b, loc, type, k);
+    Value values = buffer.cst(isMin ? kInf : -kInf);
+    Value indices = buffer.index(-1);
     SmallVector<Value> thresholds;
     for (int64_t d = 0; d < dim; ++d) {
       store(b, loc, values, row[d]);
@@ -279,18 +261,15 @@ private:
   /// NaN terms pass, and leave the buffer unchanged), its value otherwise.
   Value threshold(OpBuilder &b, Location loc, Value valueMemory,
                   Value indexMemory) {
+    LaneBuilder scalars(b, loc, type, 0);
     Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
     Value last = memref::LoadOp::create(b, loc, valueMemory, lastSlot);
     Value lastIndex = memref::LoadOp::create(b, loc, indexMemory, lastSlot);
-    Value lastEmpty = arith::CmpIOp::create(b, loc, CmpIPredicate::slt,
-                                            lastIndex, scalarI64(b, loc, 0));
-    Value lastNaN =
-        arith::CmpFOp::create(b, loc, CmpFPredicate::UNO, last, last);
-    return select(
-        b, loc, lastEmpty,
-        scalarFloat(b, loc, type, std::numeric_limits<double>::quiet_NaN()),
-        select(b, loc, lastNaN, scalarFloat(b, loc, type, isMin ? -kInf : kInf),
-               last));
+    Value lastEmpty = scalars.indexLess(lastIndex, scalars.index(0));
+    return scalars.select(
+        lastEmpty, scalars.cst(std::numeric_limits<double>::quiet_NaN()),
+        scalars.select(scalars.isNaN(last), scalars.cst(isMin ? -kInf : kInf),
+                       last));
   }
 
   /// Inserts the lanes of (f, j) selected by `mask` into the buffer in
