@@ -65,9 +65,10 @@ struct PyKernel {
     Buffer buffer;
     if (py::isinstance<py::tuple>(item)) {
       auto t = item.cast<py::tuple>();
-      if (t.size() != 3)
+      if (t.size() < 3 || t.size() > 5)
         throw py::type_error("argument #" + std::to_string(index) +
-                             ": expected (address, dtype, shape)");
+                             ": expected (address, dtype, shape[, strides[, "
+                             "device]])");
       buffer.data = reinterpret_cast<void *>(t[0].cast<uintptr_t>());
       std::string dtype = t[1].cast<std::string>();
       std::optional<ElementType> type = parseElementTypeName(dtype);
@@ -78,6 +79,17 @@ struct PyKernel {
                              "or int64");
       buffer.elementType = *type;
       buffer.shape = t[2].cast<std::vector<int64_t>>();
+      if (t.size() > 3 && !t[3].is_none())
+        buffer.strides = t[3].cast<std::vector<int64_t>>();
+      if (t.size() > 4) {
+        std::string name = t[4].cast<std::string>();
+        std::optional<Device> device = parseDevice(name);
+        if (!device)
+          throw py::value_error("argument #" + std::to_string(index) +
+                                " is on device '" + name +
+                                "'; expected 'cpu' or 'cuda:N'");
+        buffer.device = *device;
+      }
       return buffer;
     }
     if (!py::isinstance<py::array>(item))
@@ -85,9 +97,6 @@ struct PyKernel {
                            " must be a NumPy array or an (address, dtype, "
                            "shape) tuple");
     auto array = py::reinterpret_borrow<py::array>(item);
-    if (!(array.flags() & py::array::c_style))
-      throw py::value_error("argument #" + std::to_string(index) +
-                            " is not C-contiguous");
     // Kind and size, not the dtype's name: formatting it costs microseconds.
     py::dtype dtype = array.dtype();
     char kind = dtype.kind();
@@ -104,7 +113,23 @@ struct PyKernel {
     buffer.elementType = *type;
     buffer.data = const_cast<void *>(array.data());
     buffer.shape.assign(array.shape(), array.shape() + array.ndim());
+    if (!(array.flags() & py::array::c_style))
+      for (ssize_t k = 0; k < array.ndim(); ++k)
+        buffer.strides.push_back(array.strides(k) / size);
     return buffer;
+  }
+
+  /// The outputs' shapes for inputs of these shapes (checked).
+  std::vector<py::tuple> outputShapes(
+      const std::vector<std::vector<int64_t>> &inputShapes) const {
+    auto shapes =
+        getOutputShapes(compiled.kernel->getSignature(), inputShapes);
+    if (!shapes)
+      throwError(shapes.takeError());
+    std::vector<py::tuple> result;
+    for (const auto &shape : *shapes)
+      result.push_back(py::tuple(py::cast(shape)));
+    return result;
   }
 
   void run(const py::sequence &args) const {
@@ -163,9 +188,13 @@ PYBIND11_MODULE(_kred, m) {
                                return k.compiled.kernel->getSignature()
                                    .outputsIndexedByI;
                              })
+      .def("output_shapes", &PyKernel::outputShapes, py::arg("input_shapes"),
+           "the outputs' shapes for inputs of these shapes; ValueError "
+           "naming the argument when they do not fit the kernel (batch "
+           "broadcasting, rows along i and j)")
       .def("run", &PyKernel::run, py::arg("args"),
-           "runs the kernel on its inputs then outputs (NumPy arrays or "
-           "(address, dtype, shape) tuples of C-contiguous buffers)");
+           "runs the kernel on its inputs then outputs (C-contiguous NumPy "
+           "arrays or (address, dtype, shape[, strides[, device]]) tuples)");
 
   m.def(
       "import_formula",

@@ -165,12 +165,13 @@ static std::string describeReproducer(ModuleOp input,
       .str();
 }
 
-llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
-                                       const CompileOptions &options,
+llvm::Error runtime::buildSharedObject(ModuleOp module,
+                                       llvm::ArrayRef<std::string> kernelNames,
+                                       const CpuTargetOptions &options,
                                        llvm::StringRef path) {
   MLIRContext *context = module.getContext();
   module.walk([&](func::FuncOp f) {
-    if (f.getSymName() == name)
+    if (llvm::is_contained(kernelNames, f.getSymName()))
       f->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
   });
 
@@ -179,19 +180,20 @@ llvm::Error runtime::buildSharedObject(ModuleOp module, llvm::StringRef name,
   // The input, kept to write a reproducer if the pipeline fails.
   OwningOpRef<ModuleOp> input = module.clone();
   PassManager pm(context);
-  buildCpuPipeline(pm, options.target);
+  buildCpuPipeline(pm, options);
   if (failed(pm.run(module)))
     return llvm::createStringError(
         "compiling the kernel failed:\n" + diagnostics.text +
-        describeReproducer(*input, options.target.resolvedForHost()));
+        describeReproducer(*input, options.resolvedForHost()));
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
     return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics.text);
-  if (llvm::Error err = addEntryPoint(*llvmModule, name))
-    return err;
+  for (const std::string &name : kernelNames)
+    if (llvm::Error err = addEntryPoint(*llvmModule, name))
+      return err;
 
   auto machine = createHostTargetMachine();
   if (!machine)

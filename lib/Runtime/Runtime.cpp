@@ -1,15 +1,17 @@
 //===- Runtime.cpp - kernel handles, memory and disk caches ---------------===//
 //
-// A kernel is keyed by a SHA-256 of its canonical IR (the module as MLIR
-// prints it after parsing), the pipeline options, the host CPU and its
-// features, and the kred and LLVM versions. Lookups go memory, then disk
-// (<cache>/<key>.so), then compile.
+// A module of kernels is keyed by a SHA-256 of its canonical IR (the module
+// as MLIR prints it after parsing), its target's device and code identity
+// (options, host CPU and features), and the kred and LLVM versions. Lookups
+// go memory, then disk (<cache>/<key>.<the target's extension>), then the
+// target compiles it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeInternal.h"
 
 #include "kred/InitAll.h"
+#include "kred/Runtime/Target.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -26,10 +28,9 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
-#include <dlfcn.h>
+#include <dlfcn.h> // dladdr: the compiler's identity
 #include <map>
 #include <mutex>
 
@@ -38,88 +39,30 @@ using namespace kred;
 using namespace kred::runtime;
 
 namespace {
-using EntryPoint = void (*)(void **);
 
-/// A kernel living in a dlopen'ed shared object.
-class LoadedKernel : public Kernel {
+/// One kernel of a compiled module: its signature and the module's code.
+class ModuleKernel : public Kernel {
 public:
-  LoadedKernel(KernelSignature signature, std::string source, void *handle,
-               EntryPoint entry)
+  ModuleKernel(KernelSignature signature, std::string source, Device device,
+               std::shared_ptr<const LoadedCode> code)
       : signature(std::move(signature)), source(std::move(source)),
-        handle(handle), entry(entry) {
-    // libomp, loaded with the kernel: small problems run on the calling
-    // thread, where waking other threads would cost more than the work.
-    setThreads = reinterpret_cast<void (*)(int)>(
-        dlsym(handle, "omp_set_num_threads"));
-    auto getThreads =
-        reinterpret_cast<int (*)()>(dlsym(handle, "omp_get_max_threads"));
-    defaultThreads = getThreads ? getThreads() : 0;
-  }
-  ~LoadedKernel() override { dlclose(handle); }
+        device(device), code(std::move(code)) {}
 
   const KernelSignature &getSignature() const override { return signature; }
   const std::string &getSource() const override { return source; }
+  const Device &getDevice() const override { return device; }
 
   llvm::Error run(llvm::ArrayRef<Buffer> args) const override {
-    if (llvm::Error err = checkArguments(signature, args))
+    if (llvm::Error err = checkArguments(signature, args, device))
       return err;
-    // One memref descriptor per array: {allocated, aligned, offset,
-    // sizes[rank], strides[rank]}, all 64-bit.
-    llvm::SmallVector<llvm::SmallVector<int64_t, 12>, 8> descriptors;
-    llvm::SmallVector<void *, 8> pointers;
-    for (const Buffer &buffer : args) {
-      auto &d = descriptors.emplace_back();
-      auto address = reinterpret_cast<int64_t>(buffer.data);
-      d.append({address, address, 0});
-      d.append(buffer.shape.begin(), buffer.shape.end());
-      llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
-      for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
-        strides[k] = strides[k + 1] * buffer.shape[k + 1];
-      d.append(strides.begin(), strides.end());
-    }
-    for (auto &d : descriptors)
-      pointers.push_back(d.data());
-    bool serial = setThreads && defaultThreads > 1 &&
-                  countPairs(args) < kSerialPairs;
-    if (serial)
-      setThreads(1);
-    entry(pointers.data());
-    if (serial)
-      setThreads(defaultThreads);
-    return llvm::Error::success();
-  }
-
-  /// Below this many (i, j) pairs a kernel runs on one thread.
-  static constexpr double kSerialPairs = 1 << 17;
-
-  /// The number of (i, j) pairs, batches included.
-  double countPairs(llvm::ArrayRef<Buffer> args) const {
-    double pairs = 1;
-    bool seen[2] = {false, false};
-    for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
-      int axis = spec.role == ArgRole::IVariable   ? 0
-                 : spec.role == ArgRole::JVariable ? 1
-                 : spec.role == ArgRole::Output
-                     ? (signature.outputsIndexedByI ? 0 : 1)
-                     : -1;
-      if (axis < 0 || seen[axis])
-        continue;
-      seen[axis] = true;
-      pairs *= static_cast<double>(buffer.shape[signature.batchDims]);
-      if (spec.role == ArgRole::Output)
-        for (int64_t k = 0; k < signature.batchDims; ++k)
-          pairs *= static_cast<double>(buffer.shape[k]);
-    }
-    return pairs;
+    return code->launch(signature, args);
   }
 
 private:
   KernelSignature signature;
   std::string source;
-  void *handle;
-  EntryPoint entry;
-  void (*setThreads)(int) = nullptr;
-  int defaultThreads = 0;
+  Device device;
+  std::shared_ptr<const LoadedCode> code;
 };
 
 /// The process-wide compiler state: one MLIR context and the memory cache.
@@ -138,7 +81,8 @@ struct RuntimeState {
   }
   std::mutex mutex;
   MLIRContext context{MLIRContext::Threading::DISABLED};
-  std::map<std::string, std::shared_ptr<const Kernel>> kernels;
+  /// Compiled modules by cache key.
+  std::map<std::string, std::vector<std::shared_ptr<const Kernel>>> modules;
 };
 
 RuntimeState &getState() {
@@ -170,20 +114,16 @@ std::string getCompilerIdentity() {
 
 } // namespace
 
-std::string runtime::getKernelCacheKey(llvm::StringRef source,
-                                       const CpuTargetOptions &options) {
+/// The cache key of `source` compiled by `target`.
+static std::string getCacheKey(llvm::StringRef source, const Target &target) {
   llvm::SHA256 hash;
   auto add = [&](llvm::StringRef s) {
     hash.update(s);
     hash.update(llvm::StringRef("\0", 1));
   };
   add(source);
-  add(options.resolvedForHost().str());
-  add(llvm::sys::getProcessTriple());
-  add(llvm::sys::getHostCPUName());
-  for (auto &feature : llvm::sys::getHostCPUFeatures())
-    if (feature.second)
-      add(feature.first());
+  add(target.getDevice().str());
+  add(target.getCodeIdentity());
   add(KRED_VERSION);
   static const std::string compiler = getCompilerIdentity();
   add(compiler);
@@ -191,93 +131,131 @@ std::string runtime::getKernelCacheKey(llvm::StringRef source,
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }
 
-namespace {
-
-llvm::Expected<std::shared_ptr<const Kernel>>
-loadKernel(llvm::StringRef path, KernelSignature signature,
-           std::string source) {
-  void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return llvm::createStringError("cannot load kernel " + path + ": " + dlerror());
-  auto entry = reinterpret_cast<EntryPoint>(
-      dlsym(handle, getEntryPointName(signature.name).c_str()));
-  if (!entry) {
-    dlclose(handle);
-    return llvm::createStringError("kernel " + path + " has no entry point for '" +
-                     signature.name + "'");
-  }
-  return std::make_shared<LoadedKernel>(std::move(signature),
-                                        std::move(source), handle, entry);
+std::string runtime::getKernelCacheKey(llvm::StringRef source,
+                                       const CpuTargetOptions &options) {
+  return getCacheKey(source, *createCpuTarget(options));
 }
 
-/// Compiles or finds the kernel of a parsed module. Called with the state
+llvm::Expected<std::shared_ptr<const Kernel>>
+CompiledModule::getKernel(llvm::StringRef name) const {
+  std::string names;
+  for (const auto &kernel : kernels) {
+    if (kernel->getSignature().name == name)
+      return kernel;
+    names += (names.empty() ? "'" : ", '") + kernel->getSignature().name + "'";
+  }
+  return llvm::createStringError("the module has no kernel '" + name +
+                                 "'; its kernels are " + names);
+}
+
+namespace {
+
+/// The kernels of `module` with `code`, one per signature.
+std::vector<std::shared_ptr<const Kernel>>
+makeKernels(llvm::ArrayRef<KernelSignature> signatures,
+            const std::string &source, Device device,
+            std::shared_ptr<const LoadedCode> code) {
+  std::vector<std::shared_ptr<const Kernel>> kernels;
+  for (const KernelSignature &signature : signatures)
+    kernels.push_back(
+        std::make_shared<ModuleKernel>(signature, source, device, code));
+  return kernels;
+}
+
+/// Compiles or finds the kernels of a parsed module. Called with the state
 /// locked.
-llvm::Expected<CompiledKernel> compileParsed(RuntimeState &state,
-                                             ModuleOp module,
-                                             const CompileOptions &options,
-                                             std::chrono::steady_clock::time_point start) {
+llvm::Expected<CompiledModule>
+compileParsed(RuntimeState &state, ModuleOp module,
+              const CompileOptions &options,
+              std::chrono::steady_clock::time_point start) {
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                          start)
         .count();
   };
-  auto func = findKernelFunction(module);
-  if (!func)
-    return func.takeError();
-  auto signature = getSignature(*func);
-  if (!signature)
-    return signature.takeError();
+  auto functions = findKernelFunctions(module);
+  if (!functions)
+    return functions.takeError();
+  std::vector<KernelSignature> signatures;
+  std::vector<std::string> names;
+  for (func::FuncOp func : *functions) {
+    auto signature = getSignature(func);
+    if (!signature)
+      return signature.takeError();
+    names.push_back(signature->name);
+    signatures.push_back(std::move(*signature));
+  }
+  auto target = createTarget(options);
+  if (!target)
+    return target.takeError();
+  Device device = (*target)->getDevice();
 
   std::string source;
   {
     llvm::raw_string_ostream os(source);
     module.print(os);
   }
-  std::string key = getKernelCacheKey(source, options.target);
+  std::string key = getCacheKey(source, **target);
 
-  auto it = state.kernels.find(key);
-  if (it != state.kernels.end())
-    return CompiledKernel{it->second, KernelOrigin::MemoryCache, elapsed()};
+  auto it = state.modules.find(key);
+  if (it != state.modules.end())
+    return CompiledModule{it->second, KernelOrigin::MemoryCache, elapsed()};
 
+  std::string fileName =
+      key + "." + (*target)->getCodeFileExtension().str();
   std::string directory =
       options.cache.diskCache ? getCacheDirectory(options.cache) : "";
   llvm::SmallString<256> path;
   if (!directory.empty()) {
     path = directory;
-    llvm::sys::path::append(path, key + ".so");
+    llvm::sys::path::append(path, fileName);
     if (llvm::sys::fs::exists(path)) {
-      auto kernel = loadKernel(path, *signature, source);
-      if (kernel) {
-        state.kernels[key] = *kernel;
-        return CompiledKernel{*kernel, KernelOrigin::DiskCache, elapsed()};
+      auto code = (*target)->load(path, names);
+      if (code) {
+        auto kernels = makeKernels(signatures, source, device, *code);
+        state.modules[key] = kernels;
+        return CompiledModule{kernels, KernelOrigin::DiskCache, elapsed()};
       }
       // A corrupt entry is rebuilt below.
-      llvm::consumeError(kernel.takeError());
+      llvm::consumeError(code.takeError());
     }
   } else {
     llvm::SmallString<128> dir;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, dir);
     path = dir;
-    llvm::sys::path::append(path, "kred-" + key + "-" +
-                                      std::to_string(llvm::sys::Process::getProcessId()) +
-                                      ".so");
+    llvm::sys::path::append(
+        path, "kred-" +
+                  std::to_string(llvm::sys::Process::getProcessId()) + "-" +
+                  fileName);
   }
 
-  if (llvm::Error err =
-          buildSharedObject(module, signature->name, options, path))
+  if (llvm::Error err = (*target)->build(module, names, path))
     return std::move(err);
-  auto kernel = loadKernel(path, *signature, source);
+  auto code = (*target)->load(path, names);
   if (directory.empty())
     llvm::sys::fs::remove(path);
-  if (!kernel)
-    return kernel.takeError();
-  state.kernels[key] = *kernel;
+  if (!code)
+    return code.takeError();
+  auto kernels = makeKernels(signatures, source, device, *code);
+  state.modules[key] = kernels;
   double seconds = elapsed();
   if (isVerbose())
-    llvm::errs() << llvm::formatv("kred: compiled kernel '{0}' in {1:f3} s{2}\n",
-                                  signature->name, seconds,
-                                  directory.empty() ? "" : " into " + path);
-  return CompiledKernel{*kernel, KernelOrigin::Compiled, seconds};
+    llvm::errs() << llvm::formatv(
+        "kred: compiled kernel{0} '{1}' in {2:f3} s{3}\n",
+        names.size() > 1 ? "s" : "", llvm::join(names, "', '"), seconds,
+        directory.empty() ? "" : " into " + path);
+  return CompiledModule{kernels, KernelOrigin::Compiled, seconds};
+}
+
+/// The only kernel of `compiled`, or an error when it holds several.
+llvm::Expected<CompiledKernel> getOnlyKernel(CompiledModule compiled) {
+  if (compiled.kernels.size() != 1)
+    return llvm::createStringError(llvm::formatv(
+        "expected a module with exactly one kernel, found {0} (compile "
+        "modules of several kernels with compileKernels)",
+        compiled.kernels.size()));
+  return CompiledKernel{compiled.kernels.front(), compiled.origin,
+                        compiled.seconds};
 }
 
 } // namespace
@@ -316,8 +294,8 @@ parseLocked(RuntimeState &state, llvm::StringRef source) {
   return module;
 }
 
-llvm::Expected<CompiledKernel>
-runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
+llvm::Expected<CompiledModule>
+runtime::compileKernels(llvm::StringRef source, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
@@ -325,6 +303,14 @@ runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
   if (!module)
     return module.takeError();
   return compileParsed(state, **module, options, start);
+}
+
+llvm::Expected<CompiledKernel>
+runtime::compileModule(llvm::StringRef source, const CompileOptions &options) {
+  auto compiled = compileKernels(source, options);
+  if (!compiled)
+    return compiled.takeError();
+  return getOnlyKernel(std::move(*compiled));
 }
 
 /// Imports a formula into the runtime's context; called with the state
@@ -368,7 +354,10 @@ runtime::compileFormula(llvm::StringRef specification,
   auto module = importLocked(state, specification, importOptions);
   if (!module)
     return module.takeError();
-  return compileParsed(state, **module, options, start);
+  auto compiled = compileParsed(state, **module, options, start);
+  if (!compiled)
+    return compiled.takeError();
+  return getOnlyKernel(std::move(*compiled));
 }
 
 llvm::Expected<KernelSignature>
@@ -378,8 +367,12 @@ runtime::getKernelSignature(llvm::StringRef source) {
   auto module = parseLocked(state, source);
   if (!module)
     return module.takeError();
-  auto func = findKernelFunction(**module);
-  if (!func)
-    return func.takeError();
-  return getSignature(*func);
+  auto functions = findKernelFunctions(**module);
+  if (!functions)
+    return functions.takeError();
+  if (functions->size() != 1)
+    return llvm::createStringError(llvm::formatv(
+        "expected a module with exactly one kernel, found {0}",
+        functions->size()));
+  return getSignature(functions->front());
 }

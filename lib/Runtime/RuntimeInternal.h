@@ -1,4 +1,4 @@
-//===- RuntimeInternal.h - pieces of the CPU runtime ------------*- C++ -*-===//
+//===- RuntimeInternal.h - pieces of the runtime ------------*- C++ -*-===//
 
 #ifndef KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H
 #define KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H
@@ -28,18 +28,24 @@ struct DiagnosticCollector {
   mlir::ScopedDiagnosticHandler handler;
 };
 
-/// The function of `module` that is a kernel: one kred.reduce on its memref
-/// arguments, then a return.
-llvm::Expected<mlir::func::FuncOp> findKernelFunction(mlir::ModuleOp module);
+/// The functions of `module`, each a kernel: one kred.reduce on its memref
+/// arguments, then a return; an error naming the first that is not.
+llvm::Expected<llvm::SmallVector<mlir::func::FuncOp>>
+findKernelFunctions(mlir::ModuleOp module);
 
 /// The arguments of a kernel function.
 llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
 
+/// The number of (i, j) pairs a call computes, batches included.
+double countPairs(const KernelSignature &signature,
+                  llvm::ArrayRef<Buffer> args);
+
 /// Lowers `module` through kred-cpu-pipeline to native code for the host
-/// and links it into the shared object `path` (written atomically). The
-/// module is modified.
-llvm::Error buildSharedObject(mlir::ModuleOp module, llvm::StringRef kernelName,
-                              const CompileOptions &options,
+/// and links it, with an entry point per kernel, into the shared object
+/// `path` (written atomically). The module is modified.
+llvm::Error buildSharedObject(mlir::ModuleOp module,
+                              llvm::ArrayRef<std::string> kernelNames,
+                              const CpuTargetOptions &options,
                               llvm::StringRef path);
 
 /// The entry point symbol built for kernel function `name`: it takes an

@@ -41,6 +41,23 @@ size_t runtime::getElementSize(ElementType type) {
   return 0;
 }
 
+std::string Device::str() const {
+  return kind == DeviceKind::Cpu ? "cpu" : "cuda:" + std::to_string(index);
+}
+
+std::optional<Device> runtime::parseDevice(llvm::StringRef name) {
+  if (name == "cpu")
+    return Device();
+  if (!name.consume_front("cuda"))
+    return std::nullopt;
+  Device device{DeviceKind::Cuda, 0};
+  if (!name.empty() && (!name.consume_front(":") ||
+                        name.getAsInteger(10, device.index) ||
+                        device.index < 0))
+    return std::nullopt;
+  return device;
+}
+
 static std::optional<ElementType> toElementType(Type type) {
   if (type.isF16()) return ElementType::F16;
   if (type.isBF16()) return ElementType::BF16;
@@ -50,29 +67,31 @@ static std::optional<ElementType> toElementType(Type type) {
   return std::nullopt;
 }
 
-llvm::Expected<func::FuncOp> runtime::findKernelFunction(ModuleOp module) {
+llvm::Expected<SmallVector<func::FuncOp>>
+runtime::findKernelFunctions(ModuleOp module) {
   SmallVector<func::FuncOp> kernels;
   module.walk([&](func::FuncOp f) {
     if (!f.isExternal())
       kernels.push_back(f);
   });
-  if (kernels.size() != 1)
-    return llvm::createStringError(llvm::formatv(
-        "expected a module with exactly one function (the kernel), found {0}",
-        kernels.size()));
-  func::FuncOp func = kernels.front();
-  Block &body = func.getBody().front();
-  auto reduce = dyn_cast<ReduceOp>(body.front());
-  if (!reduce || body.getOperations().size() != 2)
-    return llvm::createStringError("kernel function '" + func.getSymName() +
-                     "' must hold exactly one kred.reduce followed by "
-                     "func.return");
-  for (Value v : reduce->getOperands())
-    if (!isa<BlockArgument>(v) || !isa<MemRefType>(v.getType()))
-      return llvm::createStringError("the kred.reduce of '" + func.getSymName() +
-                       "' must take the function's memref arguments "
-                       "directly");
-  return func;
+  if (kernels.empty())
+    return llvm::createStringError(
+        "expected a module with at least one function (a kernel), found none");
+  for (func::FuncOp func : kernels) {
+    Block &body = func.getBody().front();
+    auto reduce = dyn_cast<ReduceOp>(body.front());
+    if (!reduce || body.getOperations().size() != 2)
+      return llvm::createStringError("kernel function '" + func.getSymName() +
+                                     "' must hold exactly one kred.reduce "
+                                     "followed by func.return");
+    for (Value v : reduce->getOperands())
+      if (!isa<BlockArgument>(v) || !isa<MemRefType>(v.getType()))
+        return llvm::createStringError("the kred.reduce of '" +
+                                       func.getSymName() +
+                                       "' must take the function's memref "
+                                       "arguments directly");
+  }
+  return kernels;
 }
 
 llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
@@ -143,73 +162,101 @@ static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-llvm::Error runtime::checkArguments(const KernelSignature &signature,
-                                    llvm::ArrayRef<Buffer> args) {
-  if (args.size() != signature.args.size()) {
-    size_t outputs = llvm::count_if(signature.args, [](const ArgSpec &a) {
-      return a.role == ArgRole::Output;
-    });
-    return llvm::createStringError(llvm::formatv(
-        "kernel '{0}' takes {1} arrays ({2} inputs, then {3} outputs), but "
-        "{4} were given",
-        signature.name, signature.args.size(),
-        signature.args.size() - outputs, outputs, args.size()));
+/// The axis an argument's rows are indexed by: 0 for i, 1 for j, -1 for
+/// parameters.
+static int getRowAxis(const KernelSignature &signature, ArgRole role) {
+  switch (role) {
+  case ArgRole::IVariable: return 0;
+  case ArgRole::JVariable: return 1;
+  case ArgRole::Output: return signature.outputsIndexedByI ? 0 : 1;
+  default: return -1;
   }
-  int64_t batch = signature.batchDims;
-  // Rows along i and j, and the batch shape, as first seen.
+}
+
+/// Whether `buffer`'s strides, if given, are those of a C-contiguous array
+/// (dimensions of size 1 may have any stride).
+static bool isContiguous(const Buffer &buffer) {
+  if (buffer.strides.empty())
+    return true;
+  if (buffer.strides.size() != buffer.shape.size())
+    return false;
+  int64_t expected = 1;
+  for (int64_t k = static_cast<int64_t>(buffer.shape.size()) - 1; k >= 0;
+       --k) {
+    if (buffer.shape[k] != 1 && buffer.strides[k] != expected)
+      return false;
+    expected *= buffer.shape[k];
+  }
+  return true;
+}
+
+/// The batch shape and row counts that a list of arrays (inputs, maybe
+/// followed by outputs) agree on.
+struct AgreedShape {
+  std::vector<int64_t> batchShape;
+  /// Rows along i and j, and the array that first gave them.
   std::optional<std::pair<int64_t, std::string>> rows[2];
-  std::vector<int64_t> batchShape(batch, 1);
-  const ArgSpec *firstOutput = nullptr;
-  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
-    if (spec.role == ArgRole::Output && !firstOutput)
-      firstOutput = &spec;
-    if (buffer.elementType != spec.elementType)
-      return llvm::createStringError(llvm::formatv("'{0}' has dtype {1}, expected {2}",
-                                     spec.name,
-                                     getElementTypeName(buffer.elementType),
-                                     getElementTypeName(spec.elementType)));
-    if (static_cast<int64_t>(buffer.shape.size()) != spec.rank)
+};
+
+static llvm::Error checkCount(const KernelSignature &signature, size_t given,
+                              bool outputsToo) {
+  size_t outputs = llvm::count_if(signature.args, [](const ArgSpec &a) {
+    return a.role == ArgRole::Output;
+  });
+  size_t expected = signature.args.size() - (outputsToo ? 0 : outputs);
+  if (given == expected)
+    return llvm::Error::success();
+  if (!outputsToo)
+    return llvm::createStringError(
+        llvm::formatv("kernel '{0}' takes {1} inputs, but {2} were given",
+                      signature.name, expected, given));
+  return llvm::createStringError(llvm::formatv(
+      "kernel '{0}' takes {1} arrays ({2} inputs, then {3} outputs), but "
+      "{4} were given",
+      signature.name, signature.args.size(), signature.args.size() - outputs,
+      outputs, given));
+}
+
+/// Checks the shapes of the first shapes.size() arguments of `signature`:
+/// rank, last dimension, batch broadcasting, rows along i and j; outputs,
+/// when given, must carry the full batch shape.
+static llvm::Expected<AgreedShape>
+checkShapes(const KernelSignature &signature,
+            llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes) {
+  int64_t batch = signature.batchDims;
+  AgreedShape agreed;
+  agreed.batchShape.assign(batch, 1);
+  for (auto [spec, shape] : llvm::zip(signature.args, shapes)) {
+    if (static_cast<int64_t>(shape.size()) != spec.rank)
       return llvm::createStringError(llvm::formatv(
           "'{0}' has shape {1}, expected {2} dimensions ({3})", spec.name,
-          shapeString(buffer.shape), spec.rank,
+          shapeString(shape), spec.rank,
           spec.role == ArgRole::Parameter ? "[batch..., D]"
                                           : "[batch..., rows, D]"));
-    for (int64_t d : buffer.shape)
+    for (int64_t d : shape)
       if (d < 0)
-        return llvm::createStringError("'" + spec.name + "' has a negative dimension");
-    if (buffer.shape.back() != spec.dim)
+        return llvm::createStringError("'" + spec.name +
+                                       "' has a negative dimension");
+    if (shape.back() != spec.dim)
       return llvm::createStringError(llvm::formatv(
           "'{0}' has shape {1}, but its last dimension must be {2}",
-          spec.name, shapeString(buffer.shape), spec.dim));
-    if (buffer.data == nullptr) {
-      int64_t elements = 1;
-      for (int64_t d : buffer.shape)
-        elements *= d;
-      if (elements != 0)
-        return llvm::createStringError("'" + spec.name + "' has no data pointer");
-    }
+          spec.name, shapeString(shape), spec.dim));
     for (int64_t k = 0; k < batch; ++k) {
-      int64_t d = buffer.shape[k];
+      int64_t d = shape[k];
       if (d == 1)
         continue;
-      if (batchShape[k] != 1 && batchShape[k] != d)
+      if (agreed.batchShape[k] != 1 && agreed.batchShape[k] != d)
         return llvm::createStringError(llvm::formatv(
             "'{0}' has batch dimension {1} of size {2}, but another array "
             "has {3} (sizes must match or be 1)",
-            spec.name, k, d, batchShape[k]));
-      batchShape[k] = d;
+            spec.name, k, d, agreed.batchShape[k]));
+      agreed.batchShape[k] = d;
     }
-    int axis = -1;
-    if (spec.role == ArgRole::IVariable)
-      axis = 0;
-    else if (spec.role == ArgRole::JVariable)
-      axis = 1;
-    else if (spec.role == ArgRole::Output)
-      axis = signature.outputsIndexedByI ? 0 : 1;
+    int axis = getRowAxis(signature, spec.role);
     if (axis < 0)
       continue;
-    int64_t n = buffer.shape[batch];
-    auto &seen = rows[axis];
+    int64_t n = shape[batch];
+    auto &seen = agreed.rows[axis];
     if (!seen)
       seen = {n, spec.name};
     else if (seen->first != n)
@@ -218,21 +265,111 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
           spec.name, n, seen->second, seen->first, axis == 0 ? "i" : "j"));
   }
   // Outputs are written at every batch index, so they carry the full shape.
-  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
+  for (auto [spec, shape] : llvm::zip(signature.args, shapes)) {
     if (spec.role != ArgRole::Output)
       continue;
     for (int64_t k = 0; k < batch; ++k)
-      if (buffer.shape[k] != batchShape[k])
+      if (shape[k] != agreed.batchShape[k])
         return llvm::createStringError(llvm::formatv(
             "'{0}' has batch dimension {1} of size {2}, expected {3} (the "
             "broadcast batch shape of the inputs)",
-            spec.name, k, buffer.shape[k], batchShape[k]));
+            spec.name, k, shape[k], agreed.batchShape[k]));
   }
-  int reducedAxis = signature.outputsIndexedByI ? 1 : 0;
-  if (!rows[reducedAxis] && firstOutput)
+  bool hasOutputs = llvm::any_of(signature.args, [](const ArgSpec &a) {
+    return a.role == ArgRole::Output;
+  });
+  for (int axis : {0, 1}) {
+    bool reduced = axis == (signature.outputsIndexedByI ? 1 : 0);
+    if (hasOutputs && !agreed.rows[axis] &&
+        (reduced || shapes.size() < signature.args.size()))
+      return llvm::createStringError(llvm::formatv(
+          "kernel '{0}' has no {1}-variable, so the number of {2} is unknown",
+          signature.name, axis == 1 ? "j" : "i",
+          reduced ? "terms to reduce" : "output rows"));
+  }
+  return agreed;
+}
+
+/// The dtype, device, layout and data pointer of one argument.
+static llvm::Error checkPlacement(const KernelSignature &signature,
+                                  const ArgSpec &spec, const Buffer &buffer,
+                                  const Device &device) {
+  if (!(buffer.device == device))
     return llvm::createStringError(llvm::formatv(
-        "kernel '{0}' has no {1}-variable, so the number of terms to reduce "
-        "is unknown",
-        signature.name, reducedAxis == 1 ? "j" : "i"));
+        "'{0}' lives on {1}, but kernel '{2}' runs on {3}", spec.name,
+        buffer.device.str(), signature.name, device.str()));
+  if (!isContiguous(buffer))
+    return llvm::createStringError(llvm::formatv(
+        "'{0}' has strides {1} (in elements) for shape {2}; kernels take "
+        "C-contiguous arrays (numpy.ascontiguousarray, "
+        "torch.Tensor.contiguous)",
+        spec.name, shapeString(buffer.strides), shapeString(buffer.shape)));
+  if (buffer.elementType != spec.elementType)
+    return llvm::createStringError(llvm::formatv(
+        "'{0}' has dtype {1}, expected {2}", spec.name,
+        getElementTypeName(buffer.elementType),
+        getElementTypeName(spec.elementType)));
+  if (buffer.data == nullptr) {
+    int64_t elements = 1;
+    for (int64_t d : buffer.shape)
+      elements *= d;
+    if (elements != 0)
+      return llvm::createStringError("'" + spec.name +
+                                     "' has no data pointer");
+  }
   return llvm::Error::success();
+}
+
+llvm::Error runtime::checkArguments(const KernelSignature &signature,
+                                    llvm::ArrayRef<Buffer> args,
+                                    const Device &device) {
+  if (llvm::Error err = checkCount(signature, args.size(), true))
+    return err;
+  llvm::SmallVector<llvm::ArrayRef<int64_t>, 8> shapes;
+  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
+    if (llvm::Error err = checkPlacement(signature, spec, buffer, device))
+      return err;
+    shapes.push_back(buffer.shape);
+  }
+  return checkShapes(signature, shapes).takeError();
+}
+
+llvm::Expected<std::vector<std::vector<int64_t>>>
+runtime::getOutputShapes(const KernelSignature &signature,
+                         llvm::ArrayRef<std::vector<int64_t>> inputShapes) {
+  if (llvm::Error err = checkCount(signature, inputShapes.size(), false))
+    return std::move(err);
+  llvm::SmallVector<llvm::ArrayRef<int64_t>, 8> shapes(inputShapes.begin(),
+                                                       inputShapes.end());
+  auto agreed = checkShapes(signature, shapes);
+  if (!agreed)
+    return agreed.takeError();
+  std::vector<std::vector<int64_t>> outputs;
+  int64_t rows = agreed->rows[signature.outputsIndexedByI ? 0 : 1]->first;
+  for (const ArgSpec &spec : signature.args) {
+    if (spec.role != ArgRole::Output)
+      continue;
+    std::vector<int64_t> shape = agreed->batchShape;
+    shape.push_back(rows);
+    shape.push_back(spec.dim);
+    outputs.push_back(std::move(shape));
+  }
+  return outputs;
+}
+
+double runtime::countPairs(const KernelSignature &signature,
+                           llvm::ArrayRef<Buffer> args) {
+  double pairs = 1;
+  bool seen[2] = {false, false};
+  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
+    int axis = getRowAxis(signature, spec.role);
+    if (axis < 0 || seen[axis])
+      continue;
+    seen[axis] = true;
+    pairs *= static_cast<double>(buffer.shape[signature.batchDims]);
+    if (spec.role == ArgRole::Output)
+      for (int64_t k = 0; k < signature.batchDims; ++k)
+        pairs *= static_cast<double>(buffer.shape[k]);
+  }
+  return pairs;
 }

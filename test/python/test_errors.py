@@ -30,6 +30,22 @@ def test_dimension_disagrees_with_alias(front, arrays):
         genred(front)(arrays[0], bad, arrays[2])
 
 
+def test_row_counts_disagree(front, arrays):
+    short_b = front.array(np.zeros((6, 1)), "float32")
+    with pytest.raises(ValueError, match="'B' has 6 rows, but 'Y' has 7; both are indexed by j"):
+        genred(front)(arrays[0], arrays[1], short_b)
+
+
+def test_batch_dimensions_disagree(front):
+    rng = np.random.default_rng(1)
+    x = front.array(rng.random((2, 5, 3)), "float32")
+    y = front.array(rng.random((3, 7, 3)), "float32")
+    b = front.array(rng.random((1, 7, 1)), "float32")
+    with pytest.raises(ValueError, match=r"'Y' has batch dimension 0 of size 3, but another "
+                                         r"array has 2 \(sizes must match or be 1\)"):
+        genred(front)(x, y, b)
+
+
 def test_mixed_dtypes(front, arrays):
     b64 = front.array(np.zeros((7, 1)), "float64")
     with pytest.raises(TypeError, match="all arrays must share one dtype, but X is float32, "

@@ -122,6 +122,11 @@ static cl::opt<std::string> cacheDir("cache-dir",
                                      cl::desc("Disk cache folder"),
                                      cl::cat(category));
 
+static cl::opt<std::string>
+    kernelName("kernel",
+               cl::desc("The kernel function to run, in a module of several"),
+               cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kred-run: error: " << message << "\n";
   return 2;
@@ -182,9 +187,13 @@ static llvm::Error load(LoadedModule &loaded) {
   return llvm::Error::success();
 }
 
-static ReduceOp findReduce(ModuleOp module) {
+/// The kred.reduce of kernel function `name`.
+static ReduceOp findReduce(ModuleOp module, llvm::StringRef name) {
   ReduceOp found;
-  module.walk([&](ReduceOp op) { found = op; });
+  module.walk([&](ReduceOp op) {
+    if (op->getParentOfType<func::FuncOp>().getSymName() == name)
+      found = op;
+  });
   return found;
 }
 
@@ -396,6 +405,20 @@ static void printArray(llvm::StringRef name, const HostArray &a) {
     llvm::outs() << "  ... (" << rows << " rows)\n";
 }
 
+/// The kernel named by --kernel, or the module's only one.
+static llvm::Expected<std::shared_ptr<const runtime::Kernel>>
+chooseKernel(const runtime::CompiledModule &compiled) {
+  if (!kernelName.empty())
+    return compiled.getKernel(kernelName);
+  if (compiled.kernels.size() == 1)
+    return compiled.kernels.front();
+  std::string names;
+  for (const auto &kernel : compiled.kernels)
+    names += " " + kernel->getSignature().name;
+  return llvm::createStringError(
+      "the module holds several kernels; choose one with --kernel:" + names);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -431,10 +454,13 @@ int main(int argc, char **argv) {
     options.target.openmp = false;
   options.cache.diskCache = !noCache;
   options.cache.cacheDir = cacheDir;
-  auto compiled = runtime::compileModule(loaded.text, options);
+  auto compiled = runtime::compileKernels(loaded.text, options);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
-  const runtime::Kernel &kernel = *compiled->kernel;
+  auto chosen = chooseKernel(*compiled);
+  if (!chosen)
+    return fail(llvm::toString(chosen.takeError()));
+  const runtime::Kernel &kernel = **chosen;
   const runtime::KernelSignature &signature = kernel.getSignature();
 
   auto ins = makeInputs(signature);
@@ -523,7 +549,7 @@ int main(int argc, char **argv) {
     }
     double relTol = relativeTolerance >= 0 ? relativeTolerance : defaultRel;
     double absTol = absoluteTolerance >= 0 ? absoluteTolerance : defaultAbs;
-    if (!compareWithReference(findReduce(*loaded.module), signature, *ins,
+    if (!compareWithReference(findReduce(*loaded.module, signature.name), signature, *ins,
                               outs, relTol, absTol))
       return 1;
   }

@@ -1,6 +1,6 @@
-//===- Runtime.h - compile kred kernels and run them on the CPU -*- C++ -*-===//
+//===- Runtime.h - compile kred kernels and run them -----------*- C++ -*-===//
 //
-// The C++ API of kred's CPU runtime:
+// The C++ API of kred's runtime:
 //
 //   kred::runtime::CompileOptions options;
 //   auto kernel = kred::runtime::compileFormula(
@@ -12,9 +12,10 @@
 // Arrays are caller-owned and must be C-contiguous (row-major, no padding):
 // an i-variable of dimension D is [batch..., N, D], a j-variable
 // [batch..., M, D], a parameter [batch..., D] and each output
-// [batch..., rows, E]. Kernels are compiled through the one registered
-// pipeline (kred-cpu-pipeline) into a shared object, cached in memory and
-// on disk.
+// [batch..., rows, E]. Kernels are compiled by the target of the device
+// they run on (Target.h; the CPU's: kred-cpu-pipeline into a shared
+// object), cached in memory and on disk. A module may hold several kernels
+// (a reduction and its gradients): compileKernels returns them all.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,11 +67,31 @@ struct KernelSignature {
   bool outputsIndexedByI = true;
 };
 
-/// A caller-owned C-contiguous array.
+/// Where arrays live and kernels run.
+enum class DeviceKind { Cpu, Cuda };
+
+struct Device {
+  DeviceKind kind = DeviceKind::Cpu;
+  int index = 0;
+  /// "cpu", "cuda:0" (torch's spelling).
+  std::string str() const;
+  bool operator==(const Device &other) const {
+    return kind == other.kind && (kind == DeviceKind::Cpu || index == other.index);
+  }
+};
+
+/// "cpu", "cuda" (device 0) or "cuda:N".
+std::optional<Device> parseDevice(llvm::StringRef name);
+
+/// A caller-owned array.
 struct Buffer {
   void *data = nullptr;
   ElementType elementType = ElementType::F32;
   std::vector<int64_t> shape;
+  /// Strides in elements; empty means C-contiguous. Kernels read
+  /// C-contiguous arrays: any other layout is rejected, naming the array.
+  std::vector<int64_t> strides;
+  Device device;
 };
 
 /// Where compiled kernels are kept.
@@ -82,16 +103,26 @@ struct CacheOptions {
 };
 
 struct CompileOptions {
-  /// The code generator's options (kred-cpu-pipeline's; defined once in
+  /// The device the kernels run on; its target compiles them.
+  Device device;
+  /// The CPU target's options (kred-cpu-pipeline's; defined once in
   /// Pipelines.h). `fastMath` off uses the C library's math functions.
   CpuTargetOptions target;
   CacheOptions cache;
 };
 
-/// Checks caller arrays (inputs then outputs) against a signature, as
-/// Kernel::run does before running.
+/// Checks caller arrays (inputs then outputs) against a signature and the
+/// kernel's device, as Kernel::run does before running.
 llvm::Error checkArguments(const KernelSignature &signature,
-                           llvm::ArrayRef<Buffer> args);
+                           llvm::ArrayRef<Buffer> args,
+                           const Device &device = Device());
+
+/// The shapes of a kernel's outputs for inputs of `inputShapes`, after the
+/// same checks as checkArguments (rank, last dimension, batch broadcasting,
+/// rows along i and j).
+llvm::Expected<std::vector<std::vector<int64_t>>>
+getOutputShapes(const KernelSignature &signature,
+                llvm::ArrayRef<std::vector<int64_t>> inputShapes);
 
 /// Where a kernel came from, for tools and benchmarks.
 enum class KernelOrigin { Compiled, MemoryCache, DiskCache };
@@ -104,8 +135,10 @@ public:
   /// element type, rank, last dimension, row counts, batch dimensions) and
   /// runs the kernel; reports the first mismatch without running.
   virtual llvm::Error run(llvm::ArrayRef<Buffer> args) const = 0;
-  /// The canonical kred IR the kernel was compiled from.
+  /// The canonical kred IR the kernel was compiled from (its whole module).
   virtual const std::string &getSource() const = 0;
+  /// The device it runs on: its arrays must live there.
+  virtual const Device &getDevice() const = 0;
 };
 
 struct CompiledKernel {
@@ -115,9 +148,24 @@ struct CompiledKernel {
   double seconds;
 };
 
-/// Compiles a module holding one function whose body is a kred.reduce on
-/// its memref arguments (as kred-translate produces), or finds it in the
-/// caches.
+/// The kernels of one module, compiled together.
+struct CompiledModule {
+  /// In the order of their functions in the module.
+  std::vector<std::shared_ptr<const Kernel>> kernels;
+  KernelOrigin origin;
+  double seconds;
+  /// The kernel whose function is `name`, or an error listing the names.
+  llvm::Expected<std::shared_ptr<const Kernel>>
+  getKernel(llvm::StringRef name) const;
+};
+
+/// Compiles a module whose functions are kernels: each one's body is a
+/// kred.reduce on its memref arguments (as kred-translate produces), then a
+/// return. Finds them in the caches when it can.
+llvm::Expected<CompiledModule> compileKernels(llvm::StringRef source,
+                                              const CompileOptions &options);
+
+/// compileKernels for a module holding exactly one kernel.
 llvm::Expected<CompiledKernel> compileModule(llvm::StringRef source,
                                              const CompileOptions &options);
 
@@ -137,9 +185,10 @@ importFormulaToText(llvm::StringRef specification,
 /// function, as compileModule takes), without compiling it: what to pass.
 llvm::Expected<KernelSignature> getKernelSignature(llvm::StringRef source);
 
-/// The key kernels compiled from the canonical IR `source` with `options`
-/// are cached under: a hash of the IR, the options (host defaults resolved),
-/// the host CPU and its features, and the kred and LLVM versions.
+/// The key kernels compiled for the CPU from the canonical IR `source` with
+/// `options` are cached under: a hash of the IR, the target's code identity
+/// (options with host defaults resolved, the host CPU and its features),
+/// and the kred and LLVM versions.
 std::string getKernelCacheKey(llvm::StringRef source,
                               const CpuTargetOptions &options);
 

@@ -26,7 +26,7 @@ class Backend:
     def call(self, genred, args, out):
         arrays, dtype, batch = genred._check_arguments(args)
         kernel, output_specs = genred._kernel(dtype, batch)
-        shapes, dtypes = genred._output_shapes(arrays, batch, output_specs)
+        shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         outputs = self._outputs(out, shapes, dtypes, arrays)
         kernel.run([self.describe(a) for a in arrays] +
                    [self.describe(o) for o in outputs])

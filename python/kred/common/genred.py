@@ -242,27 +242,8 @@ class GenredBase:
             arrays.append(be.contiguous(a))
         return arrays, (dtypes[0] if dtypes else "float32"), batch
 
-    def _output_shapes(self, arrays, batch, outputs):
-        """Shapes of the outputs, from the inputs' batch and row counts."""
-        batch_shape = [1] * batch
-        for arg, a in zip(self.arguments, arrays):
-            for k in range(batch):
-                d = a.shape[k]
-                if d != 1:
-                    if batch_shape[k] not in (1, d):
-                        raise ValueError(f"argument {arg.name} has batch dimension {k} "
-                                         f"of size {d}, but another argument has "
-                                         f"{batch_shape[k]} (sizes must match or be 1)")
-                    batch_shape[k] = d
-        out_category = "i" if self.axis == 1 else "j"
-        rows = None
-        for arg, a in zip(self.arguments, arrays):
-            if arg.category == out_category:
-                rows = a.shape[batch]
-                break
-        if rows is None:
-            raise ValueError(f"no {out_category}-variable gives the number of output rows "
-                             f"(axis={self.axis} reduces over "
-                             f"{'j' if self.axis == 1 else 'i'})")
-        return ([tuple(batch_shape) + (rows, dim) for dim, _ in outputs],
-                [dtype for _, dtype in outputs])
+    def _output_shapes(self, kernel, arrays, outputs):
+        """Shapes (checked by the native module: batch broadcasting, rows
+        along i and j) and dtypes of the outputs."""
+        shapes = kernel.output_shapes([tuple(a.shape) for a in arrays])
+        return shapes, [dtype for _, dtype in outputs]

@@ -57,7 +57,8 @@ class TorchBackend(Backend):
         return torch.empty(shape, dtype=_TORCH_DTYPES[dtype])
 
     def describe(self, a):
-        return (a.data_ptr(), self.dtype_name(a), tuple(a.shape))
+        return (a.data_ptr(), self.dtype_name(a), tuple(a.shape), a.stride(),
+                str(a.device))
 
     def array(self, values, dtype):
         return torch.tensor(values, dtype=_TORCH_DTYPES[dtype])

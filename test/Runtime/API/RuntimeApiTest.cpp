@@ -2,7 +2,9 @@
 //
 // Compiles the README's example through kred::runtime::compileFormula, runs
 // it on caller-owned arrays, compares with a direct double loop, and checks
-// the memory cache and argument errors. Prints "PASS" or the first failure.
+// the memory cache, argument errors (shape, strides, device), a module of
+// two kernels, and the GPU device without a GPU target. Prints "PASS" or
+// the first failure.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +75,57 @@ int main() {
   std::string message = wrong ? llvm::toString(std::move(wrong)) : "";
   if (message != "'Y' has shape [101, 2], but its last dimension must be 3")
     return fail("wrong-shape error: '" + message + "'");
+
+  // Layouts other than C-contiguous, and arrays on another device, are
+  // named and refused before anything runs.
+  args[1].shape = {m, 3};
+  args[1].strides = {1, m};
+  wrong = kernel.run(args);
+  message = wrong ? llvm::toString(std::move(wrong)) : "";
+  if (message.find("'Y' has strides [1, 101] (in elements) for shape "
+                   "[101, 3]; kernels take C-contiguous arrays") != 0)
+    return fail("strided-input error: '" + message + "'");
+  args[1].strides = {3, 1};
+  args[2].device = *parseDevice("cuda:1");
+  wrong = kernel.run(args);
+  message = wrong ? llvm::toString(std::move(wrong)) : "";
+  if (message != "'B' lives on cuda:1, but kernel 'kernel' runs on cpu")
+    return fail("device error: '" + message + "'");
+  args[2].device = Device();
+  if (llvm::Error err = kernel.run(args))
+    return fail("run with explicit strides: " + llvm::toString(std::move(err)));
+
+  CompileOptions onGpu = options;
+  onGpu.device = {DeviceKind::Cuda, 0};
+  auto gpuKernel = compileFormula(spec, {}, onGpu);
+  message = gpuKernel ? "" : llvm::toString(gpuKernel.takeError());
+  if (message.find("no code generator for device cuda:0") == std::string::npos)
+    return fail("GPU-device error: '" + message + "'");
+
+  // Two kernels in one module: compiled together, looked up by name.
+  auto forward = importFormulaToText(spec, {});
+  kred::FormulaImportOptions minimum;
+  minimum.kernelName = "nearest";
+  auto nearest = importFormulaToText(
+      "X = Vi(3); Y = Vj(3)\nArgMin_Reduction(SqDist(X, Y), 0)", minimum);
+  if (!forward || !nearest)
+    return fail("import of the two kernels failed");
+  // Both modules' functions, in one module.
+  auto body = [](const std::string &module) {
+    return module.substr(module.find('{') + 1,
+                         module.rfind('}') - module.find('{') - 1);
+  };
+  std::string both = "module {" + body(*forward) + body(*nearest) + "}";
+  auto pair = compileKernels(both, options);
+  if (!pair)
+    return fail("two kernels: " + llvm::toString(pair.takeError()));
+  if (pair->kernels.size() != 2 || !pair->getKernel("nearest") ||
+      (*pair->getKernel("kernel"))->getSignature().args.size() != 4)
+    return fail("two kernels: wrong kernels");
+  auto single = compileModule(both, options);
+  message = single ? "" : llvm::toString(single.takeError());
+  if (message.find("exactly one kernel, found 2") == std::string::npos)
+    return fail("compileModule on two kernels: '" + message + "'");
 
   auto invalid = compileFormula("X = Vi(3)\nSum_Reduction(Foo(X), 0)", {},
                                 options);

@@ -1,0 +1,64 @@
+//===- Target.h - what the runtime asks of a device's code generator -*- C++ -*-===//
+//
+// A target turns a module of kernels into code for one kind of device and
+// runs it there. The runtime (caches, signatures, argument checks) is the
+// same for every target; the CPU target (CpuTarget.cpp: kred-cpu-pipeline,
+// object code, a shared object, dlopen) is the one built today, and a GPU
+// target (PTX/cubin, the driver API) plugs in behind createTarget without
+// changing callers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_RUNTIME_TARGET_H
+#define KRED_RUNTIME_TARGET_H
+
+#include "kred/Runtime/Runtime.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kred {
+namespace runtime {
+
+/// The code of one module, loaded on its device.
+class LoadedCode {
+public:
+  virtual ~LoadedCode() = default;
+  /// Runs the kernel of `signature` on arguments already checked against
+  /// it.
+  virtual llvm::Error launch(const KernelSignature &signature,
+                             llvm::ArrayRef<Buffer> args) const = 0;
+};
+
+/// Code generation and loading for one kind of device.
+class Target {
+public:
+  virtual ~Target() = default;
+  virtual Device getDevice() const = 0;
+  /// What decides the generated code besides the IR: the options with
+  /// defaults resolved and the machine (CPU and features, or GPU chip). Part
+  /// of the cache key.
+  virtual std::string getCodeIdentity() const = 0;
+  /// The extension of the code files it writes ("so", "cubin").
+  virtual llvm::StringRef getCodeFileExtension() const = 0;
+  /// Lowers `module` (which it modifies) and writes its code, with one
+  /// entry point per named kernel function, to `path`, atomically.
+  virtual llvm::Error build(mlir::ModuleOp module,
+                            llvm::ArrayRef<std::string> kernelNames,
+                            llvm::StringRef path) const = 0;
+  /// Loads code that `build` wrote.
+  virtual llvm::Expected<std::shared_ptr<const LoadedCode>>
+  load(llvm::StringRef path, llvm::ArrayRef<std::string> kernelNames) const = 0;
+};
+
+/// The target of the host CPU.
+std::unique_ptr<Target> createCpuTarget(const CpuTargetOptions &options);
+
+/// The target for `options.device`, or an error naming the device when this
+/// build of kred has none for it.
+llvm::Expected<std::unique_ptr<Target>>
+createTarget(const CompileOptions &options);
+
+} // namespace runtime
+} // namespace kred
+
+#endif // KRED_RUNTIME_TARGET_H

@@ -1,0 +1,146 @@
+//===- CpuTarget.cpp - kernels as shared objects run on the host ----------===//
+//
+// build: kred-cpu-pipeline, LLVM, an object file, `ld -shared` (Codegen.cpp).
+// load: dlopen, one entry point per kernel. launch: one memref descriptor
+// per array, and small problems on the calling thread.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeInternal.h"
+
+#include "kred/Runtime/Target.h"
+
+#include "llvm/TargetParser/Host.h"
+
+#include <dlfcn.h>
+#include <map>
+
+using namespace kred;
+using namespace kred::runtime;
+
+namespace {
+using EntryPoint = void (*)(void **);
+
+/// A dlopen'ed shared object and its kernels' entry points.
+class SharedObject : public LoadedCode {
+public:
+  SharedObject(void *handle, std::map<std::string, EntryPoint> entries)
+      : handle(handle), entries(std::move(entries)) {
+    // libomp, loaded with the kernel: small problems run on the calling
+    // thread, where waking other threads would cost more than the work.
+    setThreads = reinterpret_cast<void (*)(int)>(
+        dlsym(handle, "omp_set_num_threads"));
+    auto getThreads =
+        reinterpret_cast<int (*)()>(dlsym(handle, "omp_get_max_threads"));
+    defaultThreads = getThreads ? getThreads() : 0;
+  }
+  ~SharedObject() override { dlclose(handle); }
+
+  llvm::Error launch(const KernelSignature &signature,
+                     llvm::ArrayRef<Buffer> args) const override {
+    auto entry = entries.find(signature.name);
+    if (entry == entries.end())
+      return llvm::createStringError("no entry point for kernel '" +
+                                     signature.name + "'");
+    // One memref descriptor per array: {allocated, aligned, offset,
+    // sizes[rank], strides[rank]}, all 64-bit.
+    llvm::SmallVector<llvm::SmallVector<int64_t, 12>, 8> descriptors;
+    llvm::SmallVector<void *, 8> pointers;
+    for (const Buffer &buffer : args) {
+      auto &d = descriptors.emplace_back();
+      auto address = reinterpret_cast<int64_t>(buffer.data);
+      d.append({address, address, 0});
+      d.append(buffer.shape.begin(), buffer.shape.end());
+      llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
+      for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
+        strides[k] = strides[k + 1] * buffer.shape[k + 1];
+      d.append(strides.begin(), strides.end());
+    }
+    for (auto &d : descriptors)
+      pointers.push_back(d.data());
+    bool serial = setThreads && defaultThreads > 1 &&
+                  countPairs(signature, args) < kSerialPairs;
+    if (serial)
+      setThreads(1);
+    entry->second(pointers.data());
+    if (serial)
+      setThreads(defaultThreads);
+    return llvm::Error::success();
+  }
+
+private:
+  /// Below this many (i, j) pairs a kernel runs on one thread.
+  static constexpr double kSerialPairs = 1 << 17;
+
+  void *handle;
+  std::map<std::string, EntryPoint> entries;
+  void (*setThreads)(int) = nullptr;
+  int defaultThreads = 0;
+};
+
+class CpuTarget : public Target {
+public:
+  explicit CpuTarget(const CpuTargetOptions &options)
+      : options(options.resolvedForHost()) {}
+
+  Device getDevice() const override { return Device(); }
+
+  std::string getCodeIdentity() const override {
+    std::string identity = options.str() + "\n" +
+                           llvm::sys::getProcessTriple() + "\n" +
+                           llvm::sys::getHostCPUName().str();
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      if (feature.second)
+        identity += "," + feature.first().str();
+    return identity;
+  }
+
+  llvm::StringRef getCodeFileExtension() const override { return "so"; }
+
+  llvm::Error build(mlir::ModuleOp module,
+                    llvm::ArrayRef<std::string> kernelNames,
+                    llvm::StringRef path) const override {
+    return buildSharedObject(module, kernelNames, options, path);
+  }
+
+  llvm::Expected<std::shared_ptr<const LoadedCode>>
+  load(llvm::StringRef path,
+       llvm::ArrayRef<std::string> kernelNames) const override {
+    void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      return llvm::createStringError("cannot load kernel " + path + ": " +
+                                     dlerror());
+    std::map<std::string, EntryPoint> entries;
+    for (const std::string &name : kernelNames) {
+      auto entry = reinterpret_cast<EntryPoint>(
+          dlsym(handle, getEntryPointName(name).c_str()));
+      if (!entry) {
+        dlclose(handle);
+        return llvm::createStringError("kernel " + path +
+                                       " has no entry point for '" + name +
+                                       "'");
+      }
+      entries[name] = entry;
+    }
+    return std::make_shared<SharedObject>(handle, std::move(entries));
+  }
+
+private:
+  CpuTargetOptions options;
+};
+
+} // namespace
+
+std::unique_ptr<Target>
+runtime::createCpuTarget(const CpuTargetOptions &options) {
+  return std::make_unique<CpuTarget>(options);
+}
+
+llvm::Expected<std::unique_ptr<Target>>
+runtime::createTarget(const CompileOptions &options) {
+  if (options.device.kind == DeviceKind::Cpu)
+    return createCpuTarget(options.target);
+  return llvm::createStringError(
+      "kred has no code generator for device " + options.device.str() +
+      " in this build; kernels run on the CPU (device 'cpu')");
+}
