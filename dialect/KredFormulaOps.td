@@ -26,7 +26,8 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
                      bit computable = 1>
     : Kred_Op<mnemonic, !listconcat([Pure],
         !if(computable,
-            [DeclareOpInterfaceMethods<Kred_FormulaOpInterface>], []),
+            [DeclareOpInterfaceMethods<Kred_FormulaOpInterface>,
+             DeclareOpInterfaceMethods<Kred_DifferentiableOpInterface>], []),
         traits)> {
   let results = (outs Kred_Value:$result);
   let hasFolder = 1;

@@ -22,9 +22,9 @@ def Kred_FormulaOpInterface : OpInterface<"FormulaOpInterface"> {
     the differentiation pass expands first. Operands come as one value per
     component, already broadcast-free (a dimension-1 operand has one).
 
-    The derivative rules (vector-Jacobian and Jacobian-vector products built
-    from other kred ops) belong in a sibling interface,
-    `KredDifferentiableOpInterface`, implemented in the same per-family files.
+    The derivative rules (vector-Jacobian products built from other kred
+    ops) are the sibling interface `DifferentiableOpInterface`, implemented
+    in the same per-family files.
   }];
   let methods = [
     InterfaceMethod<[{
@@ -38,6 +38,31 @@ def Kred_FormulaOpInterface : OpInterface<"FormulaOpInterface"> {
       }], "::kred::Lanes", "emitLanes",
       (ins "::kred::LaneBuilder &":$builder,
            "::llvm::ArrayRef<::kred::Lanes>":$operands)>,
+  ];
+}
+
+def Kred_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::kred";
+  let description = [{
+    A formula op's derivative rule: its vector-Jacobian product (reverse
+    mode), built from other kred ops. The differentiation engine
+    (kred/Dialect/Kred/IR/Differentiation.h) walks a formula backwards
+    through these rules; forward-mode products (`kred.diff`) are taken as
+    the transpose of a reverse one, so each op states one rule. Non-smooth
+    ops give the subgradient PyTorch uses (documented with each rule).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Given `cotangent`, the cotangent of the op's result, appends one
+        cotangent per operand to `operandCotangents`: a value of the
+        operand's dimension, of the result's dimension when the op
+        broadcast a dimension-1 operand (the engine sums it), or null where
+        the derivative is zero. Fails, with a diagnostic, where the op has
+        no derivative.
+      }], "::llvm::LogicalResult", "buildVectorJacobianProduct",
+      (ins "::kred::DerivativeBuilder &":$builder,
+           "::mlir::Value":$cotangent,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>,
   ];
 }
 

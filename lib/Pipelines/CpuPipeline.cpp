@@ -77,6 +77,7 @@ std::string kred::getCpuPipelineText(const CpuTargetOptions &options) {
 //===----------------------------------------------------------------------===//
 
 void kred::buildNormalizePipeline(OpPassManager &pm, bool fastMath) {
+  pm.addPass(createKredAutodiff());
   pm.addPass(createKredReduceOverJ());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

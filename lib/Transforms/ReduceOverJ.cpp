@@ -18,9 +18,8 @@ struct ReduceOverJPass : kred::impl::KredReduceOverJBase<ReduceOverJPass> {
       // Derivatives have no pointwise meaning until they are expanded.
       WalkResult derivatives = reduce.getBody().walk([](Operation *op) {
         if (isa<GradOp, DiffOp, LaplacianOp, DivergenceOp>(op)) {
-          op->emitOpError("must be expanded by symbolic differentiation "
-                          "before code generation, which kred does not "
-                          "implement yet");
+          op->emitOpError("must be expanded by kred-autodiff before code "
+                          "generation");
           return WalkResult::interrupt();
         }
         return WalkResult::advance();

@@ -46,7 +46,7 @@ func.func @derivative(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x3
     %xi = kred.var i 0 : vector<3xf32>
     %yj = kred.var j 1 : vector<3xf32>
     %d = kred.sqdist %xi, %yj : vector<3xf32>, vector<3xf32>
-    // expected-error @below {{must be expanded by symbolic differentiation before code generation}}
+    // expected-error @below {{must be expanded by kred-autodiff before code generation}}
     %g = kred.grad %d, %xi, %d : vector<1xf32>, vector<3xf32>, vector<1xf32>
     kred.yield %g : vector<3xf32>
   }

@@ -11,14 +11,26 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KredAutodiff : Pass<"kred-autodiff"> {
+  let summary = "expand symbolic derivatives into plain formula ops";
+  let description = [{
+    Replaces every `kred.grad`, `kred.diff`, `kred.divergence` and
+    `kred.laplacian` inside a formula by the ops of the derivative, built
+    from each op's derivative rule (DifferentiableOpInterface) by reverse
+    mode; nested derivatives are expanded innermost first, so derivatives of
+    any order work. Canonicalization and CSE afterwards keep the result
+    small.
+  }];
+}
+
 def KredReduceOverJ : Pass<"kred-reduce-over-j"> {
   let summary = "rewrite reductions over i into reductions over j";
   let description = [{
     A reduction over i is a reduction over j with the roles of the two point
     clouds swapped. This pass swaps the categories of the `kred.var` ops
     (i <-> j) and the axis, so that code generators only handle reductions
-    over j. It also rejects derivative ops (`kred.grad`, ...), which the
-    differentiation pass must expand before code generation.
+    over j. It also rejects derivative ops (`kred.grad`, ...) that
+    kred-autodiff has not expanded.
   }];
 }
 

@@ -10,6 +10,7 @@
 #ifndef KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H
 #define KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H
 
+#include "kred/Dialect/Kred/IR/Differentiation.h"
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
 namespace kred {
@@ -115,5 +116,35 @@ Vec<A> scalar(Scalar<A> v) {
 /// An op whose result is the scalar `expr`.
 #define KRED_SCALAR_SEMANTICS(OpClass, expr)                                   \
   KRED_EXPR_SEMANTICS(OpClass, ::kred::semantics::scalar<A>(expr))
+
+/// Defines OpClass's derivative rule: the operands' cotangents, listed in
+/// order (null for a zero derivative), as expressions of the builder `d`,
+/// the result's cotangent `g`, the result `r`, the operands `x`, `y`, `z`
+/// and the op `op`.
+#define KRED_VJP(OpClass, ...)                                                 \
+  ::llvm::LogicalResult OpClass::buildVectorJacobianProduct(                   \
+      ::kred::DerivativeBuilder &d, ::mlir::Value g,                           \
+      ::llvm::SmallVectorImpl<::mlir::Value> &cotangents) {                    \
+    [[maybe_unused]] OpClass op = *this;                                       \
+    [[maybe_unused]] ::mlir::Value r = getResult();                            \
+    auto operand = [&](unsigned k) {                                           \
+      return k < getOperation()->getNumOperands()                              \
+                 ? getOperation()->getOperand(k)                               \
+                 : ::mlir::Value();                                            \
+    };                                                                         \
+    [[maybe_unused]] ::mlir::Value x = operand(0), y = operand(1),             \
+                                   z = operand(2);                             \
+    cotangents.assign({__VA_ARGS__});                                          \
+    return ::mlir::success();                                                  \
+  }
+/// An op whose derivative is zero almost everywhere (PyTorch's choice for
+/// floor, round, sign, comparisons, indices).
+#define KRED_ZERO_VJP(OpClass)                                                 \
+  ::llvm::LogicalResult OpClass::buildVectorJacobianProduct(                   \
+      ::kred::DerivativeBuilder &, ::mlir::Value,                              \
+      ::llvm::SmallVectorImpl<::mlir::Value> &cotangents) {                    \
+    cotangents.assign(getOperation()->getNumOperands(), ::mlir::Value());      \
+    return ::mlir::success();                                                  \
+  }
 
 #endif // KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H

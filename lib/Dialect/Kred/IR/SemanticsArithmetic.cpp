@@ -126,3 +126,60 @@ KRED_UNARY_SEMANTICS(
     ClampIntOp,
     clamp(a, x, a.cst(static_cast<double>(static_cast<int64_t>(op.getMin()))),
           a.cst(static_cast<double>(static_cast<int64_t>(op.getMax())))))
+
+//===----------------------------------------------------------------------===//
+// Derivative rules. Subgradients follow PyTorch: |x| and relu have slope 0
+// at 0, clamp passes the gradient where lo <= x <= hi, if_else routes it to
+// the taken branch, mod's jumps are ignored.
+//===----------------------------------------------------------------------===//
+
+KRED_VJP(AddOp, g, g)
+KRED_VJP(SubOp, g, d.neg(g))
+KRED_VJP(MulOp, d.mul(g, y), d.mul(g, x))
+KRED_VJP(DivOp, d.div(g, y), d.neg(d.div(d.mul(g, r), y)))
+// atan2(x, y): d/dx = y / (x^2 + y^2), d/dy = -x / (x^2 + y^2).
+KRED_VJP(Atan2Op,
+         d.mul(g, d.div(y, d.add(d.mul(x, x), d.mul(y, y)))),
+         d.neg(d.mul(g, d.div(x, d.add(d.mul(x, x), d.mul(y, y))))))
+KRED_VJP(PowfOp,
+         d.mul(g, d.mul(y, d.create<PowfOp>(x, d.sub(y, d.cst(y, 1.0))))),
+         d.mul(g, d.mul(r, d.create<LogOp>(x))))
+KRED_ZERO_VJP(CmpOp)
+KRED_VJP(ClampOp,
+         d.mul(g, d.mul(d.where(CmpPredicate::ge, x, y),
+                        d.where(CmpPredicate::le, x, z))),
+         d.mul(g, d.where(CmpPredicate::lt, x, y)),
+         d.mul(g, d.where(CmpPredicate::gt, x, z)))
+KRED_VJP(IfElseOp, Value(), d.create<IfElseOp>(x, g, d.zerosLike(g)),
+         d.create<IfElseOp>(x, d.zerosLike(g), g))
+KRED_VJP(ModOp, g,
+         d.neg(d.mul(g, d.create<FloorOp>(d.div(d.sub(x, z), y)))), Value())
+
+KRED_VJP(MinusOp, d.neg(g))
+KRED_VJP(InvOp, d.neg(d.mul(g, d.mul(r, r))))
+KRED_VJP(SquareOp, d.mul(g, d.mul(d.cst(x, 2.0), x)))
+KRED_VJP(SqrtOp, d.div(g, d.mul(d.cst(r, 2.0), r)))
+// rsqrt(x) = x^(-1/2): derivative -r^3 / 2 (0 at x = 0, where r = 0).
+KRED_VJP(RsqrtOp, d.mul(g, d.mul(d.cst(r, -0.5), d.mul(r, d.mul(r, r)))))
+KRED_VJP(AbsOp, d.mul(g, d.create<SignOp>(x)))
+KRED_ZERO_VJP(SignOp)
+KRED_ZERO_VJP(StepOp)
+KRED_VJP(ReluOp, d.mul(g, d.where(CmpPredicate::gt, x, d.cst(x, 0.0))))
+KRED_ZERO_VJP(FloorOp)
+KRED_VJP(PowOp,
+         op.getExponent() == 0
+             ? Value()
+             : d.mul(g, d.mul(d.cst(x, static_cast<double>(
+                                           static_cast<int64_t>(
+                                               op.getExponent()))),
+                              d.create<PowOp>(
+                                  x, static_cast<int64_t>(op.getExponent()) -
+                                         1))))
+KRED_ZERO_VJP(RoundOp)
+KRED_VJP(ClampIntOp,
+         d.mul(g, d.mul(d.where(CmpPredicate::ge, x,
+                                d.cst(x, static_cast<double>(static_cast<int64_t>(
+                                             op.getMin())))),
+                        d.where(CmpPredicate::le, x,
+                                d.cst(x, static_cast<double>(static_cast<int64_t>(
+                                             op.getMax())))))))

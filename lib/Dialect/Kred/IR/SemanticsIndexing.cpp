@@ -64,3 +64,16 @@ static Vec<A> computeOneHot(OneHotOp op, A &a, Args<A> args) {
   return out;
 }
 KRED_SEMANTICS(OneHotOp, computeOneHot)
+
+//===----------------------------------------------------------------------===//
+// Derivative rules: each op's cotangent is its adjoint op.
+//===----------------------------------------------------------------------===//
+
+KRED_VJP(SumTOp, d.create<SumOp>(g))
+KRED_VJP(ElemOp, d.create<ElemTOp>(g, getFormulaDim(x), op.getIndex()))
+KRED_VJP(ElemTOp, d.create<ElemOp>(g, op.getIndex()))
+KRED_VJP(ExtractOp, d.create<ExtractTOp>(g, op.getStart(), getFormulaDim(x)))
+KRED_VJP(ExtractTOp, d.create<ExtractOp>(g, op.getStart(), getFormulaDim(x)))
+KRED_VJP(ConcatOp, d.create<ExtractOp>(g, 0, getFormulaDim(x)),
+         d.create<ExtractOp>(g, getFormulaDim(x), getFormulaDim(y)))
+KRED_ZERO_VJP(OneHotOp)

@@ -122,3 +122,101 @@ KRED_SEMANTICS(VecMatMultOp, computeBilinear)
 KRED_SEMANTICS(TensorProdOp, computeBilinear)
 KRED_SEMANTICS(TensorDotOp, computeBilinear)
 KRED_SEMANTICS(KronOp, computeBilinear)
+
+//===----------------------------------------------------------------------===//
+// Derivative rules. Max and Min pass the gradient to the selected component
+// (the first of equal ones, as their Arg forms pick), as torch.max does.
+//===----------------------------------------------------------------------===//
+
+KRED_VJP(SqNorm2Op, d.mul(g, d.mul(d.cst(x, 2.0), x)))
+// x / |x|, written with rsqrt so that the subgradient at 0 is 0.
+KRED_VJP(Norm2Op, d.mul(g, d.mul(x, d.create<RsqrtOp>(d.create<SqNorm2Op>(x)))))
+KRED_VJP(SumOp, d.create<SumTOp>(g, getFormulaDim(x)))
+KRED_VJP(MaxOp, d.mul(g, d.create<OneHotOp>(d.create<ArgMaxOp>(x),
+                                            getFormulaDim(x))))
+KRED_VJP(MinOp, d.mul(g, d.create<OneHotOp>(d.create<ArgMinOp>(x),
+                                            getFormulaDim(x))))
+KRED_ZERO_VJP(ArgMaxOp)
+KRED_ZERO_VJP(ArgMinOp)
+// r = x / |x|: (g - r <r, g>) / |x|.
+KRED_VJP(NormalizeOp,
+         d.mul(d.sub(g, d.mul(r, d.create<ScalprodOp>(r, g))),
+               d.create<RsqrtOp>(d.create<SqNorm2Op>(x))))
+KRED_VJP(SqDistOp, d.mul(g, d.mul(d.cst(x, 2.0), d.sub(x, y))),
+         d.mul(g, d.mul(d.cst(x, 2.0), d.sub(y, x))))
+KRED_VJP(ScalprodOp, d.mul(g, y), d.mul(g, x))
+
+/// The cotangents of (s, t) in the scalar t^T S t, S isotropic, diagonal
+/// or full (row-major).
+static std::pair<Value, Value> weightedSqNormVjp(DerivativeBuilder &d,
+                                                 Value g, Value s, Value t) {
+  int64_t dim = getFormulaDim(t), weights = getFormulaDim(s);
+  Value twice = d.mul(d.cst(t, 2.0), g);
+  if (weights == 1)
+    return {d.mul(g, d.create<SqNorm2Op>(t)), d.mul(twice, d.mul(s, t))};
+  if (weights == dim)
+    return {d.mul(g, d.mul(t, t)), d.mul(twice, d.mul(s, t))};
+  Value symmetric = d.add(d.create<MatVecMultOp>(s, t),
+                          d.create<VecMatMultOp>(t, s));
+  return {d.mul(g, d.create<TensorProdOp>(t, t)), d.mul(g, symmetric)};
+}
+
+::llvm::LogicalResult WeightedSqNormOp::buildVectorJacobianProduct(
+    DerivativeBuilder &d, Value g, SmallVectorImpl<Value> &cotangents) {
+  auto [gs, gx] = weightedSqNormVjp(d, g, getWeight(), getX());
+  cotangents.assign({gs, gx});
+  return success();
+}
+
+::llvm::LogicalResult WeightedSqDistOp::buildVectorJacobianProduct(
+    DerivativeBuilder &d, Value g, SmallVectorImpl<Value> &cotangents) {
+  Value t = d.sub(getOperand(1), getOperand(2));
+  auto [gs, gt] = weightedSqNormVjp(d, g, getOperand(0), t);
+  cotangents.assign({gs, gt, d.neg(gt)});
+  return success();
+}
+
+/// For a bilinear op out_k = sum a_p b_q over its terms (p, q): the
+/// cotangent of a is sum g_k b_q at p, that of b sum g_k a_p at q, built
+/// component by component.
+static LogicalResult bilinearVjp(Operation *op, DerivativeBuilder &d, Value g,
+                                 SmallVectorImpl<Value> &cotangents) {
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  SmallVector<SmallVector<Value>> parts(2);
+  parts[0].resize(getFormulaDim(a));
+  parts[1].resize(getFormulaDim(b));
+  auto component = [&](Value v, int64_t k) -> Value {
+    return getFormulaDim(v) == 1 ? v : d.create<ElemOp>(v, k);
+  };
+  auto accumulate = [&](Value &slot, Value term) {
+    slot = slot ? d.add(slot, term) : term;
+  };
+  for (auto [k, terms] : llvm::enumerate(*getBilinearTerms(op))) {
+    Value gk = component(g, k);
+    for (auto [p, q] : terms) {
+      accumulate(parts[0][p], d.mul(gk, component(b, q)));
+      accumulate(parts[1][q], d.mul(gk, component(a, p)));
+    }
+  }
+  for (auto &components : parts) {
+    Value vector;
+    for (Value c : components) {
+      if (!c)
+        c = d.cst(g, 0.0);
+      vector = vector ? d.create<ConcatOp>(vector, c) : c;
+    }
+    cotangents.push_back(vector);
+  }
+  return success();
+}
+
+#define KRED_BILINEAR_VJP(OpClass)                                             \
+  ::llvm::LogicalResult OpClass::buildVectorJacobianProduct(                   \
+      DerivativeBuilder &d, Value g, SmallVectorImpl<Value> &cotangents) {     \
+    return bilinearVjp(getOperation(), d, g, cotangents);                      \
+  }
+KRED_BILINEAR_VJP(MatVecMultOp)
+KRED_BILINEAR_VJP(VecMatMultOp)
+KRED_BILINEAR_VJP(TensorProdOp)
+KRED_BILINEAR_VJP(TensorDotOp)
+KRED_BILINEAR_VJP(KronOp)

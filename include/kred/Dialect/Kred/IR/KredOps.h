@@ -16,6 +16,11 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "kred/Dialect/Kred/IR/KredEnums.h.inc"
+
+namespace kred {
+class DerivativeBuilder;
+} // namespace kred
+
 #include "kred/Dialect/Kred/IR/KredInterfaces.h.inc"
 
 namespace kred {

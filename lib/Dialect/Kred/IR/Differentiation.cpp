@@ -1,0 +1,165 @@
+//===- Differentiation.cpp - reverse mode over formula op rules -----------===//
+//
+// A formula is a straight-line block, so reverse mode is one backward walk
+// over the ops between the variable and the result, accumulating
+// cotangents. Everything else is built on it: Diff(f, x, u) = J u is the
+// gradient, with respect to a placeholder cotangent e, of <J^T e, u> (the
+// reverse product is linear in e, so the placeholder drops out);
+// Divergence sums one reverse product per component; the Laplacian is the
+// divergence of the gradient. Simplification (canonicalize, CSE) afterwards
+// shares the subexpressions the walks repeat.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kred/Dialect/Kred/IR/Differentiation.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kred;
+
+Value DerivativeBuilder::cst(Value like, double value, int64_t dim) {
+  auto type = VectorType::get(
+      {dim}, cast<VectorType>(like.getType()).getElementType());
+  return ConstantOp::create(
+      b, loc, type,
+      getFormulaConstant(type, SmallVector<double>(dim, value)));
+}
+Value DerivativeBuilder::add(Value x, Value y) { return create<AddOp>(x, y); }
+Value DerivativeBuilder::sub(Value x, Value y) { return create<SubOp>(x, y); }
+Value DerivativeBuilder::mul(Value x, Value y) { return create<MulOp>(x, y); }
+Value DerivativeBuilder::div(Value x, Value y) { return create<DivOp>(x, y); }
+Value DerivativeBuilder::neg(Value x) { return create<MinusOp>(x); }
+Value DerivativeBuilder::where(CmpPredicate predicate, Value x, Value y) {
+  return create<CmpOp>(predicate, x, y);
+}
+
+/// `cotangent` as the cotangent of `operand`: summed where the op
+/// broadcast a dimension-1 operand, broadcast where a rule gave a scalar.
+static Value fitTo(DerivativeBuilder &d, Value cotangent, Value operand) {
+  int64_t have = getFormulaDim(cotangent), want = getFormulaDim(operand);
+  if (have == want)
+    return cotangent;
+  if (want == 1)
+    return d.create<SumOp>(cotangent);
+  return d.create<SumTOp>(cotangent, want);
+}
+
+FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
+                                     Value cotangent) {
+  if (f == wrt)
+    return cotangent;
+  // The ops between wrt and f, in order: those that depend on wrt.
+  DenseSet<Value> depends{wrt};
+  SmallVector<Operation *> path;
+  Operation *last = f.getDefiningOp();
+  if (!last)
+    return d.zerosLike(wrt);
+  for (Operation &op : *last->getBlock()) {
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return depends.contains(v); })) {
+      path.push_back(&op);
+      depends.insert(op.result_begin(), op.result_end());
+    }
+    if (&op == last)
+      break;
+  }
+  if (!depends.contains(f))
+    return d.zerosLike(wrt);
+
+  DenseMap<Value, Value> cotangents{{f, cotangent}};
+  for (Operation *op : llvm::reverse(path)) {
+    auto found = cotangents.find(op->getResult(0));
+    if (found == cotangents.end())
+      continue;
+    auto rule = dyn_cast<DifferentiableOpInterface>(op);
+    if (!rule)
+      return op->emitOpError("has no derivative rule; expand it first or "
+                             "differentiate with respect to another variable");
+    SmallVector<Value, 3> operandCotangents;
+    if (failed(rule.buildVectorJacobianProduct(d, found->second,
+                                               operandCotangents)))
+      return failure();
+    for (auto [operand, c] :
+         llvm::zip(op->getOperands(), operandCotangents)) {
+      if (!c || !depends.contains(operand))
+        continue;
+      c = fitTo(d, c, operand);
+      auto [it, inserted] = cotangents.try_emplace(operand, c);
+      if (!inserted)
+        it->second = d.add(it->second, c);
+    }
+  }
+  Value result = cotangents.lookup(wrt);
+  return result ? result : d.zerosLike(wrt);
+}
+
+FailureOr<Value> kred::buildDirectionalDerivative(DerivativeBuilder &d,
+                                                  Value f, Value wrt,
+                                                  Value direction) {
+  // J u = d/de <J^T e, u>, e a placeholder of f's dimension.
+  Value placeholder = d.zerosLike(f);
+  FailureOr<Value> transposed = buildGradient(d, f, wrt, placeholder);
+  if (failed(transposed))
+    return failure();
+  Value pairing = d.create<ScalprodOp>(*transposed, direction);
+  FailureOr<Value> result =
+      buildGradient(d, pairing, placeholder, d.cst(f, 1.0));
+  if (placeholder.use_empty())
+    placeholder.getDefiningOp()->erase();
+  return result;
+}
+
+FailureOr<Value> kred::buildDivergence(DerivativeBuilder &d, Value f,
+                                       Value wrt) {
+  int64_t dim = getFormulaDim(wrt);
+  if (getFormulaDim(f) != dim)
+    return emitError(d.loc) << "the divergence needs a formula of the "
+                               "variable's dimension "
+                            << dim << ", got " << getFormulaDim(f);
+  Value sum;
+  for (int64_t k = 0; k < dim; ++k) {
+    Value basis = d.create<ElemTOp>(d.cst(f, 1.0), dim, k);
+    FailureOr<Value> row = buildGradient(d, f, wrt, basis);
+    if (failed(row))
+      return failure();
+    Value term = d.create<ElemOp>(*row, k);
+    sum = sum ? d.add(sum, term) : term;
+  }
+  return sum;
+}
+
+FailureOr<Value> kred::buildLaplacian(DerivativeBuilder &d, Value f,
+                                      Value wrt) {
+  FailureOr<Value> gradient = buildGradient(d, f, wrt, d.cst(f, 1.0));
+  if (failed(gradient))
+    return failure();
+  return buildDivergence(d, *gradient, wrt);
+}
+
+LogicalResult kred::expandDerivative(Operation *op) {
+  OpBuilder b(op);
+  DerivativeBuilder d(b, op->getLoc());
+  FailureOr<Value> result =
+      llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
+          .Case([&](GradOp g) {
+            return buildGradient(d, g.getF(), g.getWrt(), g.getGradIn());
+          })
+          .Case([&](DiffOp g) {
+            return buildDirectionalDerivative(d, g.getF(), g.getWrt(),
+                                              g.getDirection());
+          })
+          .Case([&](DivergenceOp g) {
+            return buildDivergence(d, g.getF(), g.getWrt());
+          })
+          .Case([&](LaplacianOp g) {
+            return buildLaplacian(d, g.getF(), g.getWrt());
+          })
+          .Default([](Operation *) { return failure(); });
+  if (failed(result))
+    return failure();
+  op->getResult(0).replaceAllUsesWith(*result);
+  op->erase();
+  return success();
+}
