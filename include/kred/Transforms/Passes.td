@@ -23,6 +23,27 @@ def KredAutodiff : Pass<"kred-autodiff"> {
   }];
 }
 
+def KredReductionGradient : Pass<"kred-reduction-gradient", "mlir::ModuleOp"> {
+  let summary = "add the gradient kernel of a Sum reduction";
+  let description = [{
+    For each kernel function `@k` (one `kred.reduce` on memref arguments)
+    whose reduction is a Sum, adds `@k_grad_<input>`: the reduction giving
+    the gradient of `<e, k(...)>` with respect to input `input`, where the
+    cotangent `e` (of the output's shape) is a new input placed after the
+    original ones. With respect to a variable of the rows the outputs are
+    indexed by, it is a Sum along the same axis of `Grad(F, v, e)`; for a
+    variable of the reduced axis, the transposed reduction (a Sum along the
+    other axis, the cotangent still indexed by the same rows); for a
+    parameter, a Sum along the same axis whose rows the caller adds up. The
+    gradient kernel lives in the same module, so it is compiled and cached
+    with the forward one. Other reduction kinds are refused by name.
+  }];
+  let options = [
+    Option<"input", "input", "unsigned", /*default=*/"0",
+           "position of the input to differentiate">,
+  ];
+}
+
 def KredReduceOverJ : Pass<"kred-reduce-over-j"> {
   let summary = "rewrite reductions over i into reductions over j";
   let description = [{

@@ -13,6 +13,8 @@
 
 #include "kred/Dialect/Kred/IR/Differentiation.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -161,5 +163,27 @@ LogicalResult kred::expandDerivative(Operation *op) {
     return failure();
   op->getResult(0).replaceAllUsesWith(*result);
   op->erase();
+  return success();
+}
+
+LogicalResult kred::expandDerivatives(Operation *root) {
+  // In program order: an inner derivative (an operand of an outer one) is
+  // expanded before the outer one walks through it.
+  SmallVector<Operation *> derivatives;
+  root->walk([&](Operation *op) {
+    if (isa<GradOp, DiffOp, LaplacianOp, DivergenceOp>(op))
+      derivatives.push_back(op);
+  });
+  for (Operation *op : derivatives)
+    if (failed(expandDerivative(op)))
+      return failure();
+  // The rules build every operand's cotangent; drop those nothing uses.
+  if (!derivatives.empty())
+    root->walk([](ReduceOp reduce) {
+      for (Operation &op : llvm::make_early_inc_range(
+               llvm::reverse(reduce.getBody().front())))
+        if (!isa<VarOp>(op) && isOpTriviallyDead(&op))
+          op.erase();
+    });
   return success();
 }

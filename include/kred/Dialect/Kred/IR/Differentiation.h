@@ -71,6 +71,11 @@ llvm::FailureOr<mlir::Value> buildLaplacian(DerivativeBuilder &builder,
 /// kred.laplacian) by the plain ops of its derivative.
 llvm::LogicalResult expandDerivative(mlir::Operation *op);
 
+/// Expands every derivative op under `root`, innermost first, then drops
+/// the formula ops nothing uses (variables stay: they define the kernel's
+/// arguments).
+llvm::LogicalResult expandDerivatives(mlir::Operation *root);
+
 } // namespace kred
 
 #endif // KRED_DIALECT_KRED_IR_DIFFERENTIATION_H
