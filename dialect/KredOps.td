@@ -115,7 +115,11 @@ def Kred_ReduceOp : Kred_Op<"reduce", [
   }];
 }
 
-def Kred_VarOp : Kred_Op<"var", [Pure, HasParent<"ReduceOp">]> {
+// Not Pure on purpose: a variable the formula no longer reads (after
+// simplification, or a zero derivative) still tells the code generator which
+// input gives the rows of its axis, so simplification must not erase it.
+// Repeated reads of one input fold into the first.
+def Kred_VarOp : Kred_Op<"var", [HasParent<"ReduceOp">]> {
   let summary = "one row of an input of the reduction";
   let description = [{
     Reads the row of input `position` of the enclosing `kred.reduce` for the
@@ -135,6 +139,7 @@ def Kred_VarOp : Kred_Op<"var", [Pure, HasParent<"ReduceOp">]> {
                    ConfinedAttr<I64Attr, [IntNonNegative]>:$position);
   let results = (outs Kred_Value:$result);
   let assemblyFormat = "$category $position attr-dict `:` type($result)";
+  let hasFolder = 1;
 }
 
 def Kred_YieldOp : Kred_Op<"yield", [Pure, Terminator, ReturnLike,

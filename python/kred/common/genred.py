@@ -123,6 +123,9 @@ class GenredBase:
         self.reduction_op, self.axis, self.k = reduction_op, axis, opt_arg
         self.num_outputs, self.has_indices = outputs, indices
         self.use_fast_math = bool(use_fast_math)
+        # What a derived reduction (a gradient) is built with.
+        self.options = {"dtype_acc": dtype_acc, "use_double_acc": use_double_acc,
+                        "sum_scheme": sum_scheme, "use_fast_math": use_fast_math}
         self.spec = self._specification()
         self._kernels = {}
         self._last_kernel = None

@@ -1,10 +1,13 @@
 """kred for torch tensors (CPU), with pykeops.torch's API: Genred,
 LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
-generic_argmin, generic_argkmin. Gradients are not supported yet: a
-backward pass through a kred reduction raises an error."""
+generic_argmin, generic_argkmin. Sum reductions are differentiable to any
+order (their backward is again a kred Sum reduction, of the formula's
+symbolic gradient); a backward pass through another reduction kind raises
+an error."""
 
 import torch
 
+from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
@@ -27,9 +30,39 @@ class _NoGradient(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        raise RuntimeError("kred: gradients of kernel reductions are not supported "
-                           "yet (symbolic differentiation is a later issue); compute "
-                           "the reduction under torch.no_grad() or detach its inputs")
+        raise RuntimeError("kred: gradients of this kernel reduction are not "
+                           "supported yet (only Sum reductions are differentiable); "
+                           "compute it under torch.no_grad() or detach its inputs")
+
+
+class _SumReduction(torch.autograd.Function):
+    """A Sum reduction whose backward runs, for each input that needs it, the
+    Sum reduction of Grad(F, input, e) (e: the incoming gradient, indexed
+    like the output): along the same axis for the output rows' variables and
+    parameters (rows then summed), along the other axis for the reduced
+    variables. Those reductions are _SumReductions again, so create_graph
+    gives derivatives of any order."""
+
+    @staticmethod
+    def forward(ctx, genred, options, *args):
+        ctx.genred, ctx.options = genred, options
+        ctx.save_for_backward(*args)
+        return genred._call(args, options)
+
+    @staticmethod
+    def backward(ctx, grad):
+        args = ctx.saved_tensors
+        grads = [None, None]
+        for k, a in enumerate(args):
+            if not ctx.needs_input_grad[k + 2]:
+                grads.append(None)
+                continue
+            gradient = ctx.genred._gradient_genred(k)
+            g = gradient(*args, grad.to(a.dtype), **ctx.options)
+            if gradient.arguments[k].category == "param":
+                g = g.sum(-2)
+            grads.append(g.sum_to_size(a.shape))
+        return tuple(grads)
 
 
 class TorchBackend(Backend):
@@ -90,6 +123,40 @@ class TorchBackend(Backend):
 class Genred(GenredBase):
     __doc__ = GenredBase.__doc__
     backend = TorchBackend()
+
+    def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
+        needs_grad = torch.is_grad_enabled() and any(
+            isinstance(a, torch.Tensor) and a.requires_grad for a in args)
+        if not needs_grad or self.reduction_op != "Sum" or self.formula2 is not None:
+            return super().__call__(*args, backend=backend, device_id=device_id,
+                                    ranges=ranges, out=out)
+        if out is not None:
+            raise ValueError("out= cannot be used when the result needs gradients")
+        options = {"backend": backend, "device_id": device_id, "ranges": ranges}
+        return _SumReduction.apply(self, options, *args)
+
+    def _call(self, args, options):
+        return super().__call__(*args, **options)
+
+    def _gradient_genred(self, k):
+        """The Genred of d/d(argument k) <e, this reduction>, cached."""
+        cache = self.__dict__.setdefault("_gradients", {})
+        if k not in cache:
+            codes = {"i": 0, "j": 1, "param": 2}
+            wrt = self.arguments[k]
+            rows = "i" if self.axis == 1 else "j"
+            out_dim = [a["dim"] for a in _kred.signature(self._import("float32", 0))
+                       if a["role"] == "output"][0]
+            e = f"Var({len(self.arguments)}, {out_dim}, {codes[rows]})"
+            formula = (f"Grad({self.formula}, Var({k}, {wrt.dim}, {codes[wrt.category]}), "
+                       f"{e})")
+            reduced = "j" if self.axis == 1 else "i"
+            axis = 1 - self.axis if wrt.category == reduced else self.axis
+            aliases = [f"{a.name} = Var({a.position}, {a.dim}, {codes[a.category]})"
+                       for a in self.aliases]
+            cache[k] = Genred(formula, aliases, reduction_op="Sum", axis=axis,
+                              **self.options)
+        return cache[k]
 
 
 LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(TorchBackend(), Genred)

@@ -52,12 +52,20 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
                                      Value cotangent) {
   if (f == wrt)
     return cotangent;
-  // The ops between wrt and f, in order: those that depend on wrt.
-  DenseSet<Value> depends{wrt};
-  SmallVector<Operation *> path;
   Operation *last = f.getDefiningOp();
   if (!last)
     return d.zerosLike(wrt);
+  // The variable may be read by several kred.var ops (an alias and an
+  // inline Var(...) of the same position): all of them are wrt.
+  SmallVector<Value> wrtValues{wrt};
+  if (auto var = wrt.getDefiningOp<VarOp>())
+    for (auto other : last->getBlock()->getOps<VarOp>())
+      if (other != var && other.getPosition() == var.getPosition() &&
+          other.getCategory() == var.getCategory())
+        wrtValues.push_back(other);
+  // The ops between wrt and f, in order: those that depend on wrt.
+  DenseSet<Value> depends(wrtValues.begin(), wrtValues.end());
+  SmallVector<Operation *> path;
   for (Operation &op : *last->getBlock()) {
     if (llvm::any_of(op.getOperands(),
                      [&](Value v) { return depends.contains(v); })) {
@@ -71,6 +79,11 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
     return d.zerosLike(wrt);
 
   DenseMap<Value, Value> cotangents{{f, cotangent}};
+  auto accumulate = [&](Value target, Value c) {
+    auto [it, inserted] = cotangents.try_emplace(target, c);
+    if (!inserted)
+      it->second = d.add(it->second, c);
+  };
   for (Operation *op : llvm::reverse(path)) {
     auto found = cotangents.find(op->getResult(0));
     if (found == cotangents.end())
@@ -84,16 +97,14 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
                                                operandCotangents)))
       return failure();
     for (auto [operand, c] :
-         llvm::zip(op->getOperands(), operandCotangents)) {
-      if (!c || !depends.contains(operand))
-        continue;
-      c = fitTo(d, c, operand);
-      auto [it, inserted] = cotangents.try_emplace(operand, c);
-      if (!inserted)
-        it->second = d.add(it->second, c);
-    }
+         llvm::zip(op->getOperands(), operandCotangents))
+      if (c && depends.contains(operand))
+        accumulate(operand, fitTo(d, c, operand));
   }
-  Value result = cotangents.lookup(wrt);
+  Value result;
+  for (Value v : wrtValues)
+    if (Value c = cotangents.lookup(v))
+      result = result ? d.add(result, c) : c;
   return result ? result : d.zerosLike(wrt);
 }
 

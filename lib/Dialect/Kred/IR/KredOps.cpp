@@ -454,3 +454,14 @@ LogicalResult DivergenceOp::verify() {
 
 #define GET_OP_CLASSES
 #include "kred/Dialect/Kred/IR/KredOps.cpp.inc"
+
+OpFoldResult VarOp::fold(FoldAdaptor) {
+  // An earlier read of the same input and category: this one is a repeat.
+  for (Operation *op = (*this)->getPrevNode(); op; op = op->getPrevNode())
+    if (auto earlier = dyn_cast<VarOp>(op))
+      if (earlier.getPosition() == getPosition() &&
+          earlier.getCategory() == getCategory() &&
+          earlier.getType() == getType())
+        return earlier.getResult();
+  return {};
+}
