@@ -55,7 +55,8 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
   // The gradient kernel: a copy, then the cotangent and the new output.
   OpBuilder b(kernel);
   b.setInsertionPointAfter(kernel);
-  auto gradient = cast<func::FuncOp>(b.clone(*kernel));
+  IRMapping copied;
+  auto gradient = cast<func::FuncOp>(b.clone(*kernel, copied));
   std::string alias = "input" + std::to_string(input);
   if (auto name = kernel.getArgAttrOfType<StringAttr>(input, "kred.alias"))
     alias = name.str();
@@ -87,11 +88,7 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
   bool overJ = reduce.getAxis() == IndexAxis::j;
   VarCategory outputRows = overJ ? VarCategory::i : VarCategory::j;
   auto yield = cast<YieldOp>(copy.getBody().front().getTerminator());
-  VarOp copiedWrt;
-  copy.getBody().walk([&](VarOp v) {
-    if (v.getPosition() == input)
-      copiedWrt = v;
-  });
+  Value copiedWrt = copied.lookup(wrt.getResult());
   OpBuilder body(yield);
   Value f = yield.getOperand(0);
   Value e = VarOp::create(body, yield.getLoc(),

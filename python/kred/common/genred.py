@@ -42,17 +42,19 @@ class Argument:
 _ROLES = {"i": "i", "j": "j", "param": "param"}
 
 
-def _arguments(text):
-    """The arguments of an imported kernel, in position order."""
-    arguments = []
+def _signature(text):
+    """The arguments of an imported kernel, in position order, and the
+    dimensions of its outputs."""
+    arguments, output_dims = [], []
     for position, a in enumerate(_kred.signature(text)):
         if a["role"] == "output":
-            break
+            output_dims.append(a["dim"])
+            continue
         name = a["name"] if not a["name"].startswith("input #") else f"#{position}"
         # A variable the formula does not read is still passed, as a
         # parameter of its dimension.
         arguments.append(Argument(name, _ROLES.get(a["role"], "param"), a["dim"]))
-    return arguments
+    return arguments, output_dims
 
 
 def check_call_options(backend, device_id, ranges):
@@ -132,7 +134,7 @@ class GenredBase:
         # Import once now, so that a malformed formula fails here, with the
         # position of the error; the import also says which arrays the
         # formula takes (aliases and inline variables such as Var(3, 1, 1)).
-        self.arguments = _arguments(self._import(dtype or "float32", 0))
+        self.arguments, self.output_dims = _signature(self._import(dtype or "float32", 0))
 
     def _specification(self):
         lines = [f"{a.name} = Var({a.position}, {a.dim}, "

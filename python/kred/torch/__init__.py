@@ -7,7 +7,6 @@ an error."""
 
 import torch
 
-from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
@@ -145,9 +144,7 @@ class Genred(GenredBase):
             codes = {"i": 0, "j": 1, "param": 2}
             wrt = self.arguments[k]
             rows = "i" if self.axis == 1 else "j"
-            out_dim = [a["dim"] for a in _kred.signature(self._import("float32", 0))
-                       if a["role"] == "output"][0]
-            e = f"Var({len(self.arguments)}, {out_dim}, {codes[rows]})"
+            e = f"Var({len(self.arguments)}, {self.output_dims[0]}, {codes[rows]})"
             formula = (f"Grad({self.formula}, Var({k}, {wrt.dim}, {codes[wrt.category]}), "
                        f"{e})")
             reduced = "j" if self.axis == 1 else "i"
