@@ -223,6 +223,20 @@ PYBIND11_MODULE(_kred, m) {
       "text, or raises ValueError with the position of the error");
 
   m.def(
+      "reduction_gradient",
+      [](const std::string &text, unsigned input) {
+        llvm::Expected<std::string> gradient =
+            buildGradientKernelText(text, input);
+        if (!gradient)
+          throwError(gradient.takeError());
+        return *gradient;
+      },
+      py::arg("text"), py::arg("input"),
+      "the gradient kernel (MLIR text) of the kernel in `text` with respect "
+      "to input `input`: a Sum reduction taking the cotangent `e` and what "
+      "the reduction kind needs of the forward pass after the inputs");
+
+  m.def(
       "compile_module",
       [](const std::string &text, bool fastMath, bool diskCache,
          const std::string &cacheDir, bool openmp) {

@@ -13,9 +13,13 @@
 #include "kred/InitAll.h"
 #include "kred/Runtime/Target.h"
 
+#include "kred/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -292,6 +296,29 @@ parseLocked(RuntimeState &state, llvm::StringRef source) {
     return llvm::createStringError("cannot parse the kernel:\n" +
                                    diagnostics.text);
   return module;
+}
+
+llvm::Expected<std::string>
+runtime::buildGradientKernelText(llvm::StringRef source, unsigned input) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = parseLocked(state, source);
+  if (!module)
+    return module.takeError();
+  SmallVector<func::FuncOp> forward(module->get().getOps<func::FuncOp>());
+  if (forward.size() != 1)
+    return llvm::createStringError("expected one kernel, found " +
+                                   std::to_string(forward.size()));
+  DiagnosticCollector diagnostics(state.context);
+  PassManager pm(&state.context);
+  pm.addPass(createKredReductionGradient(KredReductionGradientOptions{input}));
+  if (failed(pm.run(**module)))
+    return llvm::createStringError(diagnostics.text);
+  forward.front().erase();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  (*module)->print(os);
+  return text;
 }
 
 llvm::Expected<CompiledModule>

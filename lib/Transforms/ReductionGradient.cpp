@@ -1,14 +1,27 @@
-//===- ReductionGradient.cpp - the gradient kernel of a Sum reduction -----===//
+//===- ReductionGradient.cpp - the gradient kernel of a reduction ---------===//
 //
-// d/dv <e, sum_j F(x_i, y_j)>: the same formula region, one more variable
-// (the cotangent e, indexed like the outputs), and kred.grad(F, v, e) as
-// the term; kred-autodiff expands it. The reduction axis stays for a
+// d/dv <e, R_j F(x_i, y_j)> as a Sum reduction of the same formula region
+// with a few more variables (indexed like the outputs unless said): the
+// cotangent e, then what the kind's gradient reads of the forward pass.
+//   Sum:                    Grad(F, v, e)
+//   LogSumExp(Weight) r:    w = e exp(F - r);  Grad(F, v, <w, G>) + Grad(G, v, w)
+//   SumSoftMaxWeight r, l:  w = exp(F - l), l = log sum exp F;
+//                           Grad(G, v, w e) + Grad(F, v, w (<e, G> - <e, r>))
+//   Min, Max, KMin (+Arg) indices, positions (of the reduced axis):
+//                           Grad(F, v, sum_k [position = index_k] e_k)
+//   MaxSumShiftExp(Weight) r = (m, s), the index of the maximum, positions:
+//     w = exp(F - m), d = [position = index];
+//     Grad(F, v, e_m d + w <e_s, G> - d <e_s, s>) + Grad(G, v, w e_s)
+// The last is the subgradient through the selected terms, as torch.min
+// gives. kred-autodiff expands the Grad ops. The reduction axis stays for a
 // variable of the output rows or a parameter and flips for a variable of
 // the reduced axis.
 //
 //===----------------------------------------------------------------------===//
 
+#include "kred/Dialect/Kred/IR/Differentiation.h"
 #include "kred/Dialect/Kred/IR/KredOps.h"
+#include "kred/Dialect/Kred/IR/ReductionSemantics.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,6 +35,15 @@ namespace kred {
 using namespace mlir;
 using namespace kred;
 
+namespace {
+/// A variable the gradient kernel takes after the forward's inputs.
+struct ExtraInput {
+  std::string alias;
+  bool alongReducedAxis; // else indexed like the outputs
+  int64_t dim;
+};
+} // namespace
+
 /// A memref of rank `batch + 2` with dynamic sizes and last dimension
 /// `dim`.
 static MemRefType getRowsType(int64_t batch, int64_t dim, Type element) {
@@ -30,19 +52,101 @@ static MemRefType getRowsType(int64_t batch, int64_t dim, Type element) {
   return MemRefType::get(shape, element);
 }
 
+static bool isMaxSumShiftExp(ReductionSpec spec) {
+  return spec.kind == ReductionKind::MaxSumShiftExp ||
+         spec.kind == ReductionKind::MaxSumShiftExpWeight;
+}
+
+/// The extra variables of kind `spec`'s gradient, or failure (with a
+/// diagnostic) where the kind has none.
+static FailureOr<SmallVector<ExtraInput>> getExtraInputs(ReduceOp reduce,
+                                                         ReductionSpec spec) {
+  std::optional<ExtremumTraits> extremum = getExtremumTraits(spec.kind);
+  if (extremum && !extremum->withValues)
+    return reduce.emitOpError("outputs indices only: its gradient is zero "
+                              "everywhere, there is no gradient kernel");
+  int64_t valueDim = getReductionOutputSpecs(spec.kind, spec.dim,
+                                             spec.weightDim, spec.k)[0]
+                         .dim;
+  SmallVector<ExtraInput> extras{{"e", false, valueDim}};
+  if (spec.isExponential())
+    extras.push_back({"result", false, valueDim});
+  if (extremum || isMaxSumShiftExp(spec)) {
+    extras.push_back({"indices", false, extremum ? valueDim : 1});
+    extras.push_back({"positions", true, 1});
+  }
+  if (spec.kind == ReductionKind::SumSoftMaxWeight)
+    extras.push_back({"logsumexp", false, 1});
+  return extras;
+}
+
+/// Grad(f, wrt, cotangent), left for kred-autodiff to expand.
+static Value grad(DerivativeBuilder &b, Value f, Value wrt, Value cotangent) {
+  return b.create<GradOp>(f, wrt, cotangent);
+}
+
+/// The term of the gradient reduction (see the file comment); `extras` are
+/// the variables of getExtraInputs.
+static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
+                               Value f, Value g, Value wrt,
+                               ArrayRef<Value> extras) {
+  Value e = extras[0];
+  if (spec.isSum())
+    return grad(b, f, wrt, e);
+  if (getExtremumTraits(spec.kind)) {
+    Value selected = b.mul(b.where(CmpPredicate::eq, extras[2], extras[1]), e);
+    Value perComponent = b.create<ExtractOp>(selected, 0, spec.dim);
+    for (int64_t s = 1; s < spec.k; ++s)
+      perComponent = b.add(perComponent,
+                           b.create<ExtractOp>(selected, s * spec.dim,
+                                               spec.dim));
+    return grad(b, f, wrt, perComponent);
+  }
+  Value result = extras[1];
+  if (isMaxSumShiftExp(spec)) {
+    // (m, s): dm flows through the maximum's index, s = sum exp(F - m) G.
+    int64_t sums = getFormulaDim(result) - 1;
+    Value m = b.create<ExtractOp>(result, 0, 1);
+    Value s = b.create<ExtractOp>(result, 1, sums);
+    Value eM = b.create<ExtractOp>(e, 0, 1);
+    Value eS = b.create<ExtractOp>(e, 1, sums);
+    Value selected = b.where(CmpPredicate::eq, extras[3], extras[2]);
+    Value w = b.create<ExpOp>(b.sub(f, m));
+    Value eSG = g ? b.create<ScalprodOp>(eS, g) : eS;
+    Value viaMax = b.mul(eM, selected);
+    Value viaSum = b.mul(w, eSG);
+    Value shift = b.mul(selected, b.create<ScalprodOp>(eS, s));
+    Value coefficient = b.add(viaMax, b.sub(viaSum, shift));
+    Value term = grad(b, f, wrt, coefficient);
+    return g ? b.add(term, grad(b, g, wrt, b.mul(w, eS))) : term;
+  }
+  if (spec.kind == ReductionKind::SumSoftMaxWeight) {
+    Value w = b.create<ExpOp>(b.sub(f, extras[2]));
+    Value eG = b.create<ScalprodOp>(e, g);
+    Value centered = b.sub(eG, b.create<ScalprodOp>(e, result));
+    Value viaG = grad(b, g, wrt, b.mul(w, e));
+    Value viaF = grad(b, f, wrt, b.mul(w, centered));
+    return b.add(viaG, viaF);
+  }
+  Value w = b.mul(e, b.create<ExpOp>(b.sub(f, result)));
+  if (!g)
+    return grad(b, f, wrt, w);
+  Value viaF = grad(b, f, wrt, b.create<ScalprodOp>(w, g));
+  return b.add(viaF, grad(b, g, wrt, w));
+}
+
 static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
                                        unsigned input) {
-  if (reduce.getKind() != ReductionKind::Sum)
-    return reduce.emitOpError("has no gradient kernel yet for ")
-           << stringifyReductionKind(reduce.getKind())
-           << " reductions (only Sum)";
+  ReductionSpec spec = ReductionSpec::get(reduce);
+  FailureOr<SmallVector<ExtraInput>> extras = getExtraInputs(reduce, spec);
+  if (failed(extras))
+    return failure();
   unsigned numInputs = reduce.getInputs().size();
   if (input >= numInputs)
     return reduce.emitOpError("has ")
            << numInputs << " inputs; cannot differentiate input #" << input;
-  if (reduce.getOutputs().size() != 1 || !reduce.getRanges().empty())
-    return reduce.emitOpError("gradient kernels need one output and no "
-                              "ranges");
+  if (!reduce.getRanges().empty())
+    return reduce.emitOpError("gradient kernels take no ranges yet");
   VarOp wrt;
   reduce.getBody().walk([&](VarOp v) {
     if (v.getPosition() == input)
@@ -52,7 +156,8 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
     return reduce.emitOpError("does not use input #")
            << input << ", whose gradient is therefore zero";
 
-  // The gradient kernel: a copy, then the cotangent and the new output.
+  // The gradient kernel: a copy, then the extra inputs and the new output
+  // (with the old first output's attributes) in place of the old outputs.
   OpBuilder b(kernel);
   b.setInsertionPointAfter(kernel);
   IRMapping copied;
@@ -64,42 +169,53 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
   ReduceOp copy = *gradient.getOps<ReduceOp>().begin();
 
   int64_t batch = static_cast<int64_t>(reduce.getBatchDims());
-  Type outputType = reduce.getOutputs()[0].getType();
-  auto output = cast<MemRefType>(outputType);
   Type element = cast<VectorType>(wrt.getType()).getElementType();
-  // Arguments: inputs, the cotangent e, the new output (the old one's
-  // attributes), in place of the old output.
   Location loc = reduce.getLoc();
-  (void)gradient.insertArgument(
-      numInputs, getRowsType(batch, output.getShape().back(), element),
-      b.getDictionaryAttr(b.getNamedAttr("kred.alias", b.getStringAttr("e"))),
-      loc);
-  unsigned newOutputIndex = numInputs + 1;
+  unsigned numOutputs = reduce.getOutputs().size();
+  DictionaryAttr outputAttrs = gradient.getArgAttrDict(numInputs);
+  SmallVector<Value> extraArgs;
+  for (auto [k, extra] : llvm::enumerate(*extras)) {
+    unsigned index = numInputs + k;
+    (void)gradient.insertArgument(
+        index, getRowsType(batch, extra.dim, element),
+        b.getDictionaryAttr(
+            b.getNamedAttr("kred.alias", b.getStringAttr(extra.alias))),
+        loc);
+    extraArgs.push_back(gradient.getArgument(index));
+  }
+  unsigned newOutputIndex = numInputs + extras->size();
   (void)gradient.insertArgument(
       newOutputIndex,
       getRowsType(batch, cast<VectorType>(wrt.getType()).getNumElements(),
                   element),
-      gradient.getArgAttrDict(newOutputIndex), loc);
-  copy.getInputsMutable().append(gradient.getArgument(numInputs));
+      outputAttrs, loc);
+  copy.getInputsMutable().append(extraArgs);
   copy.getOutputsMutable().assign(gradient.getArgument(newOutputIndex));
-  (void)gradient.eraseArgument(newOutputIndex + 1);
+  for (unsigned k = 0; k < numOutputs; ++k)
+    (void)gradient.eraseArgument(newOutputIndex + 1);
 
-  // The term: Grad(F, v, e), e indexed by the output rows.
+  // The term, its new variables indexed by the output rows or the reduced
+  // axis.
   bool overJ = reduce.getAxis() == IndexAxis::j;
   VarCategory outputRows = overJ ? VarCategory::i : VarCategory::j;
-  auto yield = cast<YieldOp>(copy.getBody().front().getTerminator());
-  Value copiedWrt = copied.lookup(wrt.getResult());
-  OpBuilder body(yield);
-  Value f = yield.getOperand(0);
-  Value e = VarOp::create(body, yield.getLoc(),
-                          VectorType::get({output.getShape().back()}, element),
-                          outputRows, numInputs);
-  Value term = GradOp::create(body, yield.getLoc(), f, copiedWrt, e);
-  yield->setOperand(0, term);
-  // A variable of the reduced axis: the sum runs along the other one.
   VarCategory reduced = overJ ? VarCategory::j : VarCategory::i;
+  auto yield = cast<YieldOp>(copy.getBody().front().getTerminator());
+  OpBuilder body(yield);
+  SmallVector<Value> extraVars;
+  for (auto [k, extra] : llvm::enumerate(*extras))
+    extraVars.push_back(VarOp::create(
+        body, yield.getLoc(), VectorType::get({extra.dim}, element),
+        extra.alongReducedAxis ? reduced : outputRows, numInputs + k));
+  DerivativeBuilder derivatives(body, yield.getLoc());
+  Value f = yield.getOperand(0);
+  Value g = yield.getNumOperands() > 1 ? yield.getOperand(1) : Value();
+  Value term = buildGradientTerm(derivatives, spec, f, g,
+                                 copied.lookup(wrt.getResult()), extraVars);
+  yield->setOperands(term);
   if (wrt.getCategory() == reduced)
     copy.setAxis(overJ ? IndexAxis::i : IndexAxis::j);
+  copy.setKind(ReductionKind::Sum);
+  copy->removeAttr("k");
   copy->removeAttr("acc_type");
   return success();
 }

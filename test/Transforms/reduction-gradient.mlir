@@ -43,10 +43,101 @@ func.func @gauss(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kr
 
 // -----
 
-// Other kinds are refused by name (for now).
-func.func @nearest(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %z: memref<?x1xf32>, %o: memref<?x1xf32>) {
-  // expected-error @below {{has no gradient kernel yet for min reductions (only Sum)}}
-  kred.reduce min over j ins(%x, %y, %z : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>) outs(%o : memref<?x1xf32>) {
+// log_sum_exp: through the forward result r (a new i-variable after e),
+// w = e exp(F - r), no new maximum.
+// WRT-X-LABEL: func.func @lse_grad_X(
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x1xf32> {kred.alias = "result"}, %{{.*}}: memref<?x3xf32> {kred.output})
+// WRT-X: kred.reduce sum over j
+// WRT-X: %[[X:.*]] = kred.var i 0
+// WRT-X: %[[F:.*]] = kred.mul
+// WRT-X: %[[E:.*]] = kred.var i 3 : vector<1xf32>
+// WRT-X: %[[R:.*]] = kred.var i 4 : vector<1xf32>
+// WRT-X: %[[S:.*]] = kred.sub %[[F]], %[[R]]
+// WRT-X: %[[W:.*]] = kred.exp %[[S]]
+// WRT-X: %[[EW:.*]] = kred.mul %[[E]], %[[W]]
+// WRT-X: kred.grad %[[F]], %[[X]], %[[EW]]
+func.func @lse(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred.alias = "Y"}, %p: memref<1xf32> {kred.alias = "P"}, %o: memref<?x1xf32> {kred.output}) {
+  kred.reduce log_sum_exp over j ins(%x, %y, %p : memref<?x3xf32>, memref<?x3xf32>, memref<1xf32>) outs(%o : memref<?x1xf32>) {
+    %0 = kred.var i 0 : vector<3xf32>
+    %1 = kred.var j 1 : vector<3xf32>
+    %2 = kred.sqdist %0, %1 : vector<3xf32>, vector<3xf32>
+    %3 = kred.minus %2 : vector<1xf32>
+    %4 = kred.var param 2 : vector<1xf32>
+    %5 = kred.mul %3, %4 : vector<1xf32>, vector<1xf32>
+    kred.yield %5 : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// sum_soft_max_weight: the weights exp(F - logsumexp), and the centered
+// weight <e, G> - <e, r> for F's part.
+// WRT-X-LABEL: func.func @softmax_grad_X(
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x2xf32> {kred.alias = "result"}, %{{.*}}: memref<?x1xf32> {kred.alias = "logsumexp"}, %{{.*}}: memref<?x3xf32> {kred.output})
+// WRT-X: %[[F:.*]] = kred.minus
+// WRT-X: %[[G:.*]] = kred.var j 2 : vector<2xf32>
+// WRT-X: %[[E:.*]] = kred.var i 3 : vector<2xf32>
+// WRT-X: %[[R:.*]] = kred.var i 4 : vector<2xf32>
+// WRT-X: %[[L:.*]] = kred.var i 5 : vector<1xf32>
+// WRT-X: %[[S:.*]] = kred.sub %[[F]], %[[L]]
+// WRT-X: %[[W:.*]] = kred.exp %[[S]]
+// WRT-X: %[[EG:.*]] = kred.scalprod %[[E]], %[[G]]
+// WRT-X: %[[ER:.*]] = kred.scalprod %[[E]], %[[R]]
+// WRT-X: %[[C:.*]] = kred.sub %[[EG]], %[[ER]]
+// WRT-X: kred.grad %[[G]]
+// WRT-X: %[[WC:.*]] = kred.mul %[[W]], %[[C]]
+// WRT-X: kred.grad %[[F]], %{{.*}}, %[[WC]]
+func.func @softmax(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred.alias = "Y"}, %b: memref<?x2xf32> {kred.alias = "B"}, %o: memref<?x2xf32> {kred.output}) {
+  kred.reduce sum_soft_max_weight over j ins(%x, %y, %b : memref<?x3xf32>, memref<?x3xf32>, memref<?x2xf32>) outs(%o : memref<?x2xf32>) {
+    %0 = kred.var i 0 : vector<3xf32>
+    %1 = kred.var j 1 : vector<3xf32>
+    %2 = kred.sqdist %0, %1 : vector<3xf32>, vector<3xf32>
+    %3 = kred.minus %2 : vector<1xf32>
+    %4 = kred.var j 2 : vector<2xf32>
+    kred.yield %3, %4 : vector<1xf32>, vector<2xf32>
+  }
+  return
+}
+
+// -----
+
+// k_min_arg_k_min: the gradient flows through the selected terms. The
+// selected indices (as floats) and the positions of the reduced axis are new
+// variables; both old outputs give way to one.
+// WRT-X-LABEL: func.func @nearest_grad_X(
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x2xf32> {kred.alias = "indices"}, %{{.*}}: memref<?x1xf32> {kred.alias = "positions"}, %{{.*}}: memref<?x3xf32> {kred.output}) {
+// WRT-X: kred.reduce sum over j
+// WRT-X: %[[F:.*]] = kred.mul
+// WRT-X: %[[E:.*]] = kred.var i 3 : vector<2xf32>
+// WRT-X: %[[I:.*]] = kred.var i 4 : vector<2xf32>
+// WRT-X: %[[P:.*]] = kred.var j 5 : vector<1xf32>
+// WRT-X: %[[SEL:.*]] = kred.cmp eq, %[[P]], %[[I]]
+// WRT-X: %[[ES:.*]] = kred.mul %[[SEL]], %[[E]]
+// WRT-X: %[[A:.*]] = kred.extract %[[ES]], 0, 1
+// WRT-X: %[[B:.*]] = kred.extract %[[ES]], 1, 1
+// WRT-X: %[[W:.*]] = kred.add %[[A]], %[[B]]
+// WRT-X: kred.grad %[[F]], %{{.*}}, %[[W]]
+// WRT-Y-LABEL: func.func @nearest_grad_Y(
+// WRT-Y: kred.reduce sum over i
+func.func @nearest(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred.alias = "Y"}, %w: memref<?x1xf32> {kred.alias = "W"}, %o: memref<?x2xf32> {kred.output}, %p: memref<?x2xi64> {kred.output}) {
+  kred.reduce k_min_arg_k_min(2) over j ins(%x, %y, %w : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>) outs(%o, %p : memref<?x2xf32>, memref<?x2xi64>) {
+    %0 = kred.var i 0 : vector<3xf32>
+    %1 = kred.var j 1 : vector<3xf32>
+    %2 = kred.sqdist %0, %1 : vector<3xf32>, vector<3xf32>
+    %3 = kred.var j 2 : vector<1xf32>
+    %4 = kred.mul %2, %3 : vector<1xf32>, vector<1xf32>
+    kred.yield %4 : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// Index-only kinds have a zero gradient: refused by name.
+func.func @argmin(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %z: memref<?x1xf32>, %o: memref<?x1xi64>) {
+  // expected-error @below {{outputs indices only: its gradient is zero everywhere}}
+  kred.reduce arg_min over j ins(%x, %y, %z : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>) outs(%o : memref<?x1xi64>) {
     %0 = kred.var i 0 : vector<3xf32>
     %1 = kred.var j 1 : vector<3xf32>
     %2 = kred.var j 2 : vector<1xf32>

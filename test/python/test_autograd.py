@@ -1,6 +1,7 @@
-"""torch autograd through kred Sum reductions: gradcheck and gradgradcheck
-in float64 (both axes, i/j variables, parameters, batches), LazyTensor
-gradients and a third-order derivative against torch's dense autograd."""
+"""torch autograd through kred reductions: gradcheck and gradgradcheck in
+float64 for every differentiable kind (both axes, i/j variables, parameters,
+batches), LazyTensor gradients, Min/KMin/LogSumExp/SoftMax gradients and a
+third-order derivative against torch's dense autograd."""
 
 import pytest
 import torch
@@ -77,3 +78,77 @@ def test_third_order_derivative_of_the_gaussian_matches_dense_autograd():
     got = third(lambda v: f(v, y))
     ref = third(lambda v: torch.exp(-((v[:, None] - y[None]) ** 2).sum(-1)).sum(1, keepdim=True))
     assert torch.allclose(got, ref, rtol=1e-9, atol=1e-11)
+
+
+# Every kind with a differentiable output: (reduction, F, formula2, K).
+KINDS = [("LogSumExp", "-P * SqDist(X, Y)", None, None),
+         ("LogSumExp", "-P * SqDist(X, Y)", "Exp(B)", None),
+         ("SumSoftMaxWeight", "-P * SqDist(X, Y)", "B", None),
+         ("Max_SumShiftExp", "-P * SqDist(X, Y)", None, None),
+         ("Max_SumShiftExp", "-P * SqDist(X, Y)", "B", None),
+         ("Min", "P * SqDist(X, Y) + Sum(B)", None, None),
+         ("Max", "Concat(P * SqDist(X, Y), X * Y)", None, None),
+         ("Min_ArgMin", "P * SqDist(X, Y)", None, None),
+         ("Max_ArgMax", "Sin(X - Y) * Elem(B, 0)", None, None),
+         ("KMin", "Concat(P * SqDist(X, Y), X * Y)", None, 3),
+         ("KMin_ArgKMin", "P * SqDist(X, Y)", None, 2)]
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: f"{k[0]}-{k[2]}-{k[1]}")
+def test_gradcheck_and_gradgradcheck_of_every_kind(kind, axis):
+    reduction, formula, formula2, k = kind
+    rows, reduced = ("Vi", "Vj") if axis == 1 else ("Vj", "Vi")
+    f = kt.Genred(formula, [f"X = {rows}(3)", f"Y = {reduced}(3)", f"B = {reduced}(2)",
+                            "P = Pm(1)"], reduction_op=reduction, axis=axis,
+                  formula2=formula2, opt_arg=k)
+    values = (lambda *a: f(*a)[0]) if f.num_outputs == 2 else f
+    args = (rand(5, 3), rand(7, 3), rand(7, 2),
+            torch.tensor([0.7], dtype=torch.float64, requires_grad=True))
+    assert torch.autograd.gradcheck(values, args)
+    assert torch.autograd.gradgradcheck(values, args)
+
+
+def dense_pairs(x, y):
+    return ((x[:, None] - y[None]) ** 2).sum(-1)
+
+
+def test_min_and_kmin_gradients_flow_through_the_selected_terms_as_in_torch():
+    x, y = rand(8, 3), rand(11, 3)
+    xi, yj = kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :])
+    w = torch.randn(8, 4, dtype=torch.float64)
+    got = torch.autograd.grad(
+        (xi.sqdist(yj).min(dim=1) * w[:, :1]).sum() + (xi.sqdist(yj).Kmin(4, dim=1) * w).sum(),
+        [x, y])
+    d = dense_pairs(x, y)
+    ref = torch.autograd.grad((d.min(1, keepdim=True).values * w[:, :1]).sum()
+                              + (d.topk(4, 1, largest=False).values * w).sum(), [x, y])
+    for g, r in zip(got, ref):
+        assert torch.allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+def test_logsumexp_and_softmax_gradients_match_dense_autograd():
+    x, y, b = rand(6, 2), rand(9, 2), rand(9, 3)
+    xi, yj, bj = (kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :]),
+                  kt.LazyTensor(b[None, :, :]))
+    lse = (-xi.sqdist(yj)).logsumexp(dim=1)
+    soft = (-xi.sqdist(yj)).sumsoftmaxweight(bj, dim=1)
+    d = -dense_pairs(x, y)
+    ref_lse = torch.logsumexp(d, 1, keepdim=True)
+    ref_soft = torch.softmax(d, 1) @ b
+    w1, w2 = torch.randn_like(ref_lse), torch.randn_like(ref_soft)
+    got = torch.autograd.grad((lse * w1).sum() + (soft * w2).sum(), [x, y, b])
+    ref = torch.autograd.grad((ref_lse * w1).sum() + (ref_soft * w2).sum(), [x, y, b])
+    for g, r in zip(got, ref):
+        assert torch.allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+def test_index_outputs_do_not_require_grad():
+    x, y = rand(5, 3), rand(6, 3)
+    xi, yj = kt.LazyTensor(x[:, None, :]), kt.LazyTensor(y[None, :, :])
+    assert not xi.sqdist(yj).argmin(dim=1).requires_grad
+    assert not xi.sqdist(yj).argKmin(2, dim=1).requires_grad
+    values, indices = xi.sqdist(yj).min_argmin(dim=1)
+    assert values.requires_grad and not indices.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        xi.sqdist(yj).argmin(dim=1).sum().backward()

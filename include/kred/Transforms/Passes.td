@@ -24,19 +24,25 @@ def KredAutodiff : Pass<"kred-autodiff"> {
 }
 
 def KredReductionGradient : Pass<"kred-reduction-gradient", "mlir::ModuleOp"> {
-  let summary = "add the gradient kernel of a Sum reduction";
+  let summary = "add the gradient kernel of a reduction";
   let description = [{
-    For each kernel function `@k` (one `kred.reduce` on memref arguments)
-    whose reduction is a Sum, adds `@k_grad_<input>`: the reduction giving
-    the gradient of `<e, k(...)>` with respect to input `input`, where the
-    cotangent `e` (of the output's shape) is a new input placed after the
-    original ones. With respect to a variable of the rows the outputs are
-    indexed by, it is a Sum along the same axis of `Grad(F, v, e)`; for a
-    variable of the reduced axis, the transposed reduction (a Sum along the
-    other axis, the cotangent still indexed by the same rows); for a
-    parameter, a Sum along the same axis whose rows the caller adds up. The
-    gradient kernel lives in the same module, so it is compiled and cached
-    with the forward one. Other reduction kinds are refused by name.
+    For each kernel function `@k` (one `kred.reduce` on memref arguments),
+    adds `@k_grad_<input>`: the Sum reduction giving the gradient of
+    `<e, k(...)>` with respect to input `input`. New variables follow the
+    original inputs: the cotangent `e` (of the value output's shape), then
+    what the kind's gradient reads of the forward pass, indexed like the
+    outputs: `result` (log_sum_exp and its weighted form), `result` and
+    `logsumexp` (the log-sum-exp of F, for sum_soft_max_weight), or
+    `indices` (the selected indices, as floats) and `positions` (0, 1, ...
+    along the reduced axis; for min, max and k_min kinds and their
+    arg-and-value forms, whose gradient flows through the selected terms),
+    or `result`, `indices` (of the maximum of F) and `positions` for the
+    max_sum_shift_exp kinds.
+    With respect to a variable of the rows the outputs are indexed by, the
+    Sum runs along the same axis; for a variable of the reduced axis it is
+    transposed; for a parameter, the caller adds up its rows. The gradient
+    kernel lives in the same module, so it is compiled and cached with the
+    forward one. Index-only kinds (zero gradient) are refused by name.
   }];
   let options = [
     Option<"input", "input", "unsigned", /*default=*/"0",

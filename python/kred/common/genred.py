@@ -136,9 +136,61 @@ class GenredBase:
         # formula takes (aliases and inline variables such as Var(3, 1, 1)).
         self.arguments, self.output_dims = _signature(self._import(dtype or "float32", 0))
 
+    # The MLIR text of a reduction given by its kernel rather than by a
+    # formula (a gradient): source(dtype, batch_dims).
+    _source = None
+
+    @classmethod
+    def _from_source(cls, source, options):
+        """A Sum reduction of this class whose kernel is source(dtype,
+        batch_dims), MLIR text."""
+        self = cls.__new__(cls)
+        self._source = source
+        self.formula = self.formula2 = self.k = None
+        self.reduction_op, self.num_outputs, self.has_indices = "Sum", 1, False
+        self.options, self.use_fast_math = options, bool(options["use_fast_math"])
+        self._kernels, self._last_kernel = {}, None
+        self.arguments, self.output_dims = _signature(source("float32", 0))
+        return self
+
+    def gradient(self, k):
+        """The Sum reduction giving d/d(argument k) <e, this reduction>, built
+        by kred-reduction-gradient (cached). It takes this reduction's
+        arguments, the cotangent e, then what the kind needs of the forward
+        pass (see gradient_extras)."""
+        cache = self.__dict__.setdefault("_gradients", {})
+        if k not in cache:
+            def source(dtype, batch):
+                try:
+                    return _kred.reduction_gradient(self._import(dtype, batch), k)
+                except ValueError as e:
+                    raise ValueError(f"{self.reduction_op} reduction of {self.formula!r}: "
+                                     f"no gradient with respect to argument "
+                                     f"{self.arguments[k].name}: {e}") from None
+            cache[k] = type(self)._from_source(source, self.options)
+        return cache[k]
+
+    def gradient_extras(self, k):
+        """The names of the arrays gradient(k) takes after this reduction's
+        arguments: e, then result / logsumexp / indices / positions."""
+        return [a.name for a in self.gradient(k).arguments[len(self.arguments):]]
+
+    def variant(self, reduction_op):
+        """This formula (without formula2) under another reduction (cached)."""
+        cache = self.__dict__.setdefault("_variants", {})
+        if reduction_op not in cache:
+            k = self.k if reduction_op.startswith("KMin") else None
+            cache[reduction_op] = type(self)(self.formula, self._alias_lines(),
+                                             reduction_op=reduction_op, axis=self.axis,
+                                             opt_arg=k, **self.options)
+        return cache[reduction_op]
+
+    def _alias_lines(self):
+        return [f"{a.name} = Var({a.position}, {a.dim}, "
+                f"{ {'i': 0, 'j': 1, 'param': 2}[a.category] })" for a in self.aliases]
+
     def _specification(self):
-        lines = [f"{a.name} = Var({a.position}, {a.dim}, "
-                 f"{ {'i': 0, 'j': 1, 'param': 2}[a.category] })" for a in self.aliases]
+        lines = self._alias_lines()
         args = [self.formula]
         if self.k is not None:
             args.append(str(self.k))
@@ -149,6 +201,8 @@ class GenredBase:
         return "\n".join(lines)
 
     def _import(self, dtype, batch):
+        if self._source is not None:
+            return self._source(dtype, batch)
         try:
             return _kred.import_formula(self.spec, dtype=dtype, batch_dims=batch,
                                         acc_type=self.acc_type,

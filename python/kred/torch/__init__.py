@@ -1,9 +1,10 @@
 """kred for torch tensors (CPU), with pykeops.torch's API: Genred,
 LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
-generic_argmin, generic_argkmin. Sum reductions are differentiable to any
-order (their backward is again a kred Sum reduction, of the formula's
-symbolic gradient); a backward pass through another reduction kind raises
-an error."""
+generic_argmin, generic_argkmin. Reductions are differentiable to any order:
+their backward is a kred Sum reduction of the formula's symbolic gradient
+(kred-reduction-gradient), itself differentiable. Min, Max and KMin kinds
+differentiate through the selected terms (as torch.min does); index outputs
+do not require grad."""
 
 import torch
 
@@ -19,49 +20,84 @@ _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
 _TORCH_DTYPES = {name: dtype for dtype, name in _DTYPES.items()}
 
 
-class _NoGradient(torch.autograd.Function):
-    """Connects outputs to the inputs that require grad, and refuses to
-    differentiate."""
+# Reductions whose values output is differentiable, and the variant that
+# also gives the selected indices the gradient flows through.
+_WITH_INDICES = {"Min": "Min_ArgMin", "Max": "Max_ArgMax", "KMin": "KMin_ArgKMin",
+                 "Min_ArgMin": "Min_ArgMin", "Max_ArgMax": "Max_ArgMax",
+                 "KMin_ArgKMin": "KMin_ArgKMin"}
+# Kinds that also need the index of the maximum of F.
+_MAX_SHIFT = {"Max_SumShiftExp", "Max_SumShiftExpWeight"}
+_INDICES_ONLY = {"ArgMin", "ArgMax", "ArgKMin"}
+
+
+def _flat(genred, t):
+    """A K-reduction's output (..., rows, K, D) back to the kernel's
+    (..., rows, K * D)."""
+    if genred.k is not None and genred.output_dims[0] != genred.k:
+        return t.reshape(tuple(t.shape[:-2]) + (-1,))
+    return t
+
+
+class _Reduction(torch.autograd.Function):
+    """A reduction whose backward runs, for each input that needs it, its
+    gradient reduction (kred-reduction-gradient: a Sum reduction of the
+    formula's symbolic gradient, fed with the incoming gradient e and what
+    the kind needs of the forward pass). Those are _Reductions again, so
+    create_graph gives derivatives of any order. `lse` (SumSoftMaxWeight
+    only) is the log-sum-exp of F, computed outside as a differentiable
+    reduction so that higher derivatives see how it depends on the inputs."""
 
     @staticmethod
-    def forward(ctx, output, *inputs):
-        return output.view_as(output)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError("kred: gradients of this kernel reduction are not "
-                           "supported yet (only Sum reductions are differentiable); "
-                           "compute it under torch.no_grad() or detach its inputs")
-
-
-class _SumReduction(torch.autograd.Function):
-    """A Sum reduction whose backward runs, for each input that needs it, the
-    Sum reduction of Grad(F, input, e) (e: the incoming gradient, indexed
-    like the output): along the same axis for the output rows' variables and
-    parameters (rows then summed), along the other axis for the reduced
-    variables. Those reductions are _SumReductions again, so create_graph
-    gives derivatives of any order."""
-
-    @staticmethod
-    def forward(ctx, genred, options, *args):
+    def forward(ctx, genred, options, lse, *args):
         ctx.genred, ctx.options = genred, options
-        ctx.save_for_backward(*args)
-        return genred._call(args, options)
+        kind = genred.reduction_op
+        if kind in _WITH_INDICES:
+            values, indices = genred.variant(_WITH_INDICES[kind])._call(args, options)
+            ctx.indices = _flat(genred, indices)
+            outputs = (values, indices) if genred.num_outputs == 2 else (values,)
+            if len(outputs) == 2:
+                ctx.mark_non_differentiable(indices)
+        else:
+            outputs = (genred._call(args, options),)
+        if kind in _MAX_SHIFT:
+            ctx.indices = genred.variant("Max_ArgMax")._call(args, options)[1]
+        ctx.save_for_backward(outputs[0], lse, *args)
+        return outputs if len(outputs) == 2 else outputs[0]
 
     @staticmethod
-    def backward(ctx, grad):
-        args = ctx.saved_tensors
-        grads = [None, None]
+    def backward(ctx, grad, *unused):
+        result, lse, *args = ctx.saved_tensors
+        genred = ctx.genred
+        grads = [None, None, None]
         for k, a in enumerate(args):
-            if not ctx.needs_input_grad[k + 2]:
+            if not ctx.needs_input_grad[k + 3]:
                 grads.append(None)
                 continue
-            gradient = ctx.genred._gradient_genred(k)
-            g = gradient(*args, grad.to(a.dtype), **ctx.options)
+            gradient = genred.gradient(k)
+            extras = [_extra(name, genred, a, grad, result, lse, ctx, args)
+                      for name in genred.gradient_extras(k)]
+            g = gradient(*args, *extras, **ctx.options)
             if gradient.arguments[k].category == "param":
                 g = g.sum(-2)
             grads.append(g.sum_to_size(a.shape))
         return tuple(grads)
+
+
+def _extra(name, genred, like, grad, result, lse, ctx, args):
+    """One array a gradient reduction takes after the forward's arguments."""
+    if name == "e":
+        return _flat(genred, grad).to(like.dtype)
+    if name == "result":
+        return result
+    if name == "logsumexp":
+        return lse
+    if name == "indices":
+        return ctx.indices.to(like.dtype)
+    # positions: 0, 1, ... along the reduced axis.
+    reduced = "j" if genred.axis == 1 else "i"
+    size = next(a.shape[-2] for a, arg in zip(args, genred.arguments)
+                if arg.category == reduced)
+    return torch.arange(size, dtype=like.dtype).reshape(size, 1)
 
 
 class TorchBackend(Backend):
@@ -109,16 +145,6 @@ class TorchBackend(Backend):
         return torch.view_as_complex(
             a.contiguous().reshape(tuple(a.shape[:-1]) + (a.shape[-1] // 2, 2)))
 
-    def guard_gradients(self, outputs, inputs):
-        if not torch.is_grad_enabled():
-            return outputs
-        needs = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
-        if not needs:
-            return outputs
-        return [o if not o.is_floating_point() else _NoGradient.apply(o, *needs)
-                for o in outputs]
-
-
 class Genred(GenredBase):
     __doc__ = GenredBase.__doc__
     backend = TorchBackend()
@@ -126,34 +152,20 @@ class Genred(GenredBase):
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
         needs_grad = torch.is_grad_enabled() and any(
             isinstance(a, torch.Tensor) and a.requires_grad for a in args)
-        if not needs_grad or self.reduction_op != "Sum" or self.formula2 is not None:
-            return super().__call__(*args, backend=backend, device_id=device_id,
-                                    ranges=ranges, out=out)
+        call = {"backend": backend, "device_id": device_id, "ranges": ranges}
+        kind = self.reduction_op
+        if not needs_grad or kind in _INDICES_ONLY:
+            # Indices carry no gradient: outputs that do not require grad.
+            with torch.no_grad():
+                return super().__call__(*args, **call, out=out)
         if out is not None:
             raise ValueError("out= cannot be used when the result needs gradients")
-        options = {"backend": backend, "device_id": device_id, "ranges": ranges}
-        return _SumReduction.apply(self, options, *args)
+        lse = self.variant("LogSumExp")(*args, **call) \
+            if kind == "SumSoftMaxWeight" else None
+        return _Reduction.apply(self, call, lse, *args)
 
     def _call(self, args, options):
         return super().__call__(*args, **options)
-
-    def _gradient_genred(self, k):
-        """The Genred of d/d(argument k) <e, this reduction>, cached."""
-        cache = self.__dict__.setdefault("_gradients", {})
-        if k not in cache:
-            codes = {"i": 0, "j": 1, "param": 2}
-            wrt = self.arguments[k]
-            rows = "i" if self.axis == 1 else "j"
-            e = f"Var({len(self.arguments)}, {self.output_dims[0]}, {codes[rows]})"
-            formula = (f"Grad({self.formula}, Var({k}, {wrt.dim}, {codes[wrt.category]}), "
-                       f"{e})")
-            reduced = "j" if self.axis == 1 else "i"
-            axis = 1 - self.axis if wrt.category == reduced else self.axis
-            aliases = [f"{a.name} = Var({a.position}, {a.dim}, {codes[a.category]})"
-                       for a in self.aliases]
-            cache[k] = Genred(formula, aliases, reduction_op="Sum", axis=axis,
-                              **self.options)
-        return cache[k]
 
 
 LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(TorchBackend(), Genred)
