@@ -21,6 +21,14 @@ class Backend:
     def is_complex(self, a): raise NotImplementedError
     def view_as_real(self, a): raise NotImplementedError
     def view_as_complex(self, a): raise NotImplementedError
+    # For KernelSolve's iteration.
+    def sum_rows(self, a): raise NotImplementedError  # over axis -2, kept
+    def zeros_like(self, a): raise NotImplementedError
+    def copy(self, a): raise NotImplementedError
+    def all_finite(self, a): raise NotImplementedError
+    def concat_columns(self, arrays): raise NotImplementedError
+    def to_numpy(self, a): raise NotImplementedError
+    def from_numpy(self, a, like): raise NotImplementedError
 
     def call(self, genred, args, out):
         arrays, dtype, batch = genred._check_arguments(args)

@@ -148,9 +148,10 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
         raise ValueError("keops_tensordot is not defined for complex LazyTensors")
 
 
-def make_lazy_tensor_classes(library, genred_class):
+def make_lazy_tensor_classes(library, genred_class, solver_class):
     """kred.numpy's or kred.torch's LazyTensor and ComplexLazyTensor for an
-    array library; LazyTensor(x) is complex when x is."""
+    array library, its Genred and KernelSolve; LazyTensor(x) is complex when
+    x is."""
 
     class LazyTensor(GenericLazyTensor):
         __doc__ = GenericLazyTensor.__doc__
@@ -171,5 +172,6 @@ def make_lazy_tensor_classes(library, genred_class):
 
     for cls in (LazyTensor, ComplexLazyTensor):
         cls.library, cls.genred_class = library, genred_class
+        cls.solver_class = solver_class
         cls.real_class, cls.complex_class = LazyTensor, ComplexLazyTensor
     return LazyTensor, ComplexLazyTensor

@@ -69,6 +69,16 @@ class LazyReduction:
                 f"{g.formula!r})")
 
 
+def _single_array(lazy):
+    """The array of a LazyTensor that is one i-variable (pykeops' Vi(b))."""
+    leaves = list(lazy._leaves.values())
+    if len(leaves) != 1 or leaves[0].category != "i" or \
+            not lazy.formula_template.startswith("V#"):
+        raise ValueError("K.solve takes b as an array, or a LazyTensor Vi(b) of one "
+                         "array indexed by i")
+    return leaves[0].array
+
+
 def _leaf_arrays(leaves, library, dtype):
     """The arrays of the leaves; lists of numbers become arrays of `dtype`."""
     arrays = []
@@ -122,24 +132,12 @@ class ReductionMixin:
             raise ValueError(f"{reduction} of a complex LazyTensor is not defined; "
                              "complex LazyTensors are reduced by sums")
         weight = None if weight is None else self._wrap(weight)
-        leaves, symbolic = self._leaves, self._symbolic
-        if weight is not None:
-            leaves = {**leaves, **weight._leaves}
-            symbolic += tuple(s for s in weight._symbolic if s not in symbolic)
-        # The array at position P is the alias a_P = Var(P, ...).
-        first = first_array_position(symbolic)
-        names = {key: f"a{first + n}" for n, key in enumerate(leaves)}
-        formula = substitute_leaves(self.formula_template, names.__getitem__)
-        formula2 = substitute_leaves(weight.formula_template, names.__getitem__) \
-            if weight is not None else None
-        signature = tuple((leaf.dim, leaf.category) for leaf in leaves.values())
-        key = (formula, formula2, signature, first, reduction, axis, k,
+        formula, formula2, aliases, leaves, symbolic = self._specification(weight)
+        key = (formula, formula2, tuple(aliases), reduction, axis, k,
                tuple(sorted(compile_options.items())) if compile_options else ())
         cache = type(self)._genred_cache
         genred = cache.get(key)
         if genred is None:
-            aliases = [f"a{first + n} = Var({first + n}, {dim}, {CATEGORY_CODE[category]})"
-                       for n, (dim, category) in enumerate(signature)]
             genred = self.genred_class(formula, aliases, reduction_op=reduction,
                                        axis=axis, opt_arg=k, formula2=formula2,
                                        **compile_options)
@@ -149,6 +147,67 @@ class ReductionMixin:
         if symbolic or not call:
             return pending
         return pending()
+
+    def _specification(self, weight=None):
+        """(formula, formula2, aliases, leaves, symbolic variables) of this
+        LazyTensor and an optional weight: the array at position P is the
+        alias a_P = Var(P, ...), after the symbolic variables."""
+        leaves, symbolic = self._leaves, self._symbolic
+        if weight is not None:
+            leaves = {**leaves, **weight._leaves}
+            symbolic += tuple(s for s in weight._symbolic if s not in symbolic)
+        first = first_array_position(symbolic)
+        names = {key: f"a{first + n}" for n, key in enumerate(leaves)}
+        formula = substitute_leaves(self.formula_template, names.__getitem__)
+        formula2 = substitute_leaves(weight.formula_template, names.__getitem__) \
+            if weight is not None else None
+        aliases = [f"{names[key]} = Var({first + n}, {leaf.dim}, "
+                   f"{CATEGORY_CODE[leaf.category]})"
+                   for n, (key, leaf) in enumerate(leaves.items())]
+        return formula, formula2, aliases, leaves, symbolic
+
+    def solve(self, other, var=None, call=True, alpha=1e-10, eps=1e-6, maxiter=None,
+              x0=None, precond=None, **options):
+        """pykeops' K.solve(b, alpha=...): a with (alpha * Id + K) a = b,
+        (K a)_i = sum_j K_ij a_j, by conjugate gradient (see KernelSolve for
+        eps, maxiter, x0 and precond). b: an array (N,) or (..., N, E), or a
+        Vi LazyTensor of one; K: scalar values, or E of them (each column its
+        own kernel), symmetric positive semi-definite. Returns a, of b's
+        shape."""
+        from .lazy_tensor import GenericLazyTensor
+        if var is not None:
+            raise NotImplementedError("K.solve(b, var=v) is not supported; solve the "
+                                      "system with KernelSolve(formula, aliases, 'v')")
+        if not call or self._symbolic or self.is_complex:
+            raise ValueError("K.solve needs a real LazyTensor K without symbolic "
+                             "variables, and call=True")
+        if isinstance(other, GenericLazyTensor):
+            other = _single_array(other)
+        b = self.library.as_array(other)
+        shape = tuple(b.shape)
+        if len(shape) == 0:
+            raise ValueError("K.solve takes b of shape (N,) or (..., N, E), got a 0-d array")
+        columns = (shape[0], 1) if len(shape) == 1 else shape
+        if self._dim not in (1, columns[-1]):
+            raise ValueError(f"K.solve: K has {self._dim} values per pair; expected 1 (a "
+                             f"scalar kernel) or b's last dimension {columns[-1]}")
+        b = b.reshape(columns)
+        unknown = self.real_class(b, axis=1)
+        formula, _, aliases, leaves, _ = (self * unknown)._specification()
+        position = list(leaves).index(next(iter(unknown._leaves)))
+        compile_options, call_options = _split_options("solve", options)
+        call_options.pop("out", None)
+        key = ("solve", formula, tuple(aliases),
+               tuple(sorted(compile_options.items())) if compile_options else ())
+        cache = type(self)._genred_cache
+        if key not in cache:
+            cache[key] = self.solver_class(formula, aliases, f"a{position}", axis=1,
+                                           **compile_options)
+        arrays = _leaf_arrays(list(leaves.values()), self.library,
+                              self.library.dtype_name(b))
+        result = cache[key](*arrays, alpha=alpha, eps=eps, maxiter=maxiter, x0=x0,
+                            precond=precond, **call_options)
+        return result.reshape(shape)
 
     # Reductions, or the same operation over the features (axis -1), as pykeops.
     def sum(self, axis=-1, dim=None, **kw):
@@ -222,10 +281,6 @@ class ReductionMixin:
         if value is not None:
             raise ValueError("ranges (block-sparse reductions) are not supported yet; "
                              "without them the reduction is dense")
-
-    def solve(self, other, var=None, call=True, **kwargs):
-        raise NotImplementedError("LazyTensor.solve (KernelSolve) is not available in "
-                                  "this version of kred")
 
     # --- LazyTensors as linear operators ------------------------------------------
     def __matmul__(self, v, **kwargs):

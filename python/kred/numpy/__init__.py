@@ -1,4 +1,4 @@
-"""kred for NumPy arrays, with pykeops.numpy's API: Genred, LazyTensor,
+"""kred for NumPy arrays, with pykeops.numpy's API: Genred, KernelSolve, LazyTensor,
 ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
 generic_argmin, generic_argkmin."""
 
@@ -9,6 +9,7 @@ from ..common.generic import make_generic
 from ..common.genred import GenredBase
 from ..common.complex_lazy_tensor import make_lazy_tensor_classes
 from ..common.lazy_tensor import make_variables
+from ..common.solve import KernelSolveBase
 
 
 _NAMES = {np.dtype(n): n for n in ("float16", "float32", "float64", "int64")}
@@ -57,6 +58,28 @@ class NumpyBackend(Backend):
         return np.ascontiguousarray(a).view(complex_)
 
 
+    def sum_rows(self, a):
+        return a.sum(-2, keepdims=True)
+
+    def zeros_like(self, a):
+        return np.zeros_like(a)
+
+    def copy(self, a):
+        return a.copy()
+
+    def all_finite(self, a):
+        return bool(np.isfinite(a).all())
+
+    def concat_columns(self, arrays):
+        return np.concatenate(arrays, -1)
+
+    def to_numpy(self, a):
+        return a
+
+    def from_numpy(self, a, like):
+        return a.astype(like.dtype, copy=False)
+
+
 class Genred(GenredBase):
     """A generic reduction, compiled on first call (per dtype and number of
     batch dimensions) and cached.
@@ -85,11 +108,33 @@ class Genred(GenredBase):
     backend = NumpyBackend()
 
 
-LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(NumpyBackend(), Genred)
+class KernelSolve(KernelSolveBase):
+    """Solves (alpha * Id + K) a = b by conjugate gradient, K a Sum
+    reduction linear in the unknown (pykeops' KernelSolve).
+
+    KernelSolve(formula, aliases, varinvalias, axis=0, dtype_acc="auto",
+                use_double_acc=False, sum_scheme="auto", use_fast_math=True)
+    - formula, aliases: as for Genred, e.g. "Exp(-g * SqDist(x, y)) * b",
+      ["x = Vi(2)", "y = Vj(2)", "b = Vj(3)", "g = Pm(1)"];
+    - varinvalias: the alias of the unknown (b above), a variable of the
+      reduced axis with the formula's dimension;
+    - axis: 1 sums over j (the usual K_ij a_j), 0 over i.
+    Call: Kinv(*arrays, alpha=1e-10, eps=1e-6, maxiter=None, x0=None,
+    precond=None) with the arrays of the aliases, b in the unknown's place;
+    returns a, of b's shape. Each column of b is solved to a relative
+    residual eps; maxiter (default max(2 * rows, 100)) stops a solve that
+    does not converge, with a RuntimeWarning; x0 is a warm start;
+    precond="jacobi" preconditions by the diagonal. K must be symmetric
+    positive semi-definite (not checked), alpha >= 0.
+    """
+    genred_class = Genred
+
+
+LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(NumpyBackend(), Genred, KernelSolve)
 
 Var, Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 
-__all__ = ["Genred", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
+__all__ = ["Genred", "KernelSolve", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
            "generic_sum", "generic_logsumexp", "generic_argmin", "generic_argkmin"]

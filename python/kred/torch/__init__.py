@@ -1,4 +1,4 @@
-"""kred for torch tensors (CPU), with pykeops.torch's API: Genred,
+"""kred for torch tensors (CPU), with pykeops.torch's API: Genred, KernelSolve,
 LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
 generic_argmin, generic_argkmin. Reductions are differentiable to any order:
 their backward is a kred Sum reduction of the formula's symbolic gradient
@@ -13,6 +13,7 @@ from ..common.generic import make_generic
 from ..common.genred import GenredBase
 from ..common.complex_lazy_tensor import make_lazy_tensor_classes
 from ..common.lazy_tensor import make_variables
+from ..common.solve import KernelSolveBase
 
 _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.float32: "float32", torch.float64: "float64",
@@ -145,6 +146,28 @@ class TorchBackend(Backend):
         return torch.view_as_complex(
             a.contiguous().reshape(tuple(a.shape[:-1]) + (a.shape[-1] // 2, 2)))
 
+    def sum_rows(self, a):
+        return a.sum(-2, keepdim=True)
+
+    def zeros_like(self, a):
+        return torch.zeros_like(a)
+
+    def copy(self, a):
+        return a.clone()
+
+    def all_finite(self, a):
+        return bool(torch.isfinite(a).all())
+
+    def concat_columns(self, arrays):
+        return torch.cat(arrays, -1)
+
+    def to_numpy(self, a):
+        return a.detach().numpy()
+
+    def from_numpy(self, a, like):
+        return torch.from_numpy(a).to(like.dtype)
+
+
 class Genred(GenredBase):
     __doc__ = GenredBase.__doc__
     backend = TorchBackend()
@@ -168,11 +191,66 @@ class Genred(GenredBase):
         return super().__call__(*args, **options)
 
 
-LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(TorchBackend(), Genred)
+class _Solve(torch.autograd.Function):
+    """a = (alpha Id + K)^-1 b. Backward (K symmetric): b's gradient is
+    the adjoint solve g = (alpha Id + K)^-1 G, and a variable v's is
+    d/dv <-g, K(a)>, the formula's gradient reduction with a in b's place.
+    Both are differentiable again (a _Solve and a kred reduction)."""
+
+    @staticmethod
+    def forward(ctx, solver, call, options, x0, *args):
+        ctx.solver, ctx.call, ctx.options = solver, call, options
+        solution = solver._solve(args, call, x0, options)
+        ctx.save_for_backward(solution, *args)
+        return solution
+
+    @staticmethod
+    def backward(ctx, grad):
+        solution, *args = ctx.saved_tensors
+        solver, position = ctx.solver, ctx.solver.position
+        adjoint = solver._run(args[:position] + [grad] + args[position + 1:],
+                              ctx.call, None, ctx.options)
+        at_solution = args[:position] + [solution] + args[position + 1:]
+        grads = [None, None, None, None]
+        for k, a in enumerate(args):
+            if not ctx.needs_input_grad[k + 4]:
+                grads.append(None)
+            elif k == position:
+                grads.append(adjoint)
+            else:
+                gradient = solver.genred.gradient(k)
+                g = gradient(*at_solution, -adjoint, **ctx.call)
+                if gradient.arguments[k].category == "param":
+                    g = g.sum(-2)
+                grads.append(g.sum_to_size(a.shape))
+        return tuple(grads)
+
+
+class KernelSolve(KernelSolveBase):
+    __doc__ = (KernelSolveBase.__doc__ + "\n\n    As kred.numpy.KernelSolve; "
+               "differentiable (to any order) with respect to every tensor\n    "
+               "argument, through the adjoint solve, as in pykeops.")
+    genred_class = Genred
+
+    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=1e-6,
+                 ranges=None, maxiter=None, x0=None, precond=None, landmarks=None):
+        options = self._check_options(alpha, eps, maxiter, precond, landmarks)
+        call = {"backend": backend, "device_id": device_id, "ranges": ranges}
+        return self._run(list(args), call, x0, options)
+
+    def _run(self, args, call, x0, options):
+        if torch.is_grad_enabled() and any(
+                isinstance(a, torch.Tensor) and a.requires_grad for a in args):
+            return _Solve.apply(self, call, options, x0, *args)
+        with torch.no_grad():
+            return self._solve(args, call, x0, options)
+
+
+LazyTensor, ComplexLazyTensor = make_lazy_tensor_classes(TorchBackend(), Genred, KernelSolve)
 
 Var, Vi, Vj, Pm = make_variables(LazyTensor)
 
 generic_sum, generic_logsumexp, generic_argmin, generic_argkmin = make_generic(Genred)
 
-__all__ = ["Genred", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
+__all__ = ["Genred", "KernelSolve", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
            "generic_sum", "generic_logsumexp", "generic_argmin", "generic_argkmin"]
