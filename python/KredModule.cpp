@@ -224,17 +224,18 @@ PYBIND11_MODULE(_kred, m) {
 
   m.def(
       "reduction_gradient",
-      [](const std::string &text, unsigned input) {
+      [](const std::string &text, const std::vector<unsigned> &inputs) {
         llvm::Expected<std::string> gradient =
-            buildGradientKernelText(text, input);
+            buildGradientKernelText(text, inputs);
         if (!gradient)
           throwError(gradient.takeError());
         return *gradient;
       },
-      py::arg("text"), py::arg("input"),
+      py::arg("text"), py::arg("inputs"),
       "the gradient kernel (MLIR text) of the kernel in `text` with respect "
-      "to input `input`: a Sum reduction taking the cotangent `e` and what "
-      "the reduction kind needs of the forward pass after the inputs");
+      "to `inputs` (positions; the gradients concatenated): a Sum reduction "
+      "taking the cotangent `e` and what the reduction kind needs of the "
+      "forward pass after the inputs");
 
   m.def(
       "compile_module",

@@ -299,7 +299,8 @@ parseLocked(RuntimeState &state, llvm::StringRef source) {
 }
 
 llvm::Expected<std::string>
-runtime::buildGradientKernelText(llvm::StringRef source, unsigned input) {
+runtime::buildGradientKernelText(llvm::StringRef source,
+                                 llvm::ArrayRef<unsigned> inputs) {
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
   auto module = parseLocked(state, source);
@@ -311,7 +312,9 @@ runtime::buildGradientKernelText(llvm::StringRef source, unsigned input) {
                                    std::to_string(forward.size()));
   DiagnosticCollector diagnostics(state.context);
   PassManager pm(&state.context);
-  pm.addPass(createKredReductionGradient(KredReductionGradientOptions{input}));
+  KredReductionGradientOptions options;
+  options.inputs.assign(inputs.begin(), inputs.end());
+  pm.addPass(createKredReductionGradient(options));
   if (failed(pm.run(**module)))
     return llvm::createStringError(diagnostics.text);
   forward.front().erase();

@@ -27,6 +27,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <numeric>
+
 namespace kred {
 #define GEN_PASS_DEF_KREDREDUCTIONGRADIENT
 #include "kred/Transforms/Passes.h.inc"
@@ -135,46 +137,71 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
   return b.add(viaF, grad(b, g, wrt, w));
 }
 
-static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
-                                       unsigned input) {
-  ReductionSpec spec = ReductionSpec::get(reduce);
-  FailureOr<SmallVector<ExtraInput>> extras = getExtraInputs(reduce, spec);
-  if (failed(extras))
-    return failure();
+/// The variables of `inputs` in the formula (null for an input it does not
+/// read: a zero gradient), all differentiated along the same axis
+/// (variables of the reduced axis transpose the reduction; the others do
+/// not), or failure with a diagnostic.
+static FailureOr<SmallVector<VarOp>> findDifferentiated(ReduceOp reduce,
+                                                        ArrayRef<unsigned> inputs) {
   unsigned numInputs = reduce.getInputs().size();
-  if (input >= numInputs)
-    return reduce.emitOpError("has ")
-           << numInputs << " inputs; cannot differentiate input #" << input;
-  if (!reduce.getRanges().empty())
-    return reduce.emitOpError("gradient kernels take no ranges yet");
-  VarOp wrt;
-  reduce.getBody().walk([&](VarOp v) {
-    if (v.getPosition() == input)
-      wrt = v;
-  });
-  if (!wrt)
-    return reduce.emitOpError("does not use input #")
-           << input << ", whose gradient is therefore zero";
+  VarCategory reduced =
+      reduce.getAxis() == IndexAxis::j ? VarCategory::j : VarCategory::i;
+  SmallVector<VarOp> wrt;
+  for (unsigned input : inputs) {
+    if (input >= numInputs)
+      return reduce.emitOpError("has ")
+             << numInputs << " inputs; cannot differentiate input #" << input;
+    VarOp found;
+    reduce.getBody().walk([&](VarOp v) {
+      if (v.getPosition() == input)
+        found = v;
+    });
+    auto first = llvm::find_if(wrt, [](VarOp v) { return v; });
+    if (found && first != wrt.end() &&
+        (found.getCategory() == reduced) != (first->getCategory() == reduced))
+      return reduce.emitOpError("cannot differentiate inputs #")
+             << first->getPosition() << " and #" << input
+             << " in one kernel: their gradients reduce along different "
+                "axes";
+    wrt.push_back(found); // Null for an input the formula does not read.
+  }
+  if (wrt.empty())
+    return reduce.emitOpError("needs at least one input to differentiate");
+  return wrt;
+}
 
-  // The gradient kernel: a copy, then the extra inputs and the new output
-  // (with the old first output's attributes) in place of the old outputs.
+/// "k_grad_X_Y": the kernel's name and the differentiated aliases.
+static std::string getGradientName(func::FuncOp kernel,
+                                   ArrayRef<unsigned> inputs) {
+  std::string name = (kernel.getSymName() + "_grad").str();
+  for (unsigned input : inputs) {
+    auto alias = kernel.getArgAttrOfType<StringAttr>(input, "kred.alias");
+    name += "_" + (alias ? alias.str() : "input" + std::to_string(input));
+  }
+  return name;
+}
+
+/// A copy of `kernel` named `name` whose reduction takes `extras` after its
+/// inputs and writes one output of dimension `dim` (with the old first
+/// output's attributes) in place of the old outputs.
+static func::FuncOp cloneWithGradientSignature(func::FuncOp kernel,
+                                               ReduceOp reduce,
+                                               ArrayRef<ExtraInput> extras,
+                                               int64_t dim, Type element,
+                                               StringRef name,
+                                               IRMapping &copied) {
   OpBuilder b(kernel);
   b.setInsertionPointAfter(kernel);
-  IRMapping copied;
   auto gradient = cast<func::FuncOp>(b.clone(*kernel, copied));
-  std::string alias = "input" + std::to_string(input);
-  if (auto name = kernel.getArgAttrOfType<StringAttr>(input, "kred.alias"))
-    alias = name.str();
-  gradient.setSymName((kernel.getSymName() + "_grad_" + alias).str());
+  gradient.setSymName(name);
   ReduceOp copy = *gradient.getOps<ReduceOp>().begin();
-
   int64_t batch = static_cast<int64_t>(reduce.getBatchDims());
-  Type element = cast<VectorType>(wrt.getType()).getElementType();
-  Location loc = reduce.getLoc();
+  unsigned numInputs = reduce.getInputs().size();
   unsigned numOutputs = reduce.getOutputs().size();
+  Location loc = reduce.getLoc();
   DictionaryAttr outputAttrs = gradient.getArgAttrDict(numInputs);
   SmallVector<Value> extraArgs;
-  for (auto [k, extra] : llvm::enumerate(*extras)) {
+  for (auto [k, extra] : llvm::enumerate(extras)) {
     unsigned index = numInputs + k;
     (void)gradient.insertArgument(
         index, getRowsType(batch, extra.dim, element),
@@ -183,22 +210,46 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
         loc);
     extraArgs.push_back(gradient.getArgument(index));
   }
-  unsigned newOutputIndex = numInputs + extras->size();
-  (void)gradient.insertArgument(
-      newOutputIndex,
-      getRowsType(batch, cast<VectorType>(wrt.getType()).getNumElements(),
-                  element),
-      outputAttrs, loc);
+  unsigned newOutputIndex = numInputs + extras.size();
+  (void)gradient.insertArgument(newOutputIndex,
+                                getRowsType(batch, dim, element), outputAttrs,
+                                loc);
   copy.getInputsMutable().append(extraArgs);
   copy.getOutputsMutable().assign(gradient.getArgument(newOutputIndex));
   for (unsigned k = 0; k < numOutputs; ++k)
     (void)gradient.eraseArgument(newOutputIndex + 1);
+  return gradient;
+}
 
-  // The term, its new variables indexed by the output rows or the reduced
-  // axis.
+static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
+                                       ArrayRef<unsigned> inputs) {
+  ReductionSpec spec = ReductionSpec::get(reduce);
+  FailureOr<SmallVector<ExtraInput>> extras = getExtraInputs(reduce, spec);
+  if (failed(extras))
+    return failure();
+  if (!reduce.getRanges().empty())
+    return reduce.emitOpError("gradient kernels take no ranges yet");
+  FailureOr<SmallVector<VarOp>> wrt = findDifferentiated(reduce, inputs);
+  if (failed(wrt))
+    return failure();
+  SmallVector<int64_t> dims;
+  for (unsigned input : inputs)
+    dims.push_back(
+        cast<ShapedType>(reduce.getInputs()[input].getType()).getShape().back());
+  int64_t dim = std::accumulate(dims.begin(), dims.end(), int64_t{0});
+  Type element = cast<VectorType>(reduce.getFormula().getType()).getElementType();
+  IRMapping copied;
+  func::FuncOp gradient =
+      cloneWithGradientSignature(kernel, reduce, *extras, dim, element,
+                                 getGradientName(kernel, inputs), copied);
+  ReduceOp copy = *gradient.getOps<ReduceOp>().begin();
+
+  // The terms, one per input, concatenated; the new variables are indexed
+  // by the output rows or the reduced axis.
   bool overJ = reduce.getAxis() == IndexAxis::j;
   VarCategory outputRows = overJ ? VarCategory::i : VarCategory::j;
   VarCategory reduced = overJ ? VarCategory::j : VarCategory::i;
+  unsigned numInputs = reduce.getInputs().size();
   auto yield = cast<YieldOp>(copy.getBody().front().getTerminator());
   OpBuilder body(yield);
   SmallVector<Value> extraVars;
@@ -209,10 +260,16 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
   DerivativeBuilder derivatives(body, yield.getLoc());
   Value f = yield.getOperand(0);
   Value g = yield.getNumOperands() > 1 ? yield.getOperand(1) : Value();
-  Value term = buildGradientTerm(derivatives, spec, f, g,
-                                 copied.lookup(wrt.getResult()), extraVars);
+  Value term;
+  for (auto [v, partDim] : llvm::zip(*wrt, dims)) {
+    Value part = v ? buildGradientTerm(derivatives, spec, f, g,
+                                       copied.lookup(v.getResult()), extraVars)
+                   : derivatives.cst(f, 0.0, partDim);
+    term = term ? derivatives.create<ConcatOp>(term, part) : part;
+  }
   yield->setOperands(term);
-  if (wrt.getCategory() == reduced)
+  auto read = llvm::find_if(*wrt, [](VarOp v) { return v; });
+  if (read != wrt->end() && read->getCategory() == reduced)
     copy.setAxis(overJ ? IndexAxis::i : IndexAxis::j);
   copy.setKind(ReductionKind::Sum);
   copy->removeAttr("k");
@@ -230,7 +287,7 @@ struct ReductionGradientPass
       for (auto reduce : kernel.getOps<ReduceOp>())
         kernels.push_back({kernel, reduce});
     for (auto [kernel, reduce] : kernels)
-      if (failed(addGradientKernel(kernel, reduce, input)))
+      if (failed(addGradientKernel(kernel, reduce, inputs)))
         return signalPassFailure();
   }
 };

@@ -1,6 +1,6 @@
-// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=input=0 --verify-diagnostics | FileCheck %s --check-prefix=WRT-X
-// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=input=1 --verify-diagnostics | FileCheck %s --check-prefix=WRT-Y
-// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=input=2 --verify-diagnostics | FileCheck %s --check-prefix=WRT-B
+// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=inputs=0 --verify-diagnostics | FileCheck %s --check-prefix=WRT-X
+// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=inputs=1 --verify-diagnostics | FileCheck %s --check-prefix=WRT-Y
+// RUN: kred-opt %s --split-input-file --kred-reduction-gradient=inputs=2 --verify-diagnostics | FileCheck %s --check-prefix=WRT-B
 
 // The gradient kernels of a Gaussian convolution, next to it in the module.
 // With respect to x (indexed like the outputs): a Sum over j of

@@ -152,3 +152,17 @@ def test_index_outputs_do_not_require_grad():
     assert values.requires_grad and not indices.requires_grad
     with pytest.raises(RuntimeError, match="does not require grad"):
         xi.sqdist(yj).argmin(dim=1).sum().backward()
+
+
+def test_backward_runs_one_gradient_reduction_per_axis():
+    f = kt.Genred(GAUSS, ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)", "P = Pm(1)"], axis=1)
+    x, y, b = rand(5, 3), rand(6, 3), rand(6, 2)
+    p = torch.tensor([0.7], dtype=torch.float64, requires_grad=True)
+    out = f(x, y, b, p)
+    got = torch.autograd.grad(out.sum(), [x, y, b, p])
+    # X and P: a reduction over j; Y and B: one transposed reduction over i.
+    assert set(f._gradients) == {(0, 3), (1, 2)}
+    d = ((x[:, None] - y[None]) ** 2).sum(-1)
+    dense = (torch.exp(-p * d) @ b).sum()
+    for g, r in zip(got, torch.autograd.grad(dense, [x, y, b, p])):
+        assert torch.allclose(g, r, rtol=1e-10, atol=1e-12)

@@ -181,11 +181,12 @@ llvm::Expected<std::string>
 importFormulaToText(llvm::StringRef specification,
                     const FormulaImportOptions &importOptions);
 
-/// The gradient kernel of the one kernel in `source` with respect to input
-/// `input` (the kred-reduction-gradient pass), alone in a module, as MLIR
-/// text; or why the reduction has none.
-llvm::Expected<std::string> buildGradientKernelText(llvm::StringRef source,
-                                                    unsigned input);
+/// The gradient kernel of the one kernel in `source` with respect to
+/// `inputs`, concatenated (the kred-reduction-gradient pass), alone in a
+/// module, as MLIR text; or why the reduction has none.
+llvm::Expected<std::string>
+buildGradientKernelText(llvm::StringRef source,
+                        llvm::ArrayRef<unsigned> inputs);
 
 /// The arguments of the kernel in `source` (MLIR text holding one kernel
 /// function, as compileModule takes), without compiling it: what to pass.

@@ -27,8 +27,9 @@ def KredReductionGradient : Pass<"kred-reduction-gradient", "mlir::ModuleOp"> {
   let summary = "add the gradient kernel of a reduction";
   let description = [{
     For each kernel function `@k` (one `kred.reduce` on memref arguments),
-    adds `@k_grad_<input>`: the Sum reduction giving the gradient of
-    `<e, k(...)>` with respect to input `input`. New variables follow the
+    adds `@k_grad_<aliases>`: the Sum reduction giving the gradient of
+    `<e, k(...)>` with respect to the inputs `inputs`, concatenated (so that
+    one pass over the pairs computes them all). New variables follow the
     original inputs: the cotangent `e` (of the value output's shape), then
     what the kind's gradient reads of the forward pass, indexed like the
     outputs: `result` (log_sum_exp and its weighted form), `result` and
@@ -45,8 +46,10 @@ def KredReductionGradient : Pass<"kred-reduction-gradient", "mlir::ModuleOp"> {
     forward one. Index-only kinds (zero gradient) are refused by name.
   }];
   let options = [
-    Option<"input", "input", "unsigned", /*default=*/"0",
-           "position of the input to differentiate">,
+    ListOption<"inputs", "inputs", "unsigned",
+               "positions of the inputs to differentiate (one kernel; their "
+               "gradients are concatenated; all variables of the reduced "
+               "axis, or none)">,
   ];
 }
 

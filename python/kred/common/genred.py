@@ -141,11 +141,11 @@ class GenredBase:
     _source = None
 
     @classmethod
-    def _from_source(cls, source, options):
-        """A Sum reduction of this class whose kernel is source(dtype,
-        batch_dims), MLIR text."""
+    def _from_source(cls, source, axis, options):
+        """A Sum reduction over `axis` of this class whose kernel is
+        source(dtype, batch_dims), MLIR text."""
         self = cls.__new__(cls)
-        self._source = source
+        self._source, self.axis = source, axis
         self.formula = self.formula2 = self.k = None
         self.reduction_op, self.num_outputs, self.has_indices = "Sum", 1, False
         self.options, self.use_fast_math = options, bool(options["use_fast_math"])
@@ -153,27 +153,32 @@ class GenredBase:
         self.arguments, self.output_dims = _signature(source("float32", 0))
         return self
 
-    def gradient(self, k):
-        """The Sum reduction giving d/d(argument k) <e, this reduction>, built
-        by kred-reduction-gradient (cached). It takes this reduction's
-        arguments, the cotangent e, then what the kind needs of the forward
-        pass (see gradient_extras)."""
+    def gradient(self, ks):
+        """The Sum reduction giving d/d(arguments ks) <e, this reduction>, the
+        gradients concatenated, built by kred-reduction-gradient (cached).
+        It takes this reduction's arguments, the cotangent e, then what the
+        kind needs of the forward pass (see gradient_extras). The arguments
+        ks must all be variables of the reduced axis, or none."""
+        ks = tuple(ks)
         cache = self.__dict__.setdefault("_gradients", {})
-        if k not in cache:
+        if ks not in cache:
             def source(dtype, batch):
                 try:
-                    return _kred.reduction_gradient(self._import(dtype, batch), k)
+                    return _kred.reduction_gradient(self._import(dtype, batch), list(ks))
                 except ValueError as e:
+                    names = ", ".join(self.arguments[k].name for k in ks)
                     raise ValueError(f"{self.reduction_op} reduction of {self.formula!r}: "
-                                     f"no gradient with respect to argument "
-                                     f"{self.arguments[k].name}: {e}") from None
-            cache[k] = type(self)._from_source(source, self.options)
-        return cache[k]
+                                     f"no gradient with respect to {names}: {e}") from None
+            reduced = "j" if self.axis == 1 else "i"
+            transposed = any(self.arguments[k].category == reduced for k in ks)
+            cache[ks] = type(self)._from_source(
+                source, 1 - self.axis if transposed else self.axis, self.options)
+        return cache[ks]
 
-    def gradient_extras(self, k):
-        """The names of the arrays gradient(k) takes after this reduction's
+    def gradient_extras(self, ks):
+        """The names of the arrays gradient(ks) takes after this reduction's
         arguments: e, then result / logsumexp / indices / positions."""
-        return [a.name for a in self.gradient(k).arguments[len(self.arguments):]]
+        return [a.name for a in self.gradient(ks).arguments[len(self.arguments):]]
 
     def variant(self, reduction_op):
         """This formula (without formula2) under another reduction (cached)."""

@@ -69,19 +69,39 @@ class _Reduction(torch.autograd.Function):
     def backward(ctx, grad, *unused):
         result, lse, *args = ctx.saved_tensors
         genred = ctx.genred
-        grads = [None, None, None]
-        for k, a in enumerate(args):
-            if not ctx.needs_input_grad[k + 3]:
-                grads.append(None)
-                continue
-            gradient = genred.gradient(k)
-            extras = [_extra(name, genred, a, grad, result, lse, ctx, args)
-                      for name in genred.gradient_extras(k)]
-            g = gradient(*args, *extras, **ctx.options)
-            if gradient.arguments[k].category == "param":
-                g = g.sum(-2)
-            grads.append(g.sum_to_size(a.shape))
+        grads = [None] * (3 + len(args))
+        for group in _gradient_groups(genred, ctx.needs_input_grad[3:]):
+            gradient = genred.gradient(group)
+            extras = [_extra(name, genred, args[0], grad, result, lse, ctx, args)
+                      for name in genred.gradient_extras(group)]
+            _scatter(genred, group, gradient(*args, *extras, **ctx.options), args,
+                     grads, 3)
         return tuple(grads)
+
+
+def _scatter(genred, group, gradients, args, grads, first):
+    """Splits a gradient reduction's output into the gradients of `group`
+    (parameters' rows summed) at grads[first + k]."""
+    offset = 0
+    for k in group:
+        dim = genred.arguments[k].dim
+        part = gradients[..., offset:offset + dim]
+        offset += dim
+        if genred.arguments[k].category == "param":
+            part = part.sum(-2)
+        grads[first + k] = part.sum_to_size(args[k].shape)
+
+
+def _gradient_groups(genred, needed):
+    """The arguments whose gradients are needed, in two groups that one
+    gradient reduction each computes: the reduced axis' variables (a
+    transposed reduction), and the others."""
+    reduced = "j" if genred.axis == 1 else "i"
+    along = [k for k, n in enumerate(needed)
+             if n and genred.arguments[k].category == reduced]
+    across = [k for k, n in enumerate(needed)
+              if n and genred.arguments[k].category != reduced]
+    return [group for group in (across, along) if group]
 
 
 def _extra(name, genred, like, grad, result, lse, ctx, args):
@@ -211,18 +231,14 @@ class _Solve(torch.autograd.Function):
         adjoint = solver._run(args[:position] + [grad] + args[position + 1:],
                               ctx.call, None, ctx.options)
         at_solution = args[:position] + [solution] + args[position + 1:]
-        grads = [None, None, None, None]
-        for k, a in enumerate(args):
-            if not ctx.needs_input_grad[k + 4]:
-                grads.append(None)
-            elif k == position:
-                grads.append(adjoint)
-            else:
-                gradient = solver.genred.gradient(k)
-                g = gradient(*at_solution, -adjoint, **ctx.call)
-                if gradient.arguments[k].category == "param":
-                    g = g.sum(-2)
-                grads.append(g.sum_to_size(a.shape))
+        grads = [None] * (4 + len(args))
+        if ctx.needs_input_grad[4 + position]:
+            grads[4 + position] = adjoint
+        needed = [n and k != position for k, n in enumerate(ctx.needs_input_grad[4:])]
+        for group in _gradient_groups(solver.genred, needed):
+            gradient = solver.genred.gradient(group)
+            _scatter(solver.genred, group, gradient(*at_solution, -adjoint, **ctx.call),
+                     args, grads, 4)
         return tuple(grads)
 
 

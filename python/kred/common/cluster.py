@@ -1,0 +1,88 @@
+"""pykeops' clustering utilities for block-sparse reductions, on NumPy
+arrays (vectorized: no Python loop over points or clusters). kred.numpy.cluster
+exposes them as they are; kred.torch.cluster converts tensors around them.
+
+The block-sparse `ranges` argument of a reduction is KeOps' six integer
+arrays (ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i):
+cluster k of the i-points is rows ranges_i[k, 0]:ranges_i[k, 1]; it meets
+the j-ranges redranges_j[slices_i[k - 1]:slices_i[k]] (slices_i[-1] = 0);
+the last three are the same for a reduction over i."""
+
+import numpy as np
+
+
+def grid_cluster(x, size):
+    """Labels (M,) in [0, C) of the cubic cells of side `size` (a number or
+    a (D,) array) that hold the points x (M, D); cells numbered in
+    lexicographic order of their integer coordinates."""
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"grid_cluster takes points of shape (M, D), got {x.shape}")
+    cells = np.floor(x / np.asarray(size, dtype=x.dtype)).astype(np.int64)
+    _, labels = np.unique(cells, axis=0, return_inverse=True)
+    return labels.reshape(-1).astype(np.int64)
+
+
+def sort_clusters(x, lab):
+    """x (an array, or a tuple/list of arrays with M rows) and lab sorted by
+    label (stable), so that clusters are contiguous."""
+    lab = np.asarray(lab).ravel()
+    order = np.argsort(lab, kind="stable")
+    if isinstance(x, (tuple, list)):
+        return type(x)(np.asarray(a)[order] for a in x), lab[order]
+    return np.asarray(x)[order], lab[order]
+
+
+def cluster_ranges(lab, Nlab=None):
+    """(C, 2) [start, end) rows of each cluster of sorted labels (or of
+    clusters of sizes Nlab)."""
+    if Nlab is None:
+        Nlab = np.bincount(np.asarray(lab).ravel())
+    ends = np.cumsum(np.asarray(Nlab).astype(np.int64))
+    return np.stack((ends - np.asarray(Nlab).astype(np.int64), ends), axis=1)
+
+
+def cluster_centroids(x, lab, Nlab=None, weights=None, weights_c=None):
+    """(C, D) (weighted) barycenters of the clusters."""
+    x, lab = np.asarray(x), np.asarray(lab).ravel()
+    clusters = int(lab.max()) + 1 if Nlab is None else len(Nlab)
+    w = np.ones(len(lab), dtype=x.dtype) if weights is None else np.asarray(weights).ravel()
+    if weights_c is None:
+        weights_c = np.bincount(lab, weights=w, minlength=clusters)
+    sums = np.zeros((clusters, x.shape[1]), dtype=np.float64)
+    np.add.at(sums, lab, x * w[:, None])
+    return (sums / np.asarray(weights_c).reshape(-1, 1)).astype(x.dtype)
+
+
+def cluster_ranges_centroids(x, lab, weights=None):
+    """(ranges (C, 2), centroids (C, D), total weights (C,)) of labelled
+    points, the ranges as sort_clusters orders them."""
+    lab = np.asarray(lab).ravel()
+    counts = np.bincount(lab)
+    w = np.ones(len(lab)) if weights is None else np.asarray(weights).ravel()
+    weights_c = np.bincount(lab, weights=w, minlength=len(counts))
+    return (cluster_ranges(lab, counts),
+            cluster_centroids(x, lab, counts, weights=weights, weights_c=weights_c),
+            weights_c)
+
+
+def from_matrix(ranges_i, ranges_j, keep):
+    """The six ranges arrays of the block-sparse reduction that keeps the
+    pairs of clusters (k, l) with keep[k, l] (a (Ci, Cj) boolean array)."""
+    keep = np.asarray(keep, dtype=bool)
+    ranges_i = np.asarray(ranges_i).astype(np.int64)
+    ranges_j = np.asarray(ranges_j).astype(np.int64)
+    if keep.shape != (len(ranges_i), len(ranges_j)):
+        raise ValueError(f"keep must have shape ({len(ranges_i)}, {len(ranges_j)}) (i "
+                         f"clusters, j clusters), got {keep.shape}")
+    # Kept pairs in i-major order (for each i-cluster, its j-clusters), and
+    # in j-major order.
+    _, j_of_i_major = np.nonzero(keep)
+    _, i_of_j_major = np.nonzero(keep.T)
+    return (ranges_i, np.cumsum(keep.sum(1)).astype(np.int64), ranges_j[j_of_i_major],
+            ranges_j, np.cumsum(keep.sum(0)).astype(np.int64), ranges_i[i_of_j_major])
+
+
+def swap_axes(ranges):
+    """The ranges of the same block-sparse pattern for the other axis."""
+    return None if ranges is None else (*ranges[3:6], *ranges[0:3])

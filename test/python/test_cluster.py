@@ -1,0 +1,112 @@
+"""kred.numpy.cluster / kred.torch.cluster against straightforward NumPy
+implementations written here (loops over points and clusters), with pykeops'
+documented examples and edge cases."""
+
+import numpy as np
+import pytest
+
+import kred.numpy.cluster as kc
+
+
+def reference_grid_cluster(x, size):
+    cells = [tuple(np.floor(p / size).astype(int)) for p in x]
+    order = {c: k for k, c in enumerate(sorted(set(cells)))}
+    return np.array([order[c] for c in cells])
+
+
+def reference_from_matrix(ranges_i, ranges_j, keep):
+    slices_i, redranges_j, slices_j, redranges_i = [], [], [], []
+    for k in range(keep.shape[0]):
+        redranges_j += [ranges_j[l] for l in range(keep.shape[1]) if keep[k, l]]
+        slices_i.append(len(redranges_j))
+    for l in range(keep.shape[1]):
+        redranges_i += [ranges_i[k] for k in range(keep.shape[0]) if keep[k, l]]
+        slices_j.append(len(redranges_i))
+    as2 = lambda r: np.array(r, dtype=np.int64).reshape(-1, 2)  # noqa: E731
+    return (ranges_i, np.array(slices_i), as2(redranges_j),
+            ranges_j, np.array(slices_j), as2(redranges_i))
+
+
+def test_documented_examples():
+    x = np.array([[0.], [.1], [.9], [.05], [.5]])
+    assert kc.grid_cluster(x, .2).tolist() == [0, 0, 2, 0, 1]
+    x = np.array([[0.], [5.], [.4], [.3], [2.]])
+    lab = np.array([0, 2, 0, 0, 1])
+    x_sorted, lab_sorted = kc.sort_clusters(x, lab)
+    assert x_sorted.ravel().tolist() == [0., .4, .3, 2., 5.]
+    assert lab_sorted.tolist() == [0, 0, 0, 1, 2]
+    assert kc.cluster_ranges(lab_sorted).tolist() == [[0, 3], [3, 4], [4, 5]]
+    x = np.array([[0.], [1.], [4.], [5.], [6.]])
+    lab = np.array([0, 0, 1, 1, 1])
+    weights = np.array([.5, .5, 2., 1., 1.])
+    assert np.allclose(kc.cluster_centroids(x, lab, weights=weights).ravel(), [.5, 4.75])
+    x = np.array([[0.], [.5], [1.], [2.], [3.]])
+    ranges, centroids, weights_c = kc.cluster_ranges_centroids(
+        x, np.array([0, 0, 1, 1, 1]), weights=np.array([1., .5, 1., 1., 10.]))
+    assert ranges.tolist() == [[0, 2], [2, 5]]
+    assert np.allclose(centroids.ravel(), [1 / 6, 2.75]) and np.allclose(weights_c, [1.5, 12])
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 5])
+def test_grid_cluster_matches_the_reference_including_bin_boundaries(dim):
+    rng = np.random.default_rng(dim)
+    x = np.round(rng.random((300, dim)) * 10) / 10  # many points exactly on boundaries
+    assert np.array_equal(kc.grid_cluster(x, 0.2), reference_grid_cluster(x, 0.2))
+    size = np.linspace(0.1, 0.3, dim)
+    assert np.array_equal(kc.grid_cluster(x, size), reference_grid_cluster(x, size))
+
+
+def test_one_cluster_and_empty_clusters():
+    x = np.random.default_rng(0).random((10, 2))
+    assert kc.grid_cluster(x, 5.0).tolist() == [0] * 10
+    lab = np.array([0, 0, 2, 2, 2])  # cluster 1 is empty
+    assert kc.cluster_ranges(lab).tolist() == [[0, 2], [2, 2], [2, 5]]
+    with np.errstate(invalid="ignore"):  # the empty cluster's centroid is 0 / 0
+        ranges, centroids, weights_c = kc.cluster_ranges_centroids(np.arange(5.)[:, None], lab)
+    assert weights_c.tolist() == [2, 0, 3] and np.isnan(centroids[1, 0])
+    assert np.allclose(centroids[[0, 2], 0], [0.5, 3])
+
+
+def test_centroids_match_the_reference():
+    rng = np.random.default_rng(3)
+    x, lab, w = rng.random((200, 3)), rng.integers(0, 7, 200), rng.random(200)
+    ref = np.array([(x[lab == k] * w[lab == k, None]).sum(0) / w[lab == k].sum()
+                    for k in range(7)])
+    assert np.allclose(kc.cluster_centroids(x, lab, weights=w), ref)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_from_matrix_matches_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    ranges_i = kc.cluster_ranges(np.sort(rng.integers(0, 6, 50)))
+    ranges_j = kc.cluster_ranges(np.sort(rng.integers(0, 4, 40)))
+    keep = rng.random((len(ranges_i), len(ranges_j))) < 0.4
+    keep[0] = False  # an i-cluster that meets no j-cluster
+    for got, ref in zip(kc.from_matrix(ranges_i, ranges_j, keep),
+                        reference_from_matrix(ranges_i, ranges_j, keep)):
+        assert got.dtype == np.int64 and np.array_equal(got, ref)
+
+
+def test_swap_axes():
+    ranges = tuple(np.arange(k) for k in range(6))
+    assert [len(r) for r in kc.swap_axes(ranges)] == [3, 4, 5, 0, 1, 2]
+    assert kc.swap_axes(None) is None
+
+
+def test_torch_versions_give_tensors_with_the_same_values():
+    torch = pytest.importorskip("torch")
+    import kred.torch.cluster as tc
+    rng = np.random.default_rng(4)
+    x = rng.random((100, 2)).astype(np.float32)
+    lab = tc.grid_cluster(torch.from_numpy(x), 0.25)
+    assert lab.dtype == torch.int64
+    assert np.array_equal(lab.numpy(), kc.grid_cluster(x, 0.25))
+    x_sorted, lab_sorted = tc.sort_clusters(torch.from_numpy(x), lab)
+    ranges, centroids, weights_c = tc.cluster_ranges_centroids(x_sorted, lab_sorted)
+    assert centroids.dtype == torch.float32 and ranges.dtype == torch.int64
+    ref = kc.cluster_ranges_centroids(*kc.sort_clusters(x, kc.grid_cluster(x, 0.25)))
+    assert np.array_equal(ranges.numpy(), ref[0]) and np.allclose(centroids.numpy(), ref[1])
+    keep = torch.rand(len(ranges), len(ranges)) < 0.5
+    for got, want in zip(tc.from_matrix(ranges, ranges, keep),
+                         kc.from_matrix(ref[0], ref[0], keep.numpy())):
+        assert np.array_equal(got.numpy(), want)
