@@ -125,7 +125,8 @@ const llvm::StringMap<FunctionInfo> &getFunctionTable() {
       {"ComplexMult", {"", 2}}, {"ComplexDivide", {"", 2}},
       {"ComplexRealScal", {"", 2}},
       // Symbolic derivatives.
-      {"Grad", {"kred.grad", 3}}, {"Diff", {"kred.diff", 3}},
+      {"Grad", {"kred.grad", 3}}, {"DiffT", {"kred.grad", 3}},
+      {"Diff", {"kred.diff", 3}}, {"GradMatrix", {"", 2}},
       {"Laplacian", {"kred.laplacian", 2}},
       {"Divergence", {"kred.divergence", 2}},
   };
@@ -228,8 +229,12 @@ private:
   FailureOr<Value> parsePower();
   FailureOr<Value> parsePrimary();
   FailureOr<Value> parseCall(Token name);
-  FailureOr<Value> expandComplexCall(Token name, ArrayRef<Value> operands,
-                                     ArrayRef<NamedAttribute> attrs);
+  /// Operations without an op of their own, built from others: complex
+  /// operations (ComplexFormulas.cpp) and GradMatrix.
+  FailureOr<Value> expandCall(Token name, ArrayRef<Value> operands,
+                              ArrayRef<NamedAttribute> attrs);
+  FailureOr<Value> expandGradMatrix(ArrayRef<Value> operands,
+                                    FormulaOpBuilder &build);
   FailureOr<Value> parseVariable(Token name);
   FailureOr<Value> parseConstant(Token name);
   FailureOr<int64_t> parseInteger(const Twine &what);
@@ -660,13 +665,13 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
   if (failed(expect(Token::RParen, "to close the arguments of '" + fn + "'")))
     return failure();
   if (info.opName.empty())
-    return expandComplexCall(name, operands, attrs);
+    return expandCall(name, operands, attrs);
   return buildOp(name.loc(), info.opName, operands, attrs);
 }
 
 FailureOr<Value>
-FormulaParser::expandComplexCall(Token name, ArrayRef<Value> operands,
-                                 ArrayRef<NamedAttribute> attrs) {
+FormulaParser::expandCall(Token name, ArrayRef<Value> operands,
+                          ArrayRef<NamedAttribute> attrs) {
   SmallVector<int64_t, 1> ints;
   for (const NamedAttribute &attr : attrs)
     ints.push_back(cast<IntegerAttr>(attr.getValue()).getInt());
@@ -689,7 +694,32 @@ FormulaParser::expandComplexCall(Token name, ArrayRef<Value> operands,
     FormulaParser &parser;
     SMLoc loc;
   } builder(*this, name.loc());
+  if (name.text == "GradMatrix")
+    return expandGradMatrix(operands, builder);
   return expandComplexFunction(name.text, operands, ints, builder);
+}
+
+/// KeOps' GradMatrix(f, v), the transposed Jacobian: Grad(f, v, e_k) for
+/// the unit vectors e_k of f's dimension, concatenated.
+FailureOr<Value> FormulaParser::expandGradMatrix(ArrayRef<Value> operands,
+                                                 FormulaOpBuilder &build) {
+  int64_t dim = getFormulaDim(operands[0]);
+  Value result;
+  for (int64_t k = 0; k < dim; ++k) {
+    SmallVector<double> unit(dim, 0.0);
+    unit[k] = 1.0;
+    FailureOr<Value> part = build.op(
+        "kred.grad", ValueRange{operands[0], operands[1], build.constant(unit)});
+    if (failed(part))
+      return failure();
+    if (result) {
+      part = build.op("kred.concat", ValueRange{result, *part});
+      if (failed(part))
+        return failure();
+    }
+    result = *part;
+  }
+  return result;
 }
 
 FailureOr<Value> FormulaParser::parseVariable(Token name) {

@@ -119,3 +119,20 @@ def test_grad_with_respect_to_a_j_variable_and_a_parameter():
     np.testing.assert_allclose(gy, expected, rtol=1e-10)
     gp = Genred(f"Grad({formula}, P, E)", aliases, axis=1, dtype="float64")(x, y, e, p)
     np.testing.assert_allclose(gp, (e * (-r2 * k).sum(1, keepdims=True)), rtol=1e-10)
+
+
+def test_grad_matrix_is_the_transposed_jacobian():
+    # GradMatrix(f, X)[3 k : 3 k + 3] = d f_k / d X, summed over j.
+    x, y, _ = data(1)
+    formula = "Exp(-SqDist(X, Y)) * Concat(X, Sin(Y))"
+    got = Genred(f"GradMatrix({formula}, X)", ALIASES, axis=1)(x, y)
+    f = Genred(formula, ALIASES, axis=1)
+    jacobian = np.zeros((N, 6, 3))
+    for d in range(3):
+        step = np.zeros(3)
+        step[d] = H
+        jacobian[:, :, d] = (f(x + step, y) - f(x - step, y)) / (2 * H)
+    assert np.allclose(got, jacobian.reshape(N, 18), rtol=1e-6, atol=1e-8)
+    diff_t = Genred(f"DiffT({formula}, X, E)", ALIASES + ["E = Vi(6)"], axis=1)
+    e = np.random.default_rng(1).standard_normal((N, 6))
+    assert np.allclose(diff_t(x, y, e), np.einsum("nkd,nk->nd", jacobian, e), rtol=1e-6)
