@@ -201,7 +201,8 @@ PYBIND11_MODULE(_kred, m) {
       [](const std::string &spec, const std::string &dtype,
          std::optional<std::string> reduction, std::optional<int> axis,
          std::optional<int64_t> k, int64_t batchDims,
-         const std::string &accType, const std::string &sumScheme) {
+         const std::string &accType, const std::string &sumScheme,
+         bool ranges) {
         FormulaImportOptions import;
         import.dtype = dtype;
         import.reduction = reduction;
@@ -210,6 +211,7 @@ PYBIND11_MODULE(_kred, m) {
         import.batchDims = batchDims;
         import.accType = accType;
         import.sumScheme = sumScheme;
+        import.ranges = ranges;
         llvm::Expected<std::string> text = importFormulaToText(spec, import);
         if (!text)
           throwError(text.takeError());
@@ -219,6 +221,7 @@ PYBIND11_MODULE(_kred, m) {
       py::arg("reduction") = py::none(), py::arg("axis") = py::none(),
       py::arg("k") = py::none(), py::arg("batch_dims") = 0,
       py::arg("acc_type") = "", py::arg("sum_scheme") = "",
+      py::arg("ranges") = false,
       "imports a KeOps formula specification; returns the kernel as MLIR "
       "text, or raises ValueError with the position of the error");
 

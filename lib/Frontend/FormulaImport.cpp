@@ -911,6 +911,19 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
     Type element = spec.isIndex ? Type(builder.getI64Type()) : elementType;
     argTypes.push_back(MemRefType::get(shape, element));
   }
+  // KeOps' six block-sparse arrays, after the outputs: [start, end) pairs
+  // and slice ends, as i64.
+  size_t numRanges = options.ranges ? 6 : 0;
+  if (options.ranges && batch > 0)
+    return (emitError(reductionLoc)
+                << "block-sparse ranges take no batch dimensions; reduce each "
+                   "batch entry separately",
+            nullptr);
+  for (size_t index = 0; index < numRanges; ++index)
+    argTypes.push_back(MemRefType::get(
+        index % 3 == 1 ? ArrayRef<int64_t>{ShapedType::kDynamic}
+                       : ArrayRef<int64_t>{ShapedType::kDynamic, 2},
+        builder.getI64Type()));
 
   TypeAttr accType;
   SumSchemeAttr sumScheme;
@@ -955,6 +968,12 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   for (size_t index = 0; index < specs.size(); ++index)
     func.setArgAttr(variables.size() + index, "kred.output",
                     b.getUnitAttr());
+  static const char *rangesNames[] = {"ranges_i",    "slices_i",
+                                      "redranges_j", "ranges_j",
+                                      "slices_j",    "redranges_i"};
+  for (size_t index = 0; index < numRanges; ++index)
+    func.setArgAttr(variables.size() + specs.size() + index, "kred.ranges",
+                    b.getStringAttr(rangesNames[index]));
 
   b.setInsertionPointToStart(entry);
   auto args = entry->getArguments();
@@ -963,8 +982,9 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
       IndexAxisAttr::get(context, axis),
       k ? b.getI64IntegerAttr(*k) : IntegerAttr(), accType, sumScheme,
       b.getI64IntegerAttr(batch),
-      args.take_front(variables.size()), args.drop_front(variables.size()),
-      ValueRange{});
+      args.take_front(variables.size()),
+      args.slice(variables.size(), specs.size()),
+      args.take_back(numRanges));
   reduce.getBody().takeBody(body);
   func::ReturnOp::create(b, loc);
 

@@ -42,6 +42,10 @@ struct ImportFormulaCLOptions {
                              cl::desc("Leading batch dimensions of the "
                                       "inputs and outputs"),
                              cl::init(0)};
+  cl::opt<bool> ranges{"ranges",
+                       cl::desc("Take KeOps' six block-sparse ranges arrays "
+                                "after the outputs"),
+                       cl::init(false)};
 };
 llvm::ManagedStatic<ImportFormulaCLOptions> clOptions;
 } // namespace
@@ -65,6 +69,7 @@ void kred::registerFormulaImportTranslation() {
         options.batchDims = clOptions->batchDims;
         options.accType = clOptions->accType;
         options.sumScheme = clOptions->sumScheme;
+        options.ranges = clOptions->ranges;
         return importFormula(sourceMgr, context, options);
       },
       [](DialectRegistry &registry) {

@@ -36,6 +36,12 @@ findKernelFunctions(mlir::ModuleOp module);
 /// The arguments of a kernel function.
 llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
 
+/// Checks the six block-sparse arrays of a call (shapes already checked)
+/// against its rows along i (rows[0]) and j (rows[1]); an error names the
+/// first bad entry.
+llvm::Error checkBlockSparseRanges(llvm::ArrayRef<Buffer> ranges,
+                                   const int64_t rows[2]);
+
 /// The number of (i, j) pairs a call computes, batches included.
 double countPairs(const KernelSignature &signature,
                   llvm::ArrayRef<Buffer> args);

@@ -107,18 +107,20 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
   });
 
   // Every function argument must be exactly one operand of the reduction,
-  // in order: inputs then outputs.
+  // in order: inputs, outputs, then the block-sparse ranges.
   SmallVector<Value> operands(reduce.getInputs());
   llvm::append_range(operands, reduce.getOutputs());
+  llvm::append_range(operands, reduce.getRanges());
   if (operands.size() != func.getNumArguments())
     return llvm::createStringError("kernel '" + signature.name +
                      "' must pass each of its arguments to the kred.reduce "
-                     "once, inputs then outputs");
+                     "once, inputs, outputs, then ranges");
+  size_t firstRanges = reduce.getInputs().size() + reduce.getOutputs().size();
   for (auto [index, v] : llvm::enumerate(operands)) {
     if (v != func.getArgument(index))
       return llvm::createStringError("kernel '" + signature.name +
                        "' must pass its arguments to the kred.reduce in "
-                       "order, inputs then outputs");
+                       "order, inputs, outputs, then ranges");
     auto type = cast<MemRefType>(v.getType());
     if (!type.getLayout().isIdentity())
       return llvm::createStringError(llvm::formatv(
@@ -126,15 +128,22 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
           "expected row-major memrefs",
           index, signature.name));
     ArgSpec spec;
-    bool isOutput = index >= reduce.getInputs().size();
+    bool isOutput = index >= reduce.getInputs().size() && index < firstRanges;
     if (auto alias = func.getArgAttrOfType<StringAttr>(index, "kred.alias"))
       spec.name = alias.str();
+    else if (auto name =
+                 func.getArgAttrOfType<StringAttr>(index, "kred.ranges"))
+      spec.name = name.str();
+    else if (index >= firstRanges)
+      spec.name = llvm::formatv("ranges #{0}", index - firstRanges);
     else if (isOutput)
       spec.name = llvm::formatv("output #{0}",
                                 index - reduce.getInputs().size());
     else
       spec.name = llvm::formatv("input #{0}", index);
-    if (isOutput) {
+    if (index >= firstRanges) {
+      spec.role = ArgRole::Ranges;
+    } else if (isOutput) {
       spec.role = ArgRole::Output;
     } else {
       auto it = categories.find(index);
@@ -198,12 +207,17 @@ struct AgreedShape {
   std::optional<std::pair<int64_t, std::string>> rows[2];
 };
 
+static size_t countRole(const KernelSignature &signature, ArgRole role) {
+  return llvm::count_if(signature.args,
+                        [&](const ArgSpec &a) { return a.role == role; });
+}
+
 static llvm::Error checkCount(const KernelSignature &signature, size_t given,
                               bool outputsToo) {
-  size_t outputs = llvm::count_if(signature.args, [](const ArgSpec &a) {
-    return a.role == ArgRole::Output;
-  });
-  size_t expected = signature.args.size() - (outputsToo ? 0 : outputs);
+  size_t outputs = countRole(signature, ArgRole::Output);
+  size_t ranges = countRole(signature, ArgRole::Ranges);
+  size_t expected =
+      signature.args.size() - (outputsToo ? 0 : outputs + ranges);
   if (given == expected)
     return llvm::Error::success();
   if (!outputsToo)
@@ -211,10 +225,11 @@ static llvm::Error checkCount(const KernelSignature &signature, size_t given,
         llvm::formatv("kernel '{0}' takes {1} inputs, but {2} were given",
                       signature.name, expected, given));
   return llvm::createStringError(llvm::formatv(
-      "kernel '{0}' takes {1} arrays ({2} inputs, then {3} outputs), but "
-      "{4} were given",
-      signature.name, signature.args.size(), signature.args.size() - outputs,
-      outputs, given));
+      "kernel '{0}' takes {1} arrays ({2} inputs, then {3} outputs{4}), but "
+      "{5} were given",
+      signature.name, signature.args.size(),
+      signature.args.size() - outputs - ranges, outputs,
+      ranges ? ", then 6 block-sparse ranges arrays" : "", given));
 }
 
 /// Checks the shapes of the first shapes.size() arguments of `signature`:
@@ -227,6 +242,17 @@ checkShapes(const KernelSignature &signature,
   AgreedShape agreed;
   agreed.batchShape.assign(batch, 1);
   for (auto [spec, shape] : llvm::zip(signature.args, shapes)) {
+    if (spec.role == ArgRole::Ranges) {
+      bool pairs = spec.rank == 2;
+      if (static_cast<int64_t>(shape.size()) != spec.rank ||
+          (pairs && shape[1] != 2))
+        return llvm::createStringError(llvm::formatv(
+            "ranges array '{0}' has shape {1}, expected {2}", spec.name,
+            shapeString(shape),
+            pairs ? "[clusters, 2] ([start, end) pairs)"
+                  : "[clusters] (slice ends)"));
+      continue;
+    }
     if (static_cast<int64_t>(shape.size()) != spec.rank)
       return llvm::createStringError(llvm::formatv(
           "'{0}' has shape {1}, expected {2} dimensions ({3})", spec.name,
@@ -331,7 +357,18 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
       return err;
     shapes.push_back(buffer.shape);
   }
-  return checkShapes(signature, shapes).takeError();
+  auto agreed = checkShapes(signature, shapes);
+  if (!agreed)
+    return agreed.takeError();
+  if (countRole(signature, ArgRole::Ranges) == 0)
+    return llvm::Error::success();
+  int64_t rows[2] = {agreed->rows[0] ? agreed->rows[0]->first : 0,
+                     agreed->rows[1] ? agreed->rows[1]->first : 0};
+  auto first = llvm::find_if(signature.args, [](const ArgSpec &a) {
+    return a.role == ArgRole::Ranges;
+  });
+  return checkBlockSparseRanges(
+      args.take_back(signature.args.end() - first), rows);
 }
 
 llvm::Expected<std::vector<std::vector<int64_t>>>

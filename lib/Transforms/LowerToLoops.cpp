@@ -4,7 +4,7 @@
 // the target-neutral lowering library (kred/Conversion/KredToLoops):
 //
 //   for each batch index:                        (sequential)
-//     copy j-variables into [D][Mpad] buffers    emitTransposedJVariables
+//     copy j-variables into [D][M + W] buffers   emitTransposedJVariables
 //     broadcast parameters to lanes              emitParameterLanes
 //     scf.parallel over tiles of tile-i rows:    emitRowTile (OpenMP later)
 //       state[tile-i] = identity                 allocateTileState, initRows
@@ -13,6 +13,11 @@
 //           load states; per chunk of W columns: emitChunk; store
 //       masked last chunk (when W does not divide M)   emitMaskedTail
 //       for each row: merge lanes, write outputs       emitOutputs
+//
+// With block-sparse ranges (emitBlockSparse), every row first gets the
+// identity; then scf.parallel runs over the i-clusters, each one's rows by
+// tiles, and the columns loops above run over each kept j-range [js, je)
+// instead of [0, M): the same row blocks, chunks and masked tail.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +45,9 @@ struct BatchContext {
   ArrayRef<SmallVector<Value>> batchIndex;
   ArrayRef<Value> outBatch;
   Value numRows, numCols;
-  /// floor(M / W) * W and ceil(M / W) * W.
-  Value fullCols, paddedCols;
+  /// M + W: the columns of the j buffers, so that a chunk starting
+  /// anywhere before M stays inside.
+  Value bufferCols;
   /// Transposed j-variables and parameter lanes, by input position.
   DenseMap<int64_t, Value> jBuffers;
   DenseMap<int64_t, Lanes> paramLanes;
@@ -79,22 +85,35 @@ private:
   void emitBatch(OpBuilder &b, BatchContext &batch);
   void emitTransposedJVariables(OpBuilder &b, BatchContext &batch);
   void emitParameterLanes(OpBuilder &b, BatchContext &batch);
-  void emitRowTile(OpBuilder &b, BatchContext &batch, Value tileIndex);
+  using ColumnsFn = function_ref<void(OpBuilder &, TileContext &)>;
+  /// Tiles of tile-i rows over [0, N) in parallel, each reducing `columns`.
+  void emitDenseRows(OpBuilder &b, BatchContext &batch, ColumnsFn columns);
+  void emitBlockSparse(OpBuilder &b, BatchContext &batch);
+  Value loadIndex(OpBuilder &b, Value memref, ValueRange indices);
+  void emitRowTile(OpBuilder &b, BatchContext &batch, Value rowBegin,
+                   Value rowEnd, ColumnsFn columns);
   void allocateTileState(OpBuilder &b, TileContext &tile);
   void forEachRow(OpBuilder &b, TileContext &tile,
                   function_ref<void(OpBuilder &, Value, Value)> fn);
   SmallVector<Value> rowMemory(OpBuilder &b, TileContext &tile, Value r);
   SmallVector<Value> loadState(OpBuilder &b, TileContext &tile, Value r);
   void storeState(OpBuilder &b, TileContext &tile, Value r, ValueRange s);
-  void emitFullColumns(OpBuilder &b, BatchContext &batch, TileContext &tile);
+  /// Columns [begin, end) (W divides end - begin), unmasked.
+  void emitFullColumns(OpBuilder &b, BatchContext &batch, TileContext &tile,
+                       Value begin, Value end);
   void emitRowBlock(OpBuilder &b, BatchContext &batch, TileContext &tile,
                     Value jt, Value jtEnd, Value r0, int64_t count);
-  void emitMaskedTail(OpBuilder &b, BatchContext &batch, TileContext &tile);
+  /// Columns [start, end), fewer than W, as one masked chunk.
+  void emitMaskedTail(OpBuilder &b, BatchContext &batch, TileContext &tile,
+                      Value start, Value end);
+  /// Columns [begin, end): full chunks, then the masked tail.
+  void emitColumns(OpBuilder &b, BatchContext &batch, TileContext &tile,
+                   Value begin, Value end);
   void emitOutputs(OpBuilder &b, BatchContext &batch, TileContext &tile);
   /// The formula and state update for the chunk of W columns at `j0` of
-  /// row `i`; lanes at or past M do not count when `masked`.
+  /// row `i`; lanes at or past `maskEnd` do not count when it is given.
   SmallVector<Value> emitChunk(OpBuilder &b, BatchContext &batch, Value i,
-                               Value j0, ValueRange carried, bool masked,
+                               Value j0, ValueRange carried, Value maskEnd,
                                RowMemory row);
   Lanes varLanes(OpBuilder &b, BatchContext &batch, VarOp var, Value i,
                  Value j0);
@@ -164,23 +183,85 @@ void ReduceLowering::emitBatch(OpBuilder &b, BatchContext &batch) {
   batch.numRows = memref::DimOp::create(b, loc, op.getOutputs()[0], batchDims);
   batch.numCols = memref::DimOp::create(b, loc, op.getInputs()[firstJPosition],
                                         batchDims);
-  batch.paddedCols = arith::MulIOp::create(
-      b, loc, arith::CeilDivSIOp::create(b, loc, batch.numCols, cw), cw);
-  batch.fullCols = arith::MulIOp::create(
-      b, loc, arith::DivSIOp::create(b, loc, batch.numCols, cw), cw);
+  batch.bufferCols = arith::AddIOp::create(b, loc, batch.numCols, cw);
   emitTransposedJVariables(b, batch);
   emitParameterLanes(b, batch);
+  if (op.getRanges().empty()) {
+    emitDenseRows(b, batch, [&](OpBuilder &b, TileContext &tile) {
+      emitColumns(b, batch, tile, constIndex(b, 0), batch.numCols);
+    });
+  } else {
+    emitBlockSparse(b, batch);
+  }
+  for (auto &entry : batch.jBuffers)
+    memref::DeallocOp::create(b, loc, entry.second);
+}
 
-  Value numTiles = arith::CeilDivSIOp::create(b, loc, batch.numRows,
-                                              constIndex(b, tileI));
+void ReduceLowering::emitDenseRows(OpBuilder &b, BatchContext &batch,
+                                   ColumnsFn columns) {
+  Value ti = constIndex(b, tileI);
+  Value numTiles = arith::CeilDivSIOp::create(b, loc, batch.numRows, ti);
   scf::ParallelOp::create(
       b, loc, ValueRange{constIndex(b, 0)}, ValueRange{numTiles},
       ValueRange{constIndex(b, 1)},
       [&](OpBuilder &nb, Location, ValueRange ivs) {
-        emitRowTile(nb, batch, ivs[0]);
+        Value rowBegin = arith::MulIOp::create(nb, loc, ivs[0], ti);
+        Value rowEnd = arith::MinSIOp::create(
+            nb, loc, arith::AddIOp::create(nb, loc, rowBegin, ti),
+            batch.numRows);
+        emitRowTile(nb, batch, rowBegin, rowEnd, columns);
       });
-  for (auto &entry : batch.jBuffers)
-    memref::DeallocOp::create(b, loc, entry.second);
+}
+
+Value ReduceLowering::loadIndex(OpBuilder &b, Value memref,
+                                ValueRange indices) {
+  Value v = memref::LoadOp::create(b, loc, memref, indices);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// KeOps' block-sparse scheme: i-cluster k is rows ranges_i[k] and meets
+/// the j-ranges redranges_j[slices_i[k - 1] : slices_i[k]] (the runtime has
+/// checked the arrays). Rows of no cluster keep the identity.
+void ReduceLowering::emitBlockSparse(OpBuilder &b, BatchContext &batch) {
+  emitDenseRows(b, batch, [](OpBuilder &, TileContext &) {});
+  Value rangesI = op.getRanges()[0], slicesI = op.getRanges()[1],
+        redrangesJ = op.getRanges()[2];
+  Value c0 = constIndex(b, 0), c1 = constIndex(b, 1);
+  Value ti = constIndex(b, tileI);
+  Value clusters = memref::DimOp::create(b, loc, rangesI, 0);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0}, ValueRange{clusters}, ValueRange{c1},
+      [&](OpBuilder &b, Location, ValueRange ivs) {
+        Value k = ivs[0];
+        Value rowsBegin = loadIndex(b, rangesI, {k, c0});
+        Value rowsEnd = loadIndex(b, rangesI, {k, c1});
+        Value isFirst =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, c0);
+        Value previous = arith::SelectOp::create(
+            b, loc, isFirst, c0, arith::SubIOp::create(b, loc, k, c1));
+        Value sliceBegin = arith::SelectOp::create(
+            b, loc, isFirst, c0, loadIndex(b, slicesI, {previous}));
+        Value sliceEnd = loadIndex(b, slicesI, {k});
+        scf::ForOp::create(
+            b, loc, rowsBegin, rowsEnd, ti, {},
+            [&](OpBuilder &b, Location, Value rowBegin, ValueRange) {
+              Value rowEnd = arith::MinSIOp::create(
+                  b, loc, arith::AddIOp::create(b, loc, rowBegin, ti),
+                  rowsEnd);
+              emitRowTile(
+                  b, batch, rowBegin, rowEnd, [&](OpBuilder &b, TileContext &t) {
+                    scf::ForOp::create(
+                        b, loc, sliceBegin, sliceEnd, c1, {},
+                        [&](OpBuilder &b, Location, Value s, ValueRange) {
+                          emitColumns(b, batch, t,
+                                      loadIndex(b, redrangesJ, {s, c0}),
+                                      loadIndex(b, redrangesJ, {s, c1}));
+                          scf::YieldOp::create(b, loc);
+                        });
+                  });
+              scf::YieldOp::create(b, loc);
+            });
+      });
 }
 
 /// j-variables, transposed to [D][Mpad] (lanes load contiguously) and
@@ -194,7 +275,7 @@ void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
     int64_t dim = getFormulaDim(var.getResult());
     auto type = MemRefType::get({dim, ShapedType::kDynamic}, computeType);
     Value buffer = memref::AllocOp::create(
-        b, loc, type, ValueRange{batch.paddedCols}, b.getI64IntegerAttr(64));
+        b, loc, type, ValueRange{batch.bufferCols}, b.getI64IntegerAttr(64));
     Value input = op.getInputs()[position];
     scf::ForOp::create(
         b, loc, c0, batch.numCols, c1, {},
@@ -208,7 +289,7 @@ void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
           scf::YieldOp::create(nb, loc);
         });
     scf::ForOp::create(
-        b, loc, batch.numCols, batch.paddedCols, c1, {},
+        b, loc, batch.numCols, batch.bufferCols, c1, {},
         [&](OpBuilder &nb, Location, Value j, ValueRange) {
           Value zero = arith::ConstantOp::create(
               nb, loc, nb.getFloatAttr(computeType, 0.0));
@@ -241,19 +322,16 @@ void ReduceLowering::emitParameterLanes(OpBuilder &b, BatchContext &batch) {
 //===----------------------------------------------------------------------===//
 
 void ReduceLowering::emitRowTile(OpBuilder &b, BatchContext &batch,
-                                 Value tileIndex) {
+                                 Value rowBegin, Value rowEnd,
+                                 ColumnsFn columns) {
   TileContext tile;
-  Value ti = constIndex(b, tileI);
-  tile.rowBegin = arith::MulIOp::create(b, loc, tileIndex, ti);
-  Value rowEnd = arith::MinSIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, tile.rowBegin, ti), batch.numRows);
-  tile.rows = arith::SubIOp::create(b, loc, rowEnd, tile.rowBegin);
+  tile.rowBegin = rowBegin;
+  tile.rows = arith::SubIOp::create(b, loc, rowEnd, rowBegin);
   allocateTileState(b, tile);
   forEachRow(b, tile, [&](OpBuilder &nb, Value r, Value) {
     storeState(nb, tile, r, state->init(nb, loc, rowMemory(nb, tile, r)));
   });
-  emitFullColumns(b, batch, tile);
-  emitMaskedTail(b, batch, tile);
+  columns(b, tile);
   emitOutputs(b, batch, tile);
   for (Value slot : llvm::concat<Value>(tile.slots, tile.rowMemorySlots))
     memref::DeallocOp::create(b, loc, slot);
@@ -314,17 +392,30 @@ void ReduceLowering::storeState(OpBuilder &b, TileContext &tile, Value r,
 
 /// The full chunks of W columns, by tiles of tile-j columns (kept in cache
 /// across the rows of the tile), rows-per-chunk rows at a time.
+void ReduceLowering::emitColumns(OpBuilder &b, BatchContext &batch,
+                                 TileContext &tile, Value begin, Value end) {
+  Value cw = constIndex(b, width);
+  Value span = arith::SubIOp::create(b, loc, end, begin);
+  Value full = arith::AddIOp::create(
+      b, loc, begin,
+      arith::MulIOp::create(b, loc, arith::DivSIOp::create(b, loc, span, cw),
+                            cw));
+  emitFullColumns(b, batch, tile, begin, full);
+  emitMaskedTail(b, batch, tile, full, end);
+}
+
 void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
-                                     TileContext &tile) {
+                                     TileContext &tile, Value begin,
+                                     Value end) {
   Value c0 = constIndex(b, 0), c1 = constIndex(b, 1);
   Value tj = constIndex(b, tileJ);
   // Large states (K-min buffers) would only spill registers.
   int64_t blockRows = state->getCarriedTypes().size() > 8 ? 1 : rowsPerChunk;
   scf::ForOp::create(
-      b, loc, c0, batch.fullCols, tj, {},
+      b, loc, begin, end, tj, {},
       [&](OpBuilder &b, Location, Value jt, ValueRange) {
         Value jtEnd = arith::MinSIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, jt, tj), batch.fullCols);
+            b, loc, arith::AddIOp::create(b, loc, jt, tj), end);
         Value block = constIndex(b, blockRows);
         Value blockedRows = arith::MulIOp::create(
             b, loc, arith::DivSIOp::create(b, loc, tile.rows, block), block);
@@ -369,7 +460,7 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
           llvm::append_range(next,
                              emitChunk(nb, batch, i, j0,
                                        c.slice(k * perRow, perRow),
-                                       /*masked=*/false, memory[k]));
+                                       /*maskEnd=*/Value(), memory[k]));
         }
         scf::YieldOp::create(nb, loc, next);
       });
@@ -379,18 +470,17 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
                               loop.getResults().slice(k * perRow, perRow)));
 }
 
-/// The last, partial chunk of W columns, when W does not divide M.
 void ReduceLowering::emitMaskedTail(OpBuilder &b, BatchContext &batch,
-                                    TileContext &tile) {
-  Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                        batch.fullCols, batch.numCols);
+                                    TileContext &tile, Value start,
+                                    Value end) {
+  Value hasTail =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, start, end);
   scf::IfOp::create(b, loc, hasTail, [&](OpBuilder &b, Location) {
     forEachRow(b, tile, [&](OpBuilder &b, Value r, Value i) {
       SmallVector<Value> s = loadState(b, tile, r);
       SmallVector<Value> carried = state->beginTile(b, loc, s);
       SmallVector<Value> updated =
-          emitChunk(b, batch, i, batch.fullCols, carried, /*masked=*/true,
-                    rowMemory(b, tile, r));
+          emitChunk(b, batch, i, start, carried, end, rowMemory(b, tile, r));
       storeState(b, tile, r, state->endTile(b, loc, s, updated));
     });
     scf::YieldOp::create(b, loc);
@@ -447,14 +537,14 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
 
 SmallVector<Value> ReduceLowering::emitChunk(OpBuilder &b, BatchContext &batch,
                                              Value i, Value j0,
-                                             ValueRange carried, bool masked,
+                                             ValueRange carried, Value maskEnd,
                                              RowMemory row) {
   LaneBuilder lanes(b, loc, computeType, width);
   SmallVector<Lanes, 2> yielded = emitFormula(
       op, lanes, [&](VarOp var) { return varLanes(b, batch, var, i, j0); });
   Lanes f = yielded[0], g = yielded.size() > 1 ? yielded[1] : Lanes();
   Value jLanes;
-  if (state->needsIndices() || masked) {
+  if (state->needsIndices() || maskEnd) {
     auto laneIndexType = VectorType::get({width}, b.getI64Type());
     SmallVector<int64_t> iota(width);
     for (int64_t k = 0; k < width; ++k)
@@ -466,9 +556,9 @@ SmallVector<Value> ReduceLowering::emitChunk(OpBuilder &b, BatchContext &batch,
             b, loc,
             DenseElementsAttr::get(laneIndexType, ArrayRef<int64_t>(iota))));
   }
-  if (!masked)
+  if (!maskEnd)
     return state->update(b, loc, carried, f, g, jLanes, row);
-  Value m = arith::IndexCastOp::create(b, loc, b.getI64Type(), batch.numCols);
+  Value m = arith::IndexCastOp::create(b, loc, b.getI64Type(), maskEnd);
   Value inRange = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::slt, jLanes,
       vector::BroadcastOp::create(b, loc, jLanes.getType(), m));

@@ -50,6 +50,9 @@ struct FormulaImportOptions {
   /// scheme ("direct", "block" or "kahan"); empty leaves the default.
   std::string accType;
   std::string sumScheme;
+  /// Whether the kernel takes KeOps' six block-sparse ranges arrays (i64,
+  /// after the outputs, named by a `kred.ranges` attribute).
+  bool ranges = false;
 };
 
 /// A reduction as KeOps names it ("Min_ArgMin") and its kind; the one table

@@ -45,7 +45,8 @@ std::optional<ElementType> parseElementTypeName(llvm::StringRef name);
 size_t getElementSize(ElementType type);
 
 /// What a kernel argument holds.
-enum class ArgRole { IVariable, JVariable, Parameter, Unused, Output };
+/// Ranges: one of KeOps' six block-sparse arrays (i64), after the outputs.
+enum class ArgRole { IVariable, JVariable, Parameter, Unused, Output, Ranges };
 
 struct ArgSpec {
   /// The alias of the formula ("X"), or "output #k" / "input #k".

@@ -15,9 +15,11 @@ LogicalResult kred::checkLowerable(ReduceOp op, StringRef target) {
     if (!isa<MemRefType>(v.getType()))
       return op.emitOpError("operates on tensors; the ")
              << target << " code generator takes reductions on memrefs";
-  if (!op.getRanges().empty())
-    return op.emitOpError("has block-sparse ranges, which the ")
-           << target << " code generator does not support yet";
+  for (Value ranges : op.getRanges())
+    if (!cast<MemRefType>(ranges.getType()).getElementType().isInteger(64))
+      return op.emitOpError("takes ranges of type ")
+             << ranges.getType() << "; the " << target
+             << " code generator reads i64 ranges";
   if (failed(checkComputable(op)))
     return failure();
   WalkResult tooWide = op.getBody().walk([&](Operation *inner) {

@@ -3,6 +3,10 @@ provide one. Arrays cross to the native module without copies when they are
 C-contiguous with a supported dtype; otherwise they are made so, once."""
 
 
+RANGES_NAMES = ("ranges_i", "slices_i", "redranges_j", "ranges_j", "slices_j",
+                "redranges_i")
+
+
 class Backend:
     array_name = "array"
 
@@ -21,6 +25,10 @@ class Backend:
     def is_complex(self, a): raise NotImplementedError
     def view_as_real(self, a): raise NotImplementedError
     def view_as_complex(self, a): raise NotImplementedError
+    def index_array(self, a, name):
+        """A block-sparse ranges array as contiguous int64."""
+        raise NotImplementedError
+
     # For KernelSolve's iteration.
     def sum_rows(self, a): raise NotImplementedError  # over axis -2, kept
     def zeros_like(self, a): raise NotImplementedError
@@ -30,13 +38,17 @@ class Backend:
     def to_numpy(self, a): raise NotImplementedError
     def from_numpy(self, a, like): raise NotImplementedError
 
-    def call(self, genred, args, out):
+    def call(self, genred, args, out, ranges=None):
         arrays, dtype, batch = genred._check_arguments(args)
-        kernel, output_specs = genred._kernel(dtype, batch)
+        if ranges is not None and batch:
+            raise ValueError("block-sparse ranges take arrays without batch dimensions; "
+                             "reduce each batch entry separately")
+        kernel, output_specs = genred._kernel(dtype, batch, ranges is not None)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         outputs = self._outputs(out, shapes, dtypes, arrays)
-        kernel.run([self.describe(a) for a in arrays] +
-                   [self.describe(o) for o in outputs])
+        ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
+                                            zip(ranges, RANGES_NAMES)]
+        kernel.run([self.describe(a) for a in arrays + outputs + ranges])
         outputs = genred._postprocess(outputs)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 

@@ -59,16 +59,18 @@ def _signature(text):
 
 def check_call_options(backend, device_id, ranges):
     """pykeops' call options that kred accepts: the CPU backend, any device
-    id (ignored on the CPU) and no ranges yet."""
+    id (ignored on the CPU) and block-sparse ranges (six arrays)."""
     if backend not in ("auto", "CPU", "cpu"):
         raise ValueError(f"backend {backend!r} is not available: this version of kred "
                          "runs on the CPU; use backend='auto' or 'CPU' (pykeops' "
                          "'GPU', 'GPU_1D' and 'GPU_2D' need kred's GPU backend)")
     if isinstance(device_id, bool) or not isinstance(device_id, int):
         raise TypeError(f"device_id must be an integer, got {device_id!r}")
-    if ranges is not None:
-        raise ValueError("ranges (block-sparse reductions) are not supported yet; "
-                         "call without ranges for the dense reduction")
+    if ranges is not None and (not isinstance(ranges, (tuple, list)) or len(ranges) != 6):
+        raise ValueError("ranges must be KeOps' six arrays (ranges_i, slices_i, "
+                         "redranges_j, ranges_j, slices_j, redranges_i), as "
+                         "kred.numpy.cluster.from_matrix returns them; got "
+                         f"{type(ranges).__name__}")
 
 
 class GenredBase:
@@ -162,9 +164,10 @@ class GenredBase:
         ks = tuple(ks)
         cache = self.__dict__.setdefault("_gradients", {})
         if ks not in cache:
-            def source(dtype, batch):
+            def source(dtype, batch, ranges=False):
                 try:
-                    return _kred.reduction_gradient(self._import(dtype, batch), list(ks))
+                    return _kred.reduction_gradient(self._import(dtype, batch, ranges),
+                                                    list(ks))
                 except ValueError as e:
                     names = ", ".join(self.arguments[k].name for k in ks)
                     raise ValueError(f"{self.reduction_op} reduction of {self.formula!r}: "
@@ -205,13 +208,13 @@ class GenredBase:
         lines.append(f"{self.reduction_op}_Reduction({', '.join(args)})")
         return "\n".join(lines)
 
-    def _import(self, dtype, batch):
+    def _import(self, dtype, batch, ranges=False):
         if self._source is not None:
-            return self._source(dtype, batch)
+            return self._source(dtype, batch, ranges)
         try:
             return _kred.import_formula(self.spec, dtype=dtype, batch_dims=batch,
                                         acc_type=self.acc_type,
-                                        sum_scheme=self.sum_scheme)
+                                        sum_scheme=self.sum_scheme, ranges=ranges)
         except ValueError as e:
             raise ValueError(self._describe_import_error(str(e))) from None
 
@@ -240,11 +243,11 @@ class GenredBase:
                 described.append(f"reduction {self.reduction_op}: {text}")
         return "invalid formula: " + ("; ".join(described) or message)
 
-    def _kernel(self, dtype, batch):
-        key = (dtype, batch)
+    def _kernel(self, dtype, batch, ranges=False):
+        key = (dtype, batch, ranges)
         entry = self._kernels.get(key)
         if entry is None:
-            text = self._import(dtype, batch)
+            text = self._import(dtype, batch, ranges)
             kernel = _kred.compile_module(text, fast_math=self.use_fast_math)
             outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
                        if s["role"] == "output"]
@@ -254,7 +257,7 @@ class GenredBase:
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
         check_call_options(backend, device_id, ranges)
-        return self.backend.call(self, args, out)
+        return self.backend.call(self, args, out, ranges)
 
     def _postprocess(self, outputs):
         """pykeops' output shapes: K values per row become (..., rows, K, D)

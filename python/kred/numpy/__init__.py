@@ -76,6 +76,12 @@ class NumpyBackend(Backend):
     def to_numpy(self, a):
         return a
 
+    def index_array(self, a, name):
+        a = np.asarray(a)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"ranges array {name} must hold integers, got dtype {a.dtype}")
+        return np.ascontiguousarray(a, dtype=np.int64)
+
     def from_numpy(self, a, like):
         return a.astype(like.dtype, copy=False)
 
