@@ -253,9 +253,9 @@ void ReduceLowering::emitBlockSparse(OpBuilder &b, BatchContext &batch) {
                     scf::ForOp::create(
                         b, loc, sliceBegin, sliceEnd, c1, {},
                         [&](OpBuilder &b, Location, Value s, ValueRange) {
-                          emitColumns(b, batch, t,
-                                      loadIndex(b, redrangesJ, {s, c0}),
-                                      loadIndex(b, redrangesJ, {s, c1}));
+                          Value begin = loadIndex(b, redrangesJ, {s, c0});
+                          Value end = loadIndex(b, redrangesJ, {s, c1});
+                          emitColumns(b, batch, t, begin, end);
                           scf::YieldOp::create(b, loc);
                         });
                   });

@@ -227,8 +227,6 @@ static LogicalResult addGradientKernel(func::FuncOp kernel, ReduceOp reduce,
   FailureOr<SmallVector<ExtraInput>> extras = getExtraInputs(reduce, spec);
   if (failed(extras))
     return failure();
-  if (!reduce.getRanges().empty())
-    return reduce.emitOpError("gradient kernels take no ranges yet");
   FailureOr<SmallVector<VarOp>> wrt = findDifferentiated(reduce, inputs);
   if (failed(wrt))
     return failure();

@@ -41,7 +41,9 @@ def KredReductionGradient : Pass<"kred-reduction-gradient", "mlir::ModuleOp"> {
     max_sum_shift_exp kinds.
     With respect to a variable of the rows the outputs are indexed by, the
     Sum runs along the same axis; for a variable of the reduced axis it is
-    transposed; for a parameter, the caller adds up its rows. The gradient
+    transposed; for a parameter, the caller adds up its rows. Block-sparse
+    ranges stay: the transposed reduction reads the other triple, the same
+    pattern seen from the other axis. The gradient
     kernel lives in the same module, so it is compiled and cached with the
     forward one. Index-only kinds (zero gradient) are refused by name.
   }];

@@ -125,6 +125,8 @@ class ReductionMixin:
 
     def _reduce(self, reduction, axis, k=None, weight=None, **options):
         call = options.pop("call", True)
+        if self.ranges is not None:
+            options.setdefault("ranges", self.ranges)
         if self.backend is not None:
             options.setdefault("backend", self.backend)
         compile_options, call_options = _split_options(reduction, options)
@@ -274,13 +276,16 @@ class ReductionMixin:
 
     @property
     def ranges(self):
-        return None
+        """The block-sparse pattern (KeOps' six arrays, see
+        kred.numpy.cluster.from_matrix) that this LazyTensor's reductions use
+        unless given ranges=; None: dense. Operations pass it on (operands
+        with different patterns cannot be combined); K.t() swaps its axes."""
+        return self.__dict__.get("_ranges")
 
     @ranges.setter
     def ranges(self, value):
-        if value is not None:
-            raise ValueError("ranges (block-sparse reductions) are not supported yet; "
-                             "without them the reduction is dense")
+        check_call_options("auto", -1, value)
+        self._ranges = None if value is None else tuple(value)
 
     # --- LazyTensors as linear operators ------------------------------------------
     def __matmul__(self, v, **kwargs):
@@ -341,6 +346,8 @@ class ReductionMixin:
                                    f"{swap[int(m.group(3))]})", self.formula_template)
         symbolic = [(s[0], s[1], swap[s[2]]) for s in self._symbolic]
         node._init_node(formula, self._dim, leaves, symbolic)
+        if self.ranges is not None:
+            node.ranges = (*self.ranges[3:6], *self.ranges[0:3])
         return node
 
     @property

@@ -51,6 +51,23 @@ class Leaf:
         self.category, self.array, self.dim = category, array, dim
 
 
+def _common_ranges(operands):
+    """The block-sparse pattern operands share (pykeops' promotion): the one
+    that is set; two different ones cannot be combined."""
+    found = None
+    for o in operands:
+        r = o.ranges
+        if r is None or r is found:
+            continue
+        if found is not None and not all(
+                a is b or (tuple(a.shape) == tuple(b.shape) and bool((a == b).all()))
+                for a, b in zip(found, r)):
+            raise ValueError("these LazyTensors have different ranges (block-sparse "
+                             "patterns); set the same ranges on both, or none")
+        found = r
+    return found
+
+
 class GenericLazyTensor(ReductionMixin):
     """A symbolic tensor. Build it as in pykeops: LazyTensor(x[:, None, :])
     is indexed by i, LazyTensor(y[None, :, :]) by j, LazyTensor(p) with p of
@@ -79,6 +96,7 @@ class GenericLazyTensor(ReductionMixin):
             return
         if isinstance(x, GenericLazyTensor):
             self._init_node(x.formula_template, x._dim, dict(x._leaves), x._symbolic)
+            self.ranges = x.ranges
             return
         if isinstance(x, tuple):
             self._init_symbolic(x, axis)
@@ -173,6 +191,7 @@ class GenericLazyTensor(ReductionMixin):
             if o._symbolic:
                 symbolic += [s for s in o._symbolic if s not in symbolic]
         node._init_node(formula, dim, leaves, symbolic)
+        node.ranges = _common_ranges(operands)
         return node
 
     def _wrap(self, other):
