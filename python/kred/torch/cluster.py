@@ -19,7 +19,10 @@ def _tensor(a, like=None):
 
 
 def grid_cluster(x, size):
-    return _tensor(_np.grid_cluster(_array(x), _array(size)))
+    """As pykeops.torch: the cells start at the points' smallest coordinates
+    (pykeops.numpy's start at 0)."""
+    x = _array(x)
+    return _tensor(_np.grid_cluster(x - x.min(0, keepdims=True), _array(size)))
 
 
 def sort_clusters(x, lab):
