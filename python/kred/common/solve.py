@@ -25,7 +25,7 @@ class KernelSolveBase:
         self.genred = self.genred_class(formula, aliases, reduction_op="Sum", axis=axis,
                                         dtype_acc=dtype_acc, use_double_acc=use_double_acc,
                                         sum_scheme=sum_scheme, use_fast_math=use_fast_math)
-        self.formula, self.aliases, self.axis = formula, list(aliases), axis
+        self.axis = axis
         arguments = self.genred.arguments
         self.position = _find_variable(varinvalias, arguments)
         unknown = arguments[self.position]
