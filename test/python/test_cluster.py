@@ -56,6 +56,15 @@ def test_grid_cluster_matches_the_reference_including_bin_boundaries(dim):
     assert np.array_equal(kc.grid_cluster(x, size), reference_grid_cluster(x, size))
 
 
+@pytest.mark.parametrize("spread", [1.0, 1e7])
+def test_grid_cluster_of_few_or_many_possible_cells(spread):
+    """Points in a small box (labels from a count per cell) or spread over
+    far more cells than points (labels from a sort), negative coordinates."""
+    x = (np.random.default_rng(1).random((500, 3)) - 0.5) * spread
+    assert np.array_equal(kc.grid_cluster(x, 0.05), reference_grid_cluster(x, 0.05))
+    assert kc.grid_cluster(np.zeros((0, 3)), 0.05).shape == (0,)
+
+
 def test_one_cluster_and_empty_clusters():
     x = np.random.default_rng(0).random((10, 2))
     assert kc.grid_cluster(x, 5.0).tolist() == [0] * 10

@@ -22,7 +22,7 @@ def grid_cluster(x, size):
     """As pykeops.torch: the cells start at the points' smallest coordinates
     (pykeops.numpy's start at 0)."""
     x = _array(x)
-    return _tensor(_np.grid_cluster(x - x.min(0, keepdims=True), _array(size)))
+    return _tensor(_np.grid_cluster(x - _np.column_min(x), _array(size)))
 
 
 def sort_clusters(x, lab):
