@@ -41,8 +41,9 @@ class Backend:
     def call(self, genred, args, out, ranges=None):
         arrays, dtype, batch = genred._check_arguments(args)
         if ranges is not None and batch:
-            raise ValueError("block-sparse ranges take arrays without batch dimensions; "
-                             "reduce each batch entry separately")
+            raise ValueError("block-sparse ranges take arrays without batch dimensions "
+                             "(as in KeOps): stack the batch entries along the i and j "
+                             "axes and give block-diagonal ranges instead")
         kernel, output_specs = genred._kernel(dtype, batch, ranges is not None)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         outputs = self._outputs(out, shapes, dtypes, arrays)
