@@ -70,6 +70,7 @@ FormulaVector ReferenceEvaluator::evaluatePair(int64_t batch, int64_t i,
 /// sums, |G| for exponential sums), at least 1 for logarithms, and 0 for
 /// indices.
 static void reduceRow(const ReductionSpec &spec,
+                      const std::vector<int64_t> &termIndices,
                       const std::vector<FormulaVector> &terms,
                       const std::vector<FormulaVector> &weights,
                       std::vector<std::vector<double>> &out,
@@ -87,7 +88,8 @@ static void reduceRow(const ReductionSpec &spec,
       FormulaVector f = terms[t], g = weights.empty() ? f : weights[t];
       if (ofMagnitudes)
         (spec.isSum() ? f : g) = magnitudes(spec.isSum() ? f : g);
-      state = semantics.accumulate(state, f, g, static_cast<double>(t));
+      state = semantics.accumulate(state, f, g,
+                                   static_cast<double>(termIndices[t]));
     }
     return semantics.finalize(state);
   };
@@ -104,6 +106,28 @@ static void reduceRow(const ReductionSpec &spec,
                          : logarithm            ? std::max(1.0, magnitude)
                                                 : magnitude);
     }
+}
+
+std::vector<std::pair<int64_t, int64_t>>
+ReferenceEvaluator::termIntervals(int64_t row, int64_t terms) {
+  if (blockSparseRanges.empty())
+    return {{0, terms}};
+  // The triple of the reduced axis: the output rows' clusters, the end of
+  // each cluster's slice of reduced ranges, the reduced ranges.
+  size_t first = op.getAxis() == IndexAxis::j ? 0 : 3;
+  const auto &clusters = blockSparseRanges[first].data;
+  const auto &slices = blockSparseRanges[first + 1].data;
+  const auto &reduced = blockSparseRanges[first + 2].data;
+  std::vector<std::pair<int64_t, int64_t>> intervals;
+  for (size_t k = 0; 2 * k < clusters.size(); ++k) {
+    if (row < clusters[2 * k] || row >= clusters[2 * k + 1])
+      continue;
+    int64_t begin = k ? static_cast<int64_t>(slices[k - 1]) : 0;
+    for (int64_t s = begin; s < static_cast<int64_t>(slices[k]); ++s)
+      intervals.push_back({static_cast<int64_t>(reduced[2 * s]),
+                           static_cast<int64_t>(reduced[2 * s + 1])});
+  }
+  return intervals;
 }
 
 llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
@@ -135,15 +159,18 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
   for (int64_t b = 0; b < flatBatches; ++b) {
     for (int64_t r = 0; r < rows; ++r) {
       std::vector<FormulaVector> f, g;
-      for (int64_t t = 0; t < terms; ++t) {
-        int64_t i = overJ ? r : t, j = overJ ? t : r;
-        f.push_back(evaluatePair(b, i, j));
-        if (weighted)
-          g.push_back(evaluatePair(b, i, j, /*weight=*/true));
-      }
+      std::vector<int64_t> termIndices;
+      for (auto [begin, end] : termIntervals(r, terms))
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t i = overJ ? r : t, j = overJ ? t : r;
+          termIndices.push_back(t);
+          f.push_back(evaluatePair(b, i, j));
+          if (weighted)
+            g.push_back(evaluatePair(b, i, j, /*weight=*/true));
+        }
       std::vector<std::vector<double>> rowOut(outputs.size()),
           rowScale(outputs.size());
-      reduceRow(spec, f, g, rowOut, rowScale);
+      reduceRow(spec, termIndices, f, g, rowOut, rowScale);
       for (size_t k = 0; k < outputs.size(); ++k) {
         llvm::append_range(outputs[k].values.data, rowOut[k]);
         llvm::append_range(outputs[k].scale, rowScale[k]);

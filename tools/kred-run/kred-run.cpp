@@ -237,6 +237,11 @@ makeInputs(const runtime::KernelSignature &signature) {
       continue;
     }
     const auto &spec = *specs[k];
+    if (spec.role == ArgRole::Ranges)
+      return llvm::createStringError(llvm::formatv(
+          "the kernel is block-sparse: give its ranges arrays (int64 .npy, "
+          "KeOps' layout), '{0}' with -i {0}=FILE.npy",
+          spec.name).str());
     std::vector<int64_t> shape(batch.begin(), batch.end());
     if (static_cast<int64_t>(shape.size()) != signature.batchDims)
       return llvm::createStringError(llvm::formatv(
@@ -312,18 +317,23 @@ static bool compareWithReference(ReduceOp op,
                                  const std::vector<HostArray> &ins,
                                  const std::vector<HostArray> &outs,
                                  double relTol, double absTol) {
-  std::vector<ReferenceArray> refInputs;
-  for (const HostArray &a : ins) {
+  std::vector<ReferenceArray> refInputs, refRanges;
+  size_t k = 0;
+  for (const auto &spec : signature.args) {
+    if (spec.role == ArgRole::Output)
+      continue;
+    const HostArray &a = ins[k++];
     ReferenceArray r;
     r.shape = a.shape;
     for (int64_t e = 0, n = a.numElements(); e < n; ++e)
       r.data.push_back(a.get(e));
-    refInputs.push_back(std::move(r));
+    (spec.role == ArgRole::Ranges ? refRanges : refInputs).push_back(std::move(r));
   }
   std::vector<std::vector<int64_t>> shapes;
   for (const HostArray &a : outs)
     shapes.push_back(a.shape);
   ReferenceEvaluator reference(op, refInputs, shapes);
+  reference.setBlockSparseRanges(refRanges);
   auto expected = reference.evaluate();
   if (!expected) {
     llvm::errs() << "kred-run: error: " << llvm::toString(expected.takeError())
@@ -468,11 +478,13 @@ int main(int argc, char **argv) {
   if (!ins)
     return fail(llvm::toString(ins.takeError()));
   std::vector<HostArray> outs = makeOutputs(signature, *ins);
+  // The kernel's argument order: inputs, outputs, then any ranges.
   std::vector<runtime::Buffer> buffers;
-  for (HostArray &a : *ins)
-    buffers.push_back(a.buffer());
-  for (HostArray &a : outs)
-    buffers.push_back(a.buffer());
+  size_t nextInput = 0, nextOutput = 0;
+  for (const auto &spec : signature.args)
+    buffers.push_back(spec.role == ArgRole::Output
+                          ? outs[nextOutput++].buffer()
+                          : (*ins)[nextInput++].buffer());
   // The first run checks the arguments and warms up; a single timed run
   // (--repeat 1, for long kernels) is its own warm-up.
   bool singleTimedRun = bench && repeat <= 1;

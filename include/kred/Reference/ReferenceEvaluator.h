@@ -46,10 +46,20 @@ public:
   FormulaVector evaluatePair(int64_t batch, int64_t i, int64_t j,
                              bool weight = false);
 
+  /// Restricts the reduction to the kept blocks of KeOps' six block-sparse
+  /// ranges arrays (validated by the caller); without it, every term.
+  void setBlockSparseRanges(llvm::ArrayRef<ReferenceArray> ranges) {
+    blockSparseRanges = ranges;
+  }
+
   /// All outputs.
   llvm::Expected<std::vector<ReferenceOutput>> evaluate();
 
 private:
+  /// The [begin, end) intervals of terms that output row `row` reduces.
+  std::vector<std::pair<int64_t, int64_t>> termIntervals(int64_t row,
+                                                        int64_t terms);
+
   /// Offset of the row `row` (ignored for parameters) of input `position`
   /// at flat batch index `batch`.
   int64_t rowOffset(int64_t position, int64_t batch, int64_t row);
@@ -58,6 +68,7 @@ private:
   llvm::ArrayRef<ReferenceArray> inputs;
   std::vector<std::vector<int64_t>> outputShapes;
   std::vector<int64_t> batchShape;
+  llvm::ArrayRef<ReferenceArray> blockSparseRanges;
 };
 
 } // namespace kred
