@@ -7,7 +7,10 @@ kept, then K @ b dense and block-sparse; kred (kred.torch) beside pykeops
 sparse times, and the sparse result's relative error against the dense one.
 
 usage: PYTHONPATH=build/python python3 bench/block_sparse.py [--sizes 2000 100000 1000000]
-           [--pykeops-max 100000]
+           [--pykeops-max 100000] [--png DIR]
+
+--png DIR draws, as the seed does, the cluster mask and the clouds with one
+cluster and its kept neighbours at the first size (needs matplotlib).
 """
 import argparse
 import math
@@ -50,7 +53,42 @@ def cluster(cl, x, y, b):
     areas = ((x_ranges[:, 1] - x_ranges[:, 0])[:, None]
              * (y_ranges[:, 1] - y_ranges[:, 0])[None, :])
     kept = areas[keep].sum().item() / areas.sum().item()
-    return x, y, b, cl.from_matrix(x_ranges, y_ranges, keep), kept
+    return x, y, b, cl.from_matrix(x_ranges, y_ranges, keep), kept, (
+        x_labels, y_labels, x_centroids, keep)
+
+
+def draw(directory, x, y, ranges, clusters):
+    """The seed's two pictures: the kept cluster pairs with one i-cluster's
+    row highlighted, and the clouds with that cluster and its neighbours."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    x_labels, y_labels, x_centroids, keep = (t.numpy() for t in clusters)
+    ranges_i, slices_i, redranges_j = (t.numpy() for t in ranges[0:3])
+    shown = len(ranges_i) // 2
+    mask = keep.astype(float)
+    mask[shown] += 2
+    plt.matshow(mask)
+    plt.title(f"kept cluster pairs (i-cluster {shown} highlighted)")
+    plt.savefig(f"{directory}/block_sparse_mask.png", dpi=100)
+    plt.figure(figsize=(8, 8))
+    plt.scatter(x[:, 0], x[:, 1], c=x_labels, cmap=plt.cm.Wistia, s=25 * 500 / len(x),
+                label="i points (targets)")
+    plt.scatter(y[:, 0], y[:, 1], c=y_labels, cmap=plt.cm.winter, s=25 * 500 / len(y),
+                label="j points (sources)")
+    first = slices_i[shown - 1] if shown > 0 else 0
+    for start, end in redranges_j[first:slices_i[shown]]:
+        plt.scatter(y[start:end, 0], y[start:end, 1], c="magenta", s=50 * 500 / len(y))
+    start, end = ranges_i[shown]
+    plt.scatter(x[start:end, 0], x[start:end, 1], c="cyan", s=10, label=f"cluster {shown}")
+    plt.scatter(x_centroids[:, 0], x_centroids[:, 1], c="black", s=10, alpha=0.5,
+                label="cluster centroids")
+    plt.legend(loc="lower right")
+    plt.axis("equal")
+    plt.axis([0, 1, 0, 1])
+    plt.tight_layout()
+    plt.savefig(f"{directory}/block_sparse_clusters.png", dpi=100)
+    print(f"pictures: {directory}/block_sparse_mask.png, {directory}/block_sparse_clusters.png")
 
 
 def timed(fn):
@@ -59,8 +97,10 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
-def measure(name, lazy, cl, x, y, b):
-    seconds_cluster, (xs, ys, bs, ranges, kept) = timed(lambda: cluster(cl, x, y, b))
+def measure(name, lazy, cl, x, y, b, png=None):
+    seconds_cluster, (xs, ys, bs, ranges, kept, clusters) = timed(lambda: cluster(cl, x, y, b))
+    if png:
+        draw(png, xs, ys, ranges, clusters)
     x_i, y_j = lazy(xs[:, None, :] / SIGMA), lazy(ys[None, :, :] / SIGMA)
     k = (-((x_i - y_j) ** 2).sum(dim=2) / 2).exp()
     dense_seconds, dense = timed(lambda: k @ bs)
@@ -68,7 +108,7 @@ def measure(name, lazy, cl, x, y, b):
     k @ bs  # compiles the block-sparse kernel outside the timing
     sparse_seconds, sparse = timed(lambda: k @ bs)
     error = ((sparse - dense).norm() / dense.norm()).item()
-    print(f"{name:14s} kept {100 * kept:5.1f}%  clustering {seconds_cluster * 1e3:8.1f} ms  "
+    print(f"{name:17s} kept {100 * kept:5.1f}%  clustering {seconds_cluster * 1e3:8.1f} ms  "
           f"dense {dense_seconds * 1e3:9.1f} ms  sparse {sparse_seconds * 1e3:8.1f} ms  "
           f"(+clustering: {dense_seconds / (sparse_seconds + seconds_cluster):5.1f}x)  "
           f"rel. error {error:.2e}")
@@ -78,15 +118,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 100000])
     parser.add_argument("--pykeops-max", type=int, default=100000)
+    parser.add_argument("--png", metavar="DIR", help="draw the seed's pictures there")
     args = parser.parse_args()
     print(f"host: {kred._kred.host()}; pykeops: "
           f"{pykeops.__version__ if pkt else 'not importable, rows skipped'}")
-    x, y, b = clouds(200)
-    measure("(warm-up)", kt.LazyTensor, kc, x, y, b)
+    x, y, b = clouds(200)  # compiles both kernels of each library
+    measure("(kred warm-up)", kt.LazyTensor, kc, x, y, b)
+    if pkt is not None:
+        measure("(pykeops warm-up)", pkt.LazyTensor, pkc, x, y, b)
     for n in args.sizes:
         print(f"\nN = M = {n}, eps = {EPS}, sigma = {SIGMA}, float32")
         x, y, b = clouds(n)
-        measure("kred", kt.LazyTensor, kc, x, y, b)
+        measure("kred", kt.LazyTensor, kc, x, y, b, args.png if n == args.sizes[0] else None)
         if pkt is not None and n <= args.pykeops_max:
             measure("pykeops 2.3", pkt.LazyTensor, pkc, x, y, b)
 
