@@ -1,6 +1,6 @@
 //===- CpuPipeline.cpp - kred IR to the LLVM dialect, for the host CPU ----===//
 
-#include "kred/Pipelines/Pipelines.h"
+#include "PipelineOptions.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -23,10 +23,13 @@ using namespace kred;
 
 CpuTargetOptions kred::CpuPipelineOptions::toPlain() const {
   CpuTargetOptions plain;
-#define KRED_OPTION_COPY(type, member, flag, initial, help) plain.member = member;
   KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_COPY)
-#undef KRED_OPTION_COPY
   return plain;
+}
+
+void kred::setPipelineOptions(CpuPipelineOptions &options,
+                              const CpuTargetOptions &plain) {
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_SET)
 }
 
 CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
@@ -43,25 +46,11 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
 }
 
 std::string CpuTargetOptions::str() const {
-  CpuPipelineOptions options;
-#define KRED_OPTION_SET(type, member, flag, initial, help) options.member = member;
-  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_SET)
-#undef KRED_OPTION_SET
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  options.print(os);
-  // print() wraps the options in braces.
-  return llvm::StringRef(text).trim().drop_front().drop_back().trim().str();
+  return optionsText<CpuPipelineOptions>(*this);
 }
 
 llvm::Expected<CpuTargetOptions> CpuTargetOptions::parse(llvm::StringRef text) {
-  std::string errors;
-  llvm::raw_string_ostream os(errors);
-  CpuPipelineOptions options;
-  if (failed(options.parseFromString(text, os)))
-    return llvm::createStringError("invalid kred-cpu-pipeline options '" +
-                                   text + "': " + llvm::StringRef(errors).trim());
-  return options.toPlain();
+  return parseOptions<CpuPipelineOptions>(text, "kred-cpu-pipeline");
 }
 
 bool CpuTargetOptions::operator==(const CpuTargetOptions &other) const {
@@ -152,5 +141,12 @@ void kred::registerPipelines() {
       "lower kred kernels on memrefs to the LLVM dialect for the host CPU",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildCpuPipeline(pm, options.toPlain());
+      });
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "kred-gpu-pipeline",
+      "lower kred kernels on memrefs to NVIDIA GPU kernels in PTX, launched "
+      "by their host functions",
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        buildGpuPipeline(pm, options.toPlain());
       });
 }

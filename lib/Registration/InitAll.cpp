@@ -11,11 +11,14 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void kred::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<kred::KredDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR on the way to PTX.
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void kred::registerAllPasses() {

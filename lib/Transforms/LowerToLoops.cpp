@@ -490,19 +490,10 @@ void ReduceLowering::emitMaskedTail(OpBuilder &b, BatchContext &batch,
 void ReduceLowering::emitOutputs(OpBuilder &b, BatchContext &batch,
                                  TileContext &tile) {
   forEachRow(b, tile, [&](OpBuilder &b, Value r, Value i) {
-    auto outputs = state->finalize(b, loc, loadState(b, tile, r),
-                                   rowMemory(b, tile, r));
-    for (auto [values, out] : llvm::zip(outputs, op.getOutputs())) {
-      Type elementType = cast<MemRefType>(out.getType()).getElementType();
-      for (auto [c, v] : llvm::enumerate(values)) {
-        if (v.getType() != elementType)
-          v = convertFloat(b, loc, v, cast<FloatType>(elementType));
-        SmallVector<Value> at(batch.outBatch);
-        at.push_back(i);
-        at.push_back(constIndex(b, c));
-        memref::StoreOp::create(b, loc, v, out, at);
-      }
-    }
+    storeOutputs(b, loc, op,
+                 state->finalize(b, loc, loadState(b, tile, r),
+                                 rowMemory(b, tile, r)),
+                 batch.outBatch, i);
   });
 }
 
@@ -573,42 +564,21 @@ LogicalResult ReduceLowering::run() {
   if (failed(check()))
     return failure();
   OpBuilder b(op);
-  int64_t batchDims = static_cast<int64_t>(op.getBatchDims());
-  Value out0 = op.getOutputs()[0];
   Value c0 = constIndex(b, 0), c1 = constIndex(b, 1);
 
   // One sequential loop over the flattened batch; each input indexes its
   // size-1 batch dimensions at 0 (broadcasting).
+  SmallVector<Value> batchSizes = getBatchSizes(b, loc, op);
   Value batchSize = c1;
-  SmallVector<Value> batchSizes;
-  for (int64_t k = 0; k < batchDims; ++k) {
-    batchSizes.push_back(memref::DimOp::create(b, loc, out0, k));
-    batchSize = arith::MulIOp::create(b, loc, batchSize, batchSizes.back());
-  }
+  for (Value size : batchSizes)
+    batchSize = arith::MulIOp::create(b, loc, batchSize, size);
   scf::ForOp::create(
       b, loc, c0, batchSize, c1, {},
       [&](OpBuilder &b, Location, Value flat, ValueRange) {
-        SmallVector<Value> coords(batchDims);
-        Value rest = flat;
-        for (int64_t k = batchDims - 1; k >= 0; --k) {
-          coords[k] = arith::RemSIOp::create(b, loc, rest, batchSizes[k]);
-          rest = arith::DivSIOp::create(b, loc, rest, batchSizes[k]);
-        }
-        SmallVector<SmallVector<Value>> batchIndex;
-        for (Value input : op.getInputs()) {
-          SmallVector<Value> index;
-          for (int64_t k = 0; k < batchDims; ++k) {
-            Value size = memref::DimOp::create(b, loc, input, k);
-            Value isOne = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::eq, size, c1);
-            index.push_back(
-                arith::SelectOp::create(b, loc, isOne, c0, coords[k]));
-          }
-          batchIndex.push_back(index);
-        }
+        BatchIndices indices = getBatchIndices(b, loc, op, batchSizes, flat);
         BatchContext batch;
-        batch.batchIndex = batchIndex;
-        batch.outBatch = coords;
+        batch.batchIndex = indices.inputs;
+        batch.outBatch = indices.outputs;
         emitBatch(b, batch);
         scf::YieldOp::create(b, loc);
       });

@@ -3,12 +3,14 @@
 // The one list of passes per target. The shared front stage
 // (`kred-normalize`: reductions over j, symbolic simplification, fast math
 // at the formula level) is followed by the target's own stage; the CPU
-// target's is `kred-cpu-pipeline` (front stage included). kred-opt, the
-// runtime, kred-run and Python all build it through buildCpuPipeline.
+// target's is `kred-cpu-pipeline` (front stage included), the GPU target's
+// `kred-gpu-pipeline`. kred-opt, the runtime, kred-run and Python all build
+// them through buildCpuPipeline / buildGpuPipeline.
 //
-// Its options are defined once, in KRED_CPU_PIPELINE_OPTIONS: the plain
-// struct CpuTargetOptions (what the runtime and tools pass around) and the
-// pass-pipeline options kred-opt parses are both generated from that table,
+// Each target's options are defined once, in KRED_CPU_PIPELINE_OPTIONS and
+// KRED_GPU_PIPELINE_OPTIONS: the plain structs (what the runtime and tools
+// pass around) and the pass-pipeline options kred-opt parses are both
+// generated from that table,
 // and `str()` is the one option string (printed by reproducers, hashed into
 // the kernel cache key).
 //
@@ -74,6 +76,49 @@ struct CpuPipelineOptions
   CpuTargetOptions toPlain() const;
 };
 
+// X(type, member, flag, default, description)
+#define KRED_GPU_PIPELINE_OPTIONS(X)                                           \
+  X(bool, fastMath, "fast-math", true,                                         \
+    "Rewrite exponentials in base 2 and compute f32 exp2, log2, rsqrt, "       \
+    "sqrt, division, sin and cos with PTX's .approx.ftz instructions")         \
+  X(std::string, chip, "chip", "sm_80",                                        \
+    "The NVIDIA architecture to compile for (sm_80, sm_90, ...)")              \
+  X(int64_t, blockSize, "block-size", 192,                                     \
+    "Threads (output rows) per block, at most (lowered when the j-tile "       \
+    "would not fit in shared memory)")                                         \
+  X(int64_t, optLevel, "opt-level", 3, "LLVM optimization level of the PTX")   \
+  X(std::string, libdevice, "libdevice", "",                                   \
+    "CUDA's libdevice.10.bc, linked for math the fast path does not cover; "   \
+    "empty: $CUDA_HOME or /usr/local/cuda's, when present")                    \
+  X(bool, serialize, "serialize", true,                                        \
+    "Translate the kernels to PTX (a gpu.binary holding the assembly); "       \
+    "false stops at the NVVM dialect")
+
+/// The GPU target's options, as a plain copyable struct.
+struct GpuTargetOptions {
+#define KRED_OPTION_MEMBER(type, member, flag, initial, help) type member = initial;
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_MEMBER)
+#undef KRED_OPTION_MEMBER
+
+  /// libdevice resolved (the option, else the toolkit's when it exists)
+  /// and an empty chip made sm_80.
+  GpuTargetOptions resolvedForHost() const;
+  std::string str() const;
+  static llvm::Expected<GpuTargetOptions> parse(llvm::StringRef text);
+  bool operator==(const GpuTargetOptions &other) const;
+};
+
+/// The same options as kred-opt's `--kred-gpu-pipeline{...}` parses them.
+struct GpuPipelineOptions
+    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
+#define KRED_OPTION_DECL(type, member, flag, initial, help)                       \
+  Option<type> member{*this, flag, llvm::cl::desc(help), llvm::cl::init(initial)};
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_DECL)
+#undef KRED_OPTION_DECL
+
+  GpuTargetOptions toPlain() const;
+};
+
 /// Appends the shared front stage: reductions over j, canonicalization and
 /// CSE, then fast math at the formula level when `fastMath`.
 void buildNormalizePipeline(mlir::OpPassManager &pm, bool fastMath);
@@ -83,11 +128,19 @@ void buildNormalizePipeline(mlir::OpPassManager &pm, bool fastMath);
 void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuTargetOptions &options);
 
+/// Appends the passes lowering a module of kred kernels on memrefs to GPU
+/// kernels in PTX (a gpu.binary; the host functions launch them), or to the
+/// NVVM dialect without `serialize`.
+void buildGpuPipeline(mlir::OpPassManager &pm,
+                      const GpuTargetOptions &options);
+
 /// The textual pipeline kred-opt runs for `options`:
 /// `builtin.module(kred-cpu-pipeline{...})`.
 std::string getCpuPipelineText(const CpuTargetOptions &options);
+/// `builtin.module(kred-gpu-pipeline{...})`.
+std::string getGpuPipelineText(const GpuTargetOptions &options);
 
-/// Registers `kred-normalize` and `kred-cpu-pipeline`.
+/// Registers `kred-normalize`, `kred-cpu-pipeline` and `kred-gpu-pipeline`.
 void registerPipelines();
 
 } // namespace kred

@@ -117,6 +117,48 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def KredLowerToGpu : Pass<"kred-lower-to-gpu", "mlir::ModuleOp"> {
+  let summary = "turn each reduction into a GPU kernel, a thread per output row";
+  let description = [{
+    Moves every memref `kred.reduce` over j into a `gpu.func` kernel of the
+    same arguments in `gpu.module @kred_kernels`, and makes its function
+    launch it: a grid of ceil(N / B) x (flattened batch) blocks of B
+    threads. Thread t of block b owns output row b B + t; its i-variables
+    and parameters stay in registers, the j-variables come through shared
+    memory a tile of B columns at a time (each thread copies one column,
+    between two barriers), and the running reduction state is the same as
+    the CPU's with lane groups of one lane. B is `block-size`, lowered (to
+    a multiple of 32) when a tile of j-variables would not fit in 48 KiB of
+    shared memory; it is recorded as the kernel's `known_block_size`.
+    Block-sparse ranges are not taken yet.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"192",
+           "threads per block (rows per block), at most">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+def KredGpuApproximateMath : Pass<"kred-gpu-approximate-math"> {
+  let summary = "f32 math as the GPU's approximate instructions (fast math)";
+  let description = [{
+    Rewrites f32 (or one-lane f32 vector) `math.exp2`, `math.exp`,
+    `math.log2`, `math.log`, `math.rsqrt`, `math.sqrt`, `math.sin`,
+    `math.cos` and `arith.divf` into calls of the NVVM intrinsics of PTX's
+    `ex2/lg2/rsqrt/sqrt/div/sin/cos.approx.ftz.f32`, as CUDA's
+    `--use_fast_math` does. Other types and functions are left to
+    libdevice. Only run when fast-math is on.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
 def KredDynamicSchedule : Pass<"kred-dynamic-schedule"> {
   let summary = "hand out row tiles to OpenMP threads dynamically";
   let description = [{

@@ -2,6 +2,8 @@
 
 #include "kred/Conversion/KredToLoops/KredToLoops.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -125,4 +127,54 @@ Value kred::convertFloat(OpBuilder &b, Location loc, Value v, FloatType to) {
   Value half = arith::TruncIOp::create(
       b, loc, b.getI16Type(), arith::ShRUIOp::create(b, loc, high, c(16)));
   return arith::BitcastOp::create(b, loc, to, half);
+}
+
+SmallVector<Value> kred::getBatchSizes(OpBuilder &b, Location loc, ReduceOp op) {
+  SmallVector<Value> sizes;
+  for (int64_t k = 0, e = static_cast<int64_t>(op.getBatchDims()); k < e; ++k)
+    sizes.push_back(memref::DimOp::create(b, loc, op.getOutputs()[0], k));
+  return sizes;
+}
+
+BatchIndices kred::getBatchIndices(OpBuilder &b, Location loc, ReduceOp op,
+                                   ArrayRef<Value> sizes, Value flat) {
+  int64_t batchDims = static_cast<int64_t>(sizes.size());
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  BatchIndices indices;
+  indices.outputs.resize(batchDims);
+  Value rest = flat;
+  for (int64_t k = batchDims - 1; k >= 0; --k) {
+    indices.outputs[k] = arith::RemSIOp::create(b, loc, rest, sizes[k]);
+    rest = arith::DivSIOp::create(b, loc, rest, sizes[k]);
+  }
+  for (Value input : op.getInputs()) {
+    SmallVector<Value> index;
+    for (int64_t k = 0; k < batchDims; ++k) {
+      Value size = memref::DimOp::create(b, loc, input, k);
+      Value isOne =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size, c1);
+      index.push_back(
+          arith::SelectOp::create(b, loc, isOne, c0, indices.outputs[k]));
+    }
+    indices.inputs.push_back(index);
+  }
+  return indices;
+}
+
+void kred::storeOutputs(OpBuilder &b, Location loc, ReduceOp op,
+                        ArrayRef<SmallVector<Value>> outputs,
+                        ArrayRef<Value> outBatch, Value row) {
+  for (auto [values, out] : llvm::zip(outputs, op.getOutputs())) {
+    Type elementType = cast<MemRefType>(out.getType()).getElementType();
+    for (auto [c, value] : llvm::enumerate(values)) {
+      Value v = value;
+      if (v.getType() != elementType)
+        v = convertFloat(b, loc, v, cast<FloatType>(elementType));
+      SmallVector<Value> at(outBatch);
+      at.push_back(row);
+      at.push_back(arith::ConstantIndexOp::create(b, loc, c));
+      memref::StoreOp::create(b, loc, v, out, at);
+    }
+  }
 }

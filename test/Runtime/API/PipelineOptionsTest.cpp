@@ -1,6 +1,7 @@
 //===- PipelineOptionsTest.cpp - one option string, one cache key ---------===//
 //
-// The CPU pipeline's options are defined once (KRED_CPU_PIPELINE_OPTIONS):
+// The pipelines' options are defined once (KRED_CPU_PIPELINE_OPTIONS,
+// KRED_GPU_PIPELINE_OPTIONS):
 // their string round-trips through the parser kred-opt uses, and changing
 // any single option changes both the string and the kernel cache key.
 // Prints "PASS" or the first failure.
@@ -22,9 +23,11 @@ static int fail(const llvm::Twine &message) {
 static bool changed(bool value) { return !value; }
 static int64_t changed(int64_t value) { return value * 2 + 5; }
 static int changed(int value) { return value * 2 + 5; }
+static std::string changed(const std::string &value) { return value + "_x"; }
 
-static int checkRoundTrip(const CpuTargetOptions &options) {
-  auto parsed = CpuTargetOptions::parse(options.str());
+template <typename Options>
+static int checkRoundTrip(const Options &options) {
+  auto parsed = Options::parse(options.str());
   if (!parsed)
     return fail("cannot parse '" + options.str() +
                 "': " + llvm::toString(parsed.takeError()));
@@ -58,6 +61,25 @@ int main() {
 #undef KRED_CHECK_OPTION
   if (options != 7)
     return fail("expected 7 options, found " + llvm::Twine(options));
+  // The GPU pipeline's options, from their own table.
+  GpuTargetOptions gpuDefaults;
+  if (int rc = checkRoundTrip(gpuDefaults))
+    return rc;
+  int gpuOptions = 0;
+#define KRED_CHECK_GPU_OPTION(type, member, flag, initial, help)               \
+  {                                                                            \
+    ++gpuOptions;                                                              \
+    GpuTargetOptions other;                                                    \
+    other.member = changed(other.member);                                      \
+    if (int rc = checkRoundTrip(other))                                        \
+      return rc;                                                               \
+    if (other.str() == gpuDefaults.str())                                      \
+      return fail(llvm::Twine("changing ") + flag + " leaves the string");     \
+  }
+  KRED_GPU_PIPELINE_OPTIONS(KRED_CHECK_GPU_OPTION)
+#undef KRED_CHECK_GPU_OPTION
+  if (gpuOptions != 6)
+    return fail("expected 6 GPU options, found " + llvm::Twine(gpuOptions));
   // The string is what kred-opt's --kred-cpu-pipeline takes.
   auto parsed = CpuTargetOptions::parse("tile-i=16 rows-per-chunk=1");
   if (!parsed || parsed->tileI != 16 || parsed->rowsPerChunk != 1 ||
@@ -66,6 +88,7 @@ int main() {
   if (runtime::getKernelCacheKey("module {}", defaults) ==
       runtime::getKernelCacheKey("module { }", defaults))
     return fail("the cache key ignores the IR");
-  llvm::outs() << "PASS: " << options << " options\n";
+  llvm::outs() << "PASS: " << options << " options, " << gpuOptions
+               << " GPU options\n";
   return 0;
 }

@@ -57,6 +57,28 @@ llvm::SmallVector<mlir::Value> mergeLanes(mlir::OpBuilder &b,
                                           llvm::ArrayRef<mlir::Value> state,
                                           LaneCombine combine);
 
+/// Where one flat batch index reads: for each input, the indices of its
+/// batch dimensions (0 where it has size 1: broadcasting); for the outputs.
+struct BatchIndices {
+  llvm::SmallVector<llvm::SmallVector<mlir::Value>> inputs;
+  llvm::SmallVector<mlir::Value> outputs;
+};
+
+/// The sizes of the batch dimensions of `op`'s outputs.
+llvm::SmallVector<mlir::Value> getBatchSizes(mlir::OpBuilder &b,
+                                             mlir::Location loc, ReduceOp op);
+
+/// The batch indices of flat batch index `flat` (row-major over `sizes`).
+BatchIndices getBatchIndices(mlir::OpBuilder &b, mlir::Location loc,
+                             ReduceOp op, llvm::ArrayRef<mlir::Value> sizes,
+                             mlir::Value flat);
+
+/// Stores finalized `outputs` (ReductionState::finalize) as row `row` of
+/// `op`'s outputs at batch index `outBatch`, converting floats.
+void storeOutputs(mlir::OpBuilder &b, mlir::Location loc, ReduceOp op,
+                  llvm::ArrayRef<llvm::SmallVector<mlir::Value>> outputs,
+                  llvm::ArrayRef<mlir::Value> outBatch, mlir::Value row);
+
 /// Converts the float scalar `v` to the float type `to` (rounding to
 /// nearest even, also for bf16, without compiler-rt helpers).
 mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc,
