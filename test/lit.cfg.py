@@ -33,6 +33,12 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, [config.kred_tools_dir, config.llvm_tools_dir])
 
+# The CUDA toolkit's ptxas checks generated PTX (no GPU needed).
+ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
 # Compiled kernels go to a cache private to this test run.
 config.environment["KRED_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
 config.environment.pop("KRED_VERBOSE", None)

@@ -148,9 +148,8 @@ static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
 }
 
 /// Writes `input` to a fresh file and returns the line giving the kred-opt
-/// command that runs the same pipeline on it (or why none was written).
-static std::string describeReproducer(ModuleOp input,
-                                      const CpuTargetOptions &options) {
+/// command that runs `pipeline` on it (or why none was written).
+static std::string describeReproducer(ModuleOp input, llvm::StringRef pipeline) {
   llvm::SmallString<256> path;
   int fd;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
@@ -160,9 +159,44 @@ static std::string describeReproducer(ModuleOp input,
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     input.print(os);
   }
-  return ("reproduce with: kred-opt --pass-pipeline='" +
-          getCpuPipelineText(options) + "' " + path + "\n")
+  return ("reproduce with: kred-opt --pass-pipeline='" + pipeline + "' " +
+          path + "\n")
       .str();
+}
+
+llvm::Error runtime::runPipeline(ModuleOp module,
+                                 llvm::function_ref<void(OpPassManager &)> build,
+                                 llvm::StringRef pipelineText) {
+  DiagnosticCollector diagnostics(*module.getContext());
+  // The input, kept to write a reproducer if the pipeline fails.
+  OwningOpRef<ModuleOp> input = module.clone();
+  PassManager pm(module.getContext());
+  build(pm);
+  if (failed(pm.run(module)))
+    return llvm::createStringError("compiling the kernel failed:\n" +
+                                   diagnostics.text +
+                                   describeReproducer(*input, pipelineText));
+  return llvm::Error::success();
+}
+
+llvm::Error runtime::writeFileAtomically(llvm::StringRef path,
+                                         llvm::StringRef contents) {
+  llvm::SmallString<256> temporary;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+          path + ".%%%%%%%%.tmp", fd, temporary))
+    return llvm::createStringError("cannot create a temporary file next to " +
+                                   path + ": " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << contents;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+    llvm::sys::fs::remove(temporary);
+    return llvm::createStringError("cannot move the kernel into " + path +
+                                   ": " + ec.message());
+  }
+  return llvm::Error::success();
 }
 
 llvm::Error runtime::buildSharedObject(ModuleOp module,
@@ -175,16 +209,11 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
       f->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
   });
 
+  if (llvm::Error err = runPipeline(
+          module, [&](OpPassManager &pm) { buildCpuPipeline(pm, options); },
+          getCpuPipelineText(options.resolvedForHost())))
+    return err;
   DiagnosticCollector diagnostics(*context);
-
-  // The input, kept to write a reproducer if the pipeline fails.
-  OwningOpRef<ModuleOp> input = module.clone();
-  PassManager pm(context);
-  buildCpuPipeline(pm, options);
-  if (failed(pm.run(module)))
-    return llvm::createStringError(
-        "compiling the kernel failed:\n" + diagnostics.text +
-        describeReproducer(*input, options.resolvedForHost()));
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

@@ -37,7 +37,8 @@ public:
   ~SharedObject() override { dlclose(handle); }
 
   llvm::Error launch(const KernelSignature &signature,
-                     llvm::ArrayRef<Buffer> args) const override {
+                     llvm::ArrayRef<Buffer> args,
+                     const LaunchOptions &) const override {
     auto entry = entries.find(signature.name);
     if (entry == entries.end())
       return llvm::createStringError("no entry point for kernel '" +
@@ -140,7 +141,5 @@ llvm::Expected<std::unique_ptr<Target>>
 runtime::createTarget(const CompileOptions &options) {
   if (options.device.kind == DeviceKind::Cpu)
     return createCpuTarget(options.target);
-  return llvm::createStringError(
-      "kred has no code generator for device " + options.device.str() +
-      " in this build; kernels run on the CPU (device 'cpu')");
+  return createGpuTarget(options.gpuTarget, options.device.index);
 }

@@ -56,10 +56,11 @@ public:
   const std::string &getSource() const override { return source; }
   const Device &getDevice() const override { return device; }
 
-  llvm::Error run(llvm::ArrayRef<Buffer> args) const override {
+  llvm::Error run(llvm::ArrayRef<Buffer> args,
+                  const LaunchOptions &launch) const override {
     if (llvm::Error err = checkArguments(signature, args, device))
       return err;
-    return code->launch(signature, args);
+    return code->launch(signature, args, launch);
   }
 
 private:
@@ -333,6 +334,18 @@ runtime::compileKernels(llvm::StringRef source, const CompileOptions &options) {
   if (!module)
     return module.takeError();
   return compileParsed(state, **module, options, start);
+}
+
+llvm::Expected<std::string> runtime::emitPtx(llvm::StringRef source,
+                                             const GpuTargetOptions &options) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = parseLocked(state, source);
+  if (!module)
+    return module.takeError();
+  if (auto functions = findKernelFunctions(**module); !functions)
+    return functions.takeError();
+  return emitPtx(**module, options);
 }
 
 llvm::Expected<CompiledKernel>

@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace kred {
 namespace runtime {
@@ -53,6 +54,18 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
                               llvm::ArrayRef<std::string> kernelNames,
                               const CpuTargetOptions &options,
                               llvm::StringRef path);
+
+/// Runs the pipeline `build` adds on `module`; on failure, an error with
+/// the diagnostics and the kred-opt command (`pipelineText`) that
+/// reproduces it on a copy of the input.
+llvm::Error runPipeline(mlir::ModuleOp module,
+                        llvm::function_ref<void(mlir::OpPassManager &)> build,
+                        llvm::StringRef pipelineText);
+
+/// Writes `contents` to `path` under a unique temporary name, then renames
+/// it: readers never see a partial file.
+llvm::Error writeFileAtomically(llvm::StringRef path,
+                                llvm::StringRef contents);
 
 /// The entry point symbol built for kernel function `name`: it takes an
 /// array of pointers to the memref descriptors of the arguments.

@@ -100,10 +100,22 @@ static cl::opt<bool> json("json", cl::desc("Print timings as one JSON line"),
                           cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print outputs"),
                            cl::cat(category));
+static cl::opt<std::string> targetName(
+    "target",
+    cl::desc("Where the kernel runs: cpu, gpu (CUDA device 0) or cuda:N"),
+    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> emitPtxFile(
+    "emit-ptx",
+    cl::desc("Write the kernels' PTX (kred-gpu-pipeline, chip sm_80 unless "
+             "--pipeline-options names one) to this file and stop; needs no "
+             "GPU"),
+    cl::cat(category));
 static cl::opt<std::string> pipelineOptions(
     "pipeline-options",
-    cl::desc("kred-cpu-pipeline options, as kred-opt takes them "
-             "('vector-width=8 rows-per-chunk=1'); the flags below override"),
+    cl::desc("kred-cpu-pipeline (or, with a GPU target, kred-gpu-pipeline) "
+             "options, as kred-opt takes them ('vector-width=8 "
+             "rows-per-chunk=1', 'chip=sm_90 block-size=256'); the flags "
+             "below override"),
     cl::cat(category));
 static cl::opt<bool> noFastMath("no-fast-math",
                                 cl::desc("Use exact math functions"),
@@ -416,6 +428,63 @@ static void printArray(llvm::StringRef name, const HostArray &a) {
     llvm::outs() << "  ... (" << rows << " rows)\n";
 }
 
+/// For a kernel on a GPU: device copies of the host arrays `buffers`,
+/// which then point to them.
+static llvm::Expected<std::vector<std::unique_ptr<runtime::DeviceMemory>>>
+copyToDevice(std::vector<runtime::Buffer> &buffers,
+             const runtime::Device &device) {
+  std::vector<std::unique_ptr<runtime::DeviceMemory>> copies;
+  if (device.kind == runtime::DeviceKind::Cpu)
+    return copies;
+  for (runtime::Buffer &buffer : buffers) {
+    size_t bytes = runtime::getElementSize(buffer.elementType);
+    for (int64_t d : buffer.shape)
+      bytes *= static_cast<size_t>(d);
+    auto memory = runtime::DeviceMemory::allocate(device, bytes);
+    if (!memory)
+      return memory.takeError();
+    if (llvm::Error err = (*memory)->copyFromHost(buffer.data, bytes))
+      return std::move(err);
+    buffer.data = (*memory)->data();
+    buffer.device = device;
+    copies.push_back(std::move(*memory));
+  }
+  return copies;
+}
+
+/// The outputs computed on the device, copied into `outs`.
+static llvm::Error
+copyOutputsBack(const runtime::KernelSignature &signature,
+                const std::vector<std::unique_ptr<runtime::DeviceMemory>> &copies,
+                std::vector<HostArray> &outs) {
+  if (copies.empty())
+    return llvm::Error::success();
+  size_t k = 0, next = 0;
+  for (const auto &spec : signature.args) {
+    if (spec.role == ArgRole::Output) {
+      HostArray &out = outs[next++];
+      if (llvm::Error err =
+              copies[k]->copyToHost(out.bytes.data(), out.bytes.size()))
+        return err;
+    }
+    ++k;
+  }
+  return llvm::Error::success();
+}
+
+/// --emit-ptx: the PTX of the module's kernels, to a file.
+static int emitPtx(llvm::StringRef source, const GpuTargetOptions &options) {
+  auto ptx = runtime::emitPtx(source, options);
+  if (!ptx)
+    return fail(llvm::toString(ptx.takeError()));
+  std::error_code ec;
+  llvm::raw_fd_ostream os(emitPtxFile, ec);
+  if (ec)
+    return fail("cannot write " + emitPtxFile + ": " + ec.message());
+  os << *ptx;
+  return 0;
+}
+
 /// The kernel named by --kernel, or the module's only one.
 static llvm::Expected<std::shared_ptr<const runtime::Kernel>>
 chooseKernel(const runtime::CompiledModule &compiled) {
@@ -449,7 +518,27 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(std::move(err)));
 
   runtime::CompileOptions options;
-  auto target = CpuTargetOptions::parse(pipelineOptions);
+  std::optional<runtime::Device> device =
+      targetName == "gpu" ? runtime::parseDevice("cuda")
+                          : runtime::parseDevice(targetName);
+  if (!device)
+    return fail("--target is '" + targetName +
+                "'; expected cpu, gpu or cuda:N");
+  options.device = *device;
+  bool gpu = device->kind == runtime::DeviceKind::Cuda || !emitPtxFile.empty();
+  if (gpu) {
+    auto gpuTarget = GpuTargetOptions::parse(pipelineOptions);
+    if (!gpuTarget)
+      return fail(llvm::toString(gpuTarget.takeError()));
+    if (pipelineOptions.find("chip=") == std::string::npos)
+      gpuTarget->chip = "";
+    options.gpuTarget = *gpuTarget;
+    if (noFastMath)
+      options.gpuTarget.fastMath = false;
+    if (!emitPtxFile.empty())
+      return emitPtx(loaded.text, options.gpuTarget);
+  }
+  auto target = gpu ? CpuTargetOptions() : CpuTargetOptions::parse(pipelineOptions);
   if (!target)
     return fail(llvm::toString(target.takeError()));
   options.target = *target;
@@ -485,12 +574,18 @@ int main(int argc, char **argv) {
     buffers.push_back(spec.role == ArgRole::Output
                           ? outs[nextOutput++].buffer()
                           : (*ins)[nextInput++].buffer());
+  auto onDevice = copyToDevice(buffers, kernel.getDevice());
+  if (!onDevice)
+    return fail(llvm::toString(onDevice.takeError()));
   // The first run checks the arguments and warms up; a single timed run
   // (--repeat 1, for long kernels) is its own warm-up.
   bool singleTimedRun = bench && repeat <= 1;
+  runtime::LaunchOptions launch;
+  launch.synchronize = true;
   if (llvm::Error err =
-          singleTimedRun ? runtime::checkArguments(signature, buffers)
-                         : kernel.run(buffers))
+          singleTimedRun
+              ? runtime::checkArguments(signature, buffers, kernel.getDevice())
+              : kernel.run(buffers, launch))
     return fail(llvm::toString(std::move(err)));
 
   static const char *origins[] = {"compiled", "memory cache", "disk cache"};
@@ -498,7 +593,7 @@ int main(int argc, char **argv) {
   if (bench) {
     for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
       auto start = std::chrono::steady_clock::now();
-      llvm::cantFail(kernel.run(buffers));
+      llvm::cantFail(kernel.run(buffers, launch));
       times.push_back(std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - start)
                           .count());
@@ -506,6 +601,8 @@ int main(int argc, char **argv) {
     std::sort(times.begin(), times.end());
   }
 
+  if (llvm::Error err = copyOutputsBack(signature, *onDevice, outs))
+    return fail(llvm::toString(std::move(err)));
   auto [n, m] = rowCounts(signature, *ins);
   if (json) {
     llvm::outs() << llvm::formatv(

@@ -109,6 +109,13 @@ struct CompileOptions {
   /// The CPU target's options (kred-cpu-pipeline's; defined once in
   /// Pipelines.h). `fastMath` off uses the C library's math functions.
   CpuTargetOptions target;
+  /// The GPU target's options (kred-gpu-pipeline's), for CUDA devices; an
+  /// empty `chip` is the device's.
+  GpuTargetOptions gpuTarget = [] {
+    GpuTargetOptions options;
+    options.chip = "";
+    return options;
+  }();
   CacheOptions cache;
 };
 
@@ -125,6 +132,15 @@ llvm::Expected<std::vector<std::vector<int64_t>>>
 getOutputShapes(const KernelSignature &signature,
                 llvm::ArrayRef<std::vector<int64_t>> inputShapes);
 
+/// How a kernel runs, besides its arguments.
+struct LaunchOptions {
+  /// The CUDA stream (a CUstream) GPU kernels are launched on, without
+  /// waiting for them; null: the default stream.
+  void *cudaStream = nullptr;
+  /// Wait for GPU kernels to finish (to time them).
+  bool synchronize = false;
+};
+
 /// Where a kernel came from, for tools and benchmarks.
 enum class KernelOrigin { Compiled, MemoryCache, DiskCache };
 
@@ -135,7 +151,8 @@ public:
   /// Checks `args` (inputs then outputs) against the signature (count,
   /// element type, rank, last dimension, row counts, batch dimensions) and
   /// runs the kernel; reports the first mismatch without running.
-  virtual llvm::Error run(llvm::ArrayRef<Buffer> args) const = 0;
+  virtual llvm::Error run(llvm::ArrayRef<Buffer> args,
+                          const LaunchOptions &launch = {}) const = 0;
   /// The canonical kred IR the kernel was compiled from (its whole module).
   virtual const std::string &getSource() const = 0;
   /// The device it runs on: its arrays must live there.
@@ -205,6 +222,35 @@ std::string getCacheDirectory(const CacheOptions &options);
 
 /// The host CPU and its vector width, as used by the cache key.
 std::string describeHost();
+
+/// The PTX kred-gpu-pipeline makes of the kernels in `source` (MLIR text,
+/// as compileKernels takes) for `options.chip` (sm_80 when empty); needs
+/// no GPU.
+llvm::Expected<std::string> emitPtx(llvm::StringRef source,
+                                    const GpuTargetOptions &options);
+
+/// The CUDA devices: how many (an error when there is no CUDA driver), and
+/// one's name and architecture ("NVIDIA H100 80GB HBM3 (sm_90)").
+llvm::Expected<int> getCudaDeviceCount();
+llvm::Expected<std::string> describeCudaDevice(int index);
+
+/// Memory on a CUDA device, freed with the object: for callers whose
+/// arrays are on the host (kred-run, kred.numpy with backend="GPU").
+class DeviceMemory {
+public:
+  static llvm::Expected<std::unique_ptr<DeviceMemory>>
+  allocate(const Device &device, size_t bytes);
+  ~DeviceMemory();
+  void *data() const { return reinterpret_cast<void *>(pointer); }
+  llvm::Error copyFromHost(const void *host, size_t bytes);
+  llvm::Error copyToHost(void *host, size_t bytes) const;
+
+private:
+  DeviceMemory(const Device &device, unsigned long long pointer)
+      : device(device), pointer(pointer) {}
+  Device device;
+  unsigned long long pointer;
+};
 
 } // namespace runtime
 } // namespace kred

@@ -3,9 +3,9 @@
 // A target turns a module of kernels into code for one kind of device and
 // runs it there. The runtime (caches, signatures, argument checks) is the
 // same for every target; the CPU target (CpuTarget.cpp: kred-cpu-pipeline,
-// object code, a shared object, dlopen) is the one built today, and a GPU
-// target (PTX/cubin, the driver API) plugs in behind createTarget without
-// changing callers.
+// object code, a shared object, dlopen) and the GPU target (GpuTarget.cpp:
+// kred-gpu-pipeline, PTX or cubin, the CUDA driver API) plug in behind
+// createTarget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,7 +26,8 @@ public:
   /// Runs the kernel of `signature` on arguments already checked against
   /// it.
   virtual llvm::Error launch(const KernelSignature &signature,
-                             llvm::ArrayRef<Buffer> args) const = 0;
+                             llvm::ArrayRef<Buffer> args,
+                             const LaunchOptions &options) const = 0;
 };
 
 /// Code generation and loading for one kind of device.
@@ -52,6 +53,16 @@ public:
 
 /// The target of the host CPU.
 std::unique_ptr<Target> createCpuTarget(const CpuTargetOptions &options);
+
+/// The target of CUDA device `device` (kred-gpu-pipeline; the chip is the
+/// device's unless `options.chip` names one), or why there is none (no
+/// driver, no such device).
+llvm::Expected<std::unique_ptr<Target>>
+createGpuTarget(const GpuTargetOptions &options, int device);
+
+/// The PTX of the kernels of `module` (which it lowers).
+llvm::Expected<std::string> emitPtx(mlir::ModuleOp module,
+                                    const GpuTargetOptions &options);
 
 /// The target for `options.device`, or an error naming the device when this
 /// build of kred has none for it.

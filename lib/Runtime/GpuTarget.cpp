@@ -1,0 +1,395 @@
+//===- GpuTarget.cpp - kernels as PTX or cubin run through the driver API -===//
+//
+// build: kred-gpu-pipeline for the device's chip, the PTX out of the
+// gpu.binary, then cubin through ptxas when the CUDA toolkit is installed
+// (else the driver compiles the PTX at load). The code file is a short
+// text header (format, each kernel's block size) and the image.
+// load: cuModuleLoadData in the device's primary context. launch: grid
+// (ceil(N / B), flattened batch), one memref descriptor's fields per
+// array as kernel parameters, on the caller's stream.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaDriver.h"
+#include "RuntimeInternal.h"
+
+#include "kred/Runtime/Target.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace kred;
+using namespace kred::runtime;
+
+namespace {
+
+/// What build writes: the image (PTX text or a cubin) and, per kernel, the
+/// block size it was compiled for.
+struct GpuCode {
+  std::string format;
+  std::map<std::string, int64_t> blockSizes;
+  std::string image;
+
+  static constexpr llvm::StringLiteral kMagic = "kred-gpu-code 1";
+
+  std::string serialize() const {
+    std::string text = kMagic.str() + "\nformat " + format + "\n";
+    for (auto &[name, size] : blockSizes)
+      text += "kernel " + name + " " + std::to_string(size) + "\n";
+    return text + "end\n" + image;
+  }
+
+  static llvm::Expected<GpuCode> parse(llvm::StringRef text,
+                                       llvm::StringRef path) {
+    auto bad = [&] {
+      return llvm::createStringError("kernel file " + path +
+                                     " is not kred GPU code");
+    };
+    GpuCode code;
+    auto [magic, rest] = text.split('\n');
+    if (magic != kMagic)
+      return bad();
+    while (true) {
+      auto [line, next] = rest.split('\n');
+      rest = next;
+      if (line == "end")
+        break;
+      auto [key, value] = line.split(' ');
+      if (key == "format") {
+        code.format = value.str();
+      } else if (key == "kernel") {
+        auto [name, size] = value.split(' ');
+        if (size.getAsInteger(10, code.blockSizes[name.str()]))
+          return bad();
+      } else {
+        return bad();
+      }
+    }
+    code.image = rest.str();
+    return code;
+  }
+};
+
+/// ptxas of the CUDA toolkit ($CUDA_HOME, /usr/local/cuda or PATH), if any.
+std::optional<std::string> findPtxas() {
+  std::string root =
+      llvm::sys::Process::GetEnv("CUDA_HOME").value_or("/usr/local/cuda");
+  llvm::SmallString<128> path(root);
+  llvm::sys::path::append(path, "bin", "ptxas");
+  if (llvm::sys::fs::can_execute(path))
+    return path.str().str();
+  if (auto found = llvm::sys::findProgramByName("ptxas"))
+    return *found;
+  return std::nullopt;
+}
+
+/// The cubin ptxas makes of `ptx` for `chip`, or nullopt without ptxas.
+llvm::Expected<std::optional<std::string>> assemble(llvm::StringRef ptx,
+                                                    llvm::StringRef chip) {
+  std::optional<std::string> ptxas = findPtxas();
+  if (!ptxas)
+    return std::nullopt;
+  llvm::SmallString<128> input, output, log;
+  llvm::sys::fs::createTemporaryFile("kred-kernel", "ptx", input);
+  llvm::sys::fs::createTemporaryFile("kred-kernel", "cubin", output);
+  llvm::sys::fs::createTemporaryFile("kred-ptxas", "log", log);
+  auto cleanup = llvm::make_scope_exit([&] {
+    for (auto *p : {&input, &output, &log})
+      llvm::sys::fs::remove(*p);
+  });
+  if (llvm::Error err = writeFileAtomically(input, ptx))
+    return std::move(err);
+  std::string arch = ("-arch=" + chip).str();
+  llvm::SmallVector<llvm::StringRef> argv = {*ptxas, arch, "-O3", input, "-o",
+                                             output};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
+  int rc = llvm::sys::ExecuteAndWait(*ptxas, argv, std::nullopt, redirects);
+  auto cubin = llvm::MemoryBuffer::getFile(output);
+  if (rc != 0 || !cubin) {
+    auto message = llvm::MemoryBuffer::getFile(log);
+    return llvm::createStringError(
+        "ptxas rejected the generated PTX for " + chip + ": " +
+        (message ? (*message)->getBuffer().str() : std::string("no log")));
+  }
+  return (*cubin)->getBuffer().str();
+}
+
+/// The PTX in the gpu.binary of a module run through kred-gpu-pipeline and
+/// each kernel's block size (from its launch).
+llvm::Expected<GpuCode> extractPtx(ModuleOp module) {
+  GpuCode code;
+  code.format = "ptx";
+  module.walk([&](gpu::LaunchFuncOp launch) {
+    std::optional<int64_t> size =
+        getConstantIntValue(launch.getBlockSizeX());
+    code.blockSizes[launch.getKernelName().str()] = size.value_or(0);
+  });
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      code.image = cast<gpu::ObjectAttr>(object).getObject().str();
+  });
+  if (code.image.empty())
+    return llvm::createStringError("kred-gpu-pipeline produced no PTX");
+  return code;
+}
+
+llvm::Expected<GpuCode> buildGpuCode(ModuleOp module,
+                                     const GpuTargetOptions &options) {
+  if (llvm::Error err = runPipeline(
+          module, [&](OpPassManager &pm) { buildGpuPipeline(pm, options); },
+          getGpuPipelineText(options.resolvedForHost())))
+    return std::move(err);
+  return extractPtx(module);
+}
+
+/// Every field of a memref descriptor, 64-bit each.
+llvm::SmallVector<int64_t> getDescriptor(const Buffer &buffer) {
+  auto address = reinterpret_cast<int64_t>(buffer.data);
+  llvm::SmallVector<int64_t> fields = {address, address, 0};
+  fields.append(buffer.shape.begin(), buffer.shape.end());
+  llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
+  for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
+    strides[k] = strides[k + 1] * buffer.shape[k + 1];
+  fields.append(strides.begin(), strides.end());
+  return fields;
+}
+
+std::string describeShapes(const KernelSignature &signature,
+                           llvm::ArrayRef<Buffer> args) {
+  std::string text;
+  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
+    text += (text.empty() ? "" : ", ") + spec.name + " (";
+    for (auto [k, d] : llvm::enumerate(buffer.shape))
+      text += (k ? ", " : "") + std::to_string(d);
+    text += ")";
+  }
+  return text;
+}
+
+/// A module loaded on one device.
+class CudaModule : public LoadedCode {
+public:
+  struct Entry {
+    cuda::Function function;
+    int64_t blockSize;
+  };
+  CudaModule(int device, cuda::Module module, std::map<std::string, Entry> entries)
+      : device(device), module(module), entries(std::move(entries)) {}
+  ~CudaModule() override {
+    if (auto context = cuda::ScopedContext::enter(device))
+      (*cuda::getDriver()).moduleUnload(module);
+    else
+      llvm::consumeError(context.takeError());
+  }
+
+  llvm::Error launch(const KernelSignature &signature,
+                     llvm::ArrayRef<Buffer> args,
+                     const LaunchOptions &options) const override {
+    auto entry = entries.find(signature.name);
+    if (entry == entries.end())
+      return llvm::createStringError("no GPU kernel '" + signature.name + "'");
+    // The grid: the output's rows and batch.
+    const Buffer *output = nullptr;
+    for (auto [spec, buffer] : llvm::zip(signature.args, args))
+      if (spec.role == ArgRole::Output && !output)
+        output = &buffer;
+    int64_t rows = output->shape[signature.batchDims], batches = 1;
+    for (int64_t k = 0; k < signature.batchDims; ++k)
+      batches *= output->shape[k];
+    if (rows == 0 || batches == 0)
+      return llvm::Error::success();
+    int64_t block = entry->second.blockSize;
+    int64_t blocks = (rows + block - 1) / block;
+    if (batches > 65535 || blocks > 0x7fffffff)
+      return llvm::createStringError(llvm::formatv(
+          "kernel '{0}': {1} batch entries of {2} rows exceed the GPU's grid "
+          "(at most 65535 batch entries)",
+          signature.name, batches, rows));
+    llvm::SmallVector<int64_t> fields;
+    for (const Buffer &buffer : args)
+      llvm::append_range(fields, getDescriptor(buffer));
+    llvm::SmallVector<void *> parameters;
+    for (int64_t &field : fields)
+      parameters.push_back(&field);
+    auto context = cuda::ScopedContext::enter(device);
+    if (!context)
+      return context.takeError();
+    cuda::Result result = cuda::getDriver()->launchKernel(
+        entry->second.function, static_cast<unsigned>(blocks),
+        static_cast<unsigned>(batches), 1, static_cast<unsigned>(block), 1,
+        1, 0, options.cudaStream, parameters.data(), nullptr);
+    if (llvm::Error err = cuda::check(
+            result, "launching GPU kernel '" + signature.name + "' on " +
+                        describeShapes(signature, args)))
+      return err;
+    if (!options.synchronize)
+      return llvm::Error::success();
+    return cuda::check(
+        cuda::getDriver()->streamSynchronize(options.cudaStream),
+        "running GPU kernel '" + signature.name + "' on " +
+            describeShapes(signature, args));
+  }
+
+private:
+  int device;
+  cuda::Module module;
+  std::map<std::string, Entry> entries;
+};
+
+class GpuTarget : public Target {
+public:
+  GpuTarget(const GpuTargetOptions &options, int device)
+      : options(options), device(device) {}
+
+  Device getDevice() const override { return {DeviceKind::Cuda, device}; }
+
+  std::string getCodeIdentity() const override {
+    return options.resolvedForHost().str() + "\nptxas " +
+           (findPtxas() ? "yes" : "no");
+  }
+
+  llvm::StringRef getCodeFileExtension() const override { return "kgpu"; }
+
+  llvm::Error build(ModuleOp module, llvm::ArrayRef<std::string> kernelNames,
+                    llvm::StringRef path) const override {
+    auto code = buildGpuCode(module, options);
+    if (!code)
+      return code.takeError();
+    auto cubin = assemble(code->image, options.chip);
+    if (!cubin)
+      return cubin.takeError();
+    if (*cubin) {
+      code->format = "cubin";
+      code->image = std::move(**cubin);
+    }
+    return writeFileAtomically(path, code->serialize());
+  }
+
+  llvm::Expected<std::shared_ptr<const LoadedCode>>
+  load(llvm::StringRef path,
+       llvm::ArrayRef<std::string> kernelNames) const override {
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+    if (!file)
+      return llvm::createStringError("cannot read kernel " + path + ": " +
+                                     file.getError().message());
+    auto code = GpuCode::parse((*file)->getBuffer(), path);
+    if (!code)
+      return code.takeError();
+    auto context = cuda::ScopedContext::enter(device);
+    if (!context)
+      return context.takeError();
+    const cuda::Driver &driver = *cuda::getDriver();
+    cuda::Module module;
+    // The image must end with a NUL (PTX is text).
+    std::string image = code->image;
+    if (llvm::Error err = cuda::check(driver.moduleLoadData(&module, image.c_str()),
+                                      "loading GPU kernel " + path.str()))
+      return std::move(err);
+    std::map<std::string, CudaModule::Entry> entries;
+    for (const std::string &name : kernelNames) {
+      CudaModule::Entry entry{nullptr, code->blockSizes[name]};
+      if (llvm::Error err = cuda::check(
+              driver.moduleGetFunction(&entry.function, module, name.c_str()),
+              "finding GPU kernel '" + name + "' in " + path.str())) {
+        driver.moduleUnload(module);
+        return std::move(err);
+      }
+      entries[name] = entry;
+    }
+    return std::make_shared<CudaModule>(device, module, std::move(entries));
+  }
+
+private:
+  GpuTargetOptions options;
+  int device;
+};
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Target>>
+runtime::createGpuTarget(const GpuTargetOptions &options, int device) {
+  GpuTargetOptions resolved = options;
+  if (resolved.chip.empty()) {
+    auto chip = cuda::getDeviceChip(device);
+    if (!chip)
+      return chip.takeError();
+    resolved.chip = *chip;
+  } else if (auto count = cuda::getDeviceCount(); !count) {
+    return count.takeError();
+  }
+  return std::make_unique<GpuTarget>(resolved, device);
+}
+
+llvm::Expected<std::string> runtime::emitPtx(ModuleOp module,
+                                             const GpuTargetOptions &options) {
+  auto code = buildGpuCode(module, options);
+  if (!code)
+    return code.takeError();
+  return code->image;
+}
+
+llvm::Expected<int> runtime::getCudaDeviceCount() {
+  return cuda::getDeviceCount();
+}
+
+llvm::Expected<std::string> runtime::describeCudaDevice(int index) {
+  auto name = cuda::getDeviceName(index);
+  if (!name)
+    return name.takeError();
+  auto chip = cuda::getDeviceChip(index);
+  if (!chip)
+    return chip.takeError();
+  return *name + " (" + *chip + ")";
+}
+
+llvm::Expected<std::unique_ptr<DeviceMemory>>
+DeviceMemory::allocate(const Device &device, size_t bytes) {
+  if (device.kind != DeviceKind::Cuda)
+    return llvm::createStringError("device memory is for CUDA devices, not " +
+                                   device.str());
+  auto context = cuda::ScopedContext::enter(device.index);
+  if (!context)
+    return context.takeError();
+  cuda::DevicePointer pointer = 0;
+  if (llvm::Error err = cuda::check(
+          cuda::getDriver()->memAlloc(&pointer, std::max<size_t>(bytes, 1)),
+          llvm::formatv("allocating {0} bytes on {1}", bytes, device.str()).str()))
+    return std::move(err);
+  return std::unique_ptr<DeviceMemory>(new DeviceMemory(device, pointer));
+}
+
+DeviceMemory::~DeviceMemory() {
+  if (auto context = cuda::ScopedContext::enter(device.index))
+    cuda::getDriver()->memFree(pointer);
+  else
+    llvm::consumeError(context.takeError());
+}
+
+llvm::Error DeviceMemory::copyFromHost(const void *host, size_t bytes) {
+  auto context = cuda::ScopedContext::enter(device.index);
+  if (!context)
+    return context.takeError();
+  return cuda::check(cuda::getDriver()->memcpyHtoD(pointer, host, bytes),
+                     "copying to " + device.str());
+}
+
+llvm::Error DeviceMemory::copyToHost(void *host, size_t bytes) const {
+  auto context = cuda::ScopedContext::enter(device.index);
+  if (!context)
+    return context.takeError();
+  return cuda::check(cuda::getDriver()->memcpyDtoH(host, pointer, bytes),
+                     "copying from " + device.str());
+}
