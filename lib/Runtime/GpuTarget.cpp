@@ -393,3 +393,44 @@ llvm::Error DeviceMemory::copyToHost(void *host, size_t bytes) const {
   return cuda::check(cuda::getDriver()->memcpyDtoH(host, pointer, bytes),
                      "copying from " + device.str());
 }
+
+/// The bytes of a C-contiguous buffer.
+static size_t getByteSize(const Buffer &buffer) {
+  size_t bytes = getElementSize(buffer.elementType);
+  for (int64_t d : buffer.shape)
+    bytes *= static_cast<size_t>(d);
+  return bytes;
+}
+
+llvm::Expected<DeviceCopies>
+DeviceCopies::create(const KernelSignature &signature,
+                     llvm::ArrayRef<Buffer> hostArgs, const Device &device) {
+  if (llvm::Error err = checkArguments(signature, hostArgs))
+    return std::move(err);
+  DeviceCopies copies;
+  copies.hostArgs.assign(hostArgs.begin(), hostArgs.end());
+  for (auto [spec, host] : llvm::zip(signature.args, hostArgs)) {
+    auto memory = DeviceMemory::allocate(device, getByteSize(host));
+    if (!memory)
+      return memory.takeError();
+    if (spec.role != ArgRole::Output)
+      if (llvm::Error err = (*memory)->copyFromHost(host.data, getByteSize(host)))
+        return std::move(err);
+    Buffer onDevice = host;
+    onDevice.data = (*memory)->data();
+    onDevice.device = device;
+    copies.roles.push_back(spec.role);
+    copies.deviceArgs.push_back(onDevice);
+    copies.memory.push_back(std::move(*memory));
+  }
+  return copies;
+}
+
+llvm::Error DeviceCopies::copyOutputsBack() const {
+  for (size_t k = 0; k < roles.size(); ++k)
+    if (roles[k] == ArgRole::Output)
+      if (llvm::Error err = memory[k]->copyToHost(hostArgs[k].data,
+                                                  getByteSize(hostArgs[k])))
+        return err;
+  return llvm::Error::success();
+}

@@ -428,50 +428,6 @@ static void printArray(llvm::StringRef name, const HostArray &a) {
     llvm::outs() << "  ... (" << rows << " rows)\n";
 }
 
-/// For a kernel on a GPU: device copies of the host arrays `buffers`,
-/// which then point to them.
-static llvm::Expected<std::vector<std::unique_ptr<runtime::DeviceMemory>>>
-copyToDevice(std::vector<runtime::Buffer> &buffers,
-             const runtime::Device &device) {
-  std::vector<std::unique_ptr<runtime::DeviceMemory>> copies;
-  if (device.kind == runtime::DeviceKind::Cpu)
-    return copies;
-  for (runtime::Buffer &buffer : buffers) {
-    size_t bytes = runtime::getElementSize(buffer.elementType);
-    for (int64_t d : buffer.shape)
-      bytes *= static_cast<size_t>(d);
-    auto memory = runtime::DeviceMemory::allocate(device, bytes);
-    if (!memory)
-      return memory.takeError();
-    if (llvm::Error err = (*memory)->copyFromHost(buffer.data, bytes))
-      return std::move(err);
-    buffer.data = (*memory)->data();
-    buffer.device = device;
-    copies.push_back(std::move(*memory));
-  }
-  return copies;
-}
-
-/// The outputs computed on the device, copied into `outs`.
-static llvm::Error
-copyOutputsBack(const runtime::KernelSignature &signature,
-                const std::vector<std::unique_ptr<runtime::DeviceMemory>> &copies,
-                std::vector<HostArray> &outs) {
-  if (copies.empty())
-    return llvm::Error::success();
-  size_t k = 0, next = 0;
-  for (const auto &spec : signature.args) {
-    if (spec.role == ArgRole::Output) {
-      HostArray &out = outs[next++];
-      if (llvm::Error err =
-              copies[k]->copyToHost(out.bytes.data(), out.bytes.size()))
-        return err;
-    }
-    ++k;
-  }
-  return llvm::Error::success();
-}
-
 /// --emit-ptx: the PTX of the module's kernels, to a file.
 static int emitPtx(llvm::StringRef source, const GpuTargetOptions &options) {
   auto ptx = runtime::emitPtx(source, options);
@@ -574,9 +530,16 @@ int main(int argc, char **argv) {
     buffers.push_back(spec.role == ArgRole::Output
                           ? outs[nextOutput++].buffer()
                           : (*ins)[nextInput++].buffer());
-  auto onDevice = copyToDevice(buffers, kernel.getDevice());
-  if (!onDevice)
-    return fail(llvm::toString(onDevice.takeError()));
+  // On a GPU, the kernel runs on device copies of the arrays.
+  std::optional<runtime::DeviceCopies> onDevice;
+  if (kernel.getDevice().kind != runtime::DeviceKind::Cpu) {
+    auto copies = runtime::DeviceCopies::create(signature, buffers,
+                                                kernel.getDevice());
+    if (!copies)
+      return fail(llvm::toString(copies.takeError()));
+    onDevice = std::move(*copies);
+    buffers.assign(onDevice->buffers().begin(), onDevice->buffers().end());
+  }
   // The first run checks the arguments and warms up; a single timed run
   // (--repeat 1, for long kernels) is its own warm-up.
   bool singleTimedRun = bench && repeat <= 1;
@@ -601,8 +564,9 @@ int main(int argc, char **argv) {
     std::sort(times.begin(), times.end());
   }
 
-  if (llvm::Error err = copyOutputsBack(signature, *onDevice, outs))
-    return fail(llvm::toString(std::move(err)));
+  if (onDevice)
+    if (llvm::Error err = onDevice->copyOutputsBack())
+      return fail(llvm::toString(std::move(err)));
   auto [n, m] = rowCounts(signature, *ins);
   if (json) {
     llvm::outs() << llvm::formatv(

@@ -252,6 +252,23 @@ private:
   unsigned long long pointer;
 };
 
+/// Device copies of a call's host arrays, for a kernel on a GPU: `buffers`
+/// point to the copies (inputs copied in); `copyOutputsBack` writes the
+/// outputs into the host arrays.
+class DeviceCopies {
+public:
+  static llvm::Expected<DeviceCopies> create(const KernelSignature &signature,
+                                             llvm::ArrayRef<Buffer> hostArgs,
+                                             const Device &device);
+  llvm::ArrayRef<Buffer> buffers() const { return deviceArgs; }
+  llvm::Error copyOutputsBack() const;
+
+private:
+  std::vector<ArgRole> roles;
+  std::vector<Buffer> hostArgs, deviceArgs;
+  std::vector<std::shared_ptr<DeviceMemory>> memory;
+};
+
 } // namespace runtime
 } // namespace kred
 
