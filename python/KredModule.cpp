@@ -1,8 +1,9 @@
 //===- KredModule.cpp - the `kred._kred` native module --------------------===//
 //
 // A few calls over the C++ runtime: import a formula to MLIR text, compile
-// MLIR text through kred-cpu-pipeline (with the runtime's memory and disk caches) and run a
-// compiled kernel on arrays. Everything else is Python (python/kred).
+// MLIR text for the CPU or a CUDA device (with the runtime's memory and disk
+// caches) and run a compiled kernel on arrays. Everything else is Python
+// (python/kred).
 //
 // Kernel.run takes, per argument, either a NumPy array (read in place: it
 // must be C-contiguous with the kernel's dtype) or a tuple
@@ -37,6 +38,7 @@ const char *roleName(ArgRole role) {
   case ArgRole::Parameter: return "param";
   case ArgRole::Unused: return "unused";
   case ArgRole::Output: return "output";
+  case ArgRole::Ranges: return "ranges";
   }
   return "?";
 }
@@ -132,15 +134,29 @@ struct PyKernel {
     return result;
   }
 
-  void run(const py::sequence &args) const {
+  /// Runs on `args`; on a GPU, `stream` is the CUstream to launch on, and
+  /// with `host_arrays` the arrays are on the host: copied to the device
+  /// and the outputs back.
+  void run(const py::sequence &args, uintptr_t stream, bool hostArrays) const {
     std::vector<Buffer> buffers;
     buffers.reserve(args.size());
     for (size_t k = 0, e = args.size(); k < e; ++k)
       buffers.push_back(toBuffer(args[k], k));
+    const Kernel &kernel = *compiled.kernel;
+    LaunchOptions launch;
+    launch.cudaStream = reinterpret_cast<void *>(stream);
     llvm::Error err = llvm::Error::success();
     {
       py::gil_scoped_release release;
-      err = compiled.kernel->run(buffers);
+      if (hostArrays && kernel.getDevice().kind != DeviceKind::Cpu) {
+        auto copies = DeviceCopies::create(kernel.getSignature(), buffers,
+                                           kernel.getDevice());
+        err = copies ? kernel.run(copies->buffers(), launch) : copies.takeError();
+        if (!err)
+          err = copies->copyOutputsBack();
+      } else {
+        err = kernel.run(buffers, launch);
+      }
     }
     if (err)
       throwError(std::move(err));
@@ -148,8 +164,15 @@ struct PyKernel {
 };
 
 CompileOptions makeOptions(bool fastMath, bool diskCache,
-                           const std::string &cacheDir, bool openmp) {
+                           const std::string &cacheDir, bool openmp,
+                           const std::string &device) {
   CompileOptions options;
+  std::optional<Device> parsed = parseDevice(device);
+  if (!parsed)
+    throw py::value_error("device '" + device +
+                          "' is not one of cpu, cuda, cuda:N");
+  options.device = *parsed;
+  options.gpuTarget.fastMath = fastMath;
   options.target.fastMath = fastMath;
   options.target.openmp = openmp;
   options.cache.diskCache = diskCache;
@@ -192,9 +215,17 @@ PYBIND11_MODULE(_kred, m) {
            "the outputs' shapes for inputs of these shapes; ValueError "
            "naming the argument when they do not fit the kernel (batch "
            "broadcasting, rows along i and j)")
-      .def("run", &PyKernel::run, py::arg("args"),
+      .def_property_readonly("device",
+                             [](const PyKernel &k) {
+                               return k.compiled.kernel->getDevice().str();
+                             })
+      .def("run", &PyKernel::run, py::arg("args"), py::arg("stream") = 0,
+           py::arg("host_arrays") = false,
            "runs the kernel on its inputs then outputs (C-contiguous NumPy "
-           "arrays or (address, dtype, shape[, strides[, device]]) tuples)");
+           "arrays or (address, dtype, shape[, strides[, device]]) tuples); "
+           "on a GPU, launched on the CUstream `stream`, and with "
+           "host_arrays=True the arrays are on the host (copied to the "
+           "device and the outputs back)");
 
   m.def(
       "import_formula",
@@ -243,11 +274,12 @@ PYBIND11_MODULE(_kred, m) {
   m.def(
       "compile_module",
       [](const std::string &text, bool fastMath, bool diskCache,
-         const std::string &cacheDir, bool openmp) {
+         const std::string &cacheDir, bool openmp, const std::string &device) {
+        CompileOptions options =
+            makeOptions(fastMath, diskCache, cacheDir, openmp, device);
         llvm::Expected<CompiledKernel> compiled = [&] {
           py::gil_scoped_release release;
-          return compileModule(
-              text, makeOptions(fastMath, diskCache, cacheDir, openmp));
+          return compileModule(text, options);
         }();
         if (!compiled)
           throwError(compiled.takeError());
@@ -255,8 +287,45 @@ PYBIND11_MODULE(_kred, m) {
       },
       py::arg("text"), py::arg("fast_math") = true,
       py::arg("disk_cache") = true, py::arg("cache_dir") = "",
-      py::arg("openmp") = true,
-      "compiles MLIR text holding one kernel function");
+      py::arg("openmp") = true, py::arg("device") = "cpu",
+      "compiles MLIR text holding one kernel function for `device` (cpu, "
+      "cuda:N)");
+
+  m.def(
+      "cuda_devices",
+      [] {
+        auto count = getCudaDeviceCount();
+        if (!count)
+          throw py::value_error(llvm::toString(count.takeError()));
+        std::vector<std::string> devices;
+        for (int k = 0; k < *count; ++k) {
+          auto description = describeCudaDevice(k);
+          if (!description)
+            throw py::value_error(llvm::toString(description.takeError()));
+          devices.push_back(*description);
+        }
+        return devices;
+      },
+      "the CUDA devices, 'NAME (sm_XY)' each; ValueError saying why there "
+      "are none (no driver)");
+
+  m.def(
+      "emit_ptx",
+      [](const std::string &text, const std::string &chip, bool fastMath) {
+        GpuTargetOptions options;
+        options.chip = chip;
+        options.fastMath = fastMath;
+        llvm::Expected<std::string> ptx = [&] {
+          py::gil_scoped_release release;
+          return emitPtx(text, options);
+        }();
+        if (!ptx)
+          throwError(ptx.takeError());
+        return *ptx;
+      },
+      py::arg("text"), py::arg("chip") = "sm_80", py::arg("fast_math") = true,
+      "the PTX of the kernels in MLIR text for an NVIDIA architecture; "
+      "needs no GPU");
 
   m.def(
       "signature",

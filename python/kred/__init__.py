@@ -28,8 +28,12 @@ def check_health():
 
     print(f"kred {__version__} (LLVM/MLIR {_kred.llvm_version})")
     print(f"  host CPU: {_kred.host()}")
-    print("  backends: CPU (OpenMP threads, SIMD); GPU: not available in this "
-          "version")
+    try:
+        gpus = _kred.cuda_devices()
+        gpu_text = ", ".join(f"cuda:{k} {d}" for k, d in enumerate(gpus)) or "no device"
+    except ValueError as e:
+        gpus, gpu_text = [], f"not available ({e})"
+    print(f"  backends: CPU (OpenMP threads, SIMD); GPU: {gpu_text}")
     print(f"  kernel cache: {get_cache_dir() or '(disabled: no writable folder)'}")
     try:
         import torch  # noqa: F401
@@ -48,6 +52,12 @@ def check_health():
     kernel = f._last_kernel
     print(f"  test kernel: {kernel.origin} in {kernel.compile_seconds:.3f} s, "
           f"{'matches' if ok else 'DOES NOT MATCH'} NumPy")
+    for k in range(len(gpus)):
+        on_gpu = f(x, y, b, backend="GPU", device_id=k)
+        matches = bool(np.allclose(on_gpu, ref, rtol=1e-10))
+        ok = ok and matches
+        print(f"  GPU kernel on cuda:{k}: {f._last_kernel.origin}, "
+              f"{'matches' if matches else 'DOES NOT MATCH'} NumPy")
     return ok
 
 

@@ -37,6 +37,21 @@ class TorchFront:
         return a.detach().numpy()
 
 
+def cuda_devices():
+    """The CUDA devices kred sees, or why there are none (a string)."""
+    try:
+        return kred._kred.cuda_devices() or "no CUDA device"
+    except ValueError as e:
+        return str(e)
+
+
+def gpu_available():
+    return isinstance(cuda_devices(), list)
+
+
+# What backend="GPU" raises on a machine without a usable GPU.
+NO_GPU = "no CUDA driver|there is no CUDA device|failed to initialize"
+
 FRONTS = [NumpyFront()] + ([TorchFront()] if torch is not None else [])
 
 

@@ -38,20 +38,57 @@ class Backend:
     def to_numpy(self, a): raise NotImplementedError
     def from_numpy(self, a, like): raise NotImplementedError
 
-    def call(self, genred, args, out, ranges=None):
+    # Where arrays live ("cpu", "cuda:N"), and how to run on a GPU.
+    def device_of(self, a): return "cpu"
+    def to_device(self, a, device): raise NotImplementedError
+    def stream(self, device): return 0
+
+    def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1):
         arrays, dtype, batch = genred._check_arguments(args)
         if ranges is not None and batch:
             raise ValueError("block-sparse ranges take arrays without batch dimensions "
                              "(as in KeOps): stack the batch entries along the i and j "
                              "axes and give block-diagonal ranges instead")
-        kernel, output_specs = genred._kernel(dtype, batch, ranges is not None)
+        home, device = self._devices(arrays, backend, device_id)
+        if ranges is not None and device != "cpu":
+            raise ValueError("block-sparse ranges run on the CPU only in this version "
+                             "of kred; use backend='CPU' with arrays on the CPU")
+        kernel, output_specs = genred._kernel(dtype, batch, ranges is not None, device)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         outputs = self._outputs(out, shapes, dtypes, arrays)
         ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
                                             zip(ranges, RANGES_NAMES)]
-        kernel.run([self.describe(a) for a in arrays + outputs + ranges])
+        self._run(kernel, arrays + outputs + ranges, home, device)
         outputs = genred._postprocess(outputs)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _devices(self, arrays, backend, device_id):
+        """Where the arrays are and where the kernel runs: backend "auto"
+        runs where the arrays are; "GPU" on cuda:device_id (the arrays' GPU
+        for -1, else 0), copying host arrays there and back."""
+        homes = sorted({self.device_of(a) for a in arrays}) or ["cpu"]
+        if len(homes) > 1:
+            raise ValueError(f"all arrays must be on one device, got {', '.join(homes)}")
+        home = homes[0]
+        if backend in ("CPU", "cpu"):
+            if home != "cpu":
+                raise ValueError(f"backend='CPU' runs on arrays in host memory; these are "
+                                 f"on {home} (use backend='auto' or 'GPU')")
+            return home, "cpu"
+        if backend == "auto":
+            return home, home
+        if device_id >= 0:
+            return home, f"cuda:{device_id}"
+        return home, home if home != "cpu" else "cuda:0"
+
+    def _run(self, kernel, arrays, home, device):
+        if home == device:
+            kernel.run([self.describe(a) for a in arrays], stream=self.stream(device))
+        elif home == "cpu":
+            kernel.run([self.describe(a) for a in arrays], host_arrays=True)
+        else:
+            raise ValueError(f"the arrays are on {home} but the kernel runs on {device}; "
+                             "move them (or pass device_id to match)")
 
     def _outputs(self, out, shapes, dtypes, arrays):
         like = arrays[0] if arrays else None

@@ -57,13 +57,17 @@ def _signature(text):
     return arguments, output_dims
 
 
+GPU_BACKENDS = ("GPU", "GPU_1D", "GPU_2D", "gpu")
+
+
 def check_call_options(backend, device_id, ranges):
-    """pykeops' call options that kred accepts: the CPU backend, any device
-    id (ignored on the CPU) and block-sparse ranges (six arrays)."""
-    if backend not in ("auto", "CPU", "cpu"):
-        raise ValueError(f"backend {backend!r} is not available: this version of kred "
-                         "runs on the CPU; use backend='auto' or 'CPU' (pykeops' "
-                         "'GPU', 'GPU_1D' and 'GPU_2D' need kred's GPU backend)")
+    """pykeops' call options: backend "auto" (where the arrays are), "CPU"
+    or "GPU" (also "GPU_1D", "GPU_2D": kred chooses its own scheme), a
+    device id (-1: the arrays' GPU, else 0) and block-sparse ranges (six
+    arrays)."""
+    if backend not in ("auto", "CPU", "cpu") + GPU_BACKENDS:
+        raise ValueError(f"backend must be 'auto', 'CPU' or 'GPU' (pykeops' 'GPU_1D' "
+                         f"and 'GPU_2D' are taken as 'GPU'), got {backend!r}")
     if isinstance(device_id, bool) or not isinstance(device_id, int):
         raise TypeError(f"device_id must be an integer, got {device_id!r}")
     if ranges is not None and (not isinstance(ranges, (tuple, list)) or len(ranges) != 6):
@@ -243,12 +247,13 @@ class GenredBase:
                 described.append(f"reduction {self.reduction_op}: {text}")
         return "invalid formula: " + ("; ".join(described) or message)
 
-    def _kernel(self, dtype, batch, ranges=False):
-        key = (dtype, batch, ranges)
+    def _kernel(self, dtype, batch, ranges=False, device="cpu"):
+        key = (dtype, batch, ranges, device)
         entry = self._kernels.get(key)
         if entry is None:
             text = self._import(dtype, batch, ranges)
-            kernel = _kred.compile_module(text, fast_math=self.use_fast_math)
+            kernel = _kred.compile_module(text, fast_math=self.use_fast_math,
+                                          device=device)
             outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
                        if s["role"] == "output"]
             entry = self._kernels[key] = (kernel, outputs)
@@ -257,7 +262,7 @@ class GenredBase:
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
         check_call_options(backend, device_id, ranges)
-        return self.backend.call(self, args, out, ranges)
+        return self.backend.call(self, args, out, ranges, backend, device_id)
 
     def _postprocess(self, outputs):
         """pykeops' output shapes: K values per row become (..., rows, K, D)

@@ -118,7 +118,7 @@ def _extra(name, genred, like, grad, result, lse, ctx, args):
     reduced = "j" if genred.axis == 1 else "i"
     size = next(a.shape[-2] for a, arg in zip(args, genred.arguments)
                 if arg.category == reduced)
-    return torch.arange(size, dtype=like.dtype).reshape(size, 1)
+    return torch.arange(size, dtype=like.dtype, device=like.device).reshape(size, 1)
 
 
 class TorchBackend(Backend):
@@ -134,16 +134,22 @@ class TorchBackend(Backend):
         return a.reshape(shape)
 
     def contiguous(self, a):
-        if a.device.type != "cpu":
-            raise ValueError(f"kred.torch runs on CPU tensors; got a tensor on "
-                             f"{a.device} (GPU support arrives with the GPU backend)")
         return a.detach().contiguous()
 
     def is_contiguous(self, a):
-        return a.is_contiguous() and a.device.type == "cpu"
+        return a.is_contiguous()
 
     def empty(self, shape, dtype, like):
-        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype])
+        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype],
+                           device=like.device if like is not None else "cpu")
+
+    def device_of(self, a):
+        return "cpu" if a.device.type == "cpu" else \
+            f"{a.device.type}:{a.device.index or 0}"
+
+    def stream(self, device):
+        # Launched on torch's current stream of that GPU: ordered with torch's work.
+        return torch.cuda.current_stream(device).cuda_stream if device != "cpu" else 0
 
     def describe(self, a):
         return (a.data_ptr(), self.dtype_name(a), tuple(a.shape), a.stride(),

@@ -9,13 +9,15 @@ from ..common import cluster as _np
 
 
 def _array(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
 
 
 def _tensor(a, like=None):
+    """`a` as a tensor on `like`'s device (and in its dtype when floating)."""
     t = torch.from_numpy(np.ascontiguousarray(a))
-    return t.to(like.dtype) if isinstance(like, torch.Tensor) and t.is_floating_point() \
-        else t
+    if not isinstance(like, torch.Tensor):
+        return t
+    return t.to(like.device, like.dtype if t.is_floating_point() else t.dtype)
 
 
 def grid_cluster(x, size):
