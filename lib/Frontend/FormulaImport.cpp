@@ -19,6 +19,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/SourceMgr.h"
@@ -166,6 +167,11 @@ public:
         lexer(sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
                   ->getBuffer()),
         builder(context) {
+    llvm::StringRef text =
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+    for (size_t at = text.find('\n'); at != llvm::StringRef::npos;
+         at = text.find('\n', at + 1))
+      lineEnds.push_back(at);
     body.push_back(new Block());
     builder.setInsertionPointToStart(&body.front());
     consume();
@@ -183,12 +189,16 @@ private:
     consume();
     return true;
   }
+  /// The location of `loc`, found by a binary search over the line ends
+  /// (SourceMgr scans the line for the column: quadratic on long lines).
   Location locOf(SMLoc loc) {
-    unsigned bufferId = sourceMgr.getMainFileID();
-    auto [line, column] = sourceMgr.getLineAndColumn(loc, bufferId);
-    return FileLineColLoc::get(
-        context, sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier(),
-        line, column);
+    const llvm::MemoryBuffer *buffer =
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+    size_t offset = loc.getPointer() - buffer->getBufferStart();
+    size_t line = llvm::lower_bound(lineEnds, offset) - lineEnds.begin();
+    size_t lineStart = line ? lineEnds[line - 1] + 1 : 0;
+    return FileLineColLoc::get(context, buffer->getBufferIdentifier(),
+                               line + 1, offset - lineStart + 1);
   }
   InFlightDiagnostic emitError(SMLoc loc) { return mlir::emitError(locOf(loc)); }
   /// Reports "expected <what> <context>, found <token>".
@@ -250,6 +260,8 @@ private:
   OwningOpRef<ModuleOp> buildModule();
 
   llvm::SourceMgr &sourceMgr;
+  /// Offsets of the '\n's of the input.
+  std::vector<size_t> lineEnds;
   MLIRContext *context;
   const FormulaImportOptions &options;
   Type elementType;
@@ -265,6 +277,7 @@ private:
   std::optional<int64_t> implicitPosition;
   int64_t numVariableAliases = 0;
   std::string currentAlias;
+  int64_t nesting = 0, numOps = 0;
 
   std::optional<ReductionKind> kind;
   IndexAxis axis = IndexAxis::j;
@@ -316,6 +329,9 @@ LogicalResult FormulaParser::parseAlias() {
   if (aliases.count(name.text))
     return emitError(name.loc()) << "alias '" << name.text
                                  << "' is defined twice";
+  if (static_cast<int64_t>(aliases.size()) >= kMaxAliases)
+    return emitError(name.loc()) << "more than " << kMaxAliases
+                                 << " aliases, kred's limit";
   implicitPosition = numVariableAliases;
   currentAlias = name.text.str();
   FailureOr<Value> value = parseExpr();
@@ -479,6 +495,14 @@ FailureOr<Value> FormulaParser::parseMultiplicative() {
 }
 
 FailureOr<Value> FormulaParser::parseUnary() {
+  // Every nesting ('(', a call, a unary sign, an exponent) comes through
+  // here: the depth bounds the parser's recursion.
+  if (nesting >= kMaxFormulaNesting)
+    return emitError(tok.loc())
+           << "the formula nests deeper than " << kMaxFormulaNesting
+           << " levels (parentheses, calls, signs and exponents), kred's limit";
+  ++nesting;
+  auto leave = llvm::make_scope_exit([&] { --nesting; });
   if (tok.is(Token::Minus)) {
     SMLoc loc = tok.loc();
     consume();
@@ -816,6 +840,9 @@ FailureOr<Value> FormulaParser::buildOp(SMLoc at, StringRef name,
   // Built generically from the tables above; the result type is inferred
   // after creation so that a dimension error becomes a diagnostic at the
   // formula's position instead of a failed builder.
+  if (++numOps > kMaxFormulaOps)
+    return emitError(at) << "the formula has more than " << kMaxFormulaOps
+                         << " operations, kred's limit";
   Location loc = locOf(at);
   OperationState state(loc, name);
   state.addOperands(operands);
@@ -962,18 +989,25 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   auto func = func::FuncOp::create(b, loc, options.kernelName,
                                    b.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
+  // All argument attributes at once: setting them one by one would build
+  // (and keep: attributes are immortal) an array per argument.
+  SmallVector<Attribute> argAttrs(argTypes.size(), b.getDictionaryAttr({}));
+  auto named = [&](size_t index, StringRef name, Attribute value) {
+    argAttrs[index] =
+        b.getDictionaryAttr(b.getNamedAttr(name, value));
+  };
   for (const auto &[position, info] : variables)
     if (!info.alias.empty())
-      func.setArgAttr(position, "kred.alias", b.getStringAttr(info.alias));
+      named(position, "kred.alias", b.getStringAttr(info.alias));
   for (size_t index = 0; index < specs.size(); ++index)
-    func.setArgAttr(variables.size() + index, "kred.output",
-                    b.getUnitAttr());
+    named(variables.size() + index, "kred.output", b.getUnitAttr());
   static const char *rangesNames[] = {"ranges_i",    "slices_i",
                                       "redranges_j", "ranges_j",
                                       "slices_j",    "redranges_i"};
   for (size_t index = 0; index < numRanges; ++index)
-    func.setArgAttr(variables.size() + specs.size() + index, "kred.ranges",
-                    b.getStringAttr(rangesNames[index]));
+    named(variables.size() + specs.size() + index, "kred.ranges",
+          b.getStringAttr(rangesNames[index]));
+  func.setAllArgAttrs(argAttrs);
 
   b.setInsertionPointToStart(entry);
   auto args = entry->getArguments();

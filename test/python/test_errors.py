@@ -148,3 +148,20 @@ def test_lazytensor_errors(front):
         x.sum(dim=5)
     with pytest.raises(ValueError, match=r"elem: index 3 is out of bounds \[0, 3\)"):
         x.elem(3)
+
+
+@pytest.mark.parametrize("formula", ["Exp(" * 5000 + "X" + ")" * 5000, "-" * 20000 + "X",
+                                     "X" + " ** 2" * 20000,
+                                     "SqDist(X," * 5000 + "X" + ")" * 5000])
+def test_deep_formulas_are_an_error_not_a_crash(front, formula):
+    with pytest.raises(ValueError, match=r"formula '.{120}'\.\.\. at position \d+: the "
+                                         r"formula nests deeper than 256 levels"):
+        front.module.Genred(formula, ["X = Vi(1)"], axis=1)
+
+
+def test_formula_size_and_alias_count_are_limited(front):
+    with pytest.raises(ValueError, match="more than 10000 operations, kred's limit"):
+        front.module.Genred(" + ".join(["X"] * 100000), ["X = Vi(1)"], axis=1)
+    with pytest.raises(ValueError, match="more than 10000 aliases, kred's limit"):
+        front.module.Genred("X", [f"A{k} = Vi(1)" for k in range(10001)] + ["X = Vi(1)"],
+                            axis=1)

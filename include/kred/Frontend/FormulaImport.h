@@ -55,6 +55,14 @@ struct FormulaImportOptions {
   bool ranges = false;
 };
 
+/// Limits of the formula importer, far above real formulas (KeOps' longest
+/// nest a few dozen levels and hold a few hundred operations), enforced
+/// with an error naming them: the parser is recursive, and every later
+/// pass walks the formula.
+constexpr int64_t kMaxFormulaNesting = 256;
+constexpr int64_t kMaxFormulaOps = 10000;
+constexpr int64_t kMaxAliases = 10000;
+
 /// A reduction as KeOps names it ("Min_ArgMin") and its kind; the one table
 /// the importer and the Python layer use.
 struct KeOpsReduction {

@@ -60,6 +60,11 @@ def _signature(text):
 GPU_BACKENDS = ("GPU", "GPU_1D", "GPU_2D", "gpu")
 
 
+def _shown(formula, limit=120):
+    """A formula as errors quote it: whole, or its start when long."""
+    return repr(formula) if len(formula) <= limit else repr(formula[:limit]) + "..."
+
+
 def check_call_options(backend, device_id, ranges):
     """pykeops' call options: backend "auto" (where the arrays are), "CPU"
     or "GPU" (also "GPU_1D", "GPU_2D": kred chooses its own scheme), a
@@ -238,10 +243,11 @@ class GenredBase:
                 continue
             position = column - prefix
             if 0 <= position <= len(self.formula):
-                described.append(f"formula {self.formula!r} at position {position}: {text}")
+                described.append(f"formula {_shown(self.formula)} at position {position}: "
+                                 f"{text}")
             elif self.formula2 is not None and self.formula2 in self.spec:
                 start = self.spec.splitlines()[-1].rfind(self.formula2)
-                described.append(f"formula2 {self.formula2!r} at position "
+                described.append(f"formula2 {_shown(self.formula2)} at position "
                                  f"{max(0, column - start)}: {text}")
             else:
                 described.append(f"reduction {self.reduction_op}: {text}")
