@@ -624,3 +624,23 @@ func.func @fold_kron() -> vector<16xf64> {
   %r = kred.kron %c0, %c1, [2, 2], [2, 2] : vector<4xf64>, vector<4xf64>
   return %r : vector<16xf64>
 }
+
+// Folding work is bounded (x^n by squaring: the largest exponents fold at
+// once; underflow folds to 0) and results that overflow from finite
+// constants are left to run time.
+// CHECK-LABEL: func @fold_pow_bounded
+// CHECK-DAG: %[[ONE:.*]] = kred.constant dense<1.000000e+00> : vector<1xf32>
+// CHECK-DAG: %[[TWO:.*]] = kred.constant dense<2.000000e+00> : vector<1xf32>
+// CHECK-DAG: %[[BIG:.*]] = kred.pow %[[TWO]], 9223372036854775807 : vector<1xf32>
+// CHECK-DAG: %[[TINY:.*]] = kred.constant dense<0.000000e+00> : vector<1xf32>
+// CHECK-DAG: %[[F32MAX:.*]] = kred.pow %[[TWO]], 128 : vector<1xf32>
+// CHECK: return %[[BIG]], %[[TINY]], %[[ONE]], %[[F32MAX]]
+func.func @fold_pow_bounded() -> (vector<1xf32>, vector<1xf32>, vector<1xf32>, vector<1xf32>) {
+  %c = kred.constant dense<2.0> : vector<1xf32>
+  %one = kred.constant dense<1.0> : vector<1xf32>
+  %big = kred.pow %c, 9223372036854775807 : vector<1xf32>
+  %tiny = kred.pow %c, -9223372036854775808 : vector<1xf32>
+  %unit = kred.pow %one, -9223372036854775808 : vector<1xf32>
+  %over = kred.pow %c, 128 : vector<1xf32>
+  return %big, %tiny, %unit, %over : vector<1xf32>, vector<1xf32>, vector<1xf32>, vector<1xf32>
+}

@@ -60,8 +60,21 @@ OpFoldResult kred::foldByEvaluation(Operation *op,
   FailureOr<FormulaVector> result = evaluateFormulaOp(op, values);
   if (failed(result))
     return {};
-  return getFormulaConstant(cast<VectorType>(op->getResult(0).getType()),
-                            *result);
+  auto folded = cast<DenseFPElementsAttr>(getFormulaConstant(
+      cast<VectorType>(op->getResult(0).getType()), *result));
+  // A result that overflows (or is 0/0) from finite operands is left to run
+  // time, which gives the same IEEE value: folding it would hide where it
+  // comes from.
+  auto finite = [](DenseFPElementsAttr a) {
+    return llvm::all_of(a.getValues<APFloat>(),
+                        [](const APFloat &f) { return f.isFinite(); });
+  };
+  bool finiteOperands = llvm::all_of(operands, [&](Attribute attr) {
+    return finite(cast<DenseFPElementsAttr>(attr));
+  });
+  if (finiteOperands && !finite(folded))
+    return {};
+  return folded;
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
