@@ -96,11 +96,6 @@ RuntimeState &getState() {
   return *state;
 }
 
-bool isVerbose() {
-  std::optional<std::string> v = llvm::sys::Process::GetEnv("KRED_VERBOSE");
-  return v && !v->empty() && *v != "0";
-}
-
 /// Identifies the compiler itself: the size and modification time of the
 /// binary or library holding this code, so that a rebuilt kred never reuses
 /// kernels from an older one.
@@ -206,38 +201,43 @@ compileParsed(RuntimeState &state, ModuleOp module,
   if (it != state.modules.end())
     return CompiledModule{it->second, KernelOrigin::MemoryCache, elapsed()};
 
-  std::string fileName =
-      key + "." + (*target)->getCodeFileExtension().str();
-  std::string directory =
-      options.cache.diskCache ? getCacheDirectory(options.cache) : "";
-  llvm::SmallString<256> path;
-  if (!directory.empty()) {
-    path = directory;
-    llvm::sys::path::append(path, fileName);
-    if (llvm::sys::fs::exists(path)) {
-      auto code = (*target)->load(path, names);
-      if (code) {
-        auto kernels = makeKernels(signatures, source, device, *code);
-        state.modules[key] = kernels;
-        return CompiledModule{kernels, KernelOrigin::DiskCache, elapsed()};
-      }
-      // A corrupt entry is rebuilt below.
-      llvm::consumeError(code.takeError());
+  std::optional<DiskCacheEntry> entry;
+  if (options.cache.diskCache)
+    entry = DiskCacheEntry::open(getConfiguredCacheDirectory(options.cache), key,
+                                 (*target)->getCodeFileExtension());
+  if (entry && entry->verify()) {
+    auto code = (*target)->load(entry->path(), names);
+    if (code) {
+      auto kernels = makeKernels(signatures, source, device, *code);
+      state.modules[key] = kernels;
+      return CompiledModule{kernels, KernelOrigin::DiskCache, elapsed()};
     }
-  } else {
-    llvm::SmallString<128> dir;
-    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, dir);
-    path = dir;
-    llvm::sys::path::append(
-        path, "kred-" +
-                  std::to_string(llvm::sys::Process::getProcessId()) + "-" +
-                  fileName);
+    // Verified but not loadable (another kred build's code): rebuilt.
+    llvm::consumeError(code.takeError());
+    entry->remove();
   }
 
-  if (llvm::Error err = (*target)->build(module, names, path))
-    return std::move(err);
+  std::string path;
+  auto build = [&](llvm::StringRef to) {
+    return (*target)->build(module, names, to);
+  };
+  if (entry) {
+    if (llvm::Error err = entry->store(build))
+      return std::move(err);
+    path = entry->path();
+  } else {
+    llvm::SmallString<128> temporary;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, temporary);
+    llvm::sys::path::append(
+        temporary, "kred-" + std::to_string(llvm::sys::Process::getProcessId()) +
+                       "-" + key + "." +
+                       (*target)->getCodeFileExtension().str());
+    path = temporary.str().str();
+    if (llvm::Error err = build(path))
+      return std::move(err);
+  }
   auto code = (*target)->load(path, names);
-  if (directory.empty())
+  if (!entry)
     llvm::sys::fs::remove(path);
   if (!code)
     return code.takeError();
@@ -248,7 +248,7 @@ compileParsed(RuntimeState &state, ModuleOp module,
     llvm::errs() << llvm::formatv(
         "kred: compiled kernel{0} '{1}' in {2:f3} s{3}\n",
         names.size() > 1 ? "s" : "", llvm::join(names, "', '"), seconds,
-        directory.empty() ? "" : " into " + path);
+        entry ? " into " + path : "");
   return CompiledModule{kernels, KernelOrigin::Compiled, seconds};
 }
 
@@ -266,6 +266,13 @@ llvm::Expected<CompiledKernel> getOnlyKernel(CompiledModule compiled) {
 } // namespace
 
 std::string runtime::getCacheDirectory(const CacheOptions &options) {
+  std::string dir = getConfiguredCacheDirectory(options);
+  if (dir.empty() || llvm::sys::fs::create_directories(dir))
+    return "";
+  return dir;
+}
+
+std::string runtime::getConfiguredCacheDirectory(const CacheOptions &options) {
   llvm::SmallString<256> dir;
   if (!options.cacheDir.empty()) {
     dir = options.cacheDir;
@@ -281,8 +288,6 @@ std::string runtime::getCacheDirectory(const CacheOptions &options) {
   } else {
     return "";
   }
-  if (llvm::sys::fs::create_directories(dir))
-    return "";
   return dir.str().str();
 }
 

@@ -67,6 +67,33 @@ llvm::Error runPipeline(mlir::ModuleOp module,
 llvm::Error writeFileAtomically(llvm::StringRef path,
                                 llvm::StringRef contents);
 
+/// The cache folder `options` name (or $KRED_CACHE_DIR, ...), not created.
+std::string getConfiguredCacheDirectory(const CacheOptions &options);
+
+/// Whether KRED_VERBOSE asks for messages about compiles and the cache.
+bool isVerbose();
+
+/// One verified entry of the on-disk kernel cache (DiskCache.cpp).
+class DiskCacheEntry {
+public:
+  /// The entry of `key` in `directory` (created if missing); none (after
+  /// one warning) when the folder or the entry's name cannot be used.
+  static std::optional<DiskCacheEntry> open(llvm::StringRef directory,
+                                            llvm::StringRef key,
+                                            llvm::StringRef extension);
+  /// Whether a whole, unaltered entry of this key exists; a damaged one is
+  /// deleted.
+  bool verify() const;
+  void remove() const;
+  /// Runs `build` on a temporary path, records the code's hash, then moves
+  /// the code into place.
+  llvm::Error store(llvm::function_ref<llvm::Error(llvm::StringRef)> build) const;
+  const std::string &path() const { return codePath; }
+
+private:
+  std::string key, codePath;
+};
+
 /// The entry point symbol built for kernel function `name`: it takes an
 /// array of pointers to the memref descriptors of the arguments.
 std::string getEntryPointName(llvm::StringRef name);
