@@ -16,6 +16,7 @@
 #include "kred/Runtime/Runtime.h"
 
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/SwapByteOrder.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -112,6 +113,15 @@ struct PyKernel {
       throw py::type_error("argument #" + std::to_string(index) +
                            " has dtype " + py::str(dtype).cast<std::string>() +
                            "; expected float16, float32, float64 or int64");
+    // NumPy's byte order: '=' native, '|' none, '<' or '>' explicit.
+    char order = dtype.attr("byteorder").cast<std::string>()[0];
+    bool bigEndianHost = llvm::sys::IsBigEndianHost;
+    if ((order == '>' && !bigEndianHost) || (order == '<' && bigEndianHost))
+      throw py::value_error(
+          "argument #" + std::to_string(index) + " has dtype " +
+          py::str(dtype).cast<std::string>() +
+          ", in the other byte order; kernels read the machine's: convert it "
+          "with a.astype(a.dtype.newbyteorder('='))");
     buffer.elementType = *type;
     buffer.data = const_cast<void *>(array.data());
     buffer.shape.assign(array.shape(), array.shape() + array.ndim());

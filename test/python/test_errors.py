@@ -4,6 +4,8 @@ expected, computes nothing and caches nothing wrongly."""
 import numpy as np
 import pytest
 
+import kred.numpy
+
 GAUSS = ("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"])
 
 
@@ -165,3 +167,25 @@ def test_formula_size_and_alias_count_are_limited(front):
     with pytest.raises(ValueError, match="more than 10000 aliases, kred's limit"):
         front.module.Genred("X", [f"A{k} = Vi(1)" for k in range(10001)] + ["X = Vi(1)"],
                             axis=1)
+
+
+def test_out_errors_say_what_is_wrong():
+    f = kred.numpy.Genred("Sum(X) + 0 * Sum(Y)", ["X = Vi(3)", "Y = Vj(3)"],
+                          reduction_op="Max", axis=1)
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    read_only = np.zeros((4, 1), "float32")
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=r"out is read-only \(its writeable flag is off\)"):
+        f(x, x, out=read_only)
+    with pytest.raises(ValueError, match="out has the byte order of dtype '>f4'"):
+        f(x, x, out=np.zeros((4, 1), ">f4"))
+
+
+def test_big_endian_arrays_are_converted_once():
+    f = kred.numpy.Genred("Sum(X) + 0 * Sum(Y)", ["X = Vi(3)", "Y = Vj(3)"],
+                          reduction_op="Max", axis=1)
+    x = np.arange(12, dtype=">f4").reshape(4, 3)
+    np.testing.assert_array_equal(f(x, x).ravel(), [3, 12, 21, 30])
+    # The native module refuses them rather than reading them wrongly.
+    with pytest.raises(ValueError, match="in the other byte order"):
+        f._last_kernel.run([x, x, np.zeros((4, 1), "float32")])

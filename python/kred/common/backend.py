@@ -28,6 +28,10 @@ class Backend:
     def index_array(self, a, name):
         """A block-sparse ranges array as contiguous int64."""
         raise NotImplementedError
+    def output_problem(self, a):
+        """Why `a` cannot receive a result in place (besides its shape,
+        dtype and layout), or None."""
+        return None
 
     # For KernelSolve's iteration.
     def sum_rows(self, a): raise NotImplementedError  # over axis -2, kept
@@ -104,6 +108,9 @@ class Backend:
             if tuple(o.shape) != s or self.dtype_name(o) != d:
                 raise ValueError(f"out must have shape {s} and dtype {d}, got shape "
                                  f"{tuple(o.shape)} and dtype {self.dtype_name(o)}")
+            problem = self.output_problem(o)
+            if problem:
+                raise ValueError(f"out {problem}")
             if not self.is_contiguous(o):
                 raise ValueError("out must be C-contiguous (the result is written in "
                                  "place); got a non-contiguous array")

@@ -29,10 +29,22 @@ class NumpyBackend(Backend):
         return a.reshape(shape)
 
     def contiguous(self, a):
+        # Converted once: another byte order (">f4" on this machine) or a
+        # strided view.
+        if not a.dtype.isnative:
+            return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
         return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
     def is_contiguous(self, a):
-        return a.flags.c_contiguous and a.flags.writeable
+        return a.flags.c_contiguous
+
+    def output_problem(self, a):
+        if not a.flags.writeable:
+            return "is read-only (its writeable flag is off)"
+        if not a.dtype.isnative:
+            return (f"has the byte order of dtype {a.dtype.str!r}; the result is written "
+                    "in the machine's byte order")
+        return None
 
     def empty(self, shape, dtype, like):
         return np.empty(shape, dtype=dtype)
