@@ -107,10 +107,7 @@ int64_t GpuReduceLowering::chooseBlockSize(ReduceOp op, int64_t requested) {
 
 Value GpuReduceLowering::loadScalar(OpBuilder &b, Value memref,
                                     ValueRange indices) {
-  Value v = memref::LoadOp::create(b, loc, memref, indices);
-  if (v.getType() != computeType)
-    v = arith::ExtFOp::create(b, loc, computeType, v);
-  return v;
+  return loadComputeScalar(b, loc, memref, indices, computeType);
 }
 
 SmallVector<Value> GpuReduceLowering::inputIndices(int64_t position,
@@ -189,12 +186,9 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
   if (!op.getRanges().empty())
     return op.emitOpError("has block-sparse ranges; the GPU code generator "
                           "does not take them yet");
-  op.getBody().walk([&](VarOp var) {
-    int64_t position = static_cast<int64_t>(var.getPosition());
-    vars.try_emplace(position, var);
-    if (var.getCategory() == VarCategory::j && firstJPosition < 0)
-      firstJPosition = position;
-  });
+  FormulaVariables variables = collectVariables(op);
+  vars = std::move(variables.byPosition);
+  firstJPosition = variables.firstJPosition;
   computeType = getComputeType(op);
   FailureOr<std::unique_ptr<ReductionState>> created =
       ReductionState::create(op, computeType, 1);

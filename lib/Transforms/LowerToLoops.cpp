@@ -133,12 +133,9 @@ private:
 LogicalResult ReduceLowering::check() {
   if (failed(checkLowerable(op, "CPU")))
     return failure();
-  op.getBody().walk([&](VarOp var) {
-    int64_t position = static_cast<int64_t>(var.getPosition());
-    vars.try_emplace(position, var);
-    if (var.getCategory() == VarCategory::j && firstJPosition < 0)
-      firstJPosition = position;
-  });
+  FormulaVariables variables = collectVariables(op);
+  vars = std::move(variables.byPosition);
+  firstJPosition = variables.firstJPosition;
   computeType = getComputeType(op);
   width = std::max<int64_t>(1, computeType.isF64() ? vectorWidth / 2
                                                    : vectorWidth);
@@ -159,10 +156,7 @@ LogicalResult ReduceLowering::check() {
 
 Value ReduceLowering::loadScalar(OpBuilder &b, Value memref,
                                  ValueRange indices) {
-  Value v = memref::LoadOp::create(b, loc, memref, indices);
-  if (v.getType() != computeType)
-    v = arith::ExtFOp::create(b, loc, computeType, v);
-  return v;
+  return loadComputeScalar(b, loc, memref, indices, computeType);
 }
 
 SmallVector<Value> ReduceLowering::inputIndices(BatchContext &batch,

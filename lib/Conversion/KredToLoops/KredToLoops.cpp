@@ -59,6 +59,25 @@ FloatType kred::getComputeType(ReduceOp op) {
                                      : elementType;
 }
 
+FormulaVariables kred::collectVariables(ReduceOp op) {
+  FormulaVariables variables;
+  op.getBody().walk([&](VarOp var) {
+    int64_t position = static_cast<int64_t>(var.getPosition());
+    variables.byPosition.try_emplace(position, var);
+    if (var.getCategory() == VarCategory::j && variables.firstJPosition < 0)
+      variables.firstJPosition = position;
+  });
+  return variables;
+}
+
+Value kred::loadComputeScalar(OpBuilder &b, Location loc, Value memref,
+                              ValueRange indices, FloatType computeType) {
+  Value v = memref::LoadOp::create(b, loc, memref, indices);
+  if (v.getType() != computeType)
+    v = arith::ExtFOp::create(b, loc, computeType, v);
+  return v;
+}
+
 SmallVector<Lanes, 2> kred::emitFormula(ReduceOp op, LaneBuilder &lanes,
                                         function_ref<Lanes(VarOp)> varLanes) {
   return computeFormula<LaneBuilder>(op, lanes, varLanes);

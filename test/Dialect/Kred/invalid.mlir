@@ -704,3 +704,21 @@ func.func @f(%x: vector<1xf32>) {
   %0 = kred.one_hot %x, 2000000000 : vector<1xf32>
   return
 }
+
+// -----
+
+// Found by fuzzing (FuzzIRParse): type inference runs on parsed operand
+// types before the verifier, and must reject what is not a formula value.
+func.func @zero_d_operand(%a: vector<1xf32>, %b: vector<f32>) -> vector<1xf32> {
+  // expected-error @+1 {{'kred.sub' op operand #1 has type 'vector<f32>', expected a 1-D vector of floats}}
+  %d = kred.sub %a, %b : vector<1xf32>, vector<f32>
+  return %d : vector<1xf32>
+}
+
+// -----
+
+func.func @integer_operand(%a: vector<2xi32>) -> vector<1xf32> {
+  // expected-error @+1 {{'kred.sqdist' op operand #0 has type 'vector<2xi32>', expected a 1-D vector of floats}}
+  %d = kred.sqdist %a, %a : vector<2xi32>, vector<2xi32>
+  return %d : vector<1xf32>
+}

@@ -21,6 +21,7 @@
 #define KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
 
 #include "kred/Conversion/KredToLoops/ReductionState.h"
+#include "llvm/ADT/MapVector.h"
 #include "kred/Dialect/Kred/IR/KredEvaluate.h"
 
 namespace kred {
@@ -36,6 +37,19 @@ llvm::LogicalResult checkLowerable(ReduceOp op, llvm::StringRef target);
 
 /// The element type the formula is computed in: half types compute in f32.
 mlir::FloatType getComputeType(ReduceOp op);
+
+/// The kred.var ops of a reduction by input position (the first of each)
+/// and the position of the first j-variable (-1 when there is none).
+struct FormulaVariables {
+  llvm::MapVector<int64_t, VarOp> byPosition;
+  int64_t firstJPosition = -1;
+};
+FormulaVariables collectVariables(ReduceOp op);
+
+/// Loads element `indices` of `memref`, extended to `computeType`.
+mlir::Value loadComputeScalar(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value memref, mlir::ValueRange indices,
+                              mlir::FloatType computeType);
 
 /// Emits F (and G) for one lane group; `varLanes(var)` gives each
 /// variable's lanes.

@@ -51,6 +51,19 @@ public:
   DimChecker(std::optional<Location> loc, StringRef opName, ValueRange operands)
       : loc(loc), opName(opName), operands(operands) {}
 
+  /// Every operand is a formula value (a 1-D vector of floats): checked
+  /// first, since inference runs on parsed types before the verifier.
+  LogicalResult formulaOperands() const {
+    for (auto [k, v] : llvm::enumerate(operands)) {
+      auto type = dyn_cast<VectorType>(v.getType());
+      if (!type || type.getRank() != 1 || type.isScalable() ||
+          !isa<FloatType>(type.getElementType()))
+        return fail() << "operand #" << k << " has type " << v.getType()
+                      << ", expected a 1-D vector of floats";
+    }
+    return success();
+  }
+
   int64_t dim(unsigned index) const { return getFormulaDim(operands[index]); }
   Type elementType() const {
     return cast<VectorType>(operands[0].getType()).getElementType();
@@ -106,6 +119,8 @@ LogicalResult kred::inferBroadcastType(std::optional<Location> loc,
                                        StringRef opName, ValueRange operands,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, opName, operands);
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()))
     return failure();
   int64_t resultDim = 1;
@@ -132,6 +147,8 @@ LogicalResult SumTOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.sum_t broadcasts a scalar")) ||
       failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)))
@@ -144,6 +161,8 @@ static LogicalResult inferPairToScalar(std::optional<Location> loc,
                                        StringRef opName, ValueRange operands,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, opName, operands);
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(1, check.dim(0), "the dimension of operand #0")))
     return failure();
@@ -180,6 +199,8 @@ LogicalResult WeightedSqNormOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) || failed(checkWeight(check, check.dim(1))))
     return failure();
   return check.result(1, types);
@@ -189,6 +210,8 @@ LogicalResult WeightedSqDistOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(2, check.dim(1), "the dimension of operand #1")) ||
       failed(checkWeight(check, check.dim(1))))
@@ -204,6 +227,8 @@ LogicalResult ElemOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.expectInRange("index", static_cast<int64_t>(adaptor.getIndex()),
                                  0, check.dim(0) - 1)))
     return failure();
@@ -215,6 +240,8 @@ LogicalResult ElemTOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.elem_t places a scalar")) ||
       failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)) ||
@@ -229,6 +256,8 @@ LogicalResult ExtractOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   int64_t start = static_cast<int64_t>(adaptor.getStart());
   int64_t length = static_cast<int64_t>(adaptor.getLength());
   if (failed(check.expectInRange("start", start, 0, check.dim(0) - 1)) ||
@@ -242,6 +271,8 @@ LogicalResult ExtractTOp::inferReturnTypes(MLIRContext *,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   int64_t start = static_cast<int64_t>(adaptor.getStart());
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectInRange("dim", dim, check.dim(0), kMaxFormulaDim)) ||
@@ -255,6 +286,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()))
     return failure();
   return check.result(check.dim(0) + check.dim(1), types);
@@ -265,6 +298,8 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (failed(check.expectDim(0, 1, "kred.one_hot encodes a scalar")) ||
       failed(check.expectInRange("dim", dim, 1, kMaxFormulaDim)))
@@ -314,6 +349,8 @@ LogicalResult TensorProdOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()))
     return failure();
   return check.result(check.dim(0) * check.dim(1), types);
@@ -342,6 +379,8 @@ LogicalResult TensorDotOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   ArrayRef<int64_t> shapeA = adaptor.getLhsShape(),
                     shapeB = adaptor.getRhsShape();
   ArrayRef<int64_t> contractA = adaptor.getLhsContract(),
@@ -402,6 +441,8 @@ LogicalResult KronOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   ArrayRef<int64_t> shapeA = adaptor.getLhsShape(),
                     shapeB = adaptor.getRhsShape();
   if (failed(check.sameElementType()) ||
@@ -423,6 +464,8 @@ LogicalResult GradOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(2, check.dim(0),
                              "the gradient input has the dimension of the "
@@ -435,6 +478,8 @@ LogicalResult DiffOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(2, check.dim(1),
                              "the direction has the dimension of the "
@@ -448,6 +493,8 @@ LogicalResult LaplacianOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(0, 1, "the Laplacian is defined for scalar "
                                    "formulas")))
@@ -460,6 +507,8 @@ LogicalResult DivergenceOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
   DimChecker check(loc, getOperationName(), adaptor.getOperands());
+  if (failed(check.formulaOperands()))
+    return failure();
   if (failed(check.sameElementType()) ||
       failed(check.expectDim(0, check.dim(1),
                              "the divergence takes a formula of the "
