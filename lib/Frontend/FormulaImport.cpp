@@ -502,7 +502,7 @@ FailureOr<Value> FormulaParser::parseUnary() {
            << "the formula nests deeper than " << kMaxFormulaNesting
            << " levels (parentheses, calls, signs and exponents), kred's limit";
   ++nesting;
-  auto leave = llvm::make_scope_exit([&] { --nesting; });
+  llvm::scope_exit leave([&] { --nesting; });
   if (tok.is(Token::Minus)) {
     SMLoc loc = tok.loc();
     consume();

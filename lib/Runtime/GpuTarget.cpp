@@ -104,7 +104,7 @@ llvm::Expected<std::optional<std::string>> assemble(llvm::StringRef ptx,
   llvm::sys::fs::createTemporaryFile("kred-kernel", "ptx", input);
   llvm::sys::fs::createTemporaryFile("kred-kernel", "cubin", output);
   llvm::sys::fs::createTemporaryFile("kred-ptxas", "log", log);
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     for (auto *p : {&input, &output, &log})
       llvm::sys::fs::remove(*p);
   });

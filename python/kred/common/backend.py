@@ -42,9 +42,8 @@ class Backend:
     def to_numpy(self, a): raise NotImplementedError
     def from_numpy(self, a, like): raise NotImplementedError
 
-    # Where arrays live ("cpu", "cuda:N"), and how to run on a GPU.
+    # Where arrays live ("cpu", "cuda:N") and the GPU stream to launch on.
     def device_of(self, a): return "cpu"
-    def to_device(self, a, device): raise NotImplementedError
     def stream(self, device): return 0
 
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1):
