@@ -33,6 +33,9 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, [config.kred_tools_dir, config.llvm_tools_dir])
 
+if config.kred_sanitized:
+    config.available_features.add("sanitized")
+
 # The CUDA toolkit's ptxas checks generated PTX (no GPU needed).
 ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
 if os.access(ptxas, os.X_OK):
