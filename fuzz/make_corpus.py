@@ -13,7 +13,8 @@ def main():
     source, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     formulas, ir = [], []
     for path in sorted(source.glob("**/*.kf")):
-        if "build" not in path.parts:
+        relative = path.relative_to(source).parts
+        if not any(part.startswith(("build", ".")) for part in relative):
             formulas.append(path.read_text())
     for name in ("ops.txt", "reductions.txt"):
         for line in (source / "test/Runtime/Inputs" / name).read_text().splitlines():
