@@ -42,7 +42,7 @@ def test_ptx_is_generated_without_a_gpu():
 def test_gpu_backend_without_a_gpu_is_a_clear_error(front):
     x, y, b = (front.array(a, "float32") for a in problem())
     f = front.module.Genred(*GAUSS, axis=1)
-    for backend in ("GPU", "GPU_1D", "GPU_2D"):
+    for backend in ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_2D_device"):
         with pytest.raises(ValueError, match=NO_GPU):
             f(x, y, b, backend=backend)
     np.testing.assert_allclose(front.to_numpy(f(x, y, b)), front.to_numpy(f(x, y, b,

@@ -57,7 +57,10 @@ def _signature(text):
     return arguments, output_dims
 
 
-GPU_BACKENDS = ("GPU", "GPU_1D", "GPU_2D", "gpu")
+# pykeops' GPU backend names; kred picks its own scheme, and copies host
+# arrays to the device whatever the _host/_device suffix says.
+GPU_BACKENDS = ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_1D_device", "GPU_2D_host",
+                "GPU_2D_device", "gpu")
 
 
 def _shown(formula, limit=120):
@@ -71,8 +74,9 @@ def check_call_options(backend, device_id, ranges):
     device id (-1: the arrays' GPU, else 0) and block-sparse ranges (six
     arrays)."""
     if backend not in ("auto", "CPU", "cpu") + GPU_BACKENDS:
-        raise ValueError(f"backend must be 'auto', 'CPU' or 'GPU' (pykeops' 'GPU_1D' "
-                         f"and 'GPU_2D' are taken as 'GPU'), got {backend!r}")
+        raise ValueError(f"backend must be 'auto', 'CPU' or 'GPU' (pykeops' 'GPU_1D', "
+                         f"'GPU_2D' and their _host/_device forms are taken as 'GPU'), "
+                         f"got {backend!r}")
     if isinstance(device_id, bool) or not isinstance(device_id, int):
         raise TypeError(f"device_id must be an integer, got {device_id!r}")
     if ranges is not None and (not isinstance(ranges, (tuple, list)) or len(ranges) != 6):
