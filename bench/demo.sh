@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: the seed's Gaussian convolution, from formula to benchmark.
 # Shows the imported IR and the tiled loops it lowers to, checks one run
-# against the float64 reference, then runs the seed's benchmark (kred against
-# NumPy, N = 100 ... 1,000,000) and writes a table, JSON and a PNG plot.
+# against the float64 reference, then runs the seed's benchmark (its tables,
+# kred's rows beside NumPy's, PyTorch's and, where importable, pykeops') and
+# writes JSON and PNG plots under BUILD/bench. BENCH_PYTHON picks the Python
+# (a venv with pykeops 2.3 adds pykeops' rows).
 set -euo pipefail
 build="${1:-build}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,4 +26,5 @@ echo "== Compiled and checked: kred-run --check (N = 1000, M = 2000)"
 "$build/bin/kred-run" "$spec" -n 1000 -m 2000 --seed 1 --check --quiet
 echo
 echo "== The seed's benchmark"
-/usr/bin/python3 "$here/gaussian_conv.py" "$build"
+PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" \
+  "${BENCH_PYTHON:-/usr/bin/python3}" "$here/gaussian_conv.py" "$build"
