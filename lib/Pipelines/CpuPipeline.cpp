@@ -42,6 +42,8 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
                                                                        : 4;
   if (resolved.avx512 < 0)
     resolved.avx512 = hostAvx512;
+  if (resolved.vectorRegisters <= 0)
+    resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   return resolved;
 }
 
@@ -89,6 +91,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   loops.tileI = options.tileI;
   loops.tileJ = options.tileJ;
   loops.rowsPerChunk = options.rowsPerChunk;
+  loops.vectorRegisters = options.vectorRegisters;
   pm.addNestedPass<func::FuncOp>(createKredLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -105,6 +108,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
     approximate.avx512 = options.avx512 > 0;
     pm.addPass(createKredApproximateMath(approximate));
   }
+  pm.addPass(createKredHoistVectorConstants());
   {
     math::MathExpandOpsPassOptions expand;
     expand.opMnemonics = {"round"};

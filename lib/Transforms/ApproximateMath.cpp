@@ -1,19 +1,30 @@
 //===- ApproximateMath.cpp - vectorizable exp2 and friends ----------------===//
 //
-// 2^x = 2^k * 2^f with k = roundeven(x) and |f| <= 1/2. 2^f = exp(f ln 2) is
-// its Taylor polynomial: the truncation error of degree n is below
-// (ln2 / 2)^(n+1) / (n+1)!, i.e. 5.2e-9 for n = 7 (f32) and 4.1e-18 for
-// n = 13 (f64), under one ulp; with Horner rounding the result is within
-// 2 ulp. 2^k is applied as two exponent-field scalings (2^(k>>1) and
-// 2^(k - (k>>1))), so that subnormal results and overflow to +inf come out
-// of IEEE multiplication. With `avx512`, vectors of 16 f32 / 8 f64 lanes
-// scale with one VSCALEF instruction instead (p * 2^k, exact in all ranges).
-// exp(x) is exp2(x * log2(e)): the rounding of that product adds a relative
-// error of at most |x| * 2^-24 (f32).
+// 2^(x*c), for exp2 (c = 1), exp (c = log2 e) and exp2 of a product by a
+// constant (what kred-fast-math makes of exp(-d / s)):
+//   clamp x so that x*c stays in [-160, 130] (beyond, the result is 0 or
+//     +inf anyway); NaN passes the clamp unchanged
+//   t = x*c + M, with M = 1.5 * 2^m + B (m mantissa bits): the addition
+//     rounds x*c to the nearest integer n, which lands in t's low bits
+//   f = x*c - (t - M), in [-1/2, 1/2] (a fused multiply-add: exact)
+//   2^f by a polynomial, 2^n from t's bits shifted into the exponent field
+// The polynomial's degree is the smallest that keeps results within 2 ulp:
+// f32 uses a degree-6 minimax polynomial (relative error 2.0e-9 = 0.03 ulp;
+// degree 5 has 1.5 ulp, 2.02 ulp after rounding), f64 the Taylor polynomial
+// of degree 13 (truncation 4.1e-18); scripts/fit_exp2_polynomial.py.
+// When the IR proves x*c <= 0 (exp(-|x - y|^2), exp(x - max(x, m)), ...),
+// one scaling does: B = bias + 64 (f32) or + 512 (f64) keeps 2^(n + offset)
+// normal down to n = -160, and the polynomial's coefficients carry the
+// 2^-offset, so that one multiplication rounds subnormal results once.
+// Otherwise 2^n is applied as two normal halves (2^(n>>1), 2^(n - (n>>1))),
+// or, with `avx512`, by one VSCALEF on 16 x f32 / 8 x f64 vectors. NaN flows
+// through the arithmetic: no per-element check. The constant c is rounded
+// to the float type, which adds a relative |x*c| * 2^-24 (f32) at most.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kred/Transforms/Passes.h"
+#include "kred/Transforms/SignAnalysis.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -28,6 +39,8 @@ namespace kred {
 } // namespace kred
 
 using namespace mlir;
+using kred::getKnownSign;
+using kred::Sign;
 
 namespace {
 
@@ -63,88 +76,160 @@ std::optional<StringRef> getScaleIntrinsic(Type type) {
   return std::nullopt;
 }
 
-/// The Taylor polynomial of 2^f for |f| <= 1/2 (Horner form).
-Value buildExp2Polynomial(OpBuilder &b, Location loc, Value f, int degree) {
+/// How 2^(x*c) is computed in one float type (see the top of the file).
+struct Exp2Format {
+  int mantissaBits;
+  int64_t bias;
+  /// Exponents kept by the clamp: 2^lowest rounds to 0, 2^highest to inf.
+  double lowest, highest;
+  /// 2^offset keeps 2^(n + offset) normal for n in [lowest, 0].
+  int offset;
+  SmallVector<double> coefficients; // of 2^f on [-1/2, 1/2], c0 first
+};
+
+Exp2Format getExp2Format(FloatType type) {
+  if (type.isF32())
+    // Minimax on [-1/2, 1/2] with c0 = 1, rounded to f32
+    // (scripts/fit_exp2_polynomial.py).
+    return {23, 127, -160.0, 130.0, 64,
+            {1.0, 0.6931471824645996, 0.24022647738456726,
+             0.055503323674201965, 0.00961843691766262,
+             0.0013398875016719103, 0.0001535336341476068}};
+  Exp2Format f64{52, 1023, -1080.0, 1030.0, 512, {}};
+  for (int n = 0; n <= 13; ++n)
+    f64.coefficients.push_back(std::pow(M_LN2, n) / std::tgamma(n + 1.0));
+  return f64;
+}
+
+/// select(x < lo, lo, x): NaN stays NaN (and x86 makes it one MAXPS).
+Value clampBelow(OpBuilder &b, Location loc, Value x, Value lo) {
+  Value below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, lo);
+  return arith::SelectOp::create(b, loc, below, lo, x);
+}
+
+/// select(x > hi, hi, x): NaN stays NaN (one MINPS on x86).
+Value clampAbove(OpBuilder &b, Location loc, Value x, Value hi) {
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, hi);
+  return arith::SelectOp::create(b, loc, above, hi, x);
+}
+
+/// The polynomial in Horner form, every coefficient times `scale`.
+Value buildPolynomial(OpBuilder &b, Location loc, Value f,
+                      ArrayRef<double> coefficients, double scale) {
   Type type = f.getType();
   auto contract = arith::FastMathFlags::contract;
-  Value p = floatConst(b, loc, type,
-                       std::pow(M_LN2, degree) / std::tgamma(degree + 1.0));
-  for (int n = degree - 1; n >= 0; --n) {
-    Value c = floatConst(b, loc, type, std::pow(M_LN2, n) / std::tgamma(n + 1.0));
-    p = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, p, f, contract), c, contract);
-  }
+  Value p = floatConst(b, loc, type, coefficients.back() * scale);
+  for (double c : llvm::reverse(coefficients.drop_back()))
+    p = arith::AddFOp::create(b, loc,
+                              arith::MulFOp::create(b, loc, p, f, contract),
+                              floatConst(b, loc, type, c * scale), contract);
   return p;
 }
 
-/// 2^x with VSCALEF: k = roundeven(x) may be huge or infinite, the scaling
-/// saturates to 0 / inf correctly; f is forced to 0 for infinite x (where
-/// x - k is NaN), and NaN flows through f.
-Value buildExp2WithScale(OpBuilder &b, Location loc, Value x,
-                         StringRef intrinsic, int degree) {
+/// Clamps x so that x * factor stays within the format's exponent range;
+/// the upper bound only where the product may be positive.
+Value clampExponent(OpBuilder &b, Location loc, Value x, double factor,
+                    const Exp2Format &format, bool nonPositive) {
   Type type = x.getType();
-  Value k = math::RoundEvenOp::create(b, loc, x);
-  Value f = arith::SubFOp::create(b, loc, x, k);
-  Value integral = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, k);
-  f = arith::SelectOp::create(b, loc, integral, floatConst(b, loc, type, 0.0), f);
-  Value p = buildExp2Polynomial(b, loc, f, degree);
-  int64_t lanes = cast<VectorType>(type).getNumElements();
-  Value allLanes = arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(b.getIntegerType(lanes), -1));
-  // Rounding mode 4: the current one (MXCSR).
-  Value rounding = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4));
-  return LLVM::CallIntrinsicOp::create(
-             b, loc, type, b.getStringAttr(intrinsic),
-             ValueRange{p, k, p, allLanes, rounding})
-      .getResult(0);
+  double lo = format.lowest / factor, hi = format.highest / factor;
+  if (factor < 0)
+    std::swap(lo, hi);
+  if (!nonPositive || factor > 0)
+    x = clampBelow(b, loc, x, floatConst(b, loc, type, lo));
+  if (!nonPositive || factor < 0)
+    x = clampAbove(b, loc, x, floatConst(b, loc, type, hi));
+  return x;
 }
 
-/// 2^x, as described at the top of the file.
-Value buildExp2(OpBuilder &b, Location loc, Value x, bool avx512) {
-  Type type = x.getType();
-  FloatType element = getF32OrF64(type);
-  bool isF64 = element.isF64();
-  int mantissaBits = isF64 ? 52 : 23;
-  int64_t bias = isF64 ? 1023 : 127;
-  // |k| stays within twice the exponent range, so both halves of the scale
-  // are normal numbers; results beyond it are 0 or +inf anyway.
-  double limit = isF64 ? 2000.0 : 250.0;
-  int degree = isF64 ? 13 : 7;
-  if (avx512)
-    if (std::optional<StringRef> intrinsic = getScaleIntrinsic(type))
-      return buildExp2WithScale(b, loc, x, *intrinsic, degree);
-
-  Type intElement = b.getIntegerType(isF64 ? 64 : 32);
+/// p * 2^n, where t = n + m holds n (plus bias + offset when `nonPositive`)
+/// in its low bits.
+Value scaleByPowerOfTwo(OpBuilder &b, Location loc, Value p, Value t, Value n,
+                        Value m, const Exp2Format &format, bool nonPositive,
+                        bool avx512) {
+  Type type = p.getType();
+  if (!nonPositive && avx512)
+    if (std::optional<StringRef> intrinsic = getScaleIntrinsic(type)) {
+      int64_t lanes = cast<VectorType>(type).getNumElements();
+      Value allLanes = arith::ConstantOp::create(
+          b, loc, b.getIntegerAttr(b.getIntegerType(lanes), -1));
+      // Rounding mode 4: the current one (MXCSR).
+      Value rounding =
+          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4));
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, type, b.getStringAttr(*intrinsic),
+                 ValueRange{p, n, p, allLanes, rounding})
+          .getResult(0);
+    }
+  Type intElement = b.getIntegerType(format.mantissaBits == 23 ? 32 : 64);
   Type intType = intElement;
   if (auto vector = dyn_cast<VectorType>(type))
     intType = vector.clone(intElement);
   auto intConst = [&](int64_t v) {
     return splatLike(b, loc, intType, b.getIntegerAttr(intElement, v));
   };
-
-  // maxnum/minnum turn NaN into a bound, so the integer conversion below
-  // is always defined; NaN is restored at the end.
-  Value clamped = arith::MinNumFOp::create(
-      b, loc, arith::MaxNumFOp::create(b, loc, x, floatConst(b, loc, type, -limit)),
-      floatConst(b, loc, type, limit));
-  Value k = math::RoundEvenOp::create(b, loc, clamped);
-  Value f = arith::SubFOp::create(b, loc, clamped, k);
-
-  Value p = buildExp2Polynomial(b, loc, f, degree);
-
-  Value ki = arith::FPToSIOp::create(b, loc, intType, k);
-  Value half = arith::ShRSIOp::create(b, loc, ki, intConst(1));
-  Value rest = arith::SubIOp::create(b, loc, ki, half);
+  auto shiftIntoExponent = [&](Value bits) {
+    return arith::BitcastOp::create(
+        b, loc, type,
+        arith::ShLIOp::create(b, loc, bits, intConst(format.mantissaBits)));
+  };
+  Value tBits = arith::BitcastOp::create(b, loc, intType, t);
+  if (nonPositive)
+    return arith::MulFOp::create(b, loc, p, shiftIntoExponent(tBits));
+  // Two halves of n, each a normal power of two.
+  Value mBits = arith::BitcastOp::create(b, loc, intType, m);
+  Value ni = arith::SubIOp::create(b, loc, tBits, mBits);
+  Value half = arith::ShRSIOp::create(b, loc, ni, intConst(1));
+  Value rest = arith::SubIOp::create(b, loc, ni, half);
   auto scaleOf = [&](Value e) {
-    Value bits = arith::ShLIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, e, intConst(bias)),
-        intConst(mantissaBits));
-    return arith::BitcastOp::create(b, loc, type, bits);
+    return shiftIntoExponent(
+        arith::AddIOp::create(b, loc, e, intConst(format.bias)));
   };
   Value r = arith::MulFOp::create(b, loc, p, scaleOf(half));
-  r = arith::MulFOp::create(b, loc, r, scaleOf(rest));
-  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  return arith::SelectOp::create(b, loc, isNaN, x, r);
+  return arith::MulFOp::create(b, loc, r, scaleOf(rest));
+}
+
+/// 2^(x * c) (`c` absent: 2^x) as described at the top of the file.
+Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
+                Sign sign, bool avx512) {
+  Type type = x.getType();
+  Exp2Format format = getExp2Format(getF32OrF64(type));
+  bool nonPositive = sign == Sign::NonPositive;
+  x = clampExponent(b, loc, x, c.value_or(1.0), format, nonPositive);
+  // x*c + a, fused (c absent: x + a): f = x*c - n is exact.
+  auto timesPlus = [&](Value a) -> Value {
+    if (!c)
+      return arith::AddFOp::create(b, loc, x, a);
+    return math::FmaOp::create(b, loc, x, floatConst(b, loc, type, *c), a);
+  };
+  int64_t offset = nonPositive ? format.offset : 0;
+  double magic = 1.5 * std::ldexp(1.0, format.mantissaBits) +
+                 (nonPositive ? format.bias + offset : 0);
+  Value m = floatConst(b, loc, type, magic);
+  Value t = timesPlus(m);
+  Value n = arith::SubFOp::create(b, loc, t, m);
+  Value f = c ? timesPlus(arith::NegFOp::create(b, loc, n))
+              : arith::SubFOp::create(b, loc, x, n).getResult();
+  Value p = buildPolynomial(b, loc, f, format.coefficients,
+                            std::ldexp(1.0, -offset));
+  return scaleByPowerOfTwo(b, loc, p, t, n, m, format, nonPositive, avx512);
+}
+
+/// The splat constant `value` multiplies in `product` (x * c or c * x), and
+/// x.
+std::optional<std::pair<Value, double>> matchScaled(Value product) {
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return std::nullopt;
+  for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                      std::pair(mul.getRhs(), mul.getLhs())}) {
+    SplatElementsAttr splat;
+    FloatAttr scalar;
+    if (matchPattern(c, m_Constant(&splat)))
+      return std::pair(x, splat.getSplatValue<APFloat>().convertToDouble());
+    if (matchPattern(c, m_Constant(&scalar)))
+      return std::pair(x, scalar.getValueAsDouble());
+  }
+  return std::nullopt;
 }
 
 struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
@@ -155,7 +240,12 @@ struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
                                 PatternRewriter &rewriter) const override {
     if (!getF32OrF64(op.getType()))
       return failure();
-    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), op.getOperand(), avx512));
+    Value x = op.getOperand();
+    Sign sign = getKnownSign(x);
+    std::optional<double> c;
+    if (auto scaled = matchScaled(x))
+      std::tie(x, c) = *scaled;
+    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, sign, avx512));
     return success();
   }
 };
@@ -168,11 +258,9 @@ struct ExpApproximation : OpRewritePattern<math::ExpOp> {
                                 PatternRewriter &rewriter) const override {
     if (!getF32OrF64(op.getType()))
       return failure();
-    Location loc = op.getLoc();
-    Value scaled = arith::MulFOp::create(
-        rewriter, loc, op.getOperand(),
-        floatConst(rewriter, loc, op.getType(), M_LOG2E));
-    rewriter.replaceOp(op, buildExp2(rewriter, loc, scaled, avx512));
+    Value x = op.getOperand();
+    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, M_LOG2E,
+                                     getKnownSign(x), avx512));
     return success();
   }
 };

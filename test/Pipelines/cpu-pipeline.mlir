@@ -7,7 +7,8 @@
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: omp.parallel
 // CHECK: omp.wsloop schedule(dynamic)
-// CHECK: llvm.intr.roundeven(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK: llvm.intr.fma(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
+// CHECK: llvm.shl %{{.*}} : vector<16xi32>
 // CHECK: llvm.fadd %{{.*}} {fastmathFlags = #llvm.fastmath<contract>} : vector<16xf32>
 // CHECK-NOT: kred.
 // CHECK-NOT: scf.

@@ -1,35 +1,90 @@
 // RUN: kred-opt %s --kred-approximate-math | FileCheck %s
 // RUN: kred-opt %s --kred-approximate-math="avx512=true" | FileCheck %s --check-prefix=AVX512
 
-// exp2 on f32 lanes: clamp (NaN-free), roundeven, a degree-7 polynomial,
-// two exponent-field scalings, NaN restored.
+// exp2 on f32 lanes, sign unknown: a NaN-preserving clamp to [-160, 130]
+// (select, one MAXPS/MINPS on x86), t = x + M rounds to the integer n in
+// t's low bits, f = x - n, a degree-6 polynomial, 2^n as two halves. No
+// per-element NaN check: NaN flows through the arithmetic.
 // CHECK-LABEL: func @exp2_f32
 // CHECK-SAME: (%[[X:.*]]: vector<16xf32>)
-// CHECK: %[[LO:.*]] = arith.maxnumf %[[X]]
-// CHECK: %[[C:.*]] = arith.minnumf %[[LO]]
-// CHECK: %[[K:.*]] = math.roundeven %[[C]]
-// CHECK: %[[F:.*]] = arith.subf %[[C]], %[[K]]
+// CHECK: %[[BELOW:.*]] = arith.cmpf olt, %[[X]], %[[LO:.*]] : vector<16xf32>
+// CHECK: %[[X1:.*]] = arith.select %[[BELOW]], %[[LO]], %[[X]]
+// CHECK: %[[ABOVE:.*]] = arith.cmpf ogt, %[[X1]], %[[HI:.*]] : vector<16xf32>
+// CHECK: %[[X2:.*]] = arith.select %[[ABOVE]], %[[HI]], %[[X1]]
+// CHECK: %[[T:.*]] = arith.addf %[[X2]], %[[M:.*]] : vector<16xf32>
+// CHECK: %[[N:.*]] = arith.subf %[[T]], %[[M]] : vector<16xf32>
+// CHECK: %[[F:.*]] = arith.subf %[[X2]], %[[N]] : vector<16xf32>
 // CHECK: arith.mulf %[[F]], %{{.*}} fastmath<contract>
-// CHECK-COUNT-6: arith.mulf %{{.*}}, %[[F]] fastmath<contract>
-// CHECK: arith.fptosi %[[K]] : vector<16xf32> to vector<16xi32>
+// CHECK-COUNT-5: arith.mulf %{{.*}}, %[[F]] fastmath<contract>
+// CHECK: arith.bitcast %[[T]] : vector<16xf32> to vector<16xi32>
 // CHECK: arith.shrsi
-// CHECK-COUNT-2: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
-// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
-// CHECK: arith.select %[[NAN]], %[[X]]
-// CHECK-NOT: math.exp2
+// CHECK: arith.shli
+// CHECK: arith.mulf
+// CHECK: arith.shli
+// CHECK: arith.mulf
+// CHECK-NOT: arith.cmpf uno
+// CHECK-NOT: math.
+// CHECK: return
 // AVX512-LABEL: func @exp2_f32
-// AVX512: math.roundeven
 // AVX512: llvm.call_intrinsic "llvm.x86.avx512.mask.scalef.ps.512"
-// AVX512-NOT: arith.bitcast
+// AVX512-NOT: arith.shli
 func.func @exp2_f32(%x: vector<16xf32>) -> vector<16xf32> {
   %r = math.exp2 %x : vector<16xf32>
   return %r : vector<16xf32>
 }
 
-// exp(x) = exp2(x * log2(e)); f64 uses a degree-13 polynomial.
+// exp2(d * c) with d a square and c < 0 (kred-fast-math's exp(-d)): the
+// product cannot be positive, so only d <= 160 / |c| is clamped, c is
+// fused into t = fma(d, c, M) and f = fma(d, c, -n), and one exponent
+// scaling does (t carries n + 127 + 64, the polynomial 2^-64): subnormal
+// results are rounded once, by the last multiplication.
+// CHECK-LABEL: func @exp2_of_negative_square
+// CHECK-SAME: (%[[Y:.*]]: vector<8xf32>)
+// CHECK: %[[D:.*]] = arith.mulf %[[Y]], %[[Y]]
+// CHECK: %[[ABOVE:.*]] = arith.cmpf ogt, %[[D]], %[[HI:.*]] : vector<8xf32>
+// CHECK: %[[DC:.*]] = arith.select %[[ABOVE]], %[[HI]], %[[D]]
+// CHECK-NOT: arith.cmpf
+// CHECK: %[[T:.*]] = math.fma %[[DC]], %[[C:.*]], %[[M:.*]] : vector<8xf32>
+// CHECK: %[[N:.*]] = arith.subf %[[T]], %[[M]]
+// CHECK: %[[NEG:.*]] = arith.negf %[[N]]
+// CHECK: %[[F:.*]] = math.fma %[[DC]], %[[C]], %[[NEG]]
+// CHECK: arith.mulf %[[F]], %{{.*}} fastmath<contract>
+// CHECK-COUNT-5: arith.mulf %{{.*}}, %[[F]] fastmath<contract>
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[T]] : vector<8xf32> to vector<8xi32>
+// CHECK: %[[SHIFTED:.*]] = arith.shli %[[BITS]]
+// CHECK: %[[SCALE:.*]] = arith.bitcast %[[SHIFTED]] : vector<8xi32> to vector<8xf32>
+// CHECK: %[[R:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<8xf32>
+// CHECK-NEXT: return %[[R]]
+// AVX512-LABEL: func @exp2_of_negative_square
+// AVX512-NOT: scalef
+// AVX512: return
+func.func @exp2_of_negative_square(%y: vector<8xf32>) -> vector<8xf32> {
+  %c = arith.constant dense<-1.44269502> : vector<8xf32>
+  %d = arith.mulf %y, %y : vector<8xf32>
+  %a = arith.mulf %d, %c : vector<8xf32>
+  %r = math.exp2 %a : vector<8xf32>
+  return %r : vector<8xf32>
+}
+
+// exp(x - max(x, m)) <= 0 as well (the running maximum of LogSumExp);
+// AVX-512 keeps the shift: one scaling is as cheap as VSCALEF.
+// CHECK-LABEL: func @exp_shifted_by_max
+// CHECK: math.fma
+// CHECK-NOT: arith.shrsi
+// CHECK: arith.shli
+// AVX512-LABEL: func @exp_shifted_by_max
+// AVX512-NOT: scalef
+// AVX512: return
+func.func @exp_shifted_by_max(%x: vector<16xf32>, %m: vector<16xf32>) -> vector<16xf32> {
+  %max = arith.maxnumf %m, %x : vector<16xf32>
+  %s = arith.subf %x, %max : vector<16xf32>
+  %r = math.exp %s : vector<16xf32>
+  return %r : vector<16xf32>
+}
+
+// exp(x) = 2^(x * log2(e)), fused; f64 uses the degree-13 Taylor polynomial.
 // CHECK-LABEL: func @exp_f64
-// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<8xf64>
-// CHECK: math.roundeven
+// CHECK: math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<8xf64>
 // CHECK-COUNT-13: arith.mulf %{{.*}} fastmath<contract> : vector<8xf64>
 // CHECK-NOT: math.exp
 // AVX512-LABEL: func @exp_f64

@@ -106,9 +106,13 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
     Option<"tileJ", "tile-j", "int64_t", /*default=*/"2048",
            "reduced columns per tile (kept in cache across the rows of an "
            "i-tile; block summation adds one partial sum per tile)">,
-    Option<"rowsPerChunk", "rows-per-chunk", "int64_t", /*default=*/"2",
+    Option<"rowsPerChunk", "rows-per-chunk", "int64_t", /*default=*/"0",
            "rows updated together from each chunk of j lanes (register "
-           "blocking: shared loads, independent dependency chains)">,
+           "blocking: shared loads, independent dependency chains); 0: as "
+           "many (1, 2 or 4) as `vector-registers` hold">,
+    Option<"vectorRegisters", "vector-registers", "int64_t",
+           /*default=*/"16",
+           "vector registers of the target (16 for AVX2, 32 for AVX-512)">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
@@ -170,22 +174,44 @@ def KredDynamicSchedule : Pass<"kred-dynamic-schedule"> {
   }];
 }
 
+def KredHoistVectorConstants
+    : Pass<"kred-hoist-vector-constants", "mlir::ModuleOp"> {
+  let summary = "read loops' vector constants from memory before the loops";
+  let description = [{
+    Replaces each float vector constant used inside an `scf.for` by a load,
+    placed before the outermost such loop, from a writable global holding
+    its value (one per type and value, shared by the module's kernels).
+    LLVM cannot fold or rematerialize that value: where a loop needs more
+    vector registers than the target has, the register allocator spills it
+    once and folds the reloads into the instructions that use it, instead
+    of re-broadcasting the constant from the constant pool on every
+    iteration (one instruction per use on AVX2, which cannot fold a
+    broadcast).
+  }];
+  let dependentDialects = [
+    "mlir::memref::MemRefDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def KredApproximateMath : Pass<"kred-approximate-math"> {
   let summary = "vectorizable polynomial approximations of math functions";
   let description = [{
-    Replaces `math.exp` and `math.exp2` on f32 and f64 vectors by a range
-    reduction `2^x = 2^k * 2^f` (k = round(x), |f| <= 1/2), a Taylor
-    polynomial for `2^f` (degree 7 in f32, 13 in f64: truncation error below
-    6e-9 and 5e-18 relative, so results are within 2 ulp) and an exponent-
-    field shift; underflow gives 0, overflow +inf and NaN propagates. log,
-    atan, asin, acos, atan2, tanh and erf on f32 use MLIR's polynomial
-    approximations (measured relative error below 4e-6); sin and cos are not
-    approximated (MLIR's versions lose relative accuracy near 0). Only run
-    when fast-math is on; otherwise the math ops become calls to the C
-    library.
+    Replaces `math.exp` and `math.exp2` on f32 and f64 scalars and vectors
+    by 2^(x*c) = 2^n * 2^f: a NaN-preserving clamp, n = round(x*c) by adding
+    1.5 * 2^mantissa-bits (c fused into that addition and into f = x*c - n),
+    a polynomial for 2^f (degree 6 minimax in f32, Taylor degree 13 in f64:
+    results within 2 ulp of 2^(x*c), subnormal results included) and 2^n
+    shifted into the exponent field. When the argument is provably <= 0
+    (exp(-d^2), exp(x - max(x, m))), one scaling does and the upper clamp
+    goes; otherwise 2^n is applied as two halves. Underflow gives 0,
+    overflow +inf, NaN propagates through the arithmetic. log, atan, asin,
+    acos, atan2, tanh and erf on f32 use MLIR's polynomial approximations
+    (measured relative error below 4e-6); sin and cos are not approximated
+    (MLIR's versions lose relative accuracy near 0). Only run when
+    fast-math is on; otherwise the math ops become calls to the C library.
 
-    With `avx512`, 16 x f32 and 8 x f64 vectors apply 2^k with the VSCALEF
-    instruction (exact in every range, fewer instructions).
+    With `avx512`, 16 x f32 and 8 x f64 vectors of unknown sign apply 2^n
+    with one VSCALEF instruction.
   }];
   let options = [
     Option<"avx512", "avx512", "bool", /*default=*/"false",

@@ -1,0 +1,26 @@
+//===- SignAnalysis.h - the sign of a float value, when the IR proves it --===//
+//
+// A local, conservative analysis over arith/math/vector ops: squares, sums
+// of squares, exponentials and differences `a - max(a, b)` have a known
+// sign. Code generation uses it to drop range checks (exp of a non-positive
+// argument cannot overflow). NaN lanes are outside its scope: a NaN stays
+// NaN whatever sign the analysis gives.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_TRANSFORMS_SIGNANALYSIS_H
+#define KRED_TRANSFORMS_SIGNANALYSIS_H
+
+#include "mlir/IR/Value.h"
+
+namespace kred {
+
+enum class Sign { Unknown, NonNegative, NonPositive };
+
+/// The sign of every lane of `value` (float scalar or vector), looking at
+/// most `depth` definitions up.
+Sign getKnownSign(mlir::Value value, int depth = 24);
+
+} // namespace kred
+
+#endif // KRED_TRANSFORMS_SIGNANALYSIS_H

@@ -1,0 +1,118 @@
+//===- SignAnalysis.cpp - the sign of a float value, when the IR proves it ===//
+
+#include "kred/Transforms/SignAnalysis.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kred;
+
+namespace {
+
+Sign negate(Sign s) {
+  return s == Sign::NonNegative   ? Sign::NonPositive
+         : s == Sign::NonPositive ? Sign::NonNegative
+                                  : Sign::Unknown;
+}
+
+Sign ofSum(Sign a, Sign b) { return a == b ? a : Sign::Unknown; }
+
+Sign ofProduct(Sign a, Sign b) {
+  if (a == Sign::Unknown || b == Sign::Unknown)
+    return Sign::Unknown;
+  return a == b ? Sign::NonNegative : Sign::NonPositive;
+}
+
+Sign ofConstant(Attribute attr) {
+  bool nonNegative = true, nonPositive = true;
+  auto visit = [&](const APFloat &v) {
+    nonNegative &= !v.isNegative() || v.isZero();
+    nonPositive &= v.isNegative() || v.isZero();
+  };
+  if (auto scalar = dyn_cast<FloatAttr>(attr))
+    visit(scalar.getValue());
+  else if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
+    for (const APFloat &v : dense.getValues<APFloat>())
+      visit(v);
+  else
+    return Sign::Unknown;
+  return nonNegative ? Sign::NonNegative
+         : nonPositive ? Sign::NonPositive
+                       : Sign::Unknown;
+}
+
+/// `max` is max(a, b) (NaN-dropping or NaN-propagating) with `a` an operand.
+bool isMaximumOf(Value max, Value a) {
+  Operation *op = max.getDefiningOp();
+  if (!isa_and_nonnull<arith::MaxNumFOp, arith::MaximumFOp>(op))
+    return false;
+  return op->getOperand(0) == a || op->getOperand(1) == a;
+}
+
+} // namespace
+
+Sign kred::getKnownSign(Value value, int depth) {
+  Attribute constant;
+  if (matchPattern(value, m_Constant(&constant)))
+    return ofConstant(constant);
+  Operation *op = value.getDefiningOp();
+  if (!op || depth <= 0)
+    return Sign::Unknown;
+  auto sign = [&](Value v) { return getKnownSign(v, depth - 1); };
+  return llvm::TypeSwitch<Operation *, Sign>(op)
+      .Case<math::ExpOp, math::Exp2Op, math::SqrtOp, math::AbsFOp>(
+          [](auto) { return Sign::NonNegative; })
+      .Case([&](arith::MulFOp mul) {
+        if (mul.getLhs() == mul.getRhs())
+          return Sign::NonNegative;
+        return ofProduct(sign(mul.getLhs()), sign(mul.getRhs()));
+      })
+      .Case([&](arith::DivFOp div) {
+        return ofProduct(sign(div.getLhs()), sign(div.getRhs()));
+      })
+      .Case([&](math::FmaOp fma) {
+        Sign product = fma.getA() == fma.getB()
+                           ? Sign::NonNegative
+                           : ofProduct(sign(fma.getA()), sign(fma.getB()));
+        return ofSum(product, sign(fma.getC()));
+      })
+      .Case([&](arith::AddFOp add) {
+        return ofSum(sign(add.getLhs()), sign(add.getRhs()));
+      })
+      .Case([&](arith::SubFOp sub) {
+        if (isMaximumOf(sub.getRhs(), sub.getLhs()))
+          return Sign::NonPositive; // a - max(a, b)
+        return ofSum(sign(sub.getLhs()), negate(sign(sub.getRhs())));
+      })
+      .Case([&](arith::NegFOp neg) { return negate(sign(neg.getOperand())); })
+      .Case<arith::MaxNumFOp, arith::MaximumFOp>([&](auto max) {
+        Sign a = sign(max.getLhs()), b = sign(max.getRhs());
+        if (a == Sign::NonNegative || b == Sign::NonNegative)
+          return Sign::NonNegative;
+        return ofSum(a, b);
+      })
+      .Case<arith::MinNumFOp, arith::MinimumFOp>([&](auto min) {
+        Sign a = sign(min.getLhs()), b = sign(min.getRhs());
+        if (a == Sign::NonPositive || b == Sign::NonPositive)
+          return Sign::NonPositive;
+        return ofSum(a, b);
+      })
+      .Case([&](arith::SelectOp select) {
+        return ofSum(sign(select.getTrueValue()), sign(select.getFalseValue()));
+      })
+      .Case<vector::BroadcastOp, vector::ExtractOp, arith::ExtFOp,
+            arith::TruncFOp>(
+          [&](Operation *op) { return sign(op->getOperand(0)); })
+      .Case([&](vector::ReductionOp reduction) {
+        if (reduction.getKind() != vector::CombiningKind::ADD)
+          return Sign::Unknown;
+        Sign s = sign(reduction.getVector());
+        return reduction.getAcc() ? ofSum(s, sign(reduction.getAcc())) : s;
+      })
+      .Default([](Operation *) { return Sign::Unknown; });
+}
