@@ -23,10 +23,10 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 /// A formula op; unless `computable` is 0 (the derivative ops), its meaning
 /// is given through FormulaOpInterface (lib/Dialect/Kred/IR/Semantics*.cpp).
 class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
-                     bit computable = 1>
+                     bit computable = 1, list<string> ownMethods = []>
     : Kred_Op<mnemonic, !listconcat([Pure],
         !if(computable,
-            [DeclareOpInterfaceMethods<Kred_FormulaOpInterface>,
+            [DeclareOpInterfaceMethods<Kred_FormulaOpInterface, ownMethods>,
              DeclareOpInterfaceMethods<Kred_DifferentiableOpInterface>], []),
         traits)> {
   let results = (outs Kred_Value:$result);
@@ -45,8 +45,9 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
 }
 
 /// `y = f(x)` componentwise; the result has the type of `x`.
-class Kred_UnaryOp<string mnemonic, string math, string notes = "">
-    : Kred_FormulaOp<mnemonic, [SameOperandsAndResultType]> {
+class Kred_UnaryOp<string mnemonic, string math, string notes = "",
+                   list<string> ownMethods = []>
+    : Kred_FormulaOp<mnemonic, [SameOperandsAndResultType], 1, ownMethods> {
   let summary = "componentwise " # math;
   let description = "Computes `" # math # "` for each component of `x`. "
       # notes # "\n\nExample:\n\n```mlir\n%y = kred." # mnemonic
@@ -223,10 +224,13 @@ def Kred_ModOp : Kred_TernaryOp<"mod", "x - n * floor((x - d) / n)",
 // Transcendental functions
 //===----------------------------------------------------------------------===//
 
-def Kred_ExpOp : Kred_UnaryOp<"exp", "exp(x)"> { let foldDef = ""; }
+def Kred_ExpOp : Kred_UnaryOp<"exp", "exp(x)", "", ["getLaneConstantCount"]> {
+  let foldDef = "";
+}
 def Kred_Exp2Op : Kred_UnaryOp<"exp2", "2^x",
     "Not in KeOps' language: `kred-fast-math` rewrites `exp(x)` into "
-    "`exp2(x * log2(e))` with the scale folded into constants.">;
+    "`exp2(x * log2(e))` with the scale folded into constants.",
+    ["getLaneConstantCount"]>;
 def Kred_LogOp : Kred_UnaryOp<"log", "log(x)"> { let foldDef = ""; }
 def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "x * log(x)",
     "Gives 0 at x = 0, its limit.">;

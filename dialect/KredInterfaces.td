@@ -38,6 +38,13 @@ def Kred_FormulaOpInterface : OpInterface<"FormulaOpInterface"> {
       }], "::kred::Lanes", "emitLanes",
       (ins "::kred::LaneBuilder &":$builder,
            "::llvm::ArrayRef<::kred::Lanes>":$operands)>,
+    InterfaceMethod<[{
+        Vector constants the op's CPU code keeps live in every lane group
+        (a polynomial approximation's coefficients): the tiling counts them
+        against the vector registers when it picks how many rows share a
+        chunk of lanes.
+      }], "unsigned", "getLaneConstantCount", (ins), [{}],
+      [{ return 0; }]>,
   ];
 }
 

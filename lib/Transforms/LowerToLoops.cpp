@@ -65,15 +65,19 @@ struct TileContext {
 class ReduceLowering {
 public:
   ReduceLowering(ReduceOp op, int64_t vectorWidth, int64_t tileI,
-                 int64_t tileJ, int64_t rowsPerChunk)
+                 int64_t tileJ, int64_t rowsPerChunk, int64_t vectorRegisters)
       : op(op), loc(op.getLoc()), tileI(tileI), tileJ(tileJ),
-        vectorWidth(vectorWidth), rowsPerChunk(rowsPerChunk) {}
+        vectorWidth(vectorWidth), rowsPerChunk(rowsPerChunk),
+        vectorRegisters(vectorRegisters) {}
 
   /// Checks everything, then builds the loops (no IR on failure).
   LogicalResult run();
 
 private:
   LogicalResult check();
+  /// Rows per chunk of lanes: the option, or (0) as many as the register
+  /// budget holds.
+  int64_t chooseRowsPerChunk();
   Value constIndex(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
@@ -120,7 +124,7 @@ private:
 
   ReduceOp op;
   Location loc;
-  int64_t tileI, tileJ, vectorWidth, rowsPerChunk;
+  int64_t tileI, tileJ, vectorWidth, rowsPerChunk, vectorRegisters;
   int64_t width = 0;
   FloatType computeType;
   std::unique_ptr<ReductionState> state;
@@ -139,8 +143,9 @@ LogicalResult ReduceLowering::check() {
   computeType = getComputeType(op);
   width = std::max<int64_t>(1, computeType.isF64() ? vectorWidth / 2
                                                    : vectorWidth);
-  if (rowsPerChunk < 1)
-    return op.emitOpError("rows-per-chunk must be positive, but is ")
+  if (rowsPerChunk < 0)
+    return op.emitOpError("rows-per-chunk must be positive (or 0: from the "
+                          "register budget), but is ")
            << rowsPerChunk;
   if (tileI < 1 || tileJ < width || tileJ % width != 0)
     return op.emitOpError("tile sizes must be positive with tile-j a "
@@ -403,8 +408,7 @@ void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
                                      Value end) {
   Value c0 = constIndex(b, 0), c1 = constIndex(b, 1);
   Value tj = constIndex(b, tileJ);
-  // Large states (K-min buffers) would only spill registers.
-  int64_t blockRows = state->getCarriedTypes().size() > 8 ? 1 : rowsPerChunk;
+  int64_t blockRows = chooseRowsPerChunk();
   scf::ForOp::create(
       b, loc, begin, end, tj, {},
       [&](OpBuilder &b, Location, Value jt, ValueRange) {
@@ -427,6 +431,39 @@ void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
             });
         scf::YieldOp::create(b, loc);
       });
+}
+
+int64_t ReduceLowering::chooseRowsPerChunk() {
+  int64_t carried = state->getCarriedTypes().size();
+  if (rowsPerChunk > 0)
+    return carried > 8 ? 1 : rowsPerChunk; // K-min buffers would only spill
+  // Each row keeps its i-variables' lanes and its state in registers; the
+  // rows share the j-variables' lanes, the formula's constants and a few
+  // temporaries. An overcommitted budget reloads constants and spills rows
+  // on every chunk: more instructions than the shared loads save.
+  constexpr int64_t kTemporaries = 3;
+  int64_t perRow = carried, shared = kTemporaries;
+  for (auto [position, var] : vars) {
+    int64_t dim = getFormulaDim(var.getResult());
+    (var.getCategory() == VarCategory::i ? perRow : shared) += dim;
+  }
+  llvm::SmallDenseSet<OperationName> approximated;
+  op.getBody().walk([&](Operation *inner) {
+    if (matchPattern(inner, m_Constant()))
+      ++shared;
+    else if (auto formula = dyn_cast<FormulaOpInterface>(inner))
+      if (unsigned constants = formula.getLaneConstantCount();
+          constants && approximated.insert(inner->getName()).second)
+        shared += constants;
+  });
+  // Exponential sums rescale their state with an exp.
+  ReductionKind kind = op.getKind();
+  if (kind != ReductionKind::Sum && !getExtremumTraits(kind))
+    shared += kExpLaneConstants;
+  int64_t rows = 1;
+  while (rows < 4 && 2 * rows * perRow + shared <= vectorRegisters)
+    rows *= 2;
+  return rows;
 }
 
 /// `count` consecutive rows from r0 share each chunk of j: the j lanes are
@@ -589,7 +626,8 @@ struct LowerToLoopsPass
     SmallVector<ReduceOp> reductions;
     getOperation().walk([&](ReduceOp op) { reductions.push_back(op); });
     for (ReduceOp op : reductions)
-      if (failed(ReduceLowering(op, vectorWidth, tileI, tileJ, rowsPerChunk)
+      if (failed(ReduceLowering(op, vectorWidth, tileI, tileJ, rowsPerChunk,
+                                vectorRegisters)
                      .run()))
         return signalPassFailure();
   }

@@ -40,8 +40,11 @@ namespace kred {
     "host's")                                                                  \
   X(int64_t, tileI, "tile-i", 32, "Output rows per parallel tile")             \
   X(int64_t, tileJ, "tile-j", 2048, "Reduced columns per tile")                \
-  X(int64_t, rowsPerChunk, "rows-per-chunk", 2,                                \
-    "Rows updated together from each chunk of j lanes")                        \
+  X(int64_t, rowsPerChunk, "rows-per-chunk", 0,                                \
+    "Rows updated together from each chunk of j lanes; 0: as many as the "     \
+    "vector registers hold")                                                   \
+  X(int64_t, vectorRegisters, "vector-registers", 0,                           \
+    "Vector registers (32 with AVX-512, 16 with AVX2); 0: the host's")         \
   X(bool, openmp, "openmp", true, "Run tiles of rows on OpenMP threads")       \
   X(int, avx512, "avx512", -1,                                                 \
     "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \

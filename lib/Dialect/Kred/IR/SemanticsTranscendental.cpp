@@ -15,6 +15,8 @@ using CP = CmpFPredicate;
 KRED_UNARY_SEMANTICS(ExpOp, a.exp(x))
 KRED_UNARY_SEMANTICS(Exp2Op, a.exp2(x))
 KRED_UNARY_SEMANTICS(LogOp, a.log(x))
+unsigned ExpOp::getLaneConstantCount() { return kExpLaneConstants; }
+unsigned Exp2Op::getLaneConstantCount() { return kExpLaneConstants; }
 KRED_UNARY_SEMANTICS(XLogXOp, a.select(a.cmp(CP::OEQ, x, a.cst(0.0)),
                                        a.cst(0.0), a.mul(x, a.log(x))))
 KRED_UNARY_SEMANTICS(SinOp, a.sin(x))

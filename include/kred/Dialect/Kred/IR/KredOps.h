@@ -29,6 +29,11 @@ namespace kred {
 /// work on small vectors; this keeps folding and code size bounded).
 constexpr int64_t kMaxFormulaDim = 1 << 16;
 
+/// Vector constants the CPU's exp keeps live in each lane group (clamp bound,
+/// scale, rounding constant and a degree-6 polynomial; see
+/// kred-approximate-math): what the tiling budgets for an exp.
+constexpr unsigned kExpLaneConstants = 10;
+
 /// Reductions that sum terms (and so take an accumulator type and scheme).
 bool isSummation(ReductionKind kind);
 /// Reductions parameterized by K (k_min, arg_k_min, k_min_arg_k_min).

@@ -234,7 +234,8 @@ private:
     Cond up = a.cmp(CmpFPredicate::OGT, m2, m1);
     Scalar scaleX = a.select(up, e, a.cst(1.0));
     Scalar scaleY = a.select(up, a.cst(1.0), e);
-    out.push_back(a.maximum(m1, m2));
+    // A NaN term drops out of m, as in KeOps, but not out of the sums.
+    out.push_back(a.select(up, m2, m1));
     for (size_t k = 1; k < x.size(); ++k)
       out.push_back(a.mulAdd(x[k], scaleX, a.mul(y[k], scaleY)));
   }

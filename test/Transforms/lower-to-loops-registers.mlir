@@ -1,0 +1,49 @@
+// RUN: kred-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16}))" \
+// RUN:   | FileCheck %s --check-prefix=AVX2
+// RUN: kred-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32}))" \
+// RUN:   | FileCheck %s --check-prefix=AVX512
+
+// rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
+// the vector registers hold: each row keeps its 3 coordinates and its sum;
+// the rows share y's 3 lanes, b's, 3 temporaries and exp's 10 constants
+// (1 + 17 + 2 x 4 > 16 registers: one row on AVX2; 32 hold two).
+// AVX2-LABEL: func @gaussian
+// AVX2: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>)
+// AVX2-NOT: iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// AVX2-LABEL: func @linear
+// AVX512-LABEL: func @gaussian
+// AVX512: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// AVX512-LABEL: func @linear
+func.func @gaussian(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %b: memref<?x1xf32>,
+                    %out: memref<?x1xf32>) {
+  kred.reduce sum over j ins(%x, %y, %b : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>)
+      outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<3xf32>
+    %yj = kred.var j 1 : vector<3xf32>
+    %bj = kred.var j 2 : vector<1xf32>
+    %d = kred.sqdist %xi, %yj : vector<3xf32>, vector<3xf32>
+    %n = kred.minus %d : vector<1xf32>
+    %e = kred.exp %n : vector<1xf32>
+    %f = kred.mul %e, %bj : vector<1xf32>, vector<1xf32>
+    kred.yield %f : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// Without constants, four rows of (x, sum) fit beside y and the temporaries.
+// AVX2: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX512: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+func.func @linear(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x1xf32>) {
+  kred.reduce sum over j ins(%x, %y : memref<?x1xf32>, memref<?x1xf32>)
+      outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<1xf32>
+    %yj = kred.var j 1 : vector<1xf32>
+    %f = kred.mul %xi, %yj : vector<1xf32>, vector<1xf32>
+    kred.yield %f : vector<1xf32>
+  }
+  return
+}
