@@ -69,9 +69,11 @@ sanitize: $(SANITIZE_DIR)/build.ninja
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=0 cmake --build $(SANITIZE_DIR) --target check-kred
 
+# BENCH_PYTHON: a Python with pykeops 2.3 adds pykeops' rows to the tables.
+BENCH_PYTHON ?= /usr/bin/python3
 demo: build
 	@scripts/bootstrap.sh demo
-	@bench/demo.sh $(BUILD_DIR)
+	@BENCH_PYTHON=$(BENCH_PYTHON) bench/demo.sh $(BUILD_DIR)
 
 # The CPU performance targets (add QUICK=1 to skip the N = M = 1e6 memory run),
 # the Python front-end's costs and k-nearest neighbours.

@@ -3,7 +3,8 @@
 core; pykeops 2.3 timed beside kred in the same run when importable.
 
 usage: python3 bench/instructions_per_pair.py [BUILD_DIR] [--kernels ...]
-           [--pipeline-options '...'] [--kred-run PATH] [--no-pykeops]
+           [--pipeline-options '...'] [--baseline OLD/bin/kred-run]
+           [--no-pykeops] [--no-timing] [--json FILE]
 
 Instructions: kred-run under `valgrind --tool=callgrind` on one thread (the
 code compiled for the CPU valgrind reports: AVX2 "haswell" on x86) at
@@ -12,7 +13,8 @@ counted runs); (I(4n) - 3 I(2n) + 2 I(n)) / (6 n^2) cancels start-up and
 every cost linear in N + M, leaving the cost of one pair. Also prints the
 instruction mix of the kernel's innermost vector loops (objdump of the
 cached code). Pairs per second: kred-run --bench on one thread (OpenMP on
-one core) at the timing size; kred and pykeops on all cores for the ratio.
+one core) at the timing size, alternating with --baseline's kred-run when
+given; kred and pykeops on all cores for the ratio.
 """
 import argparse
 import collections
@@ -46,36 +48,47 @@ KERNELS = {
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "KMP_BLOCKTIME": "0"}
 
 
-def kred_run(args, options, spec, extra, env=None, wrapper=()):
-    cmd = list(wrapper) + [args.kred_run, spec, "--quiet"] + extra
+def kred_run(args, options, spec, extra, env=None, wrapper=(), path=None):
+    path = path or args.kred_run
+    cmd = list(wrapper) + [path, spec, "--quiet"] + extra
     if options:
         cmd += ["--pipeline-options", options]
-    full_env = dict(os.environ, KRED_CACHE_DIR=args.cache, **(env or {}))
+    # One cache folder per build: their kernels never mix.
+    cache = os.path.join(args.cache, "current" if path == args.kred_run else "baseline")
+    full_env = dict(os.environ, KRED_CACHE_DIR=cache, **(env or {}))
     run = subprocess.run(cmd, capture_output=True, text=True, env=full_env)
     if run.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
     return run
 
 
-def instructions(args, options, spec, n):
+def instructions(args, options, spec, n, path=None):
     """Instructions of one single-threaded run at N = M = n."""
     run = kred_run(args, options, spec, ["-n", str(n), "-m", str(n)], ONE_THREAD,
-                   ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"])
+                   ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"],
+                   path=path)
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
 
 
-def per_pair(args, options, spec, n):
+def per_pair(args, options, spec, n, path=None):
     # Valgrind reports its own CPU (AVX2 "haswell" on x86): the kernel is
     # compiled for it once, outside the counted runs.
-    instructions(args, options, spec, 64)
-    i1, i2, i4 = (instructions(args, options, spec, k * n) for k in (1, 2, 4))
+    instructions(args, options, spec, 64, path)
+    i1, i2, i4 = (instructions(args, options, spec, k * n, path) for k in (1, 2, 4))
     return (i4 - 3 * i2 + 2 * i1) / (6 * n * n)
 
 
-def pairs_per_second(args, options, spec, n, env):
-    run = kred_run(args, options, spec, ["-n", str(n), "-m", str(n), "--bench", "--json",
-                                         "--repeat", "5"], env)
-    return n * n / min(json.loads(run.stdout.strip().splitlines()[-1])["times_s"])
+def pairs_per_second(args, options, spec, n, env, kred_runs):
+    """Best pairs per second of each kred-run, alternating them five times
+    (a shared machine drifts; alternation keeps the comparison fair)."""
+    best = [float("inf")] * len(kred_runs)
+    for _ in range(5):
+        for k, path in enumerate(kred_runs):
+            run = kred_run(args, options, spec, ["-n", str(n), "-m", str(n), "--bench",
+                                                 "--json", "--repeat", "2"], env, path=path)
+            times = json.loads(run.stdout.strip().splitlines()[-1])["times_s"]
+            best[k] = min(best[k], min(times))
+    return [n * n / t for t in best]
 
 
 def inner_loops(cache):
@@ -141,12 +154,15 @@ def main():
     parser.add_argument("--kernels", nargs="*", default=list(KERNELS), choices=list(KERNELS))
     parser.add_argument("--pipeline-options", default="",
                         help="kred-cpu-pipeline options, e.g. 'rows-per-chunk=2'")
-    parser.add_argument("--kred-run", help="another build's kred-run (before/after)")
+    parser.add_argument("--kred-run", help="another build's kred-run")
+    parser.add_argument("--baseline", nargs="?", const=None, default=None,
+                        help="an earlier build's kred-run, measured alongside")
     parser.add_argument("--no-pykeops", action="store_true")
     parser.add_argument("--no-timing", action="store_true",
                         help="instructions only (deterministic)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
+    args.baseline = [args.baseline] if args.baseline else []
     # pykeops is compared with this build's Python module only.
     compare = not args.kred_run and not args.no_pykeops
     args.kred_run = args.kred_run or os.path.join(args.build, "bin", "kred-run")
@@ -162,12 +178,17 @@ def main():
             host = re.search(r"compiled in \S+ s \((.*)\)\s*$", first.stdout, re.M)
             row = {"kernel": name, "host": host.group(1) if host else None,
                    "instructions_per_pair": per_pair(args, args.pipeline_options, spec, n)}
-            loops = inner_loops(cache)
+            loops = inner_loops(os.path.join(cache, "current"))
             row["inner_loops"] = [len(b) for b in loops]
             row["inner_loop_mix"] = describe_mix(loops[0]) if loops else None
             if not args.no_timing:
-                row["pairs_per_s_one_core"] = pairs_per_second(
-                    args, args.pipeline_options, spec, timing_n, ONE_THREAD)
+                rates = pairs_per_second(args, args.pipeline_options, spec, timing_n,
+                                         ONE_THREAD, [args.kred_run] + args.baseline)
+                row["pairs_per_s_one_core"] = rates[0]
+                if args.baseline:
+                    row["baseline_pairs_per_s_one_core"] = rates[1]
+                    row["baseline_instructions_per_pair"] = per_pair(
+                        args, args.pipeline_options, spec, n, path=args.baseline[0])
                 if peer and compare:
                     kred_s, keops_s = compare_pykeops(name, timing_n, *peer)
                     row.update(n=timing_n, kred_s=kred_s, pykeops_s=keops_s)
@@ -183,8 +204,13 @@ def print_row(row):
           f"({row['host']})")
     print(f"  innermost vector loops: {row['inner_loops']} instructions; "
           f"the first: {row['inner_loop_mix']}")
+    if "baseline_instructions_per_pair" in row:
+        print(f"  baseline: {row['baseline_instructions_per_pair']:.2f} instructions per pair")
     if "pairs_per_s_one_core" in row:
-        print(f"  {row['pairs_per_s_one_core']:.3e} pairs/s on one core")
+        base = row.get("baseline_pairs_per_s_one_core")
+        versus = f" (baseline {base:.3e}: {row['pairs_per_s_one_core'] / base:.2f}x)" \
+            if base else ""
+        print(f"  {row['pairs_per_s_one_core']:.3e} pairs/s on one core{versus}")
     if row.get("kred_s"):
         peer = row["pykeops_s"]
         ratio = f", pykeops 2.3 {peer * 1e3:.1f} ms: {peer / row['kred_s']:.1f}x" \

@@ -54,16 +54,12 @@ bool isMaximumOf(Value max, Value a) {
   return op->getOperand(0) == a || op->getOperand(1) == a;
 }
 
-} // namespace
+using SignCache = llvm::DenseMap<Value, Sign>;
 
-Sign kred::getKnownSign(Value value, int depth) {
-  Attribute constant;
-  if (matchPattern(value, m_Constant(&constant)))
-    return ofConstant(constant);
-  Operation *op = value.getDefiningOp();
-  if (!op || depth <= 0)
-    return Sign::Unknown;
-  auto sign = [&](Value v) { return getKnownSign(v, depth - 1); };
+Sign getSign(Value value, int depth, SignCache &cache);
+
+/// The sign of `op`'s result from its operands' (`sign`).
+Sign getResultSign(Operation *op, llvm::function_ref<Sign(Value)> sign) {
   return llvm::TypeSwitch<Operation *, Sign>(op)
       .Case<math::ExpOp, math::Exp2Op, math::SqrtOp, math::AbsFOp>(
           [](auto) { return Sign::NonNegative; })
@@ -115,4 +111,26 @@ Sign kred::getKnownSign(Value value, int depth) {
         return reduction.getAcc() ? ofSum(s, sign(reduction.getAcc())) : s;
       })
       .Default([](Operation *) { return Sign::Unknown; });
+}
+
+Sign getSign(Value value, int depth, SignCache &cache) {
+  Attribute constant;
+  if (matchPattern(value, m_Constant(&constant)))
+    return ofConstant(constant);
+  Operation *op = value.getDefiningOp();
+  if (!op || depth <= 0)
+    return Sign::Unknown;
+  if (auto known = cache.find(value); known != cache.end())
+    return known->second;
+  Sign result = getResultSign(
+      op, [&](Value v) { return getSign(v, depth - 1, cache); });
+  cache[value] = result;
+  return result;
+}
+
+} // namespace
+
+Sign kred::getKnownSign(Value value, int depth) {
+  SignCache cache;
+  return getSign(value, depth, cache);
 }

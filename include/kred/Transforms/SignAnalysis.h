@@ -18,8 +18,8 @@ namespace kred {
 enum class Sign { Unknown, NonNegative, NonPositive };
 
 /// The sign of every lane of `value` (float scalar or vector), looking at
-/// most `depth` definitions up.
-Sign getKnownSign(mlir::Value value, int depth = 24);
+/// most `depth` definitions up (each value once: linear in the ops seen).
+Sign getKnownSign(mlir::Value value, int depth = 256);
 
 } // namespace kred
 
