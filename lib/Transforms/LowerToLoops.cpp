@@ -144,8 +144,8 @@ LogicalResult ReduceLowering::check() {
   width = std::max<int64_t>(1, computeType.isF64() ? vectorWidth / 2
                                                    : vectorWidth);
   if (rowsPerChunk < 0)
-    return op.emitOpError("rows-per-chunk must be positive (or 0: from the "
-                          "register budget), but is ")
+    return op.emitOpError("rows-per-chunk must be 0 (from the register "
+                          "budget) or positive, but is ")
            << rowsPerChunk;
   if (tileI < 1 || tileJ < width || tileJ % width != 0)
     return op.emitOpError("tile sizes must be positive with tile-j a "
@@ -456,6 +456,11 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
           constants && approximated.insert(inner->getName()).second)
         shared += constants;
   });
+  // Rows that cannot keep their lanes in registers anyway (D = 64) reload
+  // them from the stack: then sharing each j load between two rows halves
+  // the traffic from the cache, which bounds such kernels.
+  if (perRow > vectorRegisters / 2)
+    return 2;
   // Exponential sums rescale their state with an exp.
   ReductionKind kind = op.getKind();
   if (kind != ReductionKind::Sum && !getExtremumTraits(kind))
