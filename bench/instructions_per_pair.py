@@ -5,6 +5,7 @@ core; pykeops 2.3 timed beside kred in the same run when importable.
 usage: python3 bench/instructions_per_pair.py [BUILD_DIR] [--kernels ...]
            [--pipeline-options '...'] [--baseline OLD/bin/kred-run]
            [--no-pykeops] [--no-timing] [--json FILE]
+           [--static-cpu skylake-avx512 [--static-options '...']]
 
 Instructions: kred-run under `valgrind --tool=callgrind` on one thread (the
 code compiled for the CPU valgrind reports: AVX2 "haswell" on x86) at
@@ -14,7 +15,9 @@ every cost linear in N + M, leaving the cost of one pair. Also prints the
 instruction mix of the kernel's innermost vector loops (objdump of the
 cached code). Pairs per second: kred-run --bench on one thread (OpenMP on
 one core) at the timing size, alternating with --baseline's kred-run when
-given; kred and pykeops on all cores for the ratio.
+given; kred and pykeops on all cores for the ratio. --static-cpu counts the
+innermost loop of the code compiled for another CPU (kred-opt, LLVM's opt
+and llc), for vector units this machine and valgrind lack (AVX-512).
 """
 import argparse
 import collections
@@ -91,10 +94,13 @@ def pairs_per_second(args, options, spec, n, env, kred_runs):
     return [n * n / t for t in best]
 
 
-def inner_loops(cache):
-    """The innermost loops with vector FMAs in the newest cached kernel:
-    a list of instruction-mnemonic lists."""
-    code = max(glob.glob(os.path.join(cache, "*.so")), key=os.path.getmtime)
+def newest_kernel(cache):
+    return max(glob.glob(os.path.join(cache, "*.so")), key=os.path.getmtime)
+
+
+def inner_loops(code):
+    """The innermost loops with vector FMAs in the object file `code`: a
+    list of [(mnemonic, operands)] lists."""
     text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", code],
                           capture_output=True, text=True).stdout
     insns = [(int(m.group(1), 16), m.group(2), m.group(3)) for m in
@@ -105,17 +111,59 @@ def inner_loops(cache):
         target = re.match(r"([0-9a-f]+) ", operand + " ")
         if op.startswith("j") and target and int(target.group(1), 16) in at:
             start = at[int(target.group(1), 16)]
-            body = [o for _, o, _ in insns[start:k + 1]]
-            if start <= k and any(o.startswith("vfmadd") or o.startswith("vfmsub")
-                                  for o in body) and \
-                    not any(o.startswith("j") for o in body[:-1]):
+            body = [(o, r) for _, o, r in insns[start:k + 1]]
+            if start <= k and any(o.startswith("vfm") for o, _ in body) and \
+                    not any(o.startswith("j") for o, _ in body[:-1]):
                 loops.append(body)
     return loops
 
 
+def columns_per_iteration(body):
+    """Columns one row advances per iteration: the loop's index increment,
+    in elements when the index is scaled by 4 in addresses, else bytes / 4."""
+    for op, operands in reversed(body):
+        step = re.match(r"\$0x([0-9a-f]+),%(\w+)$", operands)
+        if op == "add" and step:
+            scaled = any(f",%{step.group(2)},4)" in r for _, r in body)
+            return int(step.group(1), 16) // (1 if scaled else 4)
+    return None
+
+
 def describe_mix(body):
-    counts = collections.Counter(body)
+    counts = collections.Counter(op for op, _ in body)
     return ", ".join(f"{op} {c}" for op, c in counts.most_common())
+
+
+def static_loop(args, spec):
+    """The innermost vector loop of the kernel compiled for --static-cpu,
+    which this machine need not run (AVX-512 here, where callgrind cannot):
+    kred-opt's CPU pipeline, then LLVM's O3 and llc for that CPU."""
+    bindir = os.path.join(args.build, "bin")
+    llvm = subprocess.run(["llvm-config-22", "--bindir"], capture_output=True,
+                          text=True).stdout.strip() or "/usr/lib/llvm-22/bin"
+    cpu = ["-mtriple=x86_64-pc-linux-gnu", f"-mcpu={args.static_cpu}"]
+    with tempfile.TemporaryDirectory() as work:
+        stage = lambda name: os.path.join(work, name)
+        for cmd in ([os.path.join(bindir, "kred-translate"), "--import-formula", spec,
+                     "-o", stage("kernel.mlir")],
+                    [os.path.join(bindir, "kred-opt"),
+                     f"--kred-cpu-pipeline={args.static_options}", stage("kernel.mlir"),
+                     "-o", stage("llvm.mlir")],
+                    [os.path.join(llvm, "mlir-translate"), "--mlir-to-llvmir",
+                     stage("llvm.mlir"), "-o", stage("kernel.ll")],
+                    [os.path.join(llvm, "opt"), "-O3", *cpu, stage("kernel.ll"),
+                     "-o", stage("kernel.bc")],
+                    [os.path.join(llvm, "llc"), "-O3", *cpu, "-filetype=obj",
+                     stage("kernel.bc"), "-o", stage("kernel.o")]):
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            if run.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
+        loops = inner_loops(stage("kernel.o"))
+    if not loops:
+        return None
+    return {"cpu": args.static_cpu, "options": args.static_options,
+            "instructions": len(loops[0]), "columns": columns_per_iteration(loops[0]),
+            "mix": describe_mix(loops[0])}
 
 
 def time_genred(fn, arrays, repeat=3):
@@ -161,6 +209,13 @@ def main():
     parser.add_argument("--no-timing", action="store_true",
                         help="instructions only (deterministic)")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--static-cpu", metavar="CPU",
+                        help="also count the innermost loop compiled for this LLVM CPU "
+                             "(e.g. skylake-avx512), which need not run here")
+    parser.add_argument("--static-options",
+                        default="vector-width=16 vector-registers=32 avx512=1 "
+                                "memory-operands=1",
+                        help="kred-cpu-pipeline options for --static-cpu")
     args = parser.parse_args()
     args.baseline = [args.baseline] if args.baseline else []
     # pykeops is compared with this build's Python module only.
@@ -178,9 +233,11 @@ def main():
             host = re.search(r"compiled in \S+ s \((.*)\)\s*$", first.stdout, re.M)
             row = {"kernel": name, "host": host.group(1) if host else None,
                    "instructions_per_pair": per_pair(args, args.pipeline_options, spec, n)}
-            loops = inner_loops(os.path.join(cache, "current"))
+            loops = inner_loops(newest_kernel(os.path.join(cache, "current")))
             row["inner_loops"] = [len(b) for b in loops]
             row["inner_loop_mix"] = describe_mix(loops[0]) if loops else None
+            if args.static_cpu:
+                row["static"] = static_loop(args, spec)
             if not args.no_timing:
                 rates = pairs_per_second(args, args.pipeline_options, spec, timing_n,
                                          ONE_THREAD, [args.kred_run] + args.baseline)
@@ -204,6 +261,12 @@ def print_row(row):
           f"({row['host']})")
     print(f"  innermost vector loops: {row['inner_loops']} instructions; "
           f"the first: {row['inner_loop_mix']}")
+    if row.get("static"):
+        st = row["static"]
+        print(f"  {st['cpu']} (static count, {st['options']}): innermost loop of "
+              f"{st['instructions']} instructions per iteration of {st['columns']} columns "
+              f"({st['instructions'] / st['columns']:.2f} per pair if it holds one row); "
+              f"{st['mix']}")
     if "baseline_instructions_per_pair" in row:
         print(f"  baseline: {row['baseline_instructions_per_pair']:.2f} instructions per pair")
     if "pairs_per_s_one_core" in row:

@@ -13,6 +13,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 using namespace kred;
@@ -44,6 +45,8 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
     resolved.avx512 = hostAvx512;
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
+  if (resolved.memoryOperands < 0)
+    resolved.memoryOperands = llvm::Triple(llvm::sys::getProcessTriple()).isX86();
   return resolved;
 }
 
@@ -92,6 +95,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   loops.tileJ = options.tileJ;
   loops.rowsPerChunk = options.rowsPerChunk;
   loops.vectorRegisters = options.vectorRegisters;
+  loops.memoryOperands = options.memoryOperands > 0;
   pm.addNestedPass<func::FuncOp>(createKredLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -108,7 +112,10 @@ void kred::buildCpuPipeline(OpPassManager &pm,
     approximate.avx512 = options.avx512 > 0;
     pm.addPass(createKredApproximateMath(approximate));
   }
-  pm.addPass(createKredHoistVectorConstants());
+  KredHoistVectorConstantsOptions constants;
+  constants.loadAtUses = options.memoryOperands > 0;
+  constants.maxLoopLoads = options.vectorRegisters / 2;
+  pm.addPass(createKredHoistVectorConstants(constants));
   {
     math::MathExpandOpsPassOptions expand;
     expand.opMnemonics = {"round"};

@@ -3,7 +3,8 @@
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -29,6 +30,35 @@ scf::ForOp getOutermostLoop(Operation *op) {
   return outermost;
 }
 
+/// Whether `op` is in an scf.for that holds no other loop and reads at
+/// most `maxLoads` vectors from memory: more, and the loop is bound by its
+/// loads, which the constants' loads would join.
+bool isInLightInnermostLoop(Operation *op, int64_t maxLoads) {
+  auto loop = op->getParentOfType<scf::ForOp>();
+  if (!loop)
+    return false;
+  int64_t loads = 0;
+  WalkResult walk = loop.getBody()->walk([&](Operation *inner) {
+    if (isa<scf::ForOp>(inner))
+      return WalkResult::interrupt();
+    if (isa<vector::LoadOp, vector::MaskedLoadOp>(inner) && ++loads > maxLoads)
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return !walk.wasInterrupted();
+}
+
+/// Whether x86 can take this operand from memory: either operand of a
+/// sum or product, any one of an FMA's, the right-hand side of a
+/// difference or quotient. (Comparisons and min/max keep the constant in a
+/// register: their NaN rules fix which operand may be in memory.)
+bool isFoldableOperand(OpOperand &use) {
+  Operation *owner = use.getOwner();
+  if (isa<arith::AddFOp, arith::MulFOp, math::FmaOp, vector::FMAOp>(owner))
+    return true;
+  return isa<arith::SubFOp, arith::DivFOp>(owner) && use.getOperandNumber() == 1;
+}
+
 /// `kred_vector_constant_8xf32_3fb8aa3b`: one name per type and value.
 std::string getGlobalName(VectorType type, const APFloat &value) {
   std::string name = "kred_vector_constant_";
@@ -42,56 +72,80 @@ std::string getGlobalName(VectorType type, const APFloat &value) {
 
 struct HoistVectorConstantsPass
     : kred::impl::KredHoistVectorConstantsBase<HoistVectorConstantsPass> {
+  using KredHoistVectorConstantsBase::KredHoistVectorConstantsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<arith::ConstantOp> constants;
     module.walk([&](arith::ConstantOp op) {
       auto type = dyn_cast<VectorType>(op.getType());
-      if (type && type.getRank() == 1 && isa<FloatType>(type.getElementType()) &&
+      if (type && type.getRank() == 1 && !type.isScalable() &&
+          isa<FloatType>(type.getElementType()) &&
           isa<SplatElementsAttr>(op.getValue()))
         constants.push_back(op);
     });
     for (arith::ConstantOp op : constants)
-      hoist(op, symbols);
+      replaceUsesInLoops(op, symbols);
   }
 
-  /// Replaces the uses of `op` inside loops by a load before each of their
-  /// outermost loops.
-  void hoist(arith::ConstantOp op, SymbolTable &symbols) {
+  /// Replaces the uses of `op` inside loops by loads: at the use where
+  /// `loadAtUses` and x86 folds the load, else before the outermost loop.
+  void replaceUsesInLoops(arith::ConstantOp op, SymbolTable &symbols) {
     llvm::MapVector<Operation *, SmallVector<OpOperand *>> usesByLoop;
-    for (OpOperand &use : op->getUses())
-      if (scf::ForOp loop = getOutermostLoop(use.getOwner()))
+    SmallVector<OpOperand *> foldedUses;
+    for (OpOperand &use : op->getUses()) {
+      if (loadAtUses && isFoldableOperand(use) &&
+          isInLightInnermostLoop(use.getOwner(), maxLoopLoads))
+        foldedUses.push_back(&use);
+      else if (scf::ForOp loop = getOutermostLoop(use.getOwner()))
         usesByLoop[loop].push_back(&use);
-    if (usesByLoop.empty())
-      return;
-    auto type = cast<VectorType>(op.getType());
-    auto splat = cast<SplatElementsAttr>(op.getValue());
-    auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-    std::string name = getGlobalName(type, splat.getSplatValue<APFloat>());
-    if (!symbols.lookup(name)) {
-      auto module = cast<ModuleOp>(symbols.getOp());
-      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-      // Public and writable: LLVM may not assume its value.
-      auto value = DenseElementsAttr::get(
-          RankedTensorType::get(type.getShape(), type.getElementType()),
-          splat.getSplatValue<Attribute>());
-      symbols.insert(memref::GlobalOp::create(
-          b, op.getLoc(), name, /*sym_visibility=*/StringAttr(), memrefType,
-          value, /*constant=*/false, /*alignment=*/nullptr));
     }
+    if (usesByLoop.empty() && foldedUses.empty())
+      return;
+    LLVM::GlobalOp global = getOrCreateGlobal(op, symbols);
     for (auto &[loop, uses] : usesByLoop) {
       OpBuilder b(loop);
-      Value memory =
-          memref::GetGlobalOp::create(b, op.getLoc(), memrefType, name);
-      Value zero = arith::ConstantIndexOp::create(b, op.getLoc(), 0);
-      Value value =
-          vector::LoadOp::create(b, op.getLoc(), type, memory, ValueRange{zero});
+      Value value = load(b, op.getLoc(), global, /*isVolatile=*/false);
       for (OpOperand *use : uses)
         use->set(value);
     }
+    // Volatile: LLVM would otherwise hoist the load out of the loop and
+    // hold the constant in a register again.
+    for (OpOperand *use : foldedUses) {
+      OpBuilder b(use->getOwner());
+      use->set(load(b, op.getLoc(), global, /*isVolatile=*/true));
+    }
     if (op->use_empty())
       op.erase();
+  }
+
+  /// The module's global holding `op`'s value: external and writable, so
+  /// that LLVM may not assume its value (and fold or rematerialize it);
+  /// hidden, so that code addresses it directly, not through the GOT.
+  LLVM::GlobalOp getOrCreateGlobal(arith::ConstantOp op,
+                                   SymbolTable &symbols) {
+    auto type = cast<VectorType>(op.getType());
+    auto splat = cast<SplatElementsAttr>(op.getValue());
+    std::string name = getGlobalName(type, splat.getSplatValue<APFloat>());
+    if (auto existing = symbols.lookup<LLVM::GlobalOp>(name))
+      return existing;
+    auto module = cast<ModuleOp>(symbols.getOp());
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    auto global = LLVM::GlobalOp::create(
+        b, op.getLoc(), type, /*isConstant=*/false, LLVM::Linkage::External,
+        name, splat);
+    global.setVisibility_(LLVM::Visibility::Hidden);
+    global.setDsoLocal(true);
+    symbols.insert(global);
+    return global;
+  }
+
+  Value load(OpBuilder &b, Location loc, LLVM::GlobalOp global,
+             bool isVolatile) {
+    Value address = LLVM::AddressOfOp::create(b, loc, global);
+    return LLVM::LoadOp::create(b, loc, global.getType(), address,
+                                /*alignment=*/0, isVolatile);
   }
 };
 } // namespace

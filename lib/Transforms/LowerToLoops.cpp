@@ -64,11 +64,11 @@ struct TileContext {
 /// Lowers one kred.reduce over j on memrefs for the CPU.
 class ReduceLowering {
 public:
-  ReduceLowering(ReduceOp op, int64_t vectorWidth, int64_t tileI,
-                 int64_t tileJ, int64_t rowsPerChunk, int64_t vectorRegisters)
-      : op(op), loc(op.getLoc()), tileI(tileI), tileJ(tileJ),
-        vectorWidth(vectorWidth), rowsPerChunk(rowsPerChunk),
-        vectorRegisters(vectorRegisters) {}
+  ReduceLowering(ReduceOp op, const KredLowerToLoopsOptions &options)
+      : op(op), loc(op.getLoc()), tileI(options.tileI), tileJ(options.tileJ),
+        vectorWidth(options.vectorWidth), rowsPerChunk(options.rowsPerChunk),
+        vectorRegisters(options.vectorRegisters),
+        memoryOperands(options.memoryOperands) {}
 
   /// Checks everything, then builds the loops (no IR on failure).
   LogicalResult run();
@@ -80,6 +80,15 @@ private:
   int64_t chooseRowsPerChunk();
   Value constIndex(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  /// begin + floor((end - begin) / step) * step: where whole steps end.
+  Value getWholeStepsEnd(OpBuilder &b, Value begin, Value end, int64_t step) {
+    Value s = constIndex(b, step);
+    Value span = arith::SubIOp::create(b, loc, end, begin);
+    return arith::AddIOp::create(
+        b, loc, begin,
+        arith::MulIOp::create(b, loc, arith::DivSIOp::create(b, loc, span, s),
+                              s));
   }
   /// Loads element `indices` of `memref` as a compute-type scalar.
   Value loadScalar(OpBuilder &b, Value memref, ValueRange indices);
@@ -125,6 +134,7 @@ private:
   ReduceOp op;
   Location loc;
   int64_t tileI, tileJ, vectorWidth, rowsPerChunk, vectorRegisters;
+  bool memoryOperands;
   int64_t width = 0;
   FloatType computeType;
   std::unique_ptr<ReductionState> state;
@@ -393,12 +403,7 @@ void ReduceLowering::storeState(OpBuilder &b, TileContext &tile, Value r,
 /// across the rows of the tile), rows-per-chunk rows at a time.
 void ReduceLowering::emitColumns(OpBuilder &b, BatchContext &batch,
                                  TileContext &tile, Value begin, Value end) {
-  Value cw = constIndex(b, width);
-  Value span = arith::SubIOp::create(b, loc, end, begin);
-  Value full = arith::AddIOp::create(
-      b, loc, begin,
-      arith::MulIOp::create(b, loc, arith::DivSIOp::create(b, loc, span, cw),
-                            cw));
+  Value full = getWholeStepsEnd(b, begin, end, width);
   emitFullColumns(b, batch, tile, begin, full);
   emitMaskedTail(b, batch, tile, full, end);
 }
@@ -463,8 +468,17 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
     return 2;
   // Exponential sums rescale their state with an exp.
   ReductionKind kind = op.getKind();
-  if (kind != ReductionKind::Sum && !getExtremumTraits(kind))
+  bool exponential = kind != ReductionKind::Sum && !getExtremumTraits(kind);
+  if (exponential)
     shared += kExpLaneConstants;
+  // Where arithmetic reads an operand from memory (x86), a j-lane that one
+  // row uses folds into its instruction, and kred-hoist-vector-constants
+  // folds the constants too; rows sharing a lane load it into a register.
+  // A formula with an approximated function is bound by its arithmetic:
+  // one row, which emitRowBlock gives two chunks per iteration. Cheap
+  // formulas keep the rows that amortize loads and the loop's overhead.
+  if (memoryOperands && (exponential || !approximated.empty()))
+    return 1;
   int64_t rows = 1;
   while (rows < 4 && 2 * rows * perRow + shared <= vectorRegisters)
     rows *= 2;
@@ -487,18 +501,41 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
     llvm::append_range(carried, state->beginTile(b, loc, saved.back()));
   }
   size_t perRow = carried.size() / count;
+  auto updateRows = [&](OpBuilder &nb, Value j0,
+                        ValueRange c) -> SmallVector<Value> {
+    SmallVector<Value> next;
+    for (int64_t k = 0; k < count; ++k) {
+      Value i = arith::AddIOp::create(nb, loc, tile.rowBegin, rows[k]);
+      llvm::append_range(next, emitChunk(nb, batch, i, j0,
+                                         c.slice(k * perRow, perRow),
+                                         /*maskEnd=*/Value(), memory[k]));
+    }
+    return next;
+  };
+  // A row alone takes two chunks per iteration, so that the loop's own
+  // instructions (add, compare, branch) are paid once per two chunks; the
+  // odd chunk left goes through the one-chunk loop.
+  int64_t chunksPerStep = count == 1 && perRow <= 8 ? 2 : 1;
+  Value twoChunkEnd = jt;
+  if (chunksPerStep > 1) {
+    twoChunkEnd = getWholeStepsEnd(b, jt, jtEnd, chunksPerStep * width);
+    auto loop = scf::ForOp::create(
+        b, loc, jt, twoChunkEnd, constIndex(b, chunksPerStep * width), carried,
+        [&](OpBuilder &nb, Location, Value j0, ValueRange c) {
+          SmallVector<Value> next(c);
+          for (int64_t u = 0; u < chunksPerStep; ++u)
+            next = updateRows(
+                nb,
+                arith::AddIOp::create(nb, loc, j0, constIndex(nb, u * width)),
+                next);
+          scf::YieldOp::create(nb, loc, next);
+        });
+    carried.assign(loop.getResults().begin(), loop.getResults().end());
+  }
   auto loop = scf::ForOp::create(
-      b, loc, jt, jtEnd, constIndex(b, width), carried,
+      b, loc, twoChunkEnd, jtEnd, constIndex(b, width), carried,
       [&](OpBuilder &nb, Location, Value j0, ValueRange c) {
-        SmallVector<Value> next;
-        for (int64_t k = 0; k < count; ++k) {
-          Value i = arith::AddIOp::create(nb, loc, tile.rowBegin, rows[k]);
-          llvm::append_range(next,
-                             emitChunk(nb, batch, i, j0,
-                                       c.slice(k * perRow, perRow),
-                                       /*maskEnd=*/Value(), memory[k]));
-        }
-        scf::YieldOp::create(nb, loc, next);
+        scf::YieldOp::create(nb, loc, updateRows(nb, j0, c));
       });
   for (int64_t k = 0; k < count; ++k)
     storeState(b, tile, rows[k],
@@ -630,10 +667,15 @@ struct LowerToLoopsPass
   void runOnOperation() override {
     SmallVector<ReduceOp> reductions;
     getOperation().walk([&](ReduceOp op) { reductions.push_back(op); });
+    KredLowerToLoopsOptions options;
+    options.vectorWidth = vectorWidth;
+    options.tileI = tileI;
+    options.tileJ = tileJ;
+    options.rowsPerChunk = rowsPerChunk;
+    options.vectorRegisters = vectorRegisters;
+    options.memoryOperands = memoryOperands;
     for (ReduceOp op : reductions)
-      if (failed(ReduceLowering(op, vectorWidth, tileI, tileJ, rowsPerChunk,
-                                vectorRegisters)
-                     .run()))
+      if (failed(ReduceLowering(op, options).run()))
         return signalPassFailure();
   }
 };

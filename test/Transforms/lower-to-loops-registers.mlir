@@ -4,6 +4,9 @@
 // RUN: kred-opt %s --split-input-file \
 // RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX512
+// RUN: kred-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1}))" \
+// RUN:   | FileCheck %s --check-prefix=X86
 
 // rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
 // the vector registers hold: each row keeps its 3 coordinates and its sum;
@@ -16,6 +19,15 @@
 // AVX512-LABEL: func @gaussian
 // AVX512: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>)
 // AVX512-LABEL: func @linear
+// Where arithmetic reads memory operands (x86), an exp-bound formula takes
+// one row, whose j-lanes and constants fold into the instructions, and two
+// chunks of 8 lanes per iteration; the odd chunk goes alone.
+// X86-LABEL: func @gaussian
+// X86: %[[TWO:.*]] = scf.for %{{.*}} step %c16{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>)
+// X86-COUNT-2: math.exp
+// X86: scf.for %{{.*}} step %c8{{.*}} iter_args(%{{.*}} = %[[TWO]]) -> (vector<8xf32>)
+// X86-NOT: -> (vector<8xf32>, vector<8xf32>)
+// X86-LABEL: func @linear
 func.func @gaussian(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %b: memref<?x1xf32>,
                     %out: memref<?x1xf32>) {
   kred.reduce sum over j ins(%x, %y, %b : memref<?x3xf32>, memref<?x3xf32>, memref<?x1xf32>)
@@ -34,7 +46,9 @@ func.func @gaussian(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %b: memref<?x1xf32
 
 // -----
 
-// Without constants, four rows of (x, sum) fit beside y and the temporaries.
+// Without constants, four rows of (x, sum) fit beside y and the temporaries
+// (with memory operands too: a cheap formula is bound by loads and the loop).
+// X86: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // AVX2: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // AVX512: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 func.func @linear(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x1xf32>) {

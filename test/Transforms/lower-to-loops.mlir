@@ -17,10 +17,14 @@
 // CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-2: math.exp %{{.*}} : vector<8xf32>
 // CHECK:         scf.yield %{{.*}}, %{{.*}} : vector<8xf32>, vector<8xf32>
-// ... and the odd row, if any, goes alone.
+// ... and the odd row, if any, goes alone: two chunks per iteration, then
+// the odd chunk.
 // CHECK:     scf.for
 // CHECK:       %[[TOTAL:.*]] = memref.load %[[STATE]]
-// CHECK:       %[[PARTIAL:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8xf32>) {
+// CHECK:       %[[TWO:.*]] = scf.for %{{.*}} step %c16{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>) {
+// CHECK-COUNT-2: math.exp %{{.*}} : vector<8xf32>
+// CHECK:         scf.yield %{{.*}} : vector<8xf32>
+// CHECK:       %[[PARTIAL:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[TWO]]) -> (vector<8xf32>) {
 // CHECK:         vector.broadcast %{{.*}} : f32 to vector<8xf32>
 // CHECK:         vector.load %[[YT]][%{{.*}}, %[[J]]] : memref<3x?xf32>, vector<8xf32>
 // CHECK:         vector.load %[[BT]][%{{.*}}, %[[J]]] : memref<1x?xf32>, vector<8xf32>
@@ -67,12 +71,17 @@ func.func @gaussian(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %b: memref<?x1xf32
 // Kahan summation in f64 carries (sum, compensation) and ops without
 // contraction; f64 lanes are half as many.
 // CHECK-LABEL: func @kahan
+// CHECK: scf.for %{{.*}} step %c1
 // CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (vector<4xf64>, vector<4xf64>)
 // CHECK:   %[[Y:.*]] = arith.subf %{{.*}}, %[[C]] : vector<4xf64>
 // CHECK:   %[[T:.*]] = arith.addf %[[S]], %[[Y]] : vector<4xf64>
 // CHECK:   %[[D:.*]] = arith.subf %[[T]], %[[S]] : vector<4xf64>
 // CHECK:   %[[L:.*]] = arith.subf %[[D]], %[[Y]] : vector<4xf64>
-// CHECK:   scf.yield %[[T]], %[[L]]
+// CHECK:   %[[Y2:.*]] = arith.subf %{{.*}}, %[[L]] : vector<4xf64>
+// CHECK:   %[[T2:.*]] = arith.addf %[[T]], %[[Y2]] : vector<4xf64>
+// CHECK:   %[[D2:.*]] = arith.subf %[[T2]], %[[T]] : vector<4xf64>
+// CHECK:   %[[L2:.*]] = arith.subf %[[D2]], %[[Y2]] : vector<4xf64>
+// CHECK:   scf.yield %[[T2]], %[[L2]]
 func.func @kahan(%x: memref<?x1xf64>, %y: memref<?x1xf64>, %out: memref<?x1xf64>) {
   kred.reduce sum over j scheme(kahan) ins(%x, %y : memref<?x1xf64>, memref<?x1xf64>)
       outs(%out : memref<?x1xf64>) {

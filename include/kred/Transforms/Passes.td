@@ -88,7 +88,8 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
       `rows-per-chunk` rows of the tile, over chunks of `vector-width`
       consecutive j: every formula value
       of dimension D becomes D vectors whose lanes hold different j, so the
-      vector unit is filled even when D is 1 to 3;
+      vector unit is filled even when D is 1 to 3; a row alone takes two
+      chunks per iteration (the loop's add, compare and branch paid once);
     - the reduction's running state carried through the j loops as
       `vector-width` lanes (plain, block or Kahan sums, float64
       accumulation, max-shifted exponential sums, sorted K-buffers) and
@@ -113,6 +114,9 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
     Option<"vectorRegisters", "vector-registers", "int64_t",
            /*default=*/"16",
            "vector registers of the target (16 for AVX2, 32 for AVX-512)">,
+    Option<"memoryOperands", "memory-operands", "bool", /*default=*/"false",
+           "the target's arithmetic reads an operand from memory (x86): one "
+           "row per chunk, whose j-lanes fold into the instructions">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
@@ -176,21 +180,36 @@ def KredDynamicSchedule : Pass<"kred-dynamic-schedule"> {
 
 def KredHoistVectorConstants
     : Pass<"kred-hoist-vector-constants", "mlir::ModuleOp"> {
-  let summary = "read loops' vector constants from memory before the loops";
+  let summary = "read loops' vector constants from memory";
   let description = [{
-    Replaces each float vector constant used inside an `scf.for` by a load,
-    placed before the outermost such loop, from a writable global holding
-    its value (one per type and value, shared by the module's kernels).
+    Replaces each float vector constant used inside an `scf.for` by a load
+    from a writable global holding its value (one per type and value,
+    shared by the module's kernels), placed before the outermost such loop.
     LLVM cannot fold or rematerialize that value: where a loop needs more
     vector registers than the target has, the register allocator spills it
     once and folds the reloads into the instructions that use it, instead
     of re-broadcasting the constant from the constant pool on every
     iteration (one instruction per use on AVX2, which cannot fold a
     broadcast).
+
+    With `load-at-uses` (x86), a use in an innermost loop that the
+    instruction can take from memory (a sum's or product's operand, an
+    FMA's, the right-hand side of a difference or quotient) reads the
+    constant there, with a volatile load that LLVM neither hoists nor
+    merges: it folds into the instruction, and the constant holds no
+    register (an exp's ten constants need one register instead of ten).
+    Loops that read more than `max-loop-loads` vectors (a D = 64 distance)
+    are bound by their loads and keep their constants hoisted.
   }];
-  let dependentDialects = [
-    "mlir::memref::MemRefDialect", "mlir::vector::VectorDialect"
+  let options = [
+    Option<"loadAtUses", "load-at-uses", "bool", /*default=*/"false",
+           "Read constants at their arithmetic uses in innermost loops, "
+           "where x86 folds the load into the instruction">,
+    Option<"maxLoopLoads", "max-loop-loads", "int64_t", /*default=*/"8",
+           "With load-at-uses: only in loops that read at most this many "
+           "vectors from memory">,
   ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def KredApproximateMath : Pass<"kred-approximate-math"> {

@@ -59,8 +59,8 @@ int main() {
   }
   KRED_CPU_PIPELINE_OPTIONS(KRED_CHECK_OPTION)
 #undef KRED_CHECK_OPTION
-  if (options != 8)
-    return fail("expected 8 options, found " + llvm::Twine(options));
+  if (options != 9)
+    return fail("expected 9 options, found " + llvm::Twine(options));
   // The GPU pipeline's options, from their own table.
   GpuTargetOptions gpuDefaults;
   if (int rc = checkRoundTrip(gpuDefaults))
