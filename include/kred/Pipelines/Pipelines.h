@@ -47,8 +47,8 @@ namespace kred {
     "Vector registers (32 with AVX-512, 16 with AVX2); 0: the host's")         \
   X(int, memoryOperands, "memory-operands", -1,                               \
     "Arithmetic takes an operand from memory (x86): innermost loops read "     \
-    "j-lanes and vector constants at their uses, one row per chunk; 1 or 0; " \
-    "-1: 1 on x86")                                                            \
+    "vector constants at their uses, exp-bound formulas take one row per "    \
+    "chunk; 1 or 0; -1: 1 on x86")                                             \
   X(bool, openmp, "openmp", true, "Run tiles of rows on OpenMP threads")       \
   X(int, avx512, "avx512", -1,                                                 \
     "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
