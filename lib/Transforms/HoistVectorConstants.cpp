@@ -95,8 +95,7 @@ struct HoistVectorConstantsPass
     llvm::MapVector<Operation *, SmallVector<OpOperand *>> usesByLoop;
     SmallVector<OpOperand *> foldedUses;
     for (OpOperand &use : op->getUses()) {
-      if (loadAtUses && isFoldableOperand(use) &&
-          isInLightInnermostLoop(use.getOwner(), maxLoopLoads))
+      if (loadAtUses && isFoldableOperand(use) && isInLightLoop(use.getOwner()))
         foldedUses.push_back(&use);
       else if (scf::ForOp loop = getOutermostLoop(use.getOwner()))
         usesByLoop[loop].push_back(&use);
@@ -119,6 +118,16 @@ struct HoistVectorConstantsPass
     if (op->use_empty())
       op.erase();
   }
+
+  /// isInLightInnermostLoop, once per loop.
+  bool isInLightLoop(Operation *op) {
+    auto [it, inserted] =
+        lightLoops.try_emplace(op->getParentOfType<scf::ForOp>(), false);
+    if (inserted)
+      it->second = isInLightInnermostLoop(op, maxLoopLoads);
+    return it->second;
+  }
+  llvm::DenseMap<Operation *, bool> lightLoops;
 
   /// The module's global holding `op`'s value: external and writable, so
   /// that LLVM may not assume its value (and fold or rematerialize it);
