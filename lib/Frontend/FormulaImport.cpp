@@ -1024,19 +1024,6 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
 
   if (failed(verify(*module)))
     return nullptr;
-  // The reduced variables give the number of terms.
-  VarCategory reduced = axis == IndexAxis::j ? VarCategory::j : VarCategory::i;
-  if (llvm::none_of(variables, [&](const auto &entry) {
-        return entry.second.category == reduced;
-      })) {
-    StringRef name = stringifyVarCategory(reduced);
-    return (emitError(reductionLoc)
-                << "the formula has no " << name
-                << "-variable, so the number of terms to reduce is unknown; "
-                   "a reduction over "
-                << name << " needs at least one V" << name << "(...)",
-            nullptr);
-  }
   return module;
 }
 

@@ -138,7 +138,8 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
   bool overJ = op.getAxis() == IndexAxis::j;
   int64_t rows = outputShapes.front()[batch];
 
-  // The number of terms: rows of any variable indexed by the reduced axis.
+  // The number of terms: rows of any variable indexed by the reduced axis,
+  // one when there is none (KeOps).
   VarCategory reduced = overJ ? VarCategory::j : VarCategory::i;
   int64_t terms = -1;
   op.getBody().walk([&](VarOp var) {
@@ -146,7 +147,7 @@ llvm::Expected<std::vector<ReferenceOutput>> ReferenceEvaluator::evaluate() {
       terms = inputs[var.getPosition()].shape[batch];
   });
   if (terms < 0)
-    return llvm::createStringError("the reduction has no variable along the reduced axis");
+    terms = 1;
 
   if (failed(checkComputable(op)))
     return llvm::createStringError("the formula cannot be evaluated");

@@ -241,6 +241,14 @@ checkShapes(const KernelSignature &signature,
   int64_t batch = signature.batchDims;
   AgreedShape agreed;
   agreed.batchShape.assign(batch, 1);
+  // An axis that no input variable indexes has one row (KeOps): a formula
+  // without j-variables reduces over one term.
+  for (int axis : {0, 1})
+    if (llvm::none_of(signature.args, [&](const ArgSpec &a) {
+          return a.role != ArgRole::Output &&
+                 getRowAxis(signature, a.role) == axis;
+        }))
+      agreed.rows[axis] = {1, ""};
   for (auto [spec, shape] : llvm::zip(signature.args, shapes)) {
     if (spec.role == ArgRole::Ranges) {
       bool pairs = spec.rank == 2;
@@ -285,6 +293,11 @@ checkShapes(const KernelSignature &signature,
     auto &seen = agreed.rows[axis];
     if (!seen)
       seen = {n, spec.name};
+    else if (seen->first != n && seen->second.empty())
+      return llvm::createStringError(llvm::formatv(
+          "'{0}' has {1} rows, expected 1: the formula has no {2}-variable, "
+          "so its {2} axis has one row",
+          spec.name, n, axis == 0 ? "i" : "j"));
     else if (seen->first != n)
       return llvm::createStringError(llvm::formatv(
           "'{0}' has {1} rows, but '{2}' has {3}; both are indexed by {4}",
@@ -300,18 +313,6 @@ checkShapes(const KernelSignature &signature,
             "'{0}' has batch dimension {1} of size {2}, expected {3} (the "
             "broadcast batch shape of the inputs)",
             spec.name, k, shape[k], agreed.batchShape[k]));
-  }
-  bool hasOutputs = llvm::any_of(signature.args, [](const ArgSpec &a) {
-    return a.role == ArgRole::Output;
-  });
-  for (int axis : {0, 1}) {
-    bool reduced = axis == (signature.outputsIndexedByI ? 1 : 0);
-    if (hasOutputs && !agreed.rows[axis] &&
-        (reduced || shapes.size() < signature.args.size()))
-      return llvm::createStringError(llvm::formatv(
-          "kernel '{0}' has no {1}-variable, so the number of {2} is unknown",
-          signature.name, axis == 1 ? "j" : "i",
-          reduced ? "terms to reduce" : "output rows"));
   }
   return agreed;
 }

@@ -210,8 +210,7 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
                             cb),
       tid);
   Value numRows = memref::DimOp::create(b, loc, op.getOutputs()[0], batchDims);
-  Value numCols = memref::DimOp::create(b, loc, op.getInputs()[firstJPosition],
-                                        batchDims);
+  Value numCols = getTermCount(b, loc, op, firstJPosition);
   // Rows past N run the loop too (their barriers are needed) from row N - 1.
   Value loadRow = arith::MinSIOp::create(
       b, loc, i, arith::SubIOp::create(b, loc, numRows, constIndex(b, 1)));

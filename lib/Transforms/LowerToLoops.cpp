@@ -190,8 +190,7 @@ void ReduceLowering::emitBatch(OpBuilder &b, BatchContext &batch) {
   int64_t batchDims = static_cast<int64_t>(op.getBatchDims());
   Value cw = constIndex(b, width);
   batch.numRows = memref::DimOp::create(b, loc, op.getOutputs()[0], batchDims);
-  batch.numCols = memref::DimOp::create(b, loc, op.getInputs()[firstJPosition],
-                                        batchDims);
+  batch.numCols = getTermCount(b, loc, op, firstJPosition);
   batch.bufferCols = arith::AddIOp::create(b, loc, batch.numCols, cw);
   emitTransposedJVariables(b, batch);
   emitParameterLanes(b, batch);

@@ -46,8 +46,6 @@ def main():
                 spec = f"{layout}; {formula}"
                 cmd = [kred_run, "--formula", spec, "--dtype", dtype] + extra
                 if ptxas:
-                    if "Vj" not in layout and "Vj" not in formula:
-                        continue
                     checked += 1
                     error = assemble(kred_run, ptxas, chip, cmd)
                     if error is not None:
@@ -56,10 +54,6 @@ def main():
                 cmd += ["-n", "19", "-m", "37", "--check", "--quiet"]
                 run = subprocess.run(cmd, capture_output=True, text=True)
                 out = run.stdout + run.stderr
-                # A layout without j-variables has nothing to reduce over;
-                # the other layout covers the formula.
-                if "no j-variable" in out:
-                    continue
                 checked += 1
                 if run.returncode != 0 or "check: OK" not in out:
                     failures.append(f"{dtype}: {spec}\n{out}")

@@ -290,11 +290,12 @@ static std::vector<int64_t> batchShapeOf(const runtime::KernelSignature &sig,
   return shape;
 }
 
-/// Rows along i and along j of the inputs (0 where no variable says).
+/// Rows along i and along j of the inputs (1 where no variable says: a
+/// formula without j-variables reduces over one term, as in KeOps).
 static std::array<int64_t, 2>
 rowCounts(const runtime::KernelSignature &signature,
           const std::vector<HostArray> &ins) {
-  std::array<int64_t, 2> rows = {0, 0};
+  std::array<int64_t, 2> rows = {1, 1};
   size_t k = 0;
   for (const auto &spec : signature.args) {
     if (spec.role == ArgRole::Output)

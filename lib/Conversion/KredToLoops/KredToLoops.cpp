@@ -41,14 +41,6 @@ LogicalResult kred::checkLowerable(ReduceOp op, StringRef target) {
     return op.emitOpError("keeps K * D = ")
            << k * getFormulaDim(op.getFormula()) << " sorted entries; the "
            << target << " code generator takes at most " << kMaxLoweredDim;
-  bool hasJ = false;
-  op.getBody().walk([&](VarOp var) {
-    hasJ |= var.getCategory() == VarCategory::j;
-  });
-  if (!hasJ)
-    return op.emitOpError("has no j-variable, so the number of terms to "
-                          "reduce is unknown; expected at least one kred.var "
-                          "j");
   return success();
 }
 
@@ -68,6 +60,14 @@ FormulaVariables kred::collectVariables(ReduceOp op) {
       variables.firstJPosition = position;
   });
   return variables;
+}
+
+Value kred::getTermCount(OpBuilder &b, Location loc, ReduceOp op,
+                         int64_t firstJPosition) {
+  if (firstJPosition < 0)
+    return arith::ConstantIndexOp::create(b, loc, 1);
+  return memref::DimOp::create(b, loc, op.getInputs()[firstJPosition],
+                               op.getBatchDims());
 }
 
 Value kred::loadComputeScalar(OpBuilder &b, Location loc, Value memref,

@@ -46,6 +46,12 @@ struct FormulaVariables {
 };
 FormulaVariables collectVariables(ReduceOp op);
 
+/// The number of terms each row reduces at one batch index: the rows of
+/// the first j-variable, or 1 when the formula reads none (KeOps: a
+/// formula without j-variables reduces over one term).
+mlir::Value getTermCount(mlir::OpBuilder &b, mlir::Location loc, ReduceOp op,
+                         int64_t firstJPosition);
+
 /// Loads element `indices` of `memref`, extended to `computeType`.
 mlir::Value loadComputeScalar(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value memref, mlir::ValueRange indices,
