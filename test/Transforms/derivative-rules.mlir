@@ -3,10 +3,11 @@
 // Each formula op's vector-Jacobian product (DifferentiableOpInterface),
 // one op per case: kred.grad(op(X, ...), X, E) expanded and simplified.
 // X = kred.var 0 is differentiated, E is the cotangent; the other
-// variables are the op's other operands. Subgradients follow PyTorch:
-// abs gets sign (0 at 0), relu and clamp pass e where the input is in
-// range, max/min route e to the selected component, if_else to the taken
-// branch; sign, step, floor, round, argmax, argmin and one_hot have none.
+// variables are the op's other operands. Subgradients follow KeOps 2.3:
+// abs gets sign (0 at 0), sqrt rsqrt / 2 (0 at 0), relu step (1 at 0),
+// clamp passes e unless x < lo or x > hi (kinks and NaN included), max/min
+// route e to the selected component, if_else to the taken branch; sign,
+// step, floor, round, argmax, argmin and one_hot have none.
 
 // add: e, and e summed onto a broadcast scalar
 // CHECK-LABEL: func.func @add(
@@ -252,14 +253,14 @@ func.func @square(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf
 
 // -----
 
-// sqrt: e / (2 sqrt x)
+// sqrt: e rsqrt(x) / 2 (0 at x = 0, as KeOps)
 // CHECK-LABEL: func.func @sqrt(
-// CHECK: %[[C0:.*]] = kred.constant dense<2.000000e+00> : vector<1xf32>
+// CHECK: %[[C0:.*]] = kred.constant dense<5.000000e-01> : vector<1xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 1 : vector<3xf32>
-// CHECK: %[[V3:.*]] = kred.sqrt %[[X]] : vector<3xf32>
+// CHECK: %[[V3:.*]] = kred.rsqrt %[[X]] : vector<3xf32>
 // CHECK: %[[V4:.*]] = kred.mul %[[V3]], %[[C0]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V5:.*]] = kred.div %[[E]], %[[V4]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V5:.*]] = kred.mul %[[E]], %[[V4]] : vector<3xf32>, vector<3xf32>
 // CHECK: kred.yield %[[V5]] : vector<3xf32>
 func.func @sqrt(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "E"}, %arg2: memref<?x3xf32> {kred.output}) {
     kred.reduce sum over i ins(%arg0, %arg1 : memref<?x3xf32>, memref<?x3xf32>) outs(%arg2 : memref<?x3xf32>) {
@@ -343,12 +344,11 @@ func.func @sign_step_floor_round(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg
 
 // -----
 
-// relu: e step(x)
+// relu: e step(x) (1 at x = 0, as KeOps)
 // CHECK-LABEL: func.func @relu(
-// CHECK: %[[C0:.*]] = kred.constant dense<0.000000e+00> : vector<1xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 1 : vector<3xf32>
-// CHECK: %[[V3:.*]] = kred.cmp gt, %[[X]], %[[C0]] : vector<3xf32>, vector<1xf32>
+// CHECK: %[[V3:.*]] = kred.step %[[X]] : vector<3xf32>
 // CHECK: %[[V4:.*]] = kred.mul %[[E]], %[[V3]] : vector<3xf32>, vector<3xf32>
 // CHECK: kred.yield %[[V4]] : vector<3xf32>
 func.func @relu(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "E"}, %arg2: memref<?x3xf32> {kred.output}) {
@@ -386,18 +386,20 @@ func.func @pow(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32>
 
 // -----
 
-// clamp: e where lo <= x <= hi
+// clamp: e (1 - [x < lo]) (1 - [x > hi]): e at both kinks and for NaN
 // CHECK-LABEL: func.func @clamp(
 // CHECK: %[[C0:.*]] = kred.constant dense<1.000000e+00> : vector<1xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[Y:.*]] = kred.var j 1 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 2 : vector<3xf32>
 // CHECK: %[[V4:.*]] = kred.add %[[Y]], %[[C0]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V5:.*]] = kred.cmp le, %[[X]], %[[V4]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V6:.*]] = kred.cmp ge, %[[X]], %[[Y]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V7:.*]] = kred.mul %[[V6]], %[[V5]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V8:.*]] = kred.mul %[[E]], %[[V7]] : vector<3xf32>, vector<3xf32>
-// CHECK: kred.yield %[[V8]] : vector<3xf32>
+// CHECK: %[[V5:.*]] = kred.cmp gt, %[[X]], %[[V4]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V6:.*]] = kred.sub %[[C0]], %[[V5]] : vector<1xf32>, vector<3xf32>
+// CHECK: %[[V7:.*]] = kred.cmp lt, %[[X]], %[[Y]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V8:.*]] = kred.sub %[[C0]], %[[V7]] : vector<1xf32>, vector<3xf32>
+// CHECK: %[[V9:.*]] = kred.mul %[[V8]], %[[V6]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V10:.*]] = kred.mul %[[E]], %[[V9]] : vector<3xf32>, vector<3xf32>
+// CHECK: kred.yield %[[V10]] : vector<3xf32>
 func.func @clamp(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "Y"}, %arg2: memref<?x3xf32> {kred.alias = "E"}, %arg3: memref<?x3xf32> {kred.output}) {
     kred.reduce sum over i ins(%arg0, %arg1, %arg2 : memref<?x3xf32>, memref<?x3xf32>, memref<?x3xf32>) outs(%arg3 : memref<?x3xf32>) {
       %0 = kred.var i 0 : vector<3xf32>
@@ -414,17 +416,19 @@ func.func @clamp(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf3
 
 // -----
 
-// clampint: e where lo <= x <= hi
+// clampint: KeOps' DiffClampInt, e (1 - [x < lo]) (1 - [x > hi])
 // CHECK-LABEL: func.func @clampint(
 // CHECK: %[[C0:.*]] = kred.constant dense<0.000000e+00> : vector<1xf32>
 // CHECK: %[[C1:.*]] = kred.constant dense<1.000000e+00> : vector<1xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 1 : vector<3xf32>
-// CHECK: %[[V4:.*]] = kred.cmp le, %[[X]], %[[C1]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V5:.*]] = kred.cmp ge, %[[X]], %[[C0]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V6:.*]] = kred.mul %[[V5]], %[[V4]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V7:.*]] = kred.mul %[[E]], %[[V6]] : vector<3xf32>, vector<3xf32>
-// CHECK: kred.yield %[[V7]] : vector<3xf32>
+// CHECK: %[[V4:.*]] = kred.cmp gt, %[[X]], %[[C1]] : vector<3xf32>, vector<1xf32>
+// CHECK: %[[V5:.*]] = kred.sub %[[C1]], %[[V4]] : vector<1xf32>, vector<3xf32>
+// CHECK: %[[V6:.*]] = kred.cmp lt, %[[X]], %[[C0]] : vector<3xf32>, vector<1xf32>
+// CHECK: %[[V7:.*]] = kred.sub %[[C1]], %[[V6]] : vector<1xf32>, vector<3xf32>
+// CHECK: %[[V8:.*]] = kred.mul %[[V7]], %[[V5]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V9:.*]] = kred.mul %[[E]], %[[V8]] : vector<3xf32>, vector<3xf32>
+// CHECK: kred.yield %[[V9]] : vector<3xf32>
 func.func @clampint(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "E"}, %arg2: memref<?x3xf32> {kred.output}) {
     kred.reduce sum over i ins(%arg0, %arg1 : memref<?x3xf32>, memref<?x3xf32>) outs(%arg2 : memref<?x3xf32>) {
       %0 = kred.var i 0 : vector<3xf32>

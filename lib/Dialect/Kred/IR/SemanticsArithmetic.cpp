@@ -128,10 +128,20 @@ KRED_UNARY_SEMANTICS(
           a.cst(static_cast<double>(static_cast<int64_t>(op.getMax())))))
 
 //===----------------------------------------------------------------------===//
-// Derivative rules. Subgradients follow PyTorch: |x| and relu have slope 0
-// at 0, clamp passes the gradient where lo <= x <= hi, if_else routes it to
-// the taken branch, mod's jumps are ignored.
+// Derivative rules, written as KeOps 2.3 writes them so that singular and
+// non-smooth points give KeOps' numbers (test_keops_reference.py): sqrt'
+// is rsqrt / 2 (0 at 0, where rsqrt(0) = 0), relu' is step (1 at 0), |x|'
+// is sign (0 at 0), clamp passes the gradient unless x < lo or x > hi (so
+// at both kinks and for NaN), if_else routes it to the taken branch, mod's
+// jumps are ignored.
 //===----------------------------------------------------------------------===//
+
+/// 1 unless x < lo or x > hi: KeOps' DiffClampInt.
+static Value insideClamp(DerivativeBuilder &d, Value x, Value lo, Value hi) {
+  Value one = d.cst(x, 1.0);
+  return d.mul(d.sub(one, d.where(CmpPredicate::lt, x, lo)),
+               d.sub(one, d.where(CmpPredicate::gt, x, hi)));
+}
 
 KRED_VJP(AddOp, g, g)
 KRED_VJP(SubOp, g, d.neg(g))
@@ -145,9 +155,7 @@ KRED_VJP(PowfOp,
          d.mul(g, d.mul(y, d.create<PowfOp>(x, d.sub(y, d.cst(y, 1.0))))),
          d.mul(g, d.mul(r, d.create<LogOp>(x))))
 KRED_ZERO_VJP(CmpOp)
-KRED_VJP(ClampOp,
-         d.mul(g, d.mul(d.where(CmpPredicate::ge, x, y),
-                        d.where(CmpPredicate::le, x, z))),
+KRED_VJP(ClampOp, d.mul(g, insideClamp(d, x, y, z)),
          d.mul(g, d.where(CmpPredicate::lt, x, y)),
          d.mul(g, d.where(CmpPredicate::gt, x, z)))
 KRED_VJP(IfElseOp, Value(), d.create<IfElseOp>(x, g, d.zerosLike(g)),
@@ -158,13 +166,13 @@ KRED_VJP(ModOp, g,
 KRED_VJP(MinusOp, d.neg(g))
 KRED_VJP(InvOp, d.neg(d.mul(g, d.mul(r, r))))
 KRED_VJP(SquareOp, d.mul(g, d.mul(d.cst(x, 2.0), x)))
-KRED_VJP(SqrtOp, d.div(g, d.mul(d.cst(r, 2.0), r)))
+KRED_VJP(SqrtOp, d.mul(g, d.mul(d.cst(x, 0.5), d.create<RsqrtOp>(x))))
 // rsqrt(x) = x^(-1/2): derivative -r^3 / 2 (0 at x = 0, where r = 0).
 KRED_VJP(RsqrtOp, d.mul(g, d.mul(d.cst(r, -0.5), d.mul(r, d.mul(r, r)))))
 KRED_VJP(AbsOp, d.mul(g, d.create<SignOp>(x)))
 KRED_ZERO_VJP(SignOp)
 KRED_ZERO_VJP(StepOp)
-KRED_VJP(ReluOp, d.mul(g, d.where(CmpPredicate::gt, x, d.cst(x, 0.0))))
+KRED_VJP(ReluOp, d.mul(g, d.create<StepOp>(x)))
 KRED_ZERO_VJP(FloorOp)
 KRED_VJP(PowOp,
          op.getExponent() == 0
@@ -177,9 +185,9 @@ KRED_VJP(PowOp,
                                          1))))
 KRED_ZERO_VJP(RoundOp)
 KRED_VJP(ClampIntOp,
-         d.mul(g, d.mul(d.where(CmpPredicate::ge, x,
-                                d.cst(x, static_cast<double>(static_cast<int64_t>(
-                                             op.getMin())))),
-                        d.where(CmpPredicate::le, x,
-                                d.cst(x, static_cast<double>(static_cast<int64_t>(
-                                             op.getMax())))))))
+         d.mul(g, insideClamp(
+                      d, x,
+                      d.cst(x, static_cast<double>(
+                                   static_cast<int64_t>(op.getMin()))),
+                      d.cst(x, static_cast<double>(
+                                   static_cast<int64_t>(op.getMax()))))))
