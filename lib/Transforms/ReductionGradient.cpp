@@ -87,6 +87,18 @@ static Value grad(DerivativeBuilder &b, Value f, Value wrt, Value cotangent) {
   return b.create<GradOp>(f, wrt, cotangent);
 }
 
+/// The softmax weight exp(t), t = F - r <= 0, taken as 0 below
+/// kLowestExponentialTerm as the forward reduction takes its terms (the
+/// exponential is computed on t clamped there, so that it never underflows).
+static Value softmaxWeight(DerivativeBuilder &b, Value t) {
+  Value lowest = b.cst(t, kLowestExponentialTerm);
+  // IfElse takes its first branch where the condition is >= 0: where
+  // -[t < lowest] is -0, i.e. t >= lowest or t is NaN (NaN propagates).
+  Value keep = b.neg(b.where(CmpPredicate::lt, t, lowest));
+  Value w = b.create<ExpOp>(b.create<IfElseOp>(keep, t, lowest));
+  return b.create<IfElseOp>(keep, w, b.zerosLike(w));
+}
+
 /// The term of the gradient reduction (see the file comment); `extras` are
 /// the variables of getExtraInputs.
 static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
@@ -113,7 +125,7 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
     Value eM = b.create<ExtractOp>(e, 0, 1);
     Value eS = b.create<ExtractOp>(e, 1, sums);
     Value selected = b.where(CmpPredicate::eq, extras[3], extras[2]);
-    Value w = b.create<ExpOp>(b.sub(f, m));
+    Value w = softmaxWeight(b, b.sub(f, m));
     Value eSG = g ? b.create<ScalprodOp>(eS, g) : eS;
     Value viaMax = b.mul(eM, selected);
     Value viaSum = b.mul(w, eSG);
@@ -123,14 +135,14 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
     return g ? b.add(term, grad(b, g, wrt, b.mul(w, eS))) : term;
   }
   if (spec.kind == ReductionKind::SumSoftMaxWeight) {
-    Value w = b.create<ExpOp>(b.sub(f, extras[2]));
+    Value w = softmaxWeight(b, b.sub(f, extras[2]));
     Value eG = b.create<ScalprodOp>(e, g);
     Value centered = b.sub(eG, b.create<ScalprodOp>(e, result));
     Value viaG = grad(b, g, wrt, b.mul(w, e));
     Value viaF = grad(b, f, wrt, b.mul(w, centered));
     return b.add(viaG, viaF);
   }
-  Value w = b.mul(e, b.create<ExpOp>(b.sub(f, result)));
+  Value w = b.mul(e, softmaxWeight(b, b.sub(f, result)));
   if (!g)
     return grad(b, f, wrt, w);
   Value viaF = grad(b, f, wrt, b.create<ScalprodOp>(w, g));

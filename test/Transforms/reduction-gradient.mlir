@@ -44,7 +44,8 @@ func.func @gauss(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kr
 // -----
 
 // log_sum_exp: through the forward result r (a new i-variable after e),
-// w = e exp(F - r), no new maximum.
+// w = e exp(F - r), no new maximum; exp(F - r) is 0 below F - r = -60
+// (computed at -60 there, so that it never underflows).
 // WRT-X-LABEL: func.func @lse_grad_X(
 // WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x1xf32> {kred.alias = "result"}, %{{.*}}: memref<?x3xf32> {kred.output})
 // WRT-X: kred.reduce sum over j
@@ -53,7 +54,12 @@ func.func @gauss(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kr
 // WRT-X: %[[E:.*]] = kred.var i 3 : vector<1xf32>
 // WRT-X: %[[R:.*]] = kred.var i 4 : vector<1xf32>
 // WRT-X: %[[S:.*]] = kred.sub %[[F]], %[[R]]
-// WRT-X: %[[W:.*]] = kred.exp %[[S]]
+// WRT-X: %[[LO:.*]] = kred.constant dense<-6.000000e+01> : vector<1xf32>
+// WRT-X: %[[BELOW:.*]] = kred.cmp lt, %[[S]], %[[LO]]
+// WRT-X: %[[KEEP:.*]] = kred.minus %[[BELOW]]
+// WRT-X: %[[CLAMPED:.*]] = kred.if_else %[[KEEP]], %[[S]], %[[LO]]
+// WRT-X: %[[EXP:.*]] = kred.exp %[[CLAMPED]]
+// WRT-X: %[[W:.*]] = kred.if_else %[[KEEP]], %[[EXP]], %{{.*}}
 // WRT-X: %[[EW:.*]] = kred.mul %[[E]], %[[W]]
 // WRT-X: kred.grad %[[F]], %[[X]], %[[EW]]
 func.func @lse(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred.alias = "Y"}, %p: memref<1xf32> {kred.alias = "P"}, %o: memref<?x1xf32> {kred.output}) {
@@ -81,7 +87,8 @@ func.func @lse(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred
 // WRT-X: %[[R:.*]] = kred.var i 4 : vector<2xf32>
 // WRT-X: %[[L:.*]] = kred.var i 5 : vector<1xf32>
 // WRT-X: %[[S:.*]] = kred.sub %[[F]], %[[L]]
-// WRT-X: %[[W:.*]] = kred.exp %[[S]]
+// WRT-X: %[[EXP:.*]] = kred.exp %{{.*}}
+// WRT-X: %[[W:.*]] = kred.if_else %{{.*}}, %[[EXP]], %{{.*}}
 // WRT-X: %[[EG:.*]] = kred.scalprod %[[E]], %[[G]]
 // WRT-X: %[[ER:.*]] = kred.scalprod %[[E]], %[[R]]
 // WRT-X: %[[C:.*]] = kred.sub %[[EG]], %[[ER]]
