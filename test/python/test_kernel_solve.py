@@ -39,6 +39,24 @@ def test_solve_matches_numpy_linalg_solve(precond):
     assert relative_error(a, ref) <= 1e-8
 
 
+def test_alpha_may_be_a_one_element_array_or_tensor():
+    """pykeops accepts alpha as a one-element tensor (GPyTorch-style code
+    passes a noise parameter)."""
+    x, b, g = problem(60)
+    ref = np.linalg.solve(0.05 * np.eye(len(x)) + dense_kernel(x, x, g), b)
+    solver = kn.KernelSolve(GAUSS, ALIASES, "b", axis=1)
+    for alpha in (np.array([0.05]), np.array(0.05), np.float64(0.05)):
+        assert relative_error(solver(x, x, b, g, alpha=alpha, eps=1e-10), ref) <= 1e-8
+    tsolver = kt.KernelSolve(GAUSS, ALIASES, "b", axis=1)
+    t = [torch.from_numpy(a) for a in (x, x, b, g)]
+    for alpha in (torch.tensor([0.05], dtype=torch.float64),
+                  torch.tensor(0.05, dtype=torch.float64, requires_grad=True)):
+        got = tsolver(*t, alpha=alpha, eps=1e-10).numpy()
+        assert relative_error(got, ref) <= 1e-8
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        solver(x, x, b, g, alpha=np.array([0.05, 0.1]))
+
+
 def test_nystrom_needs_far_fewer_iterations():
     x, b, g = problem(400)
     solver = kn.KernelSolve(GAUSS, ALIASES, "b", axis=1)

@@ -12,6 +12,17 @@ from .preconditioners import check_preconditioner, make_preconditioner
 _INLINE_VARIABLE = re.compile(r"Var\(\s*(\d+)\s*,\s*(\d+)\s*,\s*([012])\s*\)")
 
 
+def _one_number(value):
+    """A one-element array or tensor (pykeops accepts alpha so) as a Python
+    number; anything else unchanged, for the checks that follow."""
+    shape = getattr(value, "shape", None)
+    if shape is None or isinstance(value, bool) or len(shape) and \
+            math.prod(shape) != 1 or not hasattr(value, "item"):
+        return value
+    number = value.item()
+    return number if isinstance(number, (int, float)) else value
+
+
 class KernelSolveBase:
     """A conjugate gradient solver of (alpha * Id + K) a = b; see
     kred.numpy.KernelSolve for the arguments."""
@@ -55,6 +66,7 @@ class KernelSolveBase:
         return self._solve(args, call, x0, options)
 
     def _check_options(self, alpha, eps, maxiter, precond, landmarks=None):
+        alpha = _one_number(alpha)
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) \
                 or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"alpha must be a finite number >= 0 (the ridge added to "
