@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ binutils
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
-  python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-torch
+  python3 python3-dev python3-numpy python3-pytest python3-pip python3-venv pybind11-dev python3-torch
   clang-22 libclang-rt-22-dev
 )
 [ "${1:-}" = demo ] && packages+=(python3-matplotlib)

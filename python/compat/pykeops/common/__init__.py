@@ -1,0 +1,1 @@
+"""pykeops.common: the backend-independent classes, from kred."""

@@ -1,0 +1,3 @@
+"""pykeops.numpy.operations."""
+
+from kred.numpy import KernelSolve

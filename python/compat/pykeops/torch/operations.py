@@ -1,0 +1,3 @@
+"""pykeops.torch.operations."""
+
+from kred.torch import KernelSolve
