@@ -22,12 +22,16 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 /// A formula op; unless `computable` is 0 (the derivative ops), its meaning
 /// is given through FormulaOpInterface (lib/Dialect/Kred/IR/Semantics*.cpp).
+/// `ownMethods` and `derivativeMethods` name the interfaces' methods with a
+/// default that the op defines.
 class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
-                     bit computable = 1, list<string> ownMethods = []>
+                     bit computable = 1, list<string> ownMethods = [],
+                     list<string> derivativeMethods = []>
     : Kred_Op<mnemonic, !listconcat([Pure],
         !if(computable,
             [DeclareOpInterfaceMethods<Kred_FormulaOpInterface, ownMethods>,
-             DeclareOpInterfaceMethods<Kred_DifferentiableOpInterface>], []),
+             DeclareOpInterfaceMethods<Kred_DifferentiableOpInterface,
+                                       derivativeMethods>], []),
         traits)> {
   let results = (outs Kred_Value:$result);
   let hasFolder = 1;
@@ -59,8 +63,10 @@ class Kred_UnaryOp<string mnemonic, string math, string notes = "",
 /// Componentwise op over operands whose dimensions are equal or 1: a
 /// dimension-1 operand is broadcast, as KeOps does for scalar-vector products.
 class Kred_BroadcastOp<string mnemonic, string math, dag args, string example,
-                       list<Trait> traits = []>
-    : Kred_FormulaOp<mnemonic, !listconcat([InferTypeOpAdaptor], traits)> {
+                       list<Trait> traits = [],
+                       list<string> derivativeMethods = []>
+    : Kred_FormulaOp<mnemonic, !listconcat([InferTypeOpAdaptor], traits), 1,
+                     [], derivativeMethods> {
   let summary = "componentwise " # math # ", broadcasting scalars";
   let description = "Computes `" # math # "` for each component. Operands "
       # "have the same dimension D, or dimension 1 and are broadcast to D; "
@@ -77,20 +83,22 @@ class Kred_BroadcastOp<string mnemonic, string math, dag args, string example,
   }];
 }
 
-class Kred_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
+class Kred_BinaryOp<string mnemonic, string math, list<Trait> traits = [],
+                    list<string> derivativeMethods = []>
     : Kred_BroadcastOp<mnemonic, math, (ins Kred_Value:$lhs, Kred_Value:$rhs),
         "%z = kred." # mnemonic # " %x, %s : vector<3xf32>, vector<1xf32>",
-        traits> {
+        traits, derivativeMethods> {
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
 class Kred_TernaryOp<string mnemonic, string math, string a, string b,
-                     string c>
+                     string c, list<string> derivativeMethods = []>
     : Kred_BroadcastOp<mnemonic, math,
         (ins Kred_Value:$x, Kred_Value:$y, Kred_Value:$z),
         "%r = kred." # mnemonic
-          # " %u, %v, %w : vector<3xf32>, vector<1xf32>, vector<3xf32>"> {
+          # " %u, %v, %w : vector<3xf32>, vector<1xf32>, vector<3xf32>", [],
+        derivativeMethods> {
   let description = "Computes `" # math # "` for each component, where `"
       # a # "`, `" # b # "`, `" # c # "` are the three operands. Operands "
       # "have the same dimension D, or dimension 1 and are broadcast to D."
@@ -135,7 +143,7 @@ def Kred_MulOp : Kred_BinaryOp<"mul", "lhs * rhs", [Commutative]> {
   let foldDef = "";
   let hasCanonicalizer = 1;
 }
-def Kred_DivOp : Kred_BinaryOp<"div", "lhs / rhs"> {
+def Kred_DivOp : Kred_BinaryOp<"div", "lhs / rhs", [], ["buildWholeGradient"]> {
   let foldDef = "";
 }
 def Kred_Atan2Op : Kred_BinaryOp<"atan2", "atan2(lhs, rhs)">;
@@ -215,8 +223,10 @@ def Kred_ClampIntOp : Kred_FormulaOp<"clamp_int", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Kred_ClampOp : Kred_TernaryOp<"clamp", "min(max(x, a), b)", "x", "a", "b">;
-def Kred_IfElseOp : Kred_TernaryOp<"if_else", "c >= 0 ? a : b", "c", "a", "b">;
+def Kred_ClampOp : Kred_TernaryOp<"clamp", "min(max(x, a), b)", "x", "a", "b",
+                                  ["buildWholeGradient"]>;
+def Kred_IfElseOp : Kred_TernaryOp<"if_else", "c >= 0 ? a : b", "c", "a", "b",
+                                   ["buildWholeGradient"]>;
 def Kred_ModOp : Kred_TernaryOp<"mod", "x - n * floor((x - d) / n)",
                                 "x", "n", "d">;
 

@@ -56,7 +56,7 @@ def Kred_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
     (kred/Dialect/Kred/IR/Differentiation.h) walks a formula backwards
     through these rules; forward-mode products (`kred.diff`) are taken as
     the transpose of a reverse one, so each op states one rule. Non-smooth
-    ops give the subgradient PyTorch uses (documented with each rule).
+    ops give the subgradient KeOps 2.3 uses (documented with each rule).
   }];
   let methods = [
     InterfaceMethod<[{
@@ -70,6 +70,23 @@ def Kred_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
       (ins "::kred::DerivativeBuilder &":$builder,
            "::mlir::Value":$cotangent,
            "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>,
+    InterfaceMethod<[{
+        For an op whose gradient KeOps builds as a whole rather than
+        through a cotangent rule, the gradient with respect to the
+        differentiated variable built the same way, so that singular points
+        give KeOps' numbers: if_else selects among its branches' whole
+        gradients (an untaken branch adds nothing rather than 0 * inf),
+        clamp differentiates its rescaled form, a division by a broadcast
+        scalar divides the gradient by its square. `gradientOf(value,
+        cotangent)` builds the gradient of a sub-formula (an operand, or
+        ops the rule creates from them). A null value (the default) lets the
+        engine use buildVectorJacobianProduct.
+      }], "::mlir::FailureOr<::mlir::Value>", "buildWholeGradient",
+      (ins "::kred::DerivativeBuilder &":$builder,
+           "::mlir::Value":$cotangent,
+           "::llvm::function_ref<::mlir::FailureOr<::mlir::Value>("
+           "::mlir::Value, ::mlir::Value)>":$gradientOf),
+      [{}], [{ return ::mlir::Value(); }]>,
   ];
 }
 

@@ -4,7 +4,11 @@
 // with a few more variables (indexed like the outputs unless said): the
 // cotangent e, then what the kind's gradient reads of the forward pass.
 //   Sum:                    Grad(F, v, e)
-//   LogSumExp(Weight) r:    w = e exp(F - r);  Grad(F, v, <w, G>) + Grad(G, v, w)
+//   LogSumExp r:            w = e exp(F - r);  Grad(F, v, w)
+//   LogSumExpWeight (m, s) = Max_SumShiftExpWeight, r = m + log s:
+//                           w = exp(F - m) e / s;
+//                           Grad(F, v, <w, G>) + Grad(G, v, w)
+//     (KeOps' form: finite where a weight sum s < 0 makes r NaN)
 //   SumSoftMaxWeight r, l:  w = exp(F - l), l = log sum exp F;
 //                           Grad(G, v, w e) + Grad(F, v, w (<e, G> - <e, r>))
 //   Min, Max, KMin (+Arg) indices, positions (of the reduced axis):
@@ -71,7 +75,9 @@ static FailureOr<SmallVector<ExtraInput>> getExtraInputs(ReduceOp reduce,
                                              spec.weightDim, spec.k)[0]
                          .dim;
   SmallVector<ExtraInput> extras{{"e", false, valueDim}};
-  if (spec.isExponential())
+  if (spec.kind == ReductionKind::LogSumExpWeight)
+    extras.push_back({"shift", false, 1 + valueDim});
+  else if (spec.isExponential())
     extras.push_back({"result", false, valueDim});
   if (extremum || isMaxSumShiftExp(spec)) {
     extras.push_back({"indices", false, extremum ? valueDim : 1});
@@ -142,9 +148,12 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
     Value viaF = grad(b, f, wrt, b.mul(w, centered));
     return b.add(viaG, viaF);
   }
-  Value w = b.mul(e, softmaxWeight(b, b.sub(f, result)));
   if (!g)
-    return grad(b, f, wrt, w);
+    return grad(b, f, wrt, b.mul(e, softmaxWeight(b, b.sub(f, result))));
+  // result = (m, s).
+  Value m = b.create<ExtractOp>(result, 0, 1);
+  Value s = b.create<ExtractOp>(result, 1, spec.weightDim);
+  Value w = b.mul(softmaxWeight(b, b.sub(f, m)), b.div(e, s));
   Value viaF = grad(b, f, wrt, b.create<ScalprodOp>(w, g));
   return b.add(viaF, grad(b, g, wrt, w));
 }

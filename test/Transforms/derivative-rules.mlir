@@ -6,8 +6,8 @@
 // variables are the op's other operands. Subgradients follow KeOps 2.3:
 // abs gets sign (0 at 0), sqrt rsqrt / 2 (0 at 0), relu step (1 at 0),
 // clamp passes e unless x < lo or x > hi (kinks and NaN included), max/min
-// route e to the selected component, if_else to the taken branch; sign,
-// step, floor, round, argmax, argmin and one_hot have none.
+// route e to the selected component, if_else selects the taken branch's
+// gradient; sign, step, floor, round, argmax, argmin and one_hot have none.
 
 // add: e, and e summed onto a broadcast scalar
 // CHECK-LABEL: func.func @add(
@@ -93,14 +93,14 @@ func.func @div(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32>
 
 // -----
 
-// div, denominator: -e x / y^2
+// div, denominator: -(y e) / x^2 (KeOps' form: -(a e) / Square(b))
 // CHECK-LABEL: func.func @div_denominator(
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[Y:.*]] = kred.var j 1 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 2 : vector<3xf32>
-// CHECK: %[[V3:.*]] = kred.div %[[Y]], %[[X]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V4:.*]] = kred.mul %[[E]], %[[V3]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V5:.*]] = kred.div %[[V4]], %[[X]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V3:.*]] = kred.square %[[X]] : vector<3xf32>
+// CHECK: %[[V4:.*]] = kred.mul %[[Y]], %[[E]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V5:.*]] = kred.div %[[V4]], %[[V3]] : vector<3xf32>, vector<3xf32>
 // CHECK: %[[V6:.*]] = kred.minus %[[V5]] : vector<3xf32>
 // CHECK: kred.yield %[[V6]] : vector<3xf32>
 func.func @div_denominator(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "Y"}, %arg2: memref<?x3xf32> {kred.alias = "E"}, %arg3: memref<?x3xf32> {kred.output}) {
@@ -111,6 +111,33 @@ func.func @div_denominator(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: mem
       %3 = kred.div %1, %0 : vector<3xf32>, vector<3xf32>
       %4 = kred.grad %3, %0, %2 : vector<3xf32>, vector<3xf32>, vector<3xf32>
       kred.yield %4 : vector<3xf32>
+    }
+    return
+  }
+
+// -----
+
+// div of a vector by a broadcast scalar: KeOps divides the whole gradient
+// by the square, (grad(x, s e) - grad(s, <e, x>)) / s^2; here s = |Y|^2 is
+// constant in X: (s e) / s^2.
+// CHECK-LABEL: func.func @div_by_scalar(
+// CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
+// CHECK-DAG: %[[Y:.*]] = kred.var j 1 : vector<3xf32>
+// CHECK-DAG: %[[E:.*]] = kred.var j 2 : vector<3xf32>
+// CHECK: %[[S:.*]] = kred.sqnorm2 %[[Y]] : vector<3xf32>
+// CHECK: %[[SE:.*]] = kred.mul %[[S]], %[[E]] : vector<1xf32>, vector<3xf32>
+// CHECK: %[[S2:.*]] = kred.square %[[S]] : vector<1xf32>
+// CHECK: %[[R:.*]] = kred.div %[[SE]], %[[S2]] : vector<3xf32>, vector<1xf32>
+// CHECK: kred.yield %[[R]] : vector<3xf32>
+func.func @div_by_scalar(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "Y"}, %arg2: memref<?x3xf32> {kred.alias = "E"}, %arg3: memref<?x3xf32> {kred.output}) {
+    kred.reduce sum over i ins(%arg0, %arg1, %arg2 : memref<?x3xf32>, memref<?x3xf32>, memref<?x3xf32>) outs(%arg3 : memref<?x3xf32>) {
+      %0 = kred.var i 0 : vector<3xf32>
+      %1 = kred.var j 1 : vector<3xf32>
+      %2 = kred.var j 2 : vector<3xf32>
+      %3 = kred.sqnorm2 %1 : vector<3xf32>
+      %4 = kred.div %0, %3 : vector<3xf32>, vector<1xf32>
+      %5 = kred.grad %4, %0, %2 : vector<3xf32>, vector<3xf32>, vector<3xf32>
+      kred.yield %5 : vector<3xf32>
     }
     return
   }
@@ -386,20 +413,27 @@ func.func @pow(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32>
 
 // -----
 
-// clamp: e (1 - [x < lo]) (1 - [x > hi]): e at both kinks and for NaN
+// clamp: through KeOps' rescaled form clamp_int((x - a) / (b - a), 0, 1) *
+// (b - a) + a: e at both kinks and for NaN, NaN where b - a is 0 or inf
 // CHECK-LABEL: func.func @clamp(
-// CHECK: %[[C0:.*]] = kred.constant dense<1.000000e+00> : vector<1xf32>
+// CHECK: %[[C0:.*]] = kred.constant dense<0.000000e+00> : vector<1xf32>
+// CHECK: %[[C1:.*]] = kred.constant dense<1.000000e+00> : vector<1xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[Y:.*]] = kred.var j 1 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 2 : vector<3xf32>
-// CHECK: %[[V4:.*]] = kred.add %[[Y]], %[[C0]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V5:.*]] = kred.cmp gt, %[[X]], %[[V4]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V6:.*]] = kred.sub %[[C0]], %[[V5]] : vector<1xf32>, vector<3xf32>
-// CHECK: %[[V7:.*]] = kred.cmp lt, %[[X]], %[[Y]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V8:.*]] = kred.sub %[[C0]], %[[V7]] : vector<1xf32>, vector<3xf32>
-// CHECK: %[[V9:.*]] = kred.mul %[[V8]], %[[V6]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V10:.*]] = kred.mul %[[E]], %[[V9]] : vector<3xf32>, vector<3xf32>
-// CHECK: kred.yield %[[V10]] : vector<3xf32>
+// CHECK: %[[HI:.*]] = kred.add %[[Y]], %[[C1]] : vector<3xf32>, vector<1xf32>
+// CHECK: %[[W:.*]] = kred.sub %[[HI]], %[[Y]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[XY:.*]] = kred.sub %[[X]], %[[Y]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[U:.*]] = kred.div %[[XY]], %[[W]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[EW:.*]] = kred.mul %[[E]], %[[W]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[ABOVE:.*]] = kred.cmp gt, %[[U]], %[[C1]]
+// CHECK: %[[NOTABOVE:.*]] = kred.sub %[[C1]], %[[ABOVE]]
+// CHECK: %[[BELOW:.*]] = kred.cmp lt, %[[U]], %[[C0]]
+// CHECK: %[[NOTBELOW:.*]] = kred.sub %[[C1]], %[[BELOW]]
+// CHECK: %[[INSIDE:.*]] = kred.mul %[[NOTBELOW]], %[[NOTABOVE]]
+// CHECK: %[[G:.*]] = kred.mul %[[EW]], %[[INSIDE]]
+// CHECK: %[[R:.*]] = kred.div %[[G]], %[[W]] : vector<3xf32>, vector<3xf32>
+// CHECK: kred.yield %[[R]] : vector<3xf32>
 func.func @clamp(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "Y"}, %arg2: memref<?x3xf32> {kred.alias = "E"}, %arg3: memref<?x3xf32> {kred.output}) {
     kred.reduce sum over i ins(%arg0, %arg1, %arg2 : memref<?x3xf32>, memref<?x3xf32>, memref<?x3xf32>) outs(%arg3 : memref<?x3xf32>) {
       %0 = kred.var i 0 : vector<3xf32>
@@ -442,19 +476,17 @@ func.func @clampint(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3
 
 // -----
 
-// ifelse: e routed to the taken branch
+// ifelse: the taken branch's whole gradient, as KeOps (IfElse(c, a', b'):
+// an untaken branch with an infinite derivative adds nothing)
 // CHECK-LABEL: func.func @ifelse(
 // CHECK: %[[C0:.*]] = kred.constant dense<2.000000e+00> : vector<1xf32>
-// CHECK: %[[C1:.*]] = kred.constant dense<0.000000e+00> : vector<3xf32>
 // CHECK-DAG: %[[X:.*]] = kred.var i 0 : vector<3xf32>
 // CHECK-DAG: %[[Y:.*]] = kred.var j 1 : vector<3xf32>
 // CHECK-DAG: %[[E:.*]] = kred.var j 2 : vector<3xf32>
-// CHECK: %[[V5:.*]] = kred.if_else %[[Y]], %[[E]], %[[C1]] : vector<3xf32>, vector<3xf32>, vector<3xf32>
-// CHECK: %[[V6:.*]] = kred.if_else %[[Y]], %[[C1]], %[[E]] : vector<3xf32>, vector<3xf32>, vector<3xf32>
-// CHECK: %[[V7:.*]] = kred.mul %[[X]], %[[C0]] : vector<3xf32>, vector<1xf32>
-// CHECK: %[[V8:.*]] = kred.mul %[[V6]], %[[V7]] : vector<3xf32>, vector<3xf32>
-// CHECK: %[[V9:.*]] = kred.add %[[V5]], %[[V8]] : vector<3xf32>, vector<3xf32>
-// CHECK: kred.yield %[[V9]] : vector<3xf32>
+// CHECK: %[[V4:.*]] = kred.mul %[[X]], %[[C0]] : vector<3xf32>, vector<1xf32>
+// CHECK: %[[V5:.*]] = kred.mul %[[E]], %[[V4]] : vector<3xf32>, vector<3xf32>
+// CHECK: %[[V6:.*]] = kred.if_else %[[Y]], %[[E]], %[[V5]] : vector<3xf32>, vector<3xf32>, vector<3xf32>
+// CHECK: kred.yield %[[V6]] : vector<3xf32>
 func.func @ifelse(%arg0: memref<?x3xf32> {kred.alias = "X"}, %arg1: memref<?x3xf32> {kred.alias = "Y"}, %arg2: memref<?x3xf32> {kred.alias = "E"}, %arg3: memref<?x3xf32> {kred.output}) {
     kred.reduce sum over i ins(%arg0, %arg1, %arg2 : memref<?x3xf32>, memref<?x3xf32>, memref<?x3xf32>) outs(%arg3 : memref<?x3xf32>) {
       %0 = kred.var i 0 : vector<3xf32>

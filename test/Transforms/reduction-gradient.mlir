@@ -77,6 +77,39 @@ func.func @lse(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred
 
 // -----
 
+// log_sum_exp_weight: through the forward's (m, s) (Max_SumShiftExpWeight,
+// a new i-variable "shift" after e), w = exp(F - m) e / s as KeOps: finite
+// where s < 0 makes the result NaN.
+// WRT-X-LABEL: func.func @lse_weight_grad_X(
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x3xf32> {kred.alias = "shift"}, %{{.*}}: memref<?x3xf32> {kred.output})
+// WRT-X: %[[F:.*]] = kred.minus
+// WRT-X: %[[G:.*]] = kred.var j 2 : vector<2xf32>
+// WRT-X: %[[E:.*]] = kred.var i 3 : vector<2xf32>
+// WRT-X: %[[SHIFT:.*]] = kred.var i 4 : vector<3xf32>
+// WRT-X: %[[M:.*]] = kred.extract %[[SHIFT]], 0, 1
+// WRT-X: %[[S:.*]] = kred.extract %[[SHIFT]], 1, 2
+// WRT-X: %[[ES:.*]] = kred.div %[[E]], %[[S]]
+// WRT-X: kred.sub %[[F]], %[[M]]
+// WRT-X: kred.exp
+// WRT-X: %[[EXP:.*]] = kred.if_else
+// WRT-X: %[[W:.*]] = kred.mul %[[EXP]], %[[ES]]
+// WRT-X: %[[WG:.*]] = kred.scalprod %[[W]], %[[G]]
+// WRT-X: kred.grad %[[F]], %{{.*}}, %[[WG]]
+// WRT-X: kred.grad %[[G]], %{{.*}}, %[[W]]
+func.func @lse_weight(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred.alias = "Y"}, %b: memref<?x2xf32> {kred.alias = "B"}, %o: memref<?x2xf32> {kred.output}) {
+  kred.reduce log_sum_exp_weight over j ins(%x, %y, %b : memref<?x3xf32>, memref<?x3xf32>, memref<?x2xf32>) outs(%o : memref<?x2xf32>) {
+    %0 = kred.var i 0 : vector<3xf32>
+    %1 = kred.var j 1 : vector<3xf32>
+    %2 = kred.sqdist %0, %1 : vector<3xf32>, vector<3xf32>
+    %3 = kred.minus %2 : vector<1xf32>
+    %4 = kred.var j 2 : vector<2xf32>
+    kred.yield %3, %4 : vector<1xf32>, vector<2xf32>
+  }
+  return
+}
+
+// -----
+
 // sum_soft_max_weight: the weights exp(F - logsumexp), and the centered
 // weight <e, G> - <e, r> for F's part.
 // WRT-X-LABEL: func.func @softmax_grad_X(

@@ -197,13 +197,15 @@ class GenredBase:
         return [a.name for a in self.gradient(ks).arguments[len(self.arguments):]]
 
     def variant(self, reduction_op):
-        """This formula (without formula2) under another reduction (cached)."""
+        """This formula under another reduction (cached), with formula2 if
+        that reduction takes one."""
         cache = self.__dict__.setdefault("_variants", {})
         if reduction_op not in cache:
             k = self.k if reduction_op.startswith("KMin") else None
+            weight = self.formula2 if REDUCTIONS[reduction_op][3] else None
             cache[reduction_op] = type(self)(self.formula, self._alias_lines(),
                                              reduction_op=reduction_op, axis=self.axis,
-                                             opt_arg=k, **self.options)
+                                             opt_arg=k, formula2=weight, **self.options)
         return cache[reduction_op]
 
     def _alias_lines(self):

@@ -29,6 +29,8 @@ _WITH_INDICES = {"Min": "Min_ArgMin", "Max": "Max_ArgMax", "KMin": "KMin_ArgKMin
 # Kinds that also need the index of the maximum of F.
 _MAX_SHIFT = {"Max_SumShiftExp", "Max_SumShiftExpWeight"}
 _INDICES_ONLY = {"ArgMin", "ArgMax", "ArgKMin"}
+# Kinds whose gradient reads another reduction of the same formulas.
+_PARTIALS = {"SumSoftMaxWeight": "LogSumExp", "LogSumExpWeight": "Max_SumShiftExpWeight"}
 
 
 def _flat(genred, t):
@@ -44,15 +46,22 @@ class _Reduction(torch.autograd.Function):
     gradient reduction (kred-reduction-gradient: a Sum reduction of the
     formula's symbolic gradient, fed with the incoming gradient e and what
     the kind needs of the forward pass). Those are _Reductions again, so
-    create_graph gives derivatives of any order. `lse` (SumSoftMaxWeight
-    only) is the log-sum-exp of F, computed outside as a differentiable
-    reduction so that higher derivatives see how it depends on the inputs."""
+    create_graph gives derivatives of any order. `partial` is computed
+    outside as a differentiable reduction, so that higher derivatives see
+    how it depends on the inputs: the log-sum-exp of F (SumSoftMaxWeight),
+    or (m, s) = Max_SumShiftExpWeight (LogSumExpWeight: the result is
+    m + log s and the gradient KeOps', finite where s < 0)."""
 
     @staticmethod
-    def forward(ctx, genred, options, lse, *args):
+    def forward(ctx, genred, options, partial, *args):
         ctx.genred, ctx.options = genred, options
+        # A reduction whose output only feeds another one's backward (a
+        # `partial`) gets no gradient: nothing to run, not zeros.
+        ctx.set_materialize_grads(False)
         kind = genred.reduction_op
-        if kind in _WITH_INDICES:
+        if kind == "LogSumExpWeight":
+            outputs = (partial[..., :1] + torch.log(partial[..., 1:]),)
+        elif kind in _WITH_INDICES:
             values, indices = genred.variant(_WITH_INDICES[kind])._call(args, options)
             ctx.indices = _flat(genred, indices)
             outputs = (values, indices) if genred.num_outputs == 2 else (values,)
@@ -62,17 +71,19 @@ class _Reduction(torch.autograd.Function):
             outputs = (genred._call(args, options),)
         if kind in _MAX_SHIFT:
             ctx.indices = genred.variant("Max_ArgMax")._call(args, options)[1]
-        ctx.save_for_backward(outputs[0], lse, *args)
+        ctx.save_for_backward(outputs[0], partial, *args)
         return outputs if len(outputs) == 2 else outputs[0]
 
     @staticmethod
     def backward(ctx, grad, *unused):
-        result, lse, *args = ctx.saved_tensors
+        result, partial, *args = ctx.saved_tensors
         genred = ctx.genred
         grads = [None] * (3 + len(args))
+        if grad is None:
+            return tuple(grads)
         for group in _gradient_groups(genred, ctx.needs_input_grad[3:]):
             gradient = genred.gradient(group)
-            extras = [_extra(name, genred, args[0], grad, result, lse, ctx, args)
+            extras = [_extra(name, genred, args[0], grad, result, partial, ctx, args)
                       for name in genred.gradient_extras(group)]
             _scatter(genred, group, gradient(*args, *extras, **ctx.options), args,
                      grads, 3)
@@ -104,20 +115,21 @@ def _gradient_groups(genred, needed):
     return [group for group in (across, along) if group]
 
 
-def _extra(name, genred, like, grad, result, lse, ctx, args):
+def _extra(name, genred, like, grad, result, partial, ctx, args):
     """One array a gradient reduction takes after the forward's arguments."""
     if name == "e":
         return _flat(genred, grad).to(like.dtype)
     if name == "result":
         return result
-    if name == "logsumexp":
-        return lse
+    if name in ("logsumexp", "shift"):
+        return partial
     if name == "indices":
         return ctx.indices.to(like.dtype)
-    # positions: 0, 1, ... along the reduced axis.
+    # positions: 0, 1, ... along the reduced axis (one term without its
+    # variables).
     reduced = "j" if genred.axis == 1 else "i"
-    size = next(a.shape[-2] for a, arg in zip(args, genred.arguments)
-                if arg.category == reduced)
+    size = next((a.shape[-2] for a, arg in zip(args, genred.arguments)
+                 if arg.category == reduced), 1)
     return torch.arange(size, dtype=like.dtype, device=like.device).reshape(size, 1)
 
 
@@ -215,9 +227,10 @@ class Genred(GenredBase):
                 return super().__call__(*args, **call, out=out)
         if out is not None:
             raise ValueError("out= cannot be used when the result needs gradients")
-        lse = self.variant("LogSumExp")(*args, **call) \
-            if kind == "SumSoftMaxWeight" else None
-        return _Reduction.apply(self, call, lse, *args)
+        partial = None
+        if kind in _PARTIALS:
+            partial = self.variant(_PARTIALS[kind])(*args, **call)
+        return _Reduction.apply(self, call, partial, *args)
 
     def _call(self, args, options):
         return super().__call__(*args, **options)

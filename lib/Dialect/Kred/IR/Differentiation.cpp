@@ -84,6 +84,11 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
     if (!inserted)
       it->second = d.add(it->second, c);
   };
+  // Gradients that ops selecting among their operands give directly.
+  Value selected;
+  auto gradientOf = [&](Value operand, Value c) -> FailureOr<Value> {
+    return buildGradient(d, operand, wrt, fitTo(d, c, operand));
+  };
   for (Operation *op : llvm::reverse(path)) {
     auto found = cotangents.find(op->getResult(0));
     if (found == cotangents.end())
@@ -92,6 +97,14 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
     if (!rule)
       return op->emitOpError("has no derivative rule; expand it first or "
                              "differentiate with respect to another variable");
+    FailureOr<Value> whole =
+        rule.buildWholeGradient(d, found->second, gradientOf);
+    if (failed(whole))
+      return failure();
+    if (*whole) {
+      selected = selected ? d.add(selected, *whole) : *whole;
+      continue;
+    }
     SmallVector<Value, 3> operandCotangents;
     if (failed(rule.buildVectorJacobianProduct(d, found->second,
                                                operandCotangents)))
@@ -101,7 +114,7 @@ FailureOr<Value> kred::buildGradient(DerivativeBuilder &d, Value f, Value wrt,
       if (c && depends.contains(operand))
         accumulate(operand, fitTo(d, c, operand));
   }
-  Value result;
+  Value result = selected;
   for (Value v : wrtValues)
     if (Value c = cotangents.lookup(v))
       result = result ? d.add(result, c) : c;

@@ -1,9 +1,10 @@
 //===- SemanticsArithmetic.cpp - what arithmetic formula ops compute ------===//
 //
 // Conventions (IEEE unless stated): comparisons are false on NaN except !=
-// (as in C); rsqrt(0) = 0 (KeOps); sign and step propagate NaN; if_else
-// takes the first branch when c >= 0; integer powers use square-and-multiply
-// (log2 n multiplies, so folding Pow(x, 2^62) stays instant).
+// (as in C); rsqrt(0) = 0, sign(NaN) = 0 and step(NaN) = 1 (KeOps: they
+// are comparisons); if_else takes the first branch when c >= 0; integer
+// powers use square-and-multiply (log2 n multiplies, so folding
+// Pow(x, 2^62) stays instant).
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,14 +80,12 @@ KRED_UNARY_SEMANTICS(RsqrtOp,
                      a.select(a.cmp(CP::OEQ, x, a.cst(0.0)), a.cst(0.0),
                               a.div(a.cst(1.0), a.sqrt(x))))
 KRED_UNARY_SEMANTICS(AbsOp, a.abs(x))
-// x * 0 is 0 for finite x and NaN for NaN (infinities are > 0 or < 0).
 KRED_UNARY_SEMANTICS(
     SignOp, a.select(a.cmp(CP::OGT, x, a.cst(0.0)), a.cst(1.0),
                      a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(-1.0),
-                              a.mul(x, a.cst(0.0)))))
-KRED_UNARY_SEMANTICS(StepOp,
-                     a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(0.0),
-                              a.select(a.isNaN(x), x, a.cst(1.0))))
+                              a.cst(0.0))))
+KRED_UNARY_SEMANTICS(StepOp, a.select(a.cmp(CP::OLT, x, a.cst(0.0)),
+                                      a.cst(0.0), a.cst(1.0)))
 KRED_UNARY_SEMANTICS(ReluOp,
                      a.select(a.cmp(CP::OLT, x, a.cst(0.0)), a.cst(0.0), x))
 KRED_UNARY_SEMANTICS(FloorOp, a.floor(x))
@@ -146,7 +145,25 @@ static Value insideClamp(DerivativeBuilder &d, Value x, Value lo, Value hi) {
 KRED_VJP(AddOp, g, g)
 KRED_VJP(SubOp, g, d.neg(g))
 KRED_VJP(MulOp, d.mul(g, y), d.mul(g, x))
-KRED_VJP(DivOp, d.div(g, y), d.neg(d.div(d.mul(g, r), y)))
+KRED_VJP(DivOp, d.div(g, y),
+         d.neg(d.div(d.mul(x, g), d.create<SquareOp>(y))))
+
+// A vector divided by a broadcast scalar: KeOps divides the whole gradient
+// by the scalar's square, (grad(x, y g) - grad(y, <g, x>)) / y^2.
+FailureOr<Value> DivOp::buildWholeGradient(
+    DerivativeBuilder &d, Value g,
+    function_ref<FailureOr<Value>(Value, Value)> gradientOf) {
+  Value x = getLhs(), y = getRhs();
+  if (getFormulaDim(y) != 1 || getFormulaDim(x) == 1)
+    return Value();
+  FailureOr<Value> viaX = gradientOf(x, d.mul(y, g));
+  if (failed(viaX))
+    return failure();
+  FailureOr<Value> viaY = gradientOf(y, d.create<ScalprodOp>(g, x));
+  if (failed(viaY))
+    return failure();
+  return d.div(d.sub(*viaX, *viaY), d.create<SquareOp>(y));
+}
 // atan2(x, y): d/dx = y / (x^2 + y^2), d/dy = -x / (x^2 + y^2).
 KRED_VJP(Atan2Op,
          d.mul(g, d.div(y, d.add(d.mul(x, x), d.mul(y, y)))),
@@ -158,8 +175,39 @@ KRED_ZERO_VJP(CmpOp)
 KRED_VJP(ClampOp, d.mul(g, insideClamp(d, x, y, z)),
          d.mul(g, d.where(CmpPredicate::lt, x, y)),
          d.mul(g, d.where(CmpPredicate::gt, x, z)))
+
+// KeOps differentiates clamp(x, a, b) as its rescaled form
+// clamp_int((x - a) / (b - a), 0, 1) * (b - a) + a: the same where
+// a < b, NaN where b - a is 0 or infinite (kred matches it there too).
+FailureOr<Value> ClampOp::buildWholeGradient(
+    DerivativeBuilder &d, Value g,
+    function_ref<FailureOr<Value>(Value, Value)> gradientOf) {
+  Value width = d.sub(getZ(), getY());
+  Value unit = d.create<ClampIntOp>(d.div(d.sub(getX(), getY()), width),
+                                    int64_t(0), int64_t(1));
+  return gradientOf(d.add(d.mul(unit, width), getY()), g);
+}
 KRED_VJP(IfElseOp, Value(), d.create<IfElseOp>(x, g, d.zerosLike(g)),
          d.create<IfElseOp>(x, d.zerosLike(g), g))
+
+// KeOps selects between the branches' whole gradients: an untaken branch
+// whose derivative is infinite adds nothing (the cotangent rule above would
+// multiply it by 0). Where the condition's dimension is neither 1 nor the
+// variable's, the selection cannot be made per component: the rule above.
+FailureOr<Value> IfElseOp::buildWholeGradient(
+    DerivativeBuilder &d, Value g,
+    function_ref<FailureOr<Value>(Value, Value)> gradientOf) {
+  FailureOr<Value> taken = gradientOf(getY(), g);
+  if (failed(taken))
+    return failure();
+  FailureOr<Value> other = gradientOf(getZ(), g);
+  if (failed(other))
+    return failure();
+  int64_t conditionDim = getFormulaDim(getX());
+  if (conditionDim != 1 && conditionDim != getFormulaDim(*taken))
+    return Value();
+  return d.create<IfElseOp>(getX(), *taken, *other);
+}
 KRED_VJP(ModOp, g,
          d.neg(d.mul(g, d.create<FloorOp>(d.div(d.sub(x, z), y)))), Value())
 
