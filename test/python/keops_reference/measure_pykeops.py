@@ -298,7 +298,8 @@ def main():
         with open(os.path.join(HERE, name + ".json"), "w") as f:
             json.dump({**stamp, "cases": cases}, f, indent=None, separators=(",", ":"))
             f.write("\n")
-        print(f"{name}: {len(cases["losses"] if name == "geomloss" else cases)} cases", flush=True)
+        count = len(cases["losses"] if name == "geomloss" else cases)
+        print(f"{name}: {count} cases", flush=True)
 
 
 if __name__ == "__main__":
