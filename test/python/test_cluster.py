@@ -84,16 +84,43 @@ def test_centroids_match_the_reference():
     assert np.allclose(kc.cluster_centroids(x, lab, weights=w), ref)
 
 
+def kept_pairs(ranges):
+    """The (i, j) pairs a block-sparse pattern keeps, sorted, twice: from
+    the i clusters' ranges over j, and from the j clusters' over i."""
+    def pairs(outer, slices, inner, over_j):
+        listed, start = [], 0
+        for (a, b), end in zip(outer, slices):
+            for c, d in inner[start:end]:
+                listed += [(i, j) if over_j else (j, i)
+                           for i in range(a, b) for j in range(c, d)]
+            start = end
+        return listed
+    return sorted(pairs(*ranges[0:3], True)), sorted(pairs(*ranges[3:6], False))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_from_matrix_matches_the_reference(seed):
+def test_from_matrix_keeps_the_reference_pattern(seed):
+    """The same pairs as KeOps' from_matrix, adjacent kept clusters merged
+    into one range (fewer, longer ranges)."""
     rng = np.random.default_rng(seed)
     ranges_i = kc.cluster_ranges(np.sort(rng.integers(0, 6, 50)))
     ranges_j = kc.cluster_ranges(np.sort(rng.integers(0, 4, 40)))
     keep = rng.random((len(ranges_i), len(ranges_j))) < 0.4
     keep[0] = False  # an i-cluster that meets no j-cluster
-    for got, ref in zip(kc.from_matrix(ranges_i, ranges_j, keep),
-                        reference_from_matrix(ranges_i, ranges_j, keep)):
-        assert got.dtype == np.int64 and np.array_equal(got, ref)
+    got = kc.from_matrix(ranges_i, ranges_j, keep)
+    ref = reference_from_matrix(ranges_i, ranges_j, keep)
+    assert all(a.dtype == np.int64 for a in got)
+    assert kept_pairs(got) == kept_pairs(ref)
+    assert np.array_equal(got[0], ref[0]) and np.array_equal(got[3], ref[3])
+    assert len(got[2]) <= len(ref[2]) and len(got[5]) <= len(ref[5])
+
+
+def test_from_matrix_merges_adjacent_clusters_only():
+    ranges = np.array([[0, 2], [2, 5], [6, 8]])  # a gap between 5 and 6
+    keep = np.array([[True, True, True], [True, False, True]])
+    _, slices_i, redranges_j, _, _, _ = kc.from_matrix(ranges[:2], ranges, keep)
+    assert slices_i.tolist() == [2, 4]
+    assert redranges_j.tolist() == [[0, 5], [6, 8], [0, 2], [6, 8]]
 
 
 def test_swap_axes():
