@@ -33,8 +33,8 @@ using namespace mlir;
 using namespace kred;
 using namespace kred::runtime;
 
-std::string runtime::getEntryPointName(llvm::StringRef name) {
-  return ("kred_entry_" + name).str();
+std::string runtime::getEntryPointName(llvm::StringRef symbol) {
+  return (symbol + "_entry").str();
 }
 
 static std::string getHostFeatureString() {
@@ -78,9 +78,9 @@ createHostTargetMachine() {
   return machine;
 }
 
-/// Adds `kred_entry_<name>(void **args)`, which calls the C interface
-/// wrapper `_mlir_ciface_<name>` with one descriptor pointer per argument:
-/// the runtime can then call any kernel through one function type.
+/// Adds `<symbol>_entry(void **args)`, which calls the C interface wrapper
+/// `_mlir_ciface_<symbol>` with one descriptor pointer per argument: the
+/// runtime can then call any kernel through one function type.
 static llvm::Error addEntryPoint(llvm::Module &module, llvm::StringRef name) {
   llvm::Function *wrapper = module.getFunction(("_mlir_ciface_" + name).str());
   if (!wrapper)
@@ -199,13 +199,24 @@ llvm::Error runtime::writeFileAtomically(llvm::StringRef path,
   return llvm::Error::success();
 }
 
+/// Gives every function defined in `module` but the entry points internal
+/// linkage: the shared object exports nothing else.
+static void internalize(llvm::Module &module,
+                        llvm::ArrayRef<std::string> entryPoints) {
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration() && !llvm::is_contained(entryPoints, f.getName()))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+}
+
 llvm::Error runtime::buildSharedObject(ModuleOp module,
-                                       llvm::ArrayRef<std::string> kernelNames,
+                                       llvm::ArrayRef<KernelSymbol> kernels,
                                        const CpuTargetOptions &options,
                                        llvm::StringRef path) {
   MLIRContext *context = module.getContext();
   module.walk([&](func::FuncOp f) {
-    if (llvm::is_contained(kernelNames, f.getSymName()))
+    if (llvm::any_of(kernels, [&](const KernelSymbol &k) {
+          return k.symbol == f.getSymName();
+        }))
       f->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
   });
 
@@ -220,9 +231,13 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
     return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics.text);
-  for (const std::string &name : kernelNames)
-    if (llvm::Error err = addEntryPoint(*llvmModule, name))
+  std::vector<std::string> entryPoints;
+  for (const KernelSymbol &kernel : kernels) {
+    if (llvm::Error err = addEntryPoint(*llvmModule, kernel.symbol))
       return err;
+    entryPoints.push_back(getEntryPointName(kernel.symbol));
+  }
+  internalize(*llvmModule, entryPoints);
 
   auto machine = createHostTargetMachine();
   if (!machine)

@@ -98,30 +98,29 @@ public:
 
   llvm::StringRef getCodeFileExtension() const override { return "so"; }
 
-  llvm::Error build(mlir::ModuleOp module,
-                    llvm::ArrayRef<std::string> kernelNames,
+  llvm::Error build(mlir::ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels,
                     llvm::StringRef path) const override {
-    return buildSharedObject(module, kernelNames, options, path);
+    return buildSharedObject(module, kernels, options, path);
   }
 
   llvm::Expected<std::shared_ptr<const LoadedCode>>
   load(llvm::StringRef path,
-       llvm::ArrayRef<std::string> kernelNames) const override {
+       llvm::ArrayRef<KernelSymbol> kernels) const override {
     void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
       return llvm::createStringError("cannot load kernel " + path + ": " +
                                      dlerror());
     std::map<std::string, EntryPoint> entries;
-    for (const std::string &name : kernelNames) {
+    for (const KernelSymbol &kernel : kernels) {
       auto entry = reinterpret_cast<EntryPoint>(
-          dlsym(handle, getEntryPointName(name).c_str()));
+          dlsym(handle, getEntryPointName(kernel.symbol).c_str()));
       if (!entry) {
         dlclose(handle);
         return llvm::createStringError("kernel " + path +
-                                       " has no entry point for '" + name +
-                                       "'");
+                                       " has no entry point for '" +
+                                       kernel.name + "'");
       }
-      entries[name] = entry;
+      entries[kernel.name] = entry;
     }
     return std::make_shared<SharedObject>(handle, std::move(entries));
   }

@@ -262,7 +262,7 @@ public:
 
   llvm::StringRef getCodeFileExtension() const override { return "kgpu"; }
 
-  llvm::Error build(ModuleOp module, llvm::ArrayRef<std::string> kernelNames,
+  llvm::Error build(ModuleOp module, llvm::ArrayRef<KernelSymbol>,
                     llvm::StringRef path) const override {
     auto code = buildGpuCode(module, options);
     if (!code)
@@ -279,7 +279,7 @@ public:
 
   llvm::Expected<std::shared_ptr<const LoadedCode>>
   load(llvm::StringRef path,
-       llvm::ArrayRef<std::string> kernelNames) const override {
+       llvm::ArrayRef<KernelSymbol> kernels) const override {
     auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/true);
     if (!file)
@@ -299,15 +299,16 @@ public:
                                       "loading GPU kernel " + path.str()))
       return std::move(err);
     std::map<std::string, CudaModule::Entry> entries;
-    for (const std::string &name : kernelNames) {
-      CudaModule::Entry entry{nullptr, code->blockSizes[name]};
+    for (const KernelSymbol &kernel : kernels) {
+      CudaModule::Entry entry{nullptr, code->blockSizes[kernel.symbol]};
       if (llvm::Error err = cuda::check(
-              driver.moduleGetFunction(&entry.function, module, name.c_str()),
-              "finding GPU kernel '" + name + "' in " + path.str())) {
+              driver.moduleGetFunction(&entry.function, module,
+                                       kernel.symbol.c_str()),
+              "finding GPU kernel '" + kernel.name + "' in " + path.str())) {
         driver.moduleUnload(module);
         return std::move(err);
       }
-      entries[name] = entry;
+      entries[kernel.name] = entry;
     }
     return std::make_shared<CudaModule>(device, module, std::move(entries));
   }

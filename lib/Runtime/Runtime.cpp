@@ -156,6 +156,32 @@ makeKernels(llvm::ArrayRef<KernelSignature> signatures,
   return kernels;
 }
 
+/// The symbol each kernel is compiled under: kred-owned and unique to the
+/// module's cache key (see KernelSymbol).
+std::vector<KernelSymbol> getKernelSymbols(llvm::ArrayRef<std::string> names,
+                                           llvm::StringRef key) {
+  std::vector<KernelSymbol> kernels;
+  for (auto [k, name] : llvm::enumerate(names))
+    kernels.push_back({name, llvm::formatv("kred_{0}_{1}", key.take_front(16), k)});
+  return kernels;
+}
+
+/// Renames the kernel functions of `module` to their symbols and drops the
+/// function declarations nothing calls, so that no user name reaches the
+/// code.
+void renameKernels(ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels) {
+  SymbolTable symbols(module);
+  for (const KernelSymbol &kernel : kernels) {
+    Operation *func = symbols.lookup(kernel.name);
+    (void)SymbolTable::replaceAllSymbolUses(
+        func, StringAttr::get(module.getContext(), kernel.symbol), module);
+    symbols.setSymbolName(func, kernel.symbol);
+  }
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (func.isExternal() && func.symbolKnownUseEmpty(module))
+      func.erase();
+}
+
 /// Compiles or finds the kernels of a parsed module. Called with the state
 /// locked.
 llvm::Expected<CompiledModule>
@@ -190,6 +216,7 @@ compileParsed(RuntimeState &state, ModuleOp module,
     module.print(os);
   }
   std::string key = getCacheKey(source, **target);
+  std::vector<KernelSymbol> kernelSymbols = getKernelSymbols(names, key);
 
   auto it = state.modules.find(key);
   if (it != state.modules.end())
@@ -200,7 +227,7 @@ compileParsed(RuntimeState &state, ModuleOp module,
     entry = DiskCacheEntry::open(getConfiguredCacheDirectory(options.cache), key,
                                  (*target)->getCodeFileExtension());
   if (entry && entry->verify()) {
-    auto code = (*target)->load(entry->path(), names);
+    auto code = (*target)->load(entry->path(), kernelSymbols);
     if (code) {
       auto kernels = makeKernels(signatures, source, device, *code);
       state.modules[key] = kernels;
@@ -212,8 +239,9 @@ compileParsed(RuntimeState &state, ModuleOp module,
   }
 
   std::string path;
+  renameKernels(module, kernelSymbols);
   auto build = [&](llvm::StringRef to) {
-    return (*target)->build(module, names, to);
+    return (*target)->build(module, kernelSymbols, to);
   };
   if (entry) {
     if (llvm::Error err = entry->store(build))
@@ -230,7 +258,7 @@ compileParsed(RuntimeState &state, ModuleOp module,
     if (llvm::Error err = build(path))
       return std::move(err);
   }
-  auto code = (*target)->load(path, names);
+  auto code = (*target)->load(path, kernelSymbols);
   if (!entry)
     llvm::sys::fs::remove(path);
   if (!code)

@@ -4,6 +4,7 @@
 #define KRED_LIB_RUNTIME_RUNTIMEINTERNAL_H
 
 #include "kred/Runtime/Runtime.h"
+#include "kred/Runtime/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -48,10 +49,11 @@ double countPairs(const KernelSignature &signature,
                   llvm::ArrayRef<Buffer> args);
 
 /// Lowers `module` through kred-cpu-pipeline to native code for the host
-/// and links it, with an entry point per kernel, into the shared object
-/// `path` (written atomically). The module is modified.
+/// and links it, with an entry point per kernel and every other symbol
+/// internal, into the shared object `path` (written atomically). The
+/// module is modified.
 llvm::Error buildSharedObject(mlir::ModuleOp module,
-                              llvm::ArrayRef<std::string> kernelNames,
+                              llvm::ArrayRef<KernelSymbol> kernels,
                               const CpuTargetOptions &options,
                               llvm::StringRef path);
 
@@ -94,9 +96,9 @@ private:
   std::string key, codePath;
 };
 
-/// The entry point symbol built for kernel function `name`: it takes an
+/// The entry point built for the kernel compiled as `symbol`: it takes an
 /// array of pointers to the memref descriptors of the arguments.
-std::string getEntryPointName(llvm::StringRef name);
+std::string getEntryPointName(llvm::StringRef symbol);
 
 /// The host's vector width in 32-bit lanes.
 int64_t getHostVectorWidth();

@@ -20,6 +20,15 @@ namespace kred {
 namespace runtime {
 
 /// The code of one module, loaded on its device.
+/// A kernel function as its code knows it: `name` is the user's (what
+/// signatures and launches use), `symbol` the kred-owned name it is compiled
+/// under, derived from the module's cache key: no user name (exp, malloc,
+/// main) can then collide with the C library the code calls or with
+/// anything else in the process.
+struct KernelSymbol {
+  std::string name, symbol;
+};
+
 class LoadedCode {
 public:
   virtual ~LoadedCode() = default;
@@ -41,14 +50,15 @@ public:
   virtual std::string getCodeIdentity() const = 0;
   /// The extension of the code files it writes ("so", "cubin").
   virtual llvm::StringRef getCodeFileExtension() const = 0;
-  /// Lowers `module` (which it modifies) and writes its code, with one
-  /// entry point per named kernel function, to `path`, atomically.
+  /// Lowers `module` (which it modifies; its kernel functions already
+  /// renamed to their symbols) and writes its code, with one entry point per
+  /// kernel and no other exported symbol, to `path`, atomically.
   virtual llvm::Error build(mlir::ModuleOp module,
-                            llvm::ArrayRef<std::string> kernelNames,
+                            llvm::ArrayRef<KernelSymbol> kernels,
                             llvm::StringRef path) const = 0;
-  /// Loads code that `build` wrote.
+  /// Loads code that `build` wrote; launches find kernels by name.
   virtual llvm::Expected<std::shared_ptr<const LoadedCode>>
-  load(llvm::StringRef path, llvm::ArrayRef<std::string> kernelNames) const = 0;
+  load(llvm::StringRef path, llvm::ArrayRef<KernelSymbol> kernels) const = 0;
 };
 
 /// The target of the host CPU.
