@@ -10,6 +10,7 @@
 
 #include "RuntimeInternal.h"
 
+#include "kred/Frontend/SourceLimits.h"
 #include "kred/InitAll.h"
 #include "kred/Runtime/Target.h"
 
@@ -317,6 +318,9 @@ std::string runtime::getConfiguredCacheDirectory(const CacheOptions &options) {
 /// locked.
 static llvm::Expected<OwningOpRef<ModuleOp>>
 parseLocked(RuntimeState &state, llvm::StringRef source) {
+  if (llvm::Error err = checkResultNumbers(source, "kernel.mlir"))
+    return llvm::createStringError("cannot parse the kernel:\n" +
+                                   llvm::toString(std::move(err)));
   DiagnosticCollector diagnostics(state.context);
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, &state.context, "kernel.mlir");

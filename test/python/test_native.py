@@ -55,3 +55,28 @@ def test_module_of_two_kernels_is_refused_by_compile_module():
     two = "module {" + body + body.replace("@kernel", "@other") + "}"
     with pytest.raises(ValueError, match="exactly one kernel, found 2"):
         _kred.compile_module(two, disk_cache=False)
+
+
+@pytest.mark.parametrize("entry", ["compile_module", "signature", "reduction_gradient"])
+def test_a_huge_result_number_is_a_located_error(entry):
+    """MLIR's parser would allocate 2^31 values and abort the process."""
+    bad = GAUSS.replace("func.func", "func.func private @f(f32)\n  func.func", 1) \
+        .replace("kred.yield %", "kred.yield %", 1)
+    bad = bad.replace("return", "%z = arith.addf %a#2147483647, %a : f32\n    return", 1)
+    call = {"compile_module": lambda: _kred.compile_module(bad, disk_cache=False),
+            "signature": lambda: _kred.signature(bad),
+            "reduction_gradient": lambda: _kred.reduction_gradient(bad, [0])}[entry]
+    with pytest.raises(ValueError, match=r"kernel.mlir:\d+:\d+: error: result number "
+                                         r"2147483647 is out of range"):
+        call()
+
+
+def test_a_kernel_may_have_any_name():
+    """The code exports only kred-owned symbols: a kernel named like a C
+    library function computes what any other does (it returned zeros)."""
+    x, y, b, out = arrays()
+    for name in ("exp", "malloc", "main"):
+        kernel = _kred.compile_module(GAUSS.replace("@kernel", f"@{name}"), disk_cache=False)
+        out[:] = 0
+        kernel.run([x, y, b, out])
+        np.testing.assert_allclose(out, dense(x, y, b), rtol=1e-12)

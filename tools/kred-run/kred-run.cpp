@@ -16,6 +16,7 @@
 #include "kred/Dialect/Kred/IR/Differentiation.h"
 #include "kred/Dialect/Kred/IR/KredOps.h"
 #include "kred/Frontend/FormulaImport.h"
+#include "kred/Frontend/SourceLimits.h"
 #include "kred/InitAll.h"
 #include "kred/Reference/ReferenceEvaluator.h"
 #include "kred/Runtime/Runtime.h"
@@ -180,6 +181,12 @@ static llvm::Error load(LoadedModule &loaded) {
   }
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   if (formula.empty() && llvm::StringRef(inputFile).ends_with(".mlir")) {
+    if (auto oversized =
+            findOversizedResultNumber(sourceMgr, sourceMgr.getMainFileID()))
+      return llvm::createStringError(llvm::formatv(
+          "{0}:{1}:{2}: error: {3}", oversized->getFilename(),
+          oversized->getLineNo(), oversized->getColumnNo() + 1,
+          oversized->getMessage()));
     loaded.module = parseSourceFile<ModuleOp>(sourceMgr, &loaded.context);
   } else {
     FormulaImportOptions options;
