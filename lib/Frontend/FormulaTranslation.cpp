@@ -2,6 +2,7 @@
 
 #include "kred/Dialect/Kred/IR/KredDialect.h"
 #include "kred/Frontend/FormulaImport.h"
+#include "kred/Frontend/SourceLimits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -70,6 +71,9 @@ void kred::registerFormulaImportTranslation() {
         options.accType = clOptions->accType;
         options.sumScheme = clOptions->sumScheme;
         options.ranges = clOptions->ranges;
+        // mlir-translate's handler prints through the SourceMgr.
+        if (hasLongLines(sourceMgr, sourceMgr.getMainFileID()))
+          quoteLongLinesByExcerpt(sourceMgr);
         return importFormula(sourceMgr, context, options);
       },
       [](DialectRegistry &registry) {

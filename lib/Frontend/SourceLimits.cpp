@@ -1,4 +1,4 @@
-//===- SourceLimits.cpp - result numbers checked before parsing -----------===//
+//===- SourceLimits.cpp - result numbers and long lines in diagnostics ---===//
 
 #include "kred/Frontend/SourceLimits.h"
 
@@ -81,4 +81,50 @@ llvm::Error kred::checkResultNumbers(llvm::StringRef text,
   return llvm::createStringError(llvm::formatv(
       "{0}:{1}:{2}: error: {3}", bufferName, diag->getLineNo(),
       diag->getColumnNo() + 1, diag->getMessage()));
+}
+
+void kred::printWithExcerpt(const llvm::SMDiagnostic &diag,
+                            llvm::raw_ostream &os) {
+  llvm::StringRef line = diag.getLineContents();
+  if (line.size() <= kMaxQuotedLine) {
+    diag.print(nullptr, os, /*ShowColors=*/false);
+    return;
+  }
+  // The window of kMaxQuotedLine characters that holds the column, a third
+  // of it before the column.
+  size_t column = std::max(diag.getColumnNo(), 0);
+  size_t start = column > kMaxQuotedLine / 3 ? column - kMaxQuotedLine / 3 : 0;
+  start = std::min(start, line.size() - kMaxQuotedLine);
+  llvm::StringRef excerpt = line.substr(start, kMaxQuotedLine);
+  llvm::StringRef kind = diag.getKind() == llvm::SourceMgr::DK_Error     ? "error"
+                         : diag.getKind() == llvm::SourceMgr::DK_Warning ? "warning"
+                         : diag.getKind() == llvm::SourceMgr::DK_Remark  ? "remark"
+                                                                         : "note";
+  std::string before = start > 0 ? "..." : "";
+  os << diag.getFilename() << ":" << diag.getLineNo() << ":"
+     << diag.getColumnNo() + 1 << ": " << kind << ": " << diag.getMessage()
+     << "\n"
+     << before << excerpt << (start + excerpt.size() < line.size() ? "..." : "")
+     << "\n"
+     << std::string(before.size() + column - start, ' ') << "^\n";
+}
+
+void kred::quoteLongLinesByExcerpt(llvm::SourceMgr &sourceMgr) {
+  sourceMgr.setDiagHandler([](const llvm::SMDiagnostic &diag, void *) {
+    printWithExcerpt(diag, llvm::errs());
+  });
+}
+
+bool kred::hasLongLines(const llvm::SourceMgr &sourceMgr, unsigned bufferId) {
+  llvm::StringRef text = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == llvm::StringRef::npos)
+      end = text.size();
+    if (end - start > kMaxQuotedLine)
+      return true;
+    start = end + 1;
+  }
+  return false;
 }
