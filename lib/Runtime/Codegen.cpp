@@ -25,6 +25,8 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/IPO/AlwaysInliner.h"
+#include "llvm/Transforms/Scalar/DCE.h"
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
@@ -104,7 +106,26 @@ static llvm::Error addEntryPoint(llvm::Module &module, llvm::StringRef name) {
   return llvm::Error::success();
 }
 
-static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+/// Inlines each kernel and its C interface wrapper into its entry point,
+/// whose loads of unused descriptors then go: a kernel of 10,000 aliases
+/// that reads two of them would otherwise keep a function of 70,000
+/// parameters, on which O3's interprocedural passes are superlinear.
+static void flattenEntryPoints(llvm::Module &module,
+                               llvm::ArrayRef<KernelSymbol> kernels,
+                               llvm::ModuleAnalysisManager &mam) {
+  for (const KernelSymbol &kernel : kernels)
+    for (std::string name : {kernel.symbol, "_mlir_ciface_" + kernel.symbol})
+      if (llvm::Function *f = module.getFunction(name))
+        f->addFnAttr(llvm::Attribute::AlwaysInline);
+  llvm::ModulePassManager flatten;
+  flatten.addPass(llvm::AlwaysInlinerPass());
+  flatten.addPass(llvm::createModuleToFunctionPassAdaptor(llvm::DCEPass()));
+  flatten.run(module, mam);
+}
+
+static void optimize(llvm::Module &module,
+                     llvm::ArrayRef<KernelSymbol> kernels,
+                     llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -115,6 +136,7 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   builder.registerFunctionAnalyses(fam);
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
+  flattenEntryPoints(module, kernels, mam);
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
       .run(module, mam);
 }
@@ -244,7 +266,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
     return machine.takeError();
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  optimize(*llvmModule, **machine);
+  optimize(*llvmModule, kernels, **machine);
 
   llvm::SmallString<0> object;
   {

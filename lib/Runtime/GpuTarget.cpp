@@ -34,19 +34,31 @@ using namespace kred::runtime;
 
 namespace {
 
-/// What build writes: the image (PTX text or a cubin) and, per kernel, the
-/// block size it was compiled for.
+/// How one kernel is launched: the block size it was compiled for and the
+/// positions of the arguments it takes (kred-lower-to-gpu passes only the
+/// arrays the formula reads).
+struct LaunchInfo {
+  int64_t blockSize = 0;
+  std::vector<int64_t> arguments;
+};
+
+/// What build writes: the image (PTX text or a cubin) and each kernel's
+/// LaunchInfo.
 struct GpuCode {
   std::string format;
-  std::map<std::string, int64_t> blockSizes;
+  std::map<std::string, LaunchInfo> launches;
   std::string image;
 
-  static constexpr llvm::StringLiteral kMagic = "kred-gpu-code 1";
+  static constexpr llvm::StringLiteral kMagic = "kred-gpu-code 2";
 
   std::string serialize() const {
     std::string text = kMagic.str() + "\nformat " + format + "\n";
-    for (auto &[name, size] : blockSizes)
-      text += "kernel " + name + " " + std::to_string(size) + "\n";
+    for (auto &[name, launch] : launches) {
+      text += "kernel " + name + " " + std::to_string(launch.blockSize);
+      for (int64_t position : launch.arguments)
+        text += " " + std::to_string(position);
+      text += "\n";
+    }
     return text + "end\n" + image;
   }
 
@@ -69,9 +81,16 @@ struct GpuCode {
       if (key == "format") {
         code.format = value.str();
       } else if (key == "kernel") {
-        auto [name, size] = value.split(' ');
-        if (size.getAsInteger(10, code.blockSizes[name.str()]))
+        llvm::SmallVector<llvm::StringRef> fields;
+        value.split(fields, ' ', -1, /*KeepEmpty=*/false);
+        if (fields.size() < 2)
           return bad();
+        LaunchInfo &launch = code.launches[fields[0].str()];
+        if (fields[1].getAsInteger(10, launch.blockSize))
+          return bad();
+        for (llvm::StringRef field : llvm::drop_begin(fields, 2))
+          if (field.getAsInteger(10, launch.arguments.emplace_back()))
+            return bad();
       } else {
         return bad();
       }
@@ -132,9 +151,10 @@ llvm::Expected<GpuCode> extractPtx(ModuleOp module) {
   GpuCode code;
   code.format = "ptx";
   module.walk([&](gpu::LaunchFuncOp launch) {
-    std::optional<int64_t> size =
-        getConstantIntValue(launch.getBlockSizeX());
-    code.blockSizes[launch.getKernelName().str()] = size.value_or(0);
+    LaunchInfo &info = code.launches[launch.getKernelName().str()];
+    info.blockSize = getConstantIntValue(launch.getBlockSizeX()).value_or(0);
+    for (Value operand : launch.getKernelOperands())
+      info.arguments.push_back(cast<BlockArgument>(operand).getArgNumber());
   });
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute object : binary.getObjects())
@@ -183,7 +203,7 @@ class CudaModule : public LoadedCode {
 public:
   struct Entry {
     cuda::Function function;
-    int64_t blockSize;
+    LaunchInfo launch;
   };
   CudaModule(int device, cuda::Module module, std::map<std::string, Entry> entries)
       : device(device), module(module), entries(std::move(entries)) {}
@@ -210,7 +230,7 @@ public:
       batches *= output->shape[k];
     if (rows == 0 || batches == 0)
       return llvm::Error::success();
-    int64_t block = entry->second.blockSize;
+    int64_t block = entry->second.launch.blockSize;
     int64_t blocks = (rows + block - 1) / block;
     if (batches > 65535 || blocks > 0x7fffffff)
       return llvm::createStringError(llvm::formatv(
@@ -218,8 +238,14 @@ public:
           "(at most 65535 batch entries)",
           signature.name, batches, rows));
     llvm::SmallVector<int64_t> fields;
-    for (const Buffer &buffer : args)
-      llvm::append_range(fields, getDescriptor(buffer));
+    for (int64_t position : entry->second.launch.arguments) {
+      if (position < 0 || position >= static_cast<int64_t>(args.size()))
+        return llvm::createStringError(llvm::formatv(
+            "GPU kernel '{0}' takes argument {1} of {2}: its code does not "
+            "match its signature",
+            signature.name, position, args.size()));
+      llvm::append_range(fields, getDescriptor(args[position]));
+    }
     llvm::SmallVector<void *> parameters;
     for (int64_t &field : fields)
       parameters.push_back(&field);
@@ -300,7 +326,7 @@ public:
       return std::move(err);
     std::map<std::string, CudaModule::Entry> entries;
     for (const KernelSymbol &kernel : kernels) {
-      CudaModule::Entry entry{nullptr, code->blockSizes[kernel.symbol]};
+      CudaModule::Entry entry{nullptr, code->launches[kernel.symbol]};
       if (llvm::Error err = cuda::check(
               driver.moduleGetFunction(&entry.function, module,
                                        kernel.symbol.c_str()),

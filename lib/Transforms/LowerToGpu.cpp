@@ -283,6 +283,19 @@ static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
     kernel.erase();
     return failure();
   }
+  // Only the arrays the formula reads travel: a kernel's parameters have a
+  // size limit, and every unused one would cost compile time.
+  // (The body's block arguments also hold the shared memory attributions.)
+  llvm::BitVector unused(kernel.getNumArguments());
+  SmallVector<Value> launched;
+  for (unsigned k = 0, e = kernel.getNumArguments(); k < e; ++k) {
+    if (kernel.getArgument(k).use_empty())
+      unused.set(k);
+    else
+      launched.push_back(func.getArgument(k));
+  }
+  if (failed(kernel.eraseArguments(unused)))
+    return failure();
 
   // The host side: grid (ceil(N / B), flattened batch) of B threads.
   b.setInsertionPoint(reduce);
@@ -296,7 +309,7 @@ static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
   gpu::LaunchFuncOp::create(
       b, loc, kernel, gpu::KernelDim3{blocks, batchSize, index(1)},
       gpu::KernelDim3{index(blockSize), index(1), index(1)},
-      /*dynamicSharedMemorySize=*/Value(), func.getArguments());
+      /*dynamicSharedMemorySize=*/Value(), launched);
   reduce.erase();
   return success();
 }

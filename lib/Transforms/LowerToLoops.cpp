@@ -78,6 +78,13 @@ private:
   /// Rows per chunk of lanes: the option, or (0) as many as the register
   /// budget holds.
   int64_t chooseRowsPerChunk();
+  /// A formula whose arithmetic dwarfs the loads and the loop's own
+  /// instructions is emitted once per loop, not once per row and chunk of
+  /// a step: the code (and its compile time) stays linear in the formula.
+  bool isLargeFormula() {
+    constexpr size_t kLargeFormulaOps = 512;
+    return op.getBody().front().getOperations().size() > kLargeFormulaOps;
+  }
   Value constIndex(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
@@ -427,18 +434,21 @@ void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
               emitRowBlock(nb, batch, tile, jt, jtEnd, r0, blockRows);
               scf::YieldOp::create(nb, loc);
             });
-        scf::ForOp::create(
-            b, loc, blockedRows, tile.rows, c1, {},
-            [&](OpBuilder &nb, Location, Value r0, ValueRange) {
-              emitRowBlock(nb, batch, tile, jt, jtEnd, r0, 1);
-              scf::YieldOp::create(nb, loc);
-            });
+        if (blockRows > 1)
+          scf::ForOp::create(
+              b, loc, blockedRows, tile.rows, c1, {},
+              [&](OpBuilder &nb, Location, Value r0, ValueRange) {
+                emitRowBlock(nb, batch, tile, jt, jtEnd, r0, 1);
+                scf::YieldOp::create(nb, loc);
+              });
         scf::YieldOp::create(b, loc);
       });
 }
 
 int64_t ReduceLowering::chooseRowsPerChunk() {
   int64_t carried = state->getCarriedTypes().size();
+  if (isLargeFormula())
+    return 1;
   if (rowsPerChunk > 0)
     return carried > 8 ? 1 : rowsPerChunk; // K-min buffers would only spill
   // Each row keeps its i-variables' lanes and its state in registers; the
@@ -514,7 +524,7 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
   // A row alone takes two chunks per iteration, so that the loop's own
   // instructions (add, compare, branch) are paid once per two chunks; the
   // odd chunk left goes through the one-chunk loop.
-  int64_t chunksPerStep = count == 1 && perRow <= 8 ? 2 : 1;
+  int64_t chunksPerStep = count == 1 && perRow <= 8 && !isLargeFormula() ? 2 : 1;
   Value twoChunkEnd = jt;
   if (chunksPerStep > 1) {
     twoChunkEnd = getWholeStepsEnd(b, jt, jtEnd, chunksPerStep * width);

@@ -55,9 +55,11 @@ FormulaVariables kred::collectVariables(ReduceOp op) {
   FormulaVariables variables;
   op.getBody().walk([&](VarOp var) {
     int64_t position = static_cast<int64_t>(var.getPosition());
-    variables.byPosition.try_emplace(position, var);
+    // An unused j-variable still gives the number of terms.
     if (var.getCategory() == VarCategory::j && variables.firstJPosition < 0)
       variables.firstJPosition = position;
+    if (!var.use_empty())
+      variables.byPosition.try_emplace(position, var);
   });
   return variables;
 }

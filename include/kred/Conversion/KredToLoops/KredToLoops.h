@@ -38,7 +38,7 @@ llvm::LogicalResult checkLowerable(ReduceOp op, llvm::StringRef target);
 /// The element type the formula is computed in: half types compute in f32.
 mlir::FloatType getComputeType(ReduceOp op);
 
-/// The kred.var ops of a reduction by input position (the first of each)
+/// The used kred.var ops of a reduction by input position (the first of each)
 /// and the position of the first j-variable (-1 when there is none).
 struct FormulaVariables {
   llvm::MapVector<int64_t, VarOp> byPosition;

@@ -45,6 +45,9 @@ llvm::SmallVector<typename Algebra::Vector, 2> computeFormula(
   using Vector = typename Algebra::Vector;
   llvm::DenseMap<mlir::Value, Vector> values;
   for (mlir::Operation &inner : op.getBody().front()) {
+    // Unused values (an alias the formula never reads) cost nothing.
+    if (inner.getNumResults() == 1 && inner.use_empty())
+      continue;
     if (auto var = llvm::dyn_cast<VarOp>(inner)) {
       values[var.getResult()] = varValue(var);
       continue;
