@@ -180,7 +180,7 @@ CompileOptions makeOptions(bool fastMath, bool diskCache,
   std::optional<Device> parsed = parseDevice(device);
   if (!parsed)
     throw py::value_error("device '" + device +
-                          "' is not one of cpu, cuda, cuda:N");
+                          "' is not one of cpu, cuda, cuda:N, gpu-sim");
   options.device = *parsed;
   options.gpuTarget.fastMath = fastMath;
   options.target.fastMath = fastMath;
@@ -299,7 +299,7 @@ PYBIND11_MODULE(_kred, m) {
       py::arg("disk_cache") = true, py::arg("cache_dir") = "",
       py::arg("openmp") = true, py::arg("device") = "cpu",
       "compiles MLIR text holding one kernel function for `device` (cpu, "
-      "cuda:N)");
+      "cuda:N, gpu-sim)");
 
   m.def(
       "cuda_devices",

@@ -71,6 +71,7 @@ void kred::buildGpuPipeline(OpPassManager &pm,
   // 3. A kernel per reduction, a thread per row, j-tiles in shared memory.
   KredLowerToGpuOptions kernels;
   kernels.blockSize = options.blockSize;
+  kernels.testDropBarrier = options.testDropBarrier;
   pm.addPass(createKredLowerToGpu(kernels));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

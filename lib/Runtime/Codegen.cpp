@@ -253,20 +253,25 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
     return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics.text);
-  std::vector<std::string> entryPoints;
-  for (const KernelSymbol &kernel : kernels) {
+  for (const KernelSymbol &kernel : kernels)
     if (llvm::Error err = addEntryPoint(*llvmModule, kernel.symbol))
       return err;
-    entryPoints.push_back(getEntryPointName(kernel.symbol));
-  }
-  internalize(*llvmModule, entryPoints);
+  return emitSharedObject(*llvmModule, kernels, path);
+}
 
+llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
+                                      llvm::ArrayRef<KernelSymbol> kernels,
+                                      llvm::StringRef path) {
+  std::vector<std::string> entryPoints;
+  for (const KernelSymbol &kernel : kernels)
+    entryPoints.push_back(getEntryPointName(kernel.symbol));
+  internalize(llvmModule, entryPoints);
   auto machine = createHostTargetMachine();
   if (!machine)
     return machine.takeError();
-  llvmModule->setDataLayout((*machine)->createDataLayout());
-  llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  optimize(*llvmModule, kernels, **machine);
+  llvmModule.setDataLayout((*machine)->createDataLayout());
+  llvmModule.setTargetTriple((*machine)->getTargetTriple());
+  optimize(llvmModule, kernels, **machine);
 
   llvm::SmallString<0> object;
   {
@@ -275,7 +280,7 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
     if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
                                         llvm::CodeGenFileType::ObjectFile))
       return llvm::createStringError("the host target cannot emit object files");
-    codegen.run(*llvmModule);
+    codegen.run(llvmModule);
   }
 
   // Unique temporary names next to the destination, then one rename.

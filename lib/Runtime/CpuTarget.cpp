@@ -140,5 +140,7 @@ llvm::Expected<std::unique_ptr<Target>>
 runtime::createTarget(const CompileOptions &options) {
   if (options.device.kind == DeviceKind::Cpu)
     return createCpuTarget(options.target);
+  if (options.device.kind == DeviceKind::GpuSim)
+    return createGpuSimTarget(options.gpuTarget);
   return createGpuTarget(options.gpuTarget, options.device.index);
 }

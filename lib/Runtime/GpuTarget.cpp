@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "GpuLaunch.h"
 #include "RuntimeInternal.h"
 
 #include "kred/Runtime/Target.h"
@@ -26,6 +27,8 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <map>
 
 using namespace mlir;
@@ -34,32 +37,18 @@ using namespace kred::runtime;
 
 namespace {
 
-/// How one kernel is launched: the block size it was compiled for and the
-/// positions of the arguments it takes (kred-lower-to-gpu passes only the
-/// arrays the formula reads).
-struct LaunchInfo {
-  int64_t blockSize = 0;
-  std::vector<int64_t> arguments;
-};
-
 /// What build writes: the image (PTX text or a cubin) and each kernel's
 /// LaunchInfo.
 struct GpuCode {
   std::string format;
-  std::map<std::string, LaunchInfo> launches;
+  LaunchTable launches;
   std::string image;
 
   static constexpr llvm::StringLiteral kMagic = "kred-gpu-code 2";
 
   std::string serialize() const {
-    std::string text = kMagic.str() + "\nformat " + format + "\n";
-    for (auto &[name, launch] : launches) {
-      text += "kernel " + name + " " + std::to_string(launch.blockSize);
-      for (int64_t position : launch.arguments)
-        text += " " + std::to_string(position);
-      text += "\n";
-    }
-    return text + "end\n" + image;
+    return kMagic.str() + "\nformat " + format + "\n" +
+           serializeLaunches(launches) + "end\n" + image;
   }
 
   static llvm::Expected<GpuCode> parse(llvm::StringRef text,
@@ -77,23 +66,10 @@ struct GpuCode {
       rest = next;
       if (line == "end")
         break;
-      auto [key, value] = line.split(' ');
-      if (key == "format") {
-        code.format = value.str();
-      } else if (key == "kernel") {
-        llvm::SmallVector<llvm::StringRef> fields;
-        value.split(fields, ' ', -1, /*KeepEmpty=*/false);
-        if (fields.size() < 2)
-          return bad();
-        LaunchInfo &launch = code.launches[fields[0].str()];
-        if (fields[1].getAsInteger(10, launch.blockSize))
-          return bad();
-        for (llvm::StringRef field : llvm::drop_begin(fields, 2))
-          if (field.getAsInteger(10, launch.arguments.emplace_back()))
-            return bad();
-      } else {
+      if (line.consume_front("format "))
+        code.format = line.str();
+      else if (!parseLaunchLine(line, code.launches))
         return bad();
-      }
     }
     code.image = rest.str();
     return code;
@@ -150,12 +126,7 @@ llvm::Expected<std::optional<std::string>> assemble(llvm::StringRef ptx,
 llvm::Expected<GpuCode> extractPtx(ModuleOp module) {
   GpuCode code;
   code.format = "ptx";
-  module.walk([&](gpu::LaunchFuncOp launch) {
-    LaunchInfo &info = code.launches[launch.getKernelName().str()];
-    info.blockSize = getConstantIntValue(launch.getBlockSizeX()).value_or(0);
-    for (Value operand : launch.getKernelOperands())
-      info.arguments.push_back(cast<BlockArgument>(operand).getArgNumber());
-  });
+  code.launches = collectLaunches(module);
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute object : binary.getObjects())
       code.image = cast<gpu::ObjectAttr>(object).getObject().str();
@@ -172,30 +143,6 @@ llvm::Expected<GpuCode> buildGpuCode(ModuleOp module,
           getGpuPipelineText(options.resolvedForHost())))
     return std::move(err);
   return extractPtx(module);
-}
-
-/// Every field of a memref descriptor, 64-bit each.
-llvm::SmallVector<int64_t> getDescriptor(const Buffer &buffer) {
-  auto address = reinterpret_cast<int64_t>(buffer.data);
-  llvm::SmallVector<int64_t> fields = {address, address, 0};
-  fields.append(buffer.shape.begin(), buffer.shape.end());
-  llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
-  for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
-    strides[k] = strides[k + 1] * buffer.shape[k + 1];
-  fields.append(strides.begin(), strides.end());
-  return fields;
-}
-
-std::string describeShapes(const KernelSignature &signature,
-                           llvm::ArrayRef<Buffer> args) {
-  std::string text;
-  for (auto [spec, buffer] : llvm::zip(signature.args, args)) {
-    text += (text.empty() ? "" : ", ") + spec.name + " (";
-    for (auto [k, d] : llvm::enumerate(buffer.shape))
-      text += (k ? ", " : "") + std::to_string(d);
-    text += ")";
-  }
-  return text;
 }
 
 /// A module loaded on one device.
@@ -220,41 +167,24 @@ public:
     auto entry = entries.find(signature.name);
     if (entry == entries.end())
       return llvm::createStringError("no GPU kernel '" + signature.name + "'");
-    // The grid: the output's rows and batch.
-    const Buffer *output = nullptr;
-    for (auto [spec, buffer] : llvm::zip(signature.args, args))
-      if (spec.role == ArgRole::Output && !output)
-        output = &buffer;
-    int64_t rows = output->shape[signature.batchDims], batches = 1;
-    for (int64_t k = 0; k < signature.batchDims; ++k)
-      batches *= output->shape[k];
-    if (rows == 0 || batches == 0)
+    auto grid = computeGrid(signature, args, entry->second.launch);
+    if (!grid)
+      return grid.takeError();
+    if (!*grid)
       return llvm::Error::success();
-    int64_t block = entry->second.launch.blockSize;
-    int64_t blocks = (rows + block - 1) / block;
-    if (batches > 65535 || blocks > 0x7fffffff)
-      return llvm::createStringError(llvm::formatv(
-          "kernel '{0}': {1} batch entries of {2} rows exceed the GPU's grid "
-          "(at most 65535 batch entries)",
-          signature.name, batches, rows));
-    llvm::SmallVector<int64_t> fields;
-    for (int64_t position : entry->second.launch.arguments) {
-      if (position < 0 || position >= static_cast<int64_t>(args.size()))
-        return llvm::createStringError(llvm::formatv(
-            "GPU kernel '{0}' takes argument {1} of {2}: its code does not "
-            "match its signature",
-            signature.name, position, args.size()));
-      llvm::append_range(fields, getDescriptor(args[position]));
-    }
+    auto fields = getLaunchParameters(signature, args, entry->second.launch);
+    if (!fields)
+      return fields.takeError();
     llvm::SmallVector<void *> parameters;
-    for (int64_t &field : fields)
+    for (int64_t &field : *fields)
       parameters.push_back(&field);
     auto context = cuda::ScopedContext::enter(device);
     if (!context)
       return context.takeError();
     cuda::Result result = cuda::getDriver()->launchKernel(
-        entry->second.function, static_cast<unsigned>(blocks),
-        static_cast<unsigned>(batches), 1, static_cast<unsigned>(block), 1,
+        entry->second.function, static_cast<unsigned>((*grid)->blocksX),
+        static_cast<unsigned>((*grid)->blocksY), 1,
+        static_cast<unsigned>((*grid)->threads), 1,
         1, 0, options.cudaStream, parameters.data(), nullptr);
     if (llvm::Error err = cuda::check(
             result, "launching GPU kernel '" + signature.name + "' on " +
@@ -384,8 +314,16 @@ llvm::Expected<std::string> runtime::describeCudaDevice(int index) {
 
 llvm::Expected<std::unique_ptr<DeviceMemory>>
 DeviceMemory::allocate(const Device &device, size_t bytes) {
+  if (device.kind == DeviceKind::GpuSim) {
+    void *memory = std::aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
+    if (!memory)
+      return llvm::createStringError(
+          llvm::formatv("allocating {0} bytes on {1}", bytes, device.str()).str());
+    return std::unique_ptr<DeviceMemory>(
+        new DeviceMemory(device, reinterpret_cast<unsigned long long>(memory)));
+  }
   if (device.kind != DeviceKind::Cuda)
-    return llvm::createStringError("device memory is for CUDA devices, not " +
+    return llvm::createStringError("device memory is for GPUs, not " +
                                    device.str());
   auto context = cuda::ScopedContext::enter(device.index);
   if (!context)
@@ -399,6 +337,10 @@ DeviceMemory::allocate(const Device &device, size_t bytes) {
 }
 
 DeviceMemory::~DeviceMemory() {
+  if (device.kind == DeviceKind::GpuSim) {
+    std::free(data());
+    return;
+  }
   if (auto context = cuda::ScopedContext::enter(device.index))
     cuda::getDriver()->memFree(pointer);
   else
@@ -406,6 +348,8 @@ DeviceMemory::~DeviceMemory() {
 }
 
 llvm::Error DeviceMemory::copyFromHost(const void *host, size_t bytes) {
+  if (device.kind == DeviceKind::GpuSim)
+    return std::memcpy(data(), host, bytes), llvm::Error::success();
   auto context = cuda::ScopedContext::enter(device.index);
   if (!context)
     return context.takeError();
@@ -414,19 +358,13 @@ llvm::Error DeviceMemory::copyFromHost(const void *host, size_t bytes) {
 }
 
 llvm::Error DeviceMemory::copyToHost(void *host, size_t bytes) const {
+  if (device.kind == DeviceKind::GpuSim)
+    return std::memcpy(host, data(), bytes), llvm::Error::success();
   auto context = cuda::ScopedContext::enter(device.index);
   if (!context)
     return context.takeError();
   return cuda::check(cuda::getDriver()->memcpyDtoH(host, pointer, bytes),
                      "copying from " + device.str());
-}
-
-/// The bytes of a C-contiguous buffer.
-static size_t getByteSize(const Buffer &buffer) {
-  size_t bytes = getElementSize(buffer.elementType);
-  for (int64_t d : buffer.shape)
-    bytes *= static_cast<size_t>(d);
-  return bytes;
 }
 
 llvm::Expected<DeviceCopies>

@@ -12,6 +12,10 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+namespace llvm {
+class Module;
+} // namespace llvm
+
 namespace kred {
 namespace runtime {
 
@@ -56,6 +60,15 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
                               llvm::ArrayRef<KernelSymbol> kernels,
                               const CpuTargetOptions &options,
                               llvm::StringRef path);
+
+/// Gives every function of `llvmModule` but the kernels' entry points
+/// (getEntryPointName) internal linkage, optimizes it (O3, each kernel
+/// inlined into its entry point)
+/// for the host, compiles and links it into the shared object `path`
+/// (written atomically).
+llvm::Error emitSharedObject(llvm::Module &llvmModule,
+                             llvm::ArrayRef<KernelSymbol> kernels,
+                             llvm::StringRef path);
 
 /// Runs the pipeline `build` adds on `module`; on failure, an error with
 /// the diagnostics and the kred-opt command (`pipelineText`) that

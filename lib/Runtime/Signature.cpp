@@ -42,12 +42,22 @@ size_t runtime::getElementSize(ElementType type) {
 }
 
 std::string Device::str() const {
-  return kind == DeviceKind::Cpu ? "cpu" : "cuda:" + std::to_string(index);
+  switch (kind) {
+  case DeviceKind::Cpu:
+    return "cpu";
+  case DeviceKind::Cuda:
+    return "cuda:" + std::to_string(index);
+  case DeviceKind::GpuSim:
+    return "gpu-sim";
+  }
+  llvm_unreachable("unknown device kind");
 }
 
 std::optional<Device> runtime::parseDevice(llvm::StringRef name) {
   if (name == "cpu")
     return Device();
+  if (name == "gpu-sim")
+    return Device{DeviceKind::GpuSim, 0};
   if (!name.consume_front("cuda"))
     return std::nullopt;
   Device device{DeviceKind::Cuda, 0};

@@ -49,8 +49,9 @@ namespace {
 /// Lowers one kred.reduce over j (moved into its kernel) for the GPU.
 class GpuReduceLowering {
 public:
-  GpuReduceLowering(ReduceOp op, int64_t blockSize)
-      : op(op), loc(op.getLoc()), blockSize(blockSize) {}
+  GpuReduceLowering(ReduceOp op, int64_t blockSize, int64_t dropBarrier)
+      : op(op), loc(op.getLoc()), blockSize(blockSize),
+        dropBarrier(dropBarrier) {}
 
   /// Checks everything, then builds the kernel body in place of the op.
   LogicalResult run(gpu::GPUFuncOp kernel);
@@ -75,6 +76,8 @@ private:
   ReduceOp op;
   Location loc;
   int64_t blockSize;
+  /// test-drop-barrier: which barrier to leave out (0: none).
+  int64_t dropBarrier;
   FloatType computeType;
   std::unique_ptr<ReductionState> state;
   llvm::MapVector<int64_t, VarOp> vars;
@@ -238,14 +241,16 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
       b, loc, constIndex(b, 0), numCols, cb, state->init(b, loc, row),
       [&](OpBuilder &b, Location, Value jt, ValueRange s) {
         emitTileCopy(b, arith::AddIOp::create(b, loc, jt, tid), numCols, tid);
-        gpu::BarrierOp::create(b, loc);
+        if (dropBarrier != 1)
+          gpu::BarrierOp::create(b, loc);
         Value count = arith::MinSIOp::create(
             b, loc, cb, arith::SubIOp::create(b, loc, numCols, jt));
         SmallVector<Value> saved(s);
         SmallVector<Value> carried = emitTileColumns(
             b, jt, count, state->beginTile(b, loc, saved), row);
         SmallVector<Value> next = state->endTile(b, loc, saved, carried);
-        gpu::BarrierOp::create(b, loc);
+        if (dropBarrier != 2)
+          gpu::BarrierOp::create(b, loc);
         scf::YieldOp::create(b, loc, next);
       });
   Value isRow =
@@ -264,7 +269,8 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
 /// into it, and the function's body replaced by its launch.
 static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
                                    gpu::GPUModuleOp kernels,
-                                   int64_t requestedBlockSize) {
+                                   int64_t requestedBlockSize,
+                                   int64_t dropBarrier) {
   Location loc = reduce.getLoc();
   int64_t blockSize =
       GpuReduceLowering::chooseBlockSize(reduce, requestedBlockSize);
@@ -279,7 +285,7 @@ static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
   b.setInsertionPointToStart(&kernel.getBody().front());
   auto moved = cast<ReduceOp>(b.clone(*reduce, mapping));
   gpu::ReturnOp::create(b, loc);
-  if (failed(GpuReduceLowering(moved, blockSize).run(kernel))) {
+  if (failed(GpuReduceLowering(moved, blockSize, dropBarrier).run(kernel))) {
     kernel.erase();
     return failure();
   }
@@ -340,7 +346,8 @@ struct LowerToGpuPass : kred::impl::KredLowerToGpuBase<LowerToGpuPass> {
         return (void)reduce.emitOpError(
                    "must be directly in a func.func to become a GPU kernel"),
                signalPassFailure();
-      if (failed(lowerFunction(func, reduce, kernelModule, blockSize)))
+      if (failed(lowerFunction(func, reduce, kernelModule, blockSize,
+                                testDropBarrier)))
         return signalPassFailure();
     }
   }

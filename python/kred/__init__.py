@@ -33,6 +33,9 @@ def check_health():
         gpu_text = ", ".join(f"cuda:{k} {d}" for k, d in enumerate(gpus)) or "no device"
     except ValueError as e:
         gpus, gpu_text = [], f"not available ({e})"
+    from .common.backend import gpu_simulated
+    if gpu_simulated():
+        gpu_text += "; KRED_GPU=sim: backend='GPU' runs on host arrays by the SIMT simulator"
     print(f"  backends: CPU (OpenMP threads, SIMD); GPU: {gpu_text}")
     print(f"  kernel cache: {get_cache_dir() or '(disabled: no writable folder)'}")
     try:
@@ -52,6 +55,12 @@ def check_health():
     kernel = f._last_kernel
     print(f"  test kernel: {kernel.origin} in {kernel.compile_seconds:.3f} s, "
           f"{'matches' if ok else 'DOES NOT MATCH'} NumPy")
+    if gpu_simulated():
+        on_sim = f(x, y, b, backend="GPU")
+        matches = bool(np.allclose(on_sim, ref, rtol=1e-10))
+        ok = ok and matches
+        print(f"  GPU kernel on gpu-sim: {f._last_kernel.origin}, "
+              f"{'matches' if matches else 'DOES NOT MATCH'} NumPy")
     for k in range(len(gpus)):
         on_gpu = f(x, y, b, backend="GPU", device_id=k)
         matches = bool(np.allclose(on_gpu, ref, rtol=1e-10))

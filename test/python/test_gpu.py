@@ -1,8 +1,8 @@
-"""The GPU backend. Without a GPU: the PTX is still generated (and is what
-ptxas accepts in lit), and backend="GPU" is a clear error; with one (the
-tests skip naming why not), every reduction family on the GPU equals the
-CPU's result, for NumPy arrays (copied to the device and back) and torch
-CUDA tensors (read in place, results on the device, gradients too)."""
+"""The GPU backend, executed: every test runs on kred's SIMT simulator
+(KRED_GPU=sim: the GPU target's kernels compiled for the host, with the race
+and barrier checker on) and, where there is a GPU, on the GPU too. Results
+are checked against float64 NumPy references of each reduction; the PTX is
+generated (and checked by ptxas in lit) without a GPU."""
 
 import numpy as np
 import pytest
@@ -13,18 +13,160 @@ from kred.numpy import cluster as kc
 from conftest import NO_GPU, cuda_devices, gpu_available, torch
 
 GAUSS = ("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"])
-needs_gpu = pytest.mark.skipif(not gpu_available(), reason=f"no GPU: {cuda_devices()}")
 needs_torch_cuda = pytest.mark.skipif(
     torch is None or not torch.cuda.is_available() or not gpu_available(),
     reason="needs torch with CUDA and a GPU")
 
-FAMILIES = [("Sum", None), ("Min_ArgMin", None), ("ArgKMin", 4), ("LogSumExp", None)]
+
+@pytest.fixture(params=["sim"] + (["cuda"] if gpu_available() else []))
+def gpu(request, monkeypatch):
+    """Where backend="GPU" runs: the simulator, or the machine's GPU."""
+    if request.param == "sim":
+        monkeypatch.setenv("KRED_GPU", "sim")
+    else:
+        monkeypatch.delenv("KRED_GPU", raising=False)
+    return request.param
 
 
 def problem(dtype="float32", n=300, m=517, seed=0):
+    """Sizes that are not multiples of the block size (192)."""
     rng = np.random.default_rng(seed)
     return (rng.random((n, 3)).astype(dtype), rng.random((m, 3)).astype(dtype),
             rng.standard_normal((m, 2)).astype(dtype))
+
+
+# Each family: (reduction, K, formula, whether B is the weight formula2).
+FAMILIES = [
+    ("Sum", None, "Exp(-SqDist(X, Y)) * B"),
+    ("Min", None, "SqDist(X, Y)"),
+    ("Max", None, "SqDist(X, Y)"),
+    ("ArgMin", None, "SqDist(X, Y)"),
+    ("ArgMax", None, "SqDist(X, Y)"),
+    ("Min_ArgMin", None, "SqDist(X, Y)"),
+    ("Max_ArgMax", None, "SqDist(X, Y)"),
+    ("KMin", 4, "SqDist(X, Y)"),
+    ("ArgKMin", 4, "SqDist(X, Y)"),
+    ("KMin_ArgKMin", 4, "SqDist(X, Y)"),
+    ("LogSumExp", None, "-SqDist(X, Y)"),
+    ("SumSoftMaxWeight", None, "-SqDist(X, Y)"),
+]
+
+
+def reference(reduction, k, x, y, b):
+    """The float64 reduction over y's rows of the dense terms."""
+    x, y, b = (a.astype(np.float64) for a in (x, y, b))
+    d2 = ((x[:, None] - y[None]) ** 2).sum(-1)
+    if reduction == "Sum":
+        return np.exp(-d2) @ b
+    order = np.argsort(d2, 1, kind="stable")
+    if reduction in ("Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax"):
+        index = order[:, :1] if "Min" in reduction else order[:, -1:]
+        value = np.take_along_axis(d2, index, 1)
+        return {"Min": value, "Max": value, "ArgMin": index, "ArgMax": index}.get(
+            reduction, (value, index))
+    if "K" in reduction:
+        index = order[:, :k]
+        value = np.take_along_axis(d2, index, 1)
+        return {"KMin": value, "ArgKMin": index}.get(reduction, (value, index))
+    shifted = np.exp(-d2 + d2.min(1, keepdims=True))
+    if reduction == "LogSumExp":
+        return (np.log(shifted.sum(1)) - d2.min(1))[:, None]
+    return shifted @ b / shifted.sum(1, keepdims=True)
+
+
+def genred(reduction, k, formula, axis):
+    cat_y = "Vj" if axis == 1 else "Vi"
+    cat_x = "Vi" if axis == 1 else "Vj"
+    aliases = [f"X = {cat_x}(3)", f"Y = {cat_y}(3)", f"B = {cat_y}(2)"]
+    if reduction == "SumSoftMaxWeight":
+        return kn.Genred(formula, aliases, reduction_op=reduction, axis=axis,
+                         formula2="B")
+    return kn.Genred(formula, aliases if "B" in formula else aliases[:2],
+                     reduction_op=reduction, axis=axis, opt_arg=k)
+
+
+def assert_matches(got, want, dtype):
+    for g, w in zip(got if isinstance(got, tuple) else [got],
+                    want if isinstance(want, tuple) else [want]):
+        if g.dtype.kind == "f":
+            np.testing.assert_allclose(g, w, rtol=2e-4 if dtype == "float32" else 1e-10,
+                                       atol=2e-5 if dtype == "float32" else 1e-12)
+        else:
+            np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("reduction,k,formula", FAMILIES)
+def test_every_reduction_family_on_the_gpu(gpu, reduction, k, formula, axis, dtype):
+    x, y, b = problem(dtype)
+    f = genred(reduction, k, formula, axis)
+    args = (x, y, b) if "B" in formula or reduction == "SumSoftMaxWeight" else (x, y)
+    # Over i (axis 0), X is indexed by j and Y, B by i: the same sums.
+    assert_matches(f(*args, backend="GPU"), reference(reduction, k, x, y, b), dtype)
+
+
+def test_few_rows_many_columns(gpu):
+    x, y, b = problem("float64", n=5, m=5000, seed=3)
+    got = kn.Genred(*GAUSS, axis=1)(x, y, b, backend="GPU")
+    np.testing.assert_allclose(got, reference("Sum", None, x, y, b), rtol=1e-10)
+
+
+def test_half_precision_inputs(gpu):
+    x, y, b = problem("float16", n=70, m=90, seed=4)
+    got = kn.Genred(*GAUSS, axis=1)(x, y, b, backend="GPU")
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float64), reference("Sum", None, x, y, b),
+                               rtol=2e-3, atol=2e-3)
+
+
+def test_batches_with_broadcasting_over_both_axes(gpu):
+    rng = np.random.default_rng(1)
+    x, y = rng.random((3, 1, 40, 3)), rng.random((1, 2, 70, 3))
+    b = rng.random((3, 2, 70, 2))
+    d2 = ((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(-1)
+    f = kn.Genred(*GAUSS, axis=1)
+    np.testing.assert_allclose(f(x, y, b, backend="GPU"), np.exp(-d2) @ b, rtol=1e-10)
+    g = kn.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vi(2)"], axis=0)
+    bi = rng.random((3, 2, 40, 2))
+    np.testing.assert_allclose(g(x, y, bi, backend="GPU"),
+                               np.swapaxes(np.exp(-d2), -1, -2) @ bi, rtol=1e-10)
+
+
+def test_thread_orders_give_bitwise_equal_results(monkeypatch):
+    """The simulator runs a block's threads forward, in reverse and shuffled
+    between barriers: a kernel whose result depended on the order would
+    have a race."""
+    monkeypatch.setenv("KRED_GPU", "sim")
+    x, y, b = problem("float32", n=200, m=400, seed=5)
+    results = []
+    for order in ("forward", "reverse", "random:1", "random:2"):
+        monkeypatch.setenv("KRED_GPU_SIM_ORDER", order)
+        for reduction, k, formula in (FAMILIES[0], FAMILIES[9], FAMILIES[11]):
+            results.append((order, reduction, genred(reduction, k, formula, 1)(
+                *((x, y, b) if reduction != "KMin_ArgKMin" else (x, y)), backend="GPU")))
+    first = {r: out for order, r, out in results if order == "forward"}
+    for order, reduction, out in results:
+        for a, b_ in zip(out if isinstance(out, tuple) else [out],
+                         first[reduction] if isinstance(out, tuple) else [first[reduction]]):
+            assert a.tobytes() == b_.tobytes(), (order, reduction)
+    monkeypatch.setenv("KRED_GPU_SIM_ORDER", "sideways")
+    with pytest.raises(ValueError, match="KRED_GPU_SIM_ORDER is 'sideways'"):
+        kn.Genred(*GAUSS, axis=1)(x, y, b, backend="GPU")
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+def test_gradients_through_the_gpu_backend(gpu):
+    import kred.torch as kt
+    x, y, b = (torch.tensor(a, dtype=torch.float64, requires_grad=True)
+               for a in problem("float64", n=50, m=80, seed=6))
+    f = kt.Genred(*GAUSS, axis=1)
+    out = f(x, y, b, backend="GPU")
+    gx, gy, gb = torch.autograd.grad((out ** 2).sum(), [x, y, b])
+    dense = torch.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+    rx, ry, rb = torch.autograd.grad((dense ** 2).sum(), [x, y, b])
+    for got, want in ((out, dense), (gx, rx), (gy, ry), (gb, rb)):
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
 def test_ptx_is_generated_without_a_gpu():
@@ -39,7 +181,8 @@ def test_ptx_is_generated_without_a_gpu():
 
 
 @pytest.mark.skipif(gpu_available(), reason="this machine has a GPU")
-def test_gpu_backend_without_a_gpu_is_a_clear_error(front):
+def test_gpu_backend_without_a_gpu_is_a_clear_error(front, monkeypatch):
+    monkeypatch.delenv("KRED_GPU", raising=False)
     x, y, b = (front.array(a, "float32") for a in problem())
     f = front.module.Genred(*GAUSS, axis=1)
     for backend in ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_2D_device"):
@@ -49,43 +192,12 @@ def test_gpu_backend_without_a_gpu_is_a_clear_error(front):
                                backend="CPU")))
 
 
-def test_block_sparse_ranges_stay_on_the_cpu(front):
+def test_block_sparse_ranges_stay_on_the_cpu(front, gpu):
     x, y, b = (front.array(a, "float32") for a in problem(n=6, m=5))
     ranges = kc.from_matrix(np.array([[0, 6]]), np.array([[0, 5]]),
                                     np.ones((1, 1), bool))
     with pytest.raises(ValueError, match="block-sparse ranges run on the CPU only"):
         front.module.Genred(*GAUSS, axis=1)(x, y, b, ranges=ranges, backend="GPU")
-
-
-@needs_gpu
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("reduction,k", FAMILIES)
-def test_numpy_arrays_on_the_gpu_equal_the_cpu(reduction, k, dtype):
-    formula, aliases = ("SqDist(X, Y)", GAUSS[1][:2]) if reduction != "Sum" else GAUSS
-    f = kn.Genred(formula, aliases, reduction_op=reduction, axis=1, opt_arg=k)
-    x, y, b = problem(dtype)
-    args = (x, y) if reduction != "Sum" else (x, y, b)
-    cpu, gpu = f(*args, backend="CPU"), f(*args, backend="GPU")
-    for c, g in zip(cpu if isinstance(cpu, tuple) else [cpu],
-                    gpu if isinstance(gpu, tuple) else [gpu]):
-        if c.dtype.kind == "f":
-            np.testing.assert_allclose(g, c, rtol=1e-4 if dtype == "float32" else 1e-12,
-                                       atol=1e-5)
-        else:
-            np.testing.assert_array_equal(g, c)
-
-
-@needs_gpu
-def test_batches_and_the_reduction_over_i_on_the_gpu():
-    rng = np.random.default_rng(1)
-    x, y = rng.random((3, 40, 3)), rng.random((3, 70, 3))
-    b = rng.random((3, 70, 2))
-    for axis in (0, 1):
-        f = kn.Genred(*GAUSS, axis=axis) if axis == 1 else kn.Genred(
-            "Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vi(2)"], axis=0)
-        args = (x, y, b) if axis == 1 else (x, y, rng.random((3, 40, 2)))
-        np.testing.assert_allclose(f(*args, backend="GPU"), f(*args, backend="CPU"),
-                                   rtol=1e-12)
 
 
 @needs_torch_cuda
@@ -106,7 +218,6 @@ def test_torch_cuda_tensors_stay_on_the_device_with_gradients():
         f(xc, y, b)
 
 
-@needs_gpu
-def test_check_health_runs_a_gpu_kernel(capsys):
+def test_check_health_runs_a_gpu_kernel(gpu, capsys):
     assert kred.check_health()
-    assert "GPU kernel" in capsys.readouterr().out
+    assert "GPU kernel on " + ("gpu-sim" if gpu == "sim" else "cuda") in capsys.readouterr().out

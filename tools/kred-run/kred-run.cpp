@@ -103,7 +103,9 @@ static cl::opt<bool> quiet("quiet", cl::desc("Do not print outputs"),
                            cl::cat(category));
 static cl::opt<std::string> targetName(
     "target",
-    cl::desc("Where the kernel runs: cpu, gpu (CUDA device 0) or cuda:N"),
+    cl::desc("Where the kernel runs: cpu, gpu (CUDA device 0), cuda:N, or "
+             "gpu-sim (the GPU target's kernels on the host by a SIMT "
+             "simulator with a race checker: slow, a correctness tool)"),
     cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string> emitPtxFile(
     "emit-ptx",
@@ -487,9 +489,9 @@ int main(int argc, char **argv) {
                           : runtime::parseDevice(targetName);
   if (!device)
     return fail("--target is '" + targetName +
-                "'; expected cpu, gpu or cuda:N");
+                "'; expected cpu, gpu, cuda:N or gpu-sim");
   options.device = *device;
-  bool gpu = device->kind == runtime::DeviceKind::Cuda || !emitPtxFile.empty();
+  bool gpu = device->kind != runtime::DeviceKind::Cpu || !emitPtxFile.empty();
   if (gpu) {
     auto gpuTarget = GpuTargetOptions::parse(pipelineOptions);
     if (!gpuTarget)
@@ -589,7 +591,10 @@ int main(int argc, char **argv) {
     llvm::outs() << llvm::formatv("kernel '{0}': {1} in {2:f4} s ({3})\n",
                                   signature.name,
                                   origins[static_cast<int>(compiled->origin)],
-                                  compiled->seconds, runtime::describeHost());
+                                  compiled->seconds,
+                                  kernel.getDevice().kind == runtime::DeviceKind::Cpu
+                                      ? runtime::describeHost()
+                                      : kernel.getDevice().str());
     if (bench) {
       double median = times[times.size() / 2];
       double pairs = static_cast<double>(std::max<int64_t>(n, 0)) *

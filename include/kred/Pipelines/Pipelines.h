@@ -99,7 +99,10 @@ struct CpuPipelineOptions
     "empty: $CUDA_HOME or /usr/local/cuda's, when present")                    \
   X(bool, serialize, "serialize", true,                                        \
     "Translate the kernels to PTX (a gpu.binary holding the assembly); "       \
-    "false stops at the NVVM dialect")
+    "false stops at the NVVM dialect")                                         \
+  X(int64_t, testDropBarrier, "test-drop-barrier", 0,                          \
+    "For testing gpu-sim's race checker only: 1 leaves out the barrier "       \
+    "after a tile's copy, 2 the one after its columns")
 
 /// The GPU target's options, as a plain copyable struct.
 struct GpuTargetOptions {

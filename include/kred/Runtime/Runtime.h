@@ -69,19 +69,21 @@ struct KernelSignature {
 };
 
 /// Where arrays live and kernels run.
-enum class DeviceKind { Cpu, Cuda };
+/// GpuSim: the GPU target's kernels run on the host by the SIMT simulator
+/// (a correctness tool, slow), with device memory in host memory.
+enum class DeviceKind { Cpu, Cuda, GpuSim };
 
 struct Device {
   DeviceKind kind = DeviceKind::Cpu;
   int index = 0;
-  /// "cpu", "cuda:0" (torch's spelling).
+  /// "cpu", "cuda:0" (torch's spelling), "gpu-sim".
   std::string str() const;
   bool operator==(const Device &other) const {
-    return kind == other.kind && (kind == DeviceKind::Cpu || index == other.index);
+    return kind == other.kind && (kind != DeviceKind::Cuda || index == other.index);
   }
 };
 
-/// "cpu", "cuda" (device 0) or "cuda:N".
+/// "cpu", "cuda" (device 0), "cuda:N" or "gpu-sim".
 std::optional<Device> parseDevice(llvm::StringRef name);
 
 /// A caller-owned array.
@@ -234,7 +236,7 @@ llvm::Expected<std::string> emitPtx(llvm::StringRef source,
 llvm::Expected<int> getCudaDeviceCount();
 llvm::Expected<std::string> describeCudaDevice(int index);
 
-/// Memory on a CUDA device, freed with the object: for callers whose
+/// Memory on a CUDA device (host memory for gpu-sim), freed with the object: for callers whose
 /// arrays are on the host (kred-run, kred.numpy with backend="GPU").
 class DeviceMemory {
 public:

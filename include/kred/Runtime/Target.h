@@ -70,6 +70,11 @@ std::unique_ptr<Target> createCpuTarget(const CpuTargetOptions &options);
 llvm::Expected<std::unique_ptr<Target>>
 createGpuTarget(const GpuTargetOptions &options, int device);
 
+/// The GPU target's kernels run on the host by the SIMT simulator
+/// (GpuSimTarget.cpp): kred-gpu-pipeline up to the device module's LLVM IR,
+/// which is then compiled for the host; no GPU needed.
+std::unique_ptr<Target> createGpuSimTarget(const GpuTargetOptions &options);
+
 /// The PTX of the kernels of `module` (which it lowers).
 llvm::Expected<std::string> emitPtx(mlir::ModuleOp module,
                                     const GpuTargetOptions &options);

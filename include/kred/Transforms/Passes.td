@@ -143,6 +143,9 @@ def KredLowerToGpu : Pass<"kred-lower-to-gpu", "mlir::ModuleOp"> {
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"192",
            "threads per block (rows per block), at most">,
+    Option<"testDropBarrier", "test-drop-barrier", "int64_t", /*default=*/"0",
+           "for testing gpu-sim's race checker only: 1 leaves out the barrier "
+           "after a tile's copy, 2 the one after its columns">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",

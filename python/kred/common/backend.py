@@ -2,9 +2,18 @@
 provide one. Arrays cross to the native module without copies when they are
 C-contiguous with a supported dtype; otherwise they are made so, once."""
 
+import os
+
 
 RANGES_NAMES = ("ranges_i", "slices_i", "redranges_j", "ranges_j", "slices_j",
                 "redranges_i")
+
+
+def gpu_simulated():
+    """Whether backend="GPU" runs host arrays on kred's SIMT simulator
+    (KRED_GPU=sim): the GPU target's kernels executed on the CPU, with a race
+    checker; slow, for testing GPU code where there is no GPU."""
+    return os.environ.get("KRED_GPU", "") == "sim"
 
 
 class Backend:
@@ -80,6 +89,8 @@ class Backend:
             return home, "cpu"
         if backend == "auto":
             return home, home
+        if home == "cpu" and gpu_simulated():
+            return home, "gpu-sim"
         if device_id >= 0:
             return home, f"cuda:{device_id}"
         return home, home if home != "cpu" else "cuda:0"
