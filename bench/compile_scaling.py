@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 
+from clients import cpu_name
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -99,17 +101,6 @@ def measure_fresh(kred_run, formula, timeout):
     if run.returncode != 0:
         return None, None, run.stderr.strip()[-200:]
     return tuple(json.loads(run.stdout))
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 if __name__ == "__main__":

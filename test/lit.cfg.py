@@ -28,6 +28,7 @@ tools = [
     ToolSubst("kred-run", unresolved="fatal"),
     ToolSubst("kred-runtime-api-test", unresolved="fatal"),
     ToolSubst("kred-pipeline-options-test", unresolved="fatal"),
+    ToolSubst("kred-gpu-sim-test", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("%python", "/usr/bin/python3", unresolved="ignore"),
 ]

@@ -22,6 +22,7 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -147,7 +148,9 @@ static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
   llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName("ld");
   if (!ld)
     return llvm::createStringError("cannot find the linker 'ld' on PATH (install binutils)");
-  std::string libDir = KRED_OPENMP_LIBRARY_DIR;
+  // $KRED_OPENMP_DIR: where a copied build keeps libomp (scripts/gpu_bundle.sh).
+  std::string libDir = llvm::sys::Process::GetEnv("KRED_OPENMP_DIR")
+                           .value_or(KRED_OPENMP_LIBRARY_DIR);
   std::string rpath = "-rpath=" + libDir;
   std::string libSearch = "-L" + libDir;
   llvm::SmallVector<llvm::StringRef> argv = {

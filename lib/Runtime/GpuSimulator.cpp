@@ -203,7 +203,7 @@ bool Simulation::runBlock() {
     if (waiting.empty())
       return true;
     if (!done.empty()) {
-      failure = llvm::formatv("{0}: a divergent barrier: threads {1} wait "
+      failure = llvm::formatv("gpu-sim: {0}: a divergent barrier: threads {1} wait "
                               "at a barrier that threads {2} returned "
                               "without reaching",
                               where(), listThreads(waiting), listThreads(done));

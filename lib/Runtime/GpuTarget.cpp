@@ -312,15 +312,22 @@ llvm::Expected<std::string> runtime::describeCudaDevice(int index) {
   return *name + " (" + *chip + ")";
 }
 
+/// The bytes before and after each gpu-sim array.
+static constexpr size_t kSimRedZone = 4096;
+
 llvm::Expected<std::unique_ptr<DeviceMemory>>
 DeviceMemory::allocate(const Device &device, size_t bytes) {
   if (device.kind == DeviceKind::GpuSim) {
-    void *memory = std::aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
+    // Red zones around each array: an access past its end is outside
+    // every array, which the simulator's checker reports.
+    size_t padded = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
+    auto *memory = static_cast<char *>(
+        std::aligned_alloc(256, padded + 2 * kSimRedZone));
     if (!memory)
       return llvm::createStringError(
           llvm::formatv("allocating {0} bytes on {1}", bytes, device.str()).str());
-    return std::unique_ptr<DeviceMemory>(
-        new DeviceMemory(device, reinterpret_cast<unsigned long long>(memory)));
+    return std::unique_ptr<DeviceMemory>(new DeviceMemory(
+        device, reinterpret_cast<unsigned long long>(memory + kSimRedZone)));
   }
   if (device.kind != DeviceKind::Cuda)
     return llvm::createStringError("device memory is for GPUs, not " +
@@ -338,7 +345,7 @@ DeviceMemory::allocate(const Device &device, size_t bytes) {
 
 DeviceMemory::~DeviceMemory() {
   if (device.kind == DeviceKind::GpuSim) {
-    std::free(data());
+    std::free(static_cast<char *>(data()) - kSimRedZone);
     return;
   }
   if (auto context = cuda::ScopedContext::enter(device.index))

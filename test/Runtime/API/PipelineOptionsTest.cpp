@@ -78,8 +78,8 @@ int main() {
   }
   KRED_GPU_PIPELINE_OPTIONS(KRED_CHECK_GPU_OPTION)
 #undef KRED_CHECK_GPU_OPTION
-  if (gpuOptions != 6)
-    return fail("expected 6 GPU options, found " + llvm::Twine(gpuOptions));
+  if (gpuOptions != 7)
+    return fail("expected 7 GPU options, found " + llvm::Twine(gpuOptions));
   // The string is what kred-opt's --kred-cpu-pipeline takes.
   auto parsed = CpuTargetOptions::parse("tile-i=16 rows-per-chunk=1");
   if (!parsed || parsed->tileI != 16 || parsed->rowsPerChunk != 1 ||

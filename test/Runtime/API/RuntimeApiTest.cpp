@@ -110,6 +110,33 @@ int main() {
                    message.find("there is no CUDA device") == std::string::npos)
     return fail("GPU-device error: '" + message + "'");
 
+  // The simulated GPU (gpu-sim) runs the GPU kernel on device copies and
+  // gives the CPU's result.
+  CompileOptions onSimulator = options;
+  onSimulator.device = *parseDevice("gpu-sim");
+  auto simKernel = compileFormula(spec, {}, onSimulator);
+  if (!simKernel)
+    return fail("gpu-sim: " + llvm::toString(simKernel.takeError()));
+  std::vector<float> simOut(n);
+  std::vector<Buffer> simArgs = args;
+  simArgs[3].data = simOut.data();
+  wrong = simKernel->kernel->run(simArgs);
+  message = wrong ? llvm::toString(std::move(wrong)) : "";
+  if (message != "'X' lives on cpu, but kernel 'kernel' runs on gpu-sim")
+    return fail("gpu-sim host-array error: '" + message + "'");
+  auto copies = DeviceCopies::create(simKernel->kernel->getSignature(), simArgs,
+                                     simKernel->kernel->getDevice());
+  if (!copies)
+    return fail("gpu-sim copies: " + llvm::toString(copies.takeError()));
+  if (llvm::Error err = simKernel->kernel->run(copies->buffers()))
+    return fail("gpu-sim run: " + llvm::toString(std::move(err)));
+  if (llvm::Error err = copies->copyOutputsBack())
+    return fail("gpu-sim copy back: " + llvm::toString(std::move(err)));
+  for (int64_t i = 0; i < n; ++i)
+    if (std::fabs(simOut[i] - out[i]) > 1e-4 * (1 + std::fabs(out[i])))
+      return fail("gpu-sim row " + llvm::Twine(i) + ": got " +
+                  std::to_string(simOut[i]) + ", the CPU " + std::to_string(out[i]));
+
   // Two kernels in one module: compiled together, looked up by name.
   auto forward = importFormulaToText(spec, {});
   kred::FormulaImportOptions minimum;
