@@ -70,18 +70,6 @@ std::string kred::getCpuPipelineText(const CpuTargetOptions &options) {
 // Pipelines
 //===----------------------------------------------------------------------===//
 
-void kred::buildNormalizePipeline(OpPassManager &pm, bool fastMath) {
-  pm.addPass(createKredAutodiff());
-  pm.addPass(createKredReduceOverJ());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  if (fastMath) {
-    pm.addPass(createKredFastMath());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-  }
-}
-
 void kred::buildCpuPipeline(OpPassManager &pm,
                             const CpuTargetOptions &hostOptions) {
   CpuTargetOptions options = hostOptions.resolvedForHost();
@@ -129,35 +117,4 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
-}
-
-namespace {
-struct NormalizeOptions : public PassPipelineOptions<NormalizeOptions> {
-  Option<bool> fastMath{*this, "fast-math",
-                        llvm::cl::desc("Rewrite exponentials in base 2"),
-                        llvm::cl::init(true)};
-};
-} // namespace
-
-void kred::registerPipelines() {
-  PassPipelineRegistration<NormalizeOptions>(
-      "kred-normalize",
-      "the stage every target shares: reductions over j, symbolic "
-      "simplification, fast math at the formula level",
-      [](OpPassManager &pm, const NormalizeOptions &options) {
-        buildNormalizePipeline(pm, options.fastMath);
-      });
-  PassPipelineRegistration<CpuPipelineOptions>(
-      "kred-cpu-pipeline",
-      "lower kred kernels on memrefs to the LLVM dialect for the host CPU",
-      [](OpPassManager &pm, const CpuPipelineOptions &options) {
-        buildCpuPipeline(pm, options.toPlain());
-      });
-  PassPipelineRegistration<GpuPipelineOptions>(
-      "kred-gpu-pipeline",
-      "lower kred kernels on memrefs to NVIDIA GPU kernels in PTX, launched "
-      "by their host functions",
-      [](OpPassManager &pm, const GpuPipelineOptions &options) {
-        buildGpuPipeline(pm, options.toPlain());
-      });
 }

@@ -43,20 +43,11 @@ public:
     if (entry == entries.end())
       return llvm::createStringError("no entry point for kernel '" +
                                      signature.name + "'");
-    // One memref descriptor per array: {allocated, aligned, offset,
-    // sizes[rank], strides[rank]}, all 64-bit.
-    llvm::SmallVector<llvm::SmallVector<int64_t, 12>, 8> descriptors;
+    // One memref descriptor per array.
+    llvm::SmallVector<llvm::SmallVector<int64_t>, 8> descriptors;
     llvm::SmallVector<void *, 8> pointers;
-    for (const Buffer &buffer : args) {
-      auto &d = descriptors.emplace_back();
-      auto address = reinterpret_cast<int64_t>(buffer.data);
-      d.append({address, address, 0});
-      d.append(buffer.shape.begin(), buffer.shape.end());
-      llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
-      for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
-        strides[k] = strides[k + 1] * buffer.shape[k + 1];
-      d.append(strides.begin(), strides.end());
-    }
+    for (const Buffer &buffer : args)
+      descriptors.push_back(getMemrefDescriptor(buffer));
     for (auto &d : descriptors)
       pointers.push_back(d.data());
     bool serial = setThreads && defaultThreads > 1 &&
@@ -134,13 +125,4 @@ private:
 std::unique_ptr<Target>
 runtime::createCpuTarget(const CpuTargetOptions &options) {
   return std::make_unique<CpuTarget>(options);
-}
-
-llvm::Expected<std::unique_ptr<Target>>
-runtime::createTarget(const CompileOptions &options) {
-  if (options.device.kind == DeviceKind::Cpu)
-    return createCpuTarget(options.target);
-  if (options.device.kind == DeviceKind::GpuSim)
-    return createGpuSimTarget(options.gpuTarget);
-  return createGpuTarget(options.gpuTarget, options.device.index);
 }

@@ -1,6 +1,7 @@
 //===- GpuLaunch.cpp - what every GPU target knows of a launch ------------===//
 
 #include "GpuLaunch.h"
+#include "RuntimeInternal.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -75,18 +76,6 @@ runtime::computeGrid(const KernelSignature &signature,
   return Grid{blocks, batches, launch.blockSize};
 }
 
-/// Every field of a memref descriptor, 64-bit each.
-static llvm::SmallVector<int64_t> getDescriptor(const Buffer &buffer) {
-  auto address = reinterpret_cast<int64_t>(buffer.data);
-  llvm::SmallVector<int64_t> fields = {address, address, 0};
-  fields.append(buffer.shape.begin(), buffer.shape.end());
-  llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
-  for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
-    strides[k] = strides[k + 1] * buffer.shape[k + 1];
-  fields.append(strides.begin(), strides.end());
-  return fields;
-}
-
 llvm::Expected<llvm::SmallVector<int64_t>>
 runtime::getLaunchParameters(const KernelSignature &signature,
                              llvm::ArrayRef<Buffer> args,
@@ -98,7 +87,7 @@ runtime::getLaunchParameters(const KernelSignature &signature,
           "GPU kernel '{0}' takes argument {1} of {2}: its code does not "
           "match its signature",
           signature.name, position, args.size()));
-    llvm::append_range(fields, getDescriptor(args[position]));
+    llvm::append_range(fields, getMemrefDescriptor(args[position]));
   }
   return fields;
 }

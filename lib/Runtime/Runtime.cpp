@@ -109,6 +109,15 @@ std::string getCompilerIdentity() {
 
 } // namespace
 
+llvm::Expected<std::unique_ptr<Target>>
+runtime::createTarget(const CompileOptions &options) {
+  if (options.device.kind == DeviceKind::Cpu)
+    return createCpuTarget(options.target);
+  if (options.device.kind == DeviceKind::GpuSim)
+    return createGpuSimTarget(options.gpuTarget);
+  return createGpuTarget(options.gpuTarget, options.device.index);
+}
+
 /// The cache key of `source` compiled by `target`.
 static std::string getCacheKey(llvm::StringRef source, const Target &target) {
   llvm::SHA256 hash;

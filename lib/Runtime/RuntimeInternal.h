@@ -48,6 +48,10 @@ llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
 llvm::Error checkBlockSparseRanges(llvm::ArrayRef<Buffer> ranges,
                                    const int64_t rows[2]);
 
+/// The memref descriptor of a C-contiguous buffer, as kernels take it:
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}, 64-bit each.
+llvm::SmallVector<int64_t> getMemrefDescriptor(const Buffer &buffer);
+
 /// The number of (i, j) pairs a call computes, batches included.
 double countPairs(const KernelSignature &signature,
                   llvm::ArrayRef<Buffer> args);

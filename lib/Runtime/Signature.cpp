@@ -41,6 +41,18 @@ size_t runtime::getElementSize(ElementType type) {
   return 0;
 }
 
+/// Every field of a memref descriptor, 64-bit each.
+llvm::SmallVector<int64_t> runtime::getMemrefDescriptor(const Buffer &buffer) {
+  auto address = reinterpret_cast<int64_t>(buffer.data);
+  llvm::SmallVector<int64_t> fields = {address, address, 0};
+  fields.append(buffer.shape.begin(), buffer.shape.end());
+  llvm::SmallVector<int64_t> strides(buffer.shape.size(), 1);
+  for (int64_t k = static_cast<int64_t>(strides.size()) - 2; k >= 0; --k)
+    strides[k] = strides[k + 1] * buffer.shape[k + 1];
+  fields.append(strides.begin(), strides.end());
+  return fields;
+}
+
 std::string Device::str() const {
   switch (kind) {
   case DeviceKind::Cpu:

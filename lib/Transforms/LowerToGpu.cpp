@@ -1,7 +1,7 @@
 //===- LowerToGpu.cpp - kred.reduce to a GPU kernel, a thread per row -----===//
 //
 // The GPU target's mapping of `out[i] = Reduction_j F(x_i, y_j, p)`, built on
-// the same target-neutral library as the CPU's (kred/Conversion/KredToLoops):
+// the same target-neutral library as the CPU's (kred/Conversion/ReductionLowering):
 // the formula from each op's emitter and the running state from each
 // reduction kind's single definition, with lane groups of one lane.
 //
@@ -21,7 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 //===- LowerToLoops.cpp - kred.reduce to tiled loops over SIMD lanes ------===//
 //
 // The CPU target's mapping of `out[i] = Reduction_j F(x_i, y_j, p)`, built on
-// the target-neutral lowering library (kred/Conversion/KredToLoops):
+// the target-neutral lowering library (kred/Conversion/ReductionLowering):
 //
 //   for each batch index:                        (sequential)
 //     copy j-variables into [D][M + W] buffers   emitTransposedJVariables
@@ -21,7 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"

@@ -1,6 +1,6 @@
 //===- OutlineFormula.cpp - a reduction's formula as a lane-group function ===//
 
-#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 #include "kred/Transforms/Passes.h"
 
 #include <map>

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kred/Conversion/KredToLoops/ReductionState.h"
-#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Conversion/ReductionLowering/ReductionState.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 #include "kred/Dialect/Kred/IR/ReductionSemantics.h"
 
 

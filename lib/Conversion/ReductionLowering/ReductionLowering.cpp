@@ -1,6 +1,6 @@
-//===- KredToLoops.cpp - checks, formula emission, lane merging -----------===//
+//===- ReductionLowering.cpp - checks, formula emission, lane merging -----===//
 
-#include "kred/Conversion/KredToLoops/KredToLoops.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -1,4 +1,4 @@
-//===- KredToLoops.h - the target-neutral lowering library ------*- C++ -*-===//
+//===- ReductionLowering.h - the target-neutral lowering library -*- C++ -*-===//
 //
 // The pieces every code generator of kred.reduce shares, whatever it maps
 // rows and columns to (CPU lanes and threads, GPU threads and blocks):
@@ -17,10 +17,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
-#define KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
+#ifndef KRED_CONVERSION_REDUCTIONLOWERING_REDUCTIONLOWERING_H
+#define KRED_CONVERSION_REDUCTIONLOWERING_REDUCTIONLOWERING_H
 
-#include "kred/Conversion/KredToLoops/ReductionState.h"
+#include "kred/Conversion/ReductionLowering/ReductionState.h"
 #include "llvm/ADT/MapVector.h"
 #include "kred/Dialect/Kred/IR/KredEvaluate.h"
 
@@ -106,4 +106,4 @@ mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc,
 
 } // namespace kred
 
-#endif // KRED_CONVERSION_KREDTOLOOPS_KREDTOLOOPS_H
+#endif // KRED_CONVERSION_REDUCTIONLOWERING_REDUCTIONLOWERING_H
