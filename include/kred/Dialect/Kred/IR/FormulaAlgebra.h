@@ -8,7 +8,8 @@
 // - LaneBuilder emits code: a scalar is an SSA value holding one "lane
 //   group" (a scalar of the element type when the width is 0, a vector of
 //   W lanes otherwise), a condition an i1 lane group. Code generators use
-//   it; a GPU thread computes one pair with width 0, a CPU loop W pairs.
+//   it: a CPU chunk computes W pairs (8 or 16 lanes), a GPU thread one pair
+//   as a group of one lane (vector<1xT>, which NVPTX scalarizes).
 //
 // A formula value of dimension D is D scalars (`FormulaVector`, `Lanes`):
 // componentwise ops then map onto lane-wise ops whatever D is.
