@@ -199,11 +199,8 @@ const char *originName(KernelOrigin origin) {
   return "?";
 }
 
-} // namespace
-
-PYBIND11_MODULE(_kred, m) {
-  m.doc() = "kred's native module: compile kernel reductions, run them";
-
+/// The Kernel class: a compiled kernel, its signature, its run.
+void bindKernel(py::module_ &m) {
   py::class_<PyKernel>(m, "Kernel")
       .def_property_readonly("signature", &PyKernel::signature,
                              "the arguments: inputs then outputs")
@@ -236,7 +233,10 @@ PYBIND11_MODULE(_kred, m) {
            "on a GPU, launched on the CUstream `stream`, and with "
            "host_arrays=True the arrays are on the host (copied to the "
            "device and the outputs back)");
+}
 
+/// Formula import, gradient kernels and compilation.
+void bindCompilation(py::module_ &m) {
   m.def(
       "import_formula",
       [](const std::string &spec, const std::string &dtype,
@@ -300,7 +300,10 @@ PYBIND11_MODULE(_kred, m) {
       py::arg("openmp") = true, py::arg("device") = "cpu",
       "compiles MLIR text holding one kernel function for `device` (cpu, "
       "cuda:N, gpu-sim)");
+}
 
+/// The GPUs and their code.
+void bindDevices(py::module_ &m) {
   m.def(
       "cuda_devices",
       [] {
@@ -336,7 +339,11 @@ PYBIND11_MODULE(_kred, m) {
       py::arg("text"), py::arg("chip") = "sm_80", py::arg("fast_math") = true,
       "the PTX of the kernels in MLIR text for an NVIDIA architecture; "
       "needs no GPU");
+}
 
+/// What the Python package reads of the C++ side: signatures, the cache
+/// folder, the host, the reductions and dtypes.
+void bindTables(py::module_ &m) {
   m.def(
       "signature",
       [](const std::string &text) {
@@ -383,5 +390,15 @@ PYBIND11_MODULE(_kred, m) {
         return py::tuple(names);
       },
       "the floating-point dtypes kernels take (NumPy names)");
+}
+
+} // namespace
+
+PYBIND11_MODULE(_kred, m) {
+  m.doc() = "kred's native module: compile kernel reductions, run them";
+  bindKernel(m);
+  bindCompilation(m);
+  bindDevices(m);
+  bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;
 }

@@ -465,6 +465,146 @@ chooseKernel(const runtime::CompiledModule &compiled) {
       "the module holds several kernels; choose one with --kernel:" + names);
 }
 
+/// The compile options the flags give: device, pipeline options and
+/// their overrides, cache.
+static llvm::Expected<runtime::CompileOptions> getCompileOptions() {
+  runtime::CompileOptions options;
+  std::optional<runtime::Device> device =
+      targetName == "gpu" ? runtime::parseDevice("cuda")
+                          : runtime::parseDevice(targetName);
+  if (!device)
+    return llvm::createStringError("--target is '" + targetName +
+                                   "'; expected cpu, gpu, cuda:N or gpu-sim");
+  options.device = *device;
+  bool gpu = device->kind != runtime::DeviceKind::Cpu || !emitPtxFile.empty();
+  if (gpu) {
+    auto gpuTarget = GpuTargetOptions::parse(pipelineOptions);
+    if (!gpuTarget)
+      return gpuTarget.takeError();
+    if (pipelineOptions.find("chip=") == std::string::npos)
+      gpuTarget->chip = "";
+    options.gpuTarget = *gpuTarget;
+    if (noFastMath)
+      options.gpuTarget.fastMath = false;
+  }
+  auto target = gpu ? CpuTargetOptions() : CpuTargetOptions::parse(pipelineOptions);
+  if (!target)
+    return target.takeError();
+  options.target = *target;
+  if (noFastMath)
+    options.target.fastMath = false;
+  if (vectorWidth.getNumOccurrences())
+    options.target.vectorWidth = vectorWidth;
+  if (tileI.getNumOccurrences())
+    options.target.tileI = tileI;
+  if (tileJ.getNumOccurrences())
+    options.target.tileJ = tileJ;
+  if (noOpenmp)
+    options.target.openmp = false;
+  options.cache.diskCache = !noCache;
+  options.cache.cacheDir = cacheDir;
+  return options;
+}
+
+/// --repeat timed runs, sorted.
+static std::vector<double> timeRuns(const runtime::Kernel &kernel,
+                                    llvm::ArrayRef<runtime::Buffer> buffers,
+                                    const runtime::LaunchOptions &launch) {
+  std::vector<double> times;
+  for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    llvm::cantFail(kernel.run(buffers, launch));
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  return times;
+}
+
+/// The compile line and, with --bench, the timings (one JSON line with
+/// --json).
+static void report(const runtime::CompiledModule &compiled,
+                   const runtime::Kernel &kernel,
+                   llvm::ArrayRef<double> times, int64_t n, int64_t m) {
+  static const char *origins[] = {"compiled", "memory cache", "disk cache"};
+  const std::string &name = kernel.getSignature().name;
+  const char *origin = origins[static_cast<int>(compiled.origin)];
+  if (json) {
+    llvm::outs() << llvm::formatv(
+        "{{\"kernel\": \"{0}\", \"origin\": \"{1}\", \"compile_s\": {2}, "
+        "\"n\": {3}, \"m\": {4}, \"times_s\": [",
+        name, origin, compiled.seconds, n, m);
+    for (size_t k = 0; k < times.size(); ++k)
+      llvm::outs() << (k ? ", " : "") << llvm::formatv("{0:e}", times[k]);
+    llvm::outs() << "]}\n";
+    return;
+  }
+  llvm::outs() << llvm::formatv(
+      "kernel '{0}': {1} in {2:f4} s ({3})\n", name, origin, compiled.seconds,
+      kernel.getDevice().kind == runtime::DeviceKind::Cpu
+          ? runtime::describeHost()
+          : kernel.getDevice().str());
+  if (times.empty())
+    return;
+  double median = times[times.size() / 2];
+  double pairs = static_cast<double>(std::max<int64_t>(n, 0)) *
+                 static_cast<double>(std::max<int64_t>(m, 0));
+  llvm::outs() << llvm::formatv(
+      "bench: median {0:e} s over {1} runs (min {2:e} s); N = {3}, M = "
+      "{4}: {5:e} pairs/s\n",
+      median, times.size(), times.front(), n, m,
+      median > 0 ? pairs / median : 0.0);
+}
+
+/// The outputs to -o files, or printed unless --quiet.
+static llvm::Error writeOutputs(const runtime::KernelSignature &signature,
+                                llvm::ArrayRef<HostArray> outs) {
+  if (outputs.empty()) {
+    if (quiet || json)
+      return llvm::Error::success();
+    size_t k = 0;
+    for (const auto &spec : signature.args)
+      if (spec.role == ArgRole::Output)
+        printArray(spec.name, outs[k++]);
+    return llvm::Error::success();
+  }
+  if (outputs.size() != outs.size())
+    return llvm::createStringError(
+        llvm::formatv("-o is given {0} times, but the kernel has {1} outputs",
+                      outputs.size(), outs.size())
+            .str());
+  for (size_t k = 0; k < outs.size(); ++k)
+    if (llvm::Error err = writeNpy(outputs[k], outs[k]))
+      return err;
+  return llvm::Error::success();
+}
+
+/// --check: the outputs against the float64 reference evaluator, with
+/// tolerances that follow the outputs' precision unless given.
+static int checkOutputs(LoadedModule &loaded,
+                        const runtime::KernelSignature &signature,
+                        std::vector<HostArray> &ins,
+                        std::vector<HostArray> &outs) {
+  double defaultRel = 1e-10, defaultAbs = 1e-12;
+  for (const HostArray &a : outs) {
+    if (a.elementType == ElementType::F32)
+      defaultRel = std::max(defaultRel, 1e-4), defaultAbs = std::max(defaultAbs, 1e-6);
+    if (a.elementType == ElementType::F16)
+      defaultRel = std::max(defaultRel, 4e-3), defaultAbs = std::max(defaultAbs, 1e-4);
+    if (a.elementType == ElementType::BF16)
+      defaultRel = std::max(defaultRel, 2e-2), defaultAbs = std::max(defaultAbs, 1e-3);
+  }
+  double relTol = relativeTolerance >= 0 ? relativeTolerance : defaultRel;
+  double absTol = absoluteTolerance >= 0 ? absoluteTolerance : defaultAbs;
+  // The reference evaluates derivative formulas once expanded (the rules
+  // themselves are checked against finite differences in test/python).
+  ReduceOp reduce = findReduce(*loaded.module, signature.name);
+  if (failed(expandDerivatives(reduce)))
+    return fail("cannot expand the derivatives of the formula");
+  return compareWithReference(reduce, signature, ins, outs, relTol, absTol) ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -482,45 +622,12 @@ int main(int argc, char **argv) {
   LoadedModule loaded;
   if (llvm::Error err = load(loaded))
     return fail(llvm::toString(std::move(err)));
-
-  runtime::CompileOptions options;
-  std::optional<runtime::Device> device =
-      targetName == "gpu" ? runtime::parseDevice("cuda")
-                          : runtime::parseDevice(targetName);
-  if (!device)
-    return fail("--target is '" + targetName +
-                "'; expected cpu, gpu, cuda:N or gpu-sim");
-  options.device = *device;
-  bool gpu = device->kind != runtime::DeviceKind::Cpu || !emitPtxFile.empty();
-  if (gpu) {
-    auto gpuTarget = GpuTargetOptions::parse(pipelineOptions);
-    if (!gpuTarget)
-      return fail(llvm::toString(gpuTarget.takeError()));
-    if (pipelineOptions.find("chip=") == std::string::npos)
-      gpuTarget->chip = "";
-    options.gpuTarget = *gpuTarget;
-    if (noFastMath)
-      options.gpuTarget.fastMath = false;
-    if (!emitPtxFile.empty())
-      return emitPtx(loaded.text, options.gpuTarget);
-  }
-  auto target = gpu ? CpuTargetOptions() : CpuTargetOptions::parse(pipelineOptions);
-  if (!target)
-    return fail(llvm::toString(target.takeError()));
-  options.target = *target;
-  if (noFastMath)
-    options.target.fastMath = false;
-  if (vectorWidth.getNumOccurrences())
-    options.target.vectorWidth = vectorWidth;
-  if (tileI.getNumOccurrences())
-    options.target.tileI = tileI;
-  if (tileJ.getNumOccurrences())
-    options.target.tileJ = tileJ;
-  if (noOpenmp)
-    options.target.openmp = false;
-  options.cache.diskCache = !noCache;
-  options.cache.cacheDir = cacheDir;
-  auto compiled = runtime::compileKernels(loaded.text, options);
+  auto options = getCompileOptions();
+  if (!options)
+    return fail(llvm::toString(options.takeError()));
+  if (!emitPtxFile.empty())
+    return emitPtx(loaded.text, options->gpuTarget);
+  auto compiled = runtime::compileKernels(loaded.text, *options);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
   auto chosen = chooseKernel(*compiled);
@@ -561,88 +668,15 @@ int main(int argc, char **argv) {
               : kernel.run(buffers, launch))
     return fail(llvm::toString(std::move(err)));
 
-  static const char *origins[] = {"compiled", "memory cache", "disk cache"};
   std::vector<double> times;
-  if (bench) {
-    for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
-      auto start = std::chrono::steady_clock::now();
-      llvm::cantFail(kernel.run(buffers, launch));
-      times.push_back(std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count());
-    }
-    std::sort(times.begin(), times.end());
-  }
-
+  if (bench)
+    times = timeRuns(kernel, buffers, launch);
   if (onDevice)
     if (llvm::Error err = onDevice->copyOutputsBack())
       return fail(llvm::toString(std::move(err)));
   auto [n, m] = rowCounts(signature, *ins);
-  if (json) {
-    llvm::outs() << llvm::formatv(
-        "{{\"kernel\": \"{0}\", \"origin\": \"{1}\", \"compile_s\": {2}, "
-        "\"n\": {3}, \"m\": {4}, \"times_s\": [",
-        signature.name, origins[static_cast<int>(compiled->origin)],
-        compiled->seconds, n, m);
-    for (size_t k = 0; k < times.size(); ++k)
-      llvm::outs() << (k ? ", " : "") << llvm::formatv("{0:e}", times[k]);
-    llvm::outs() << "]}\n";
-  } else {
-    llvm::outs() << llvm::formatv("kernel '{0}': {1} in {2:f4} s ({3})\n",
-                                  signature.name,
-                                  origins[static_cast<int>(compiled->origin)],
-                                  compiled->seconds,
-                                  kernel.getDevice().kind == runtime::DeviceKind::Cpu
-                                      ? runtime::describeHost()
-                                      : kernel.getDevice().str());
-    if (bench) {
-      double median = times[times.size() / 2];
-      double pairs = static_cast<double>(std::max<int64_t>(n, 0)) *
-                     static_cast<double>(std::max<int64_t>(m, 0));
-      llvm::outs() << llvm::formatv(
-          "bench: median {0:e} s over {1} runs (min {2:e} s); N = {3}, M = "
-          "{4}: {5:e} pairs/s\n",
-          median, times.size(), times.front(), n, m,
-          median > 0 ? pairs / median : 0.0);
-    }
-  }
-
-  if (!outputs.empty()) {
-    if (outputs.size() != outs.size())
-      return fail(llvm::formatv("-o is given {0} times, but the kernel has "
-                                "{1} outputs",
-                                outputs.size(), outs.size())
-                      .str());
-    for (size_t k = 0; k < outs.size(); ++k)
-      if (llvm::Error err = writeNpy(outputs[k], outs[k]))
-        return fail(llvm::toString(std::move(err)));
-  } else if (!quiet && !json) {
-    size_t k = 0;
-    for (const auto &spec : signature.args)
-      if (spec.role == ArgRole::Output)
-        printArray(spec.name, outs[k++]);
-  }
-
-  if (check) {
-    // Default tolerances follow the precision of the outputs.
-    double defaultRel = 1e-10, defaultAbs = 1e-12;
-    for (const HostArray &a : outs) {
-      if (a.elementType == ElementType::F32)
-        defaultRel = std::max(defaultRel, 1e-4), defaultAbs = std::max(defaultAbs, 1e-6);
-      if (a.elementType == ElementType::F16)
-        defaultRel = std::max(defaultRel, 4e-3), defaultAbs = std::max(defaultAbs, 1e-4);
-      if (a.elementType == ElementType::BF16)
-        defaultRel = std::max(defaultRel, 2e-2), defaultAbs = std::max(defaultAbs, 1e-3);
-    }
-    double relTol = relativeTolerance >= 0 ? relativeTolerance : defaultRel;
-    double absTol = absoluteTolerance >= 0 ? absoluteTolerance : defaultAbs;
-    // The reference evaluates derivative formulas once expanded (the rules
-    // themselves are checked against finite differences in test/python).
-    ReduceOp reduce = findReduce(*loaded.module, signature.name);
-    if (failed(expandDerivatives(reduce)))
-      return fail("cannot expand the derivatives of the formula");
-    if (!compareWithReference(reduce, signature, *ins, outs, relTol, absTol))
-      return 1;
-  }
-  return 0;
+  report(*compiled, kernel, times, n, m);
+  if (llvm::Error err = writeOutputs(signature, outs))
+    return fail(llvm::toString(std::move(err)));
+  return check ? checkOutputs(loaded, signature, *ins, outs) : 0;
 }
