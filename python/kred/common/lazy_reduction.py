@@ -176,14 +176,13 @@ class ReductionMixin:
         Vi LazyTensor of one; K: scalar values, or E of them (each column its
         own kernel), symmetric positive semi-definite. Returns a, of b's
         shape."""
-        from .lazy_tensor import GenericLazyTensor
         if var is not None:
             raise NotImplementedError("K.solve(b, var=v) is not supported; solve the "
                                       "system with KernelSolve(formula, aliases, 'v')")
         if not call or self._symbolic or self.is_complex:
             raise ValueError("K.solve needs a real LazyTensor K without symbolic "
                              "variables, and call=True")
-        if isinstance(other, GenericLazyTensor):
+        if isinstance(other, ReductionMixin):  # a LazyTensor
             other = _single_array(other)
         b = self.library.as_array(other)
         shape = tuple(b.shape)
@@ -298,8 +297,7 @@ class ReductionMixin:
         number of columns. Returns an array of shape (M,) or (..., M, E).
         Keyword arguments are those of the reductions. For the product of
         matrices held in K's values, see matvecmult."""
-        from .lazy_tensor import GenericLazyTensor
-        if isinstance(v, GenericLazyTensor):
+        if isinstance(v, ReductionMixin):  # a LazyTensor
             raise TypeError("K @ v takes an array v; the product of the matrices held "
                             "in two LazyTensors is K.matvecmult(v)")
         scalar_dim = 2 if self.is_complex else 1
