@@ -173,18 +173,37 @@ struct PyKernel {
   }
 };
 
+/// The options of a compile: `pipelineOptions` (the target's pipeline
+/// options, as kred-opt takes them) first, then fast math and OpenMP unless
+/// it names them.
 CompileOptions makeOptions(bool fastMath, bool diskCache,
                            const std::string &cacheDir, bool openmp,
-                           const std::string &device) {
+                           const std::string &device,
+                           const std::string &pipelineOptions) {
   CompileOptions options;
   std::optional<Device> parsed = parseDevice(device);
   if (!parsed)
     throw py::value_error("device '" + device +
                           "' is not one of cpu, cuda, cuda:N, gpu-sim");
   options.device = *parsed;
-  options.gpuTarget.fastMath = fastMath;
-  options.target.fastMath = fastMath;
-  options.target.openmp = openmp;
+  bool named = pipelineOptions.find("fast-math=") != std::string::npos;
+  if (parsed->kind == DeviceKind::Cpu) {
+    auto target = CpuTargetOptions::parse(pipelineOptions);
+    if (!target)
+      throwError(target.takeError());
+    options.target = *target;
+  } else {
+    auto target = GpuTargetOptions::parse(pipelineOptions);
+    if (!target)
+      throwError(target.takeError());
+    if (pipelineOptions.find("chip=") == std::string::npos)
+      target->chip = "";
+    options.gpuTarget = *target;
+  }
+  if (!named)
+    options.gpuTarget.fastMath = options.target.fastMath = fastMath;
+  if (pipelineOptions.find("openmp=") == std::string::npos)
+    options.target.openmp = openmp;
   options.cache.diskCache = diskCache;
   options.cache.cacheDir = cacheDir;
   return options;
@@ -284,9 +303,10 @@ void bindCompilation(py::module_ &m) {
   m.def(
       "compile_module",
       [](const std::string &text, bool fastMath, bool diskCache,
-         const std::string &cacheDir, bool openmp, const std::string &device) {
-        CompileOptions options =
-            makeOptions(fastMath, diskCache, cacheDir, openmp, device);
+         const std::string &cacheDir, bool openmp, const std::string &device,
+         const std::string &pipelineOptions) {
+        CompileOptions options = makeOptions(fastMath, diskCache, cacheDir,
+                                             openmp, device, pipelineOptions);
         llvm::Expected<CompiledKernel> compiled = [&] {
           py::gil_scoped_release release;
           return compileModule(text, options);
@@ -298,8 +318,10 @@ void bindCompilation(py::module_ &m) {
       py::arg("text"), py::arg("fast_math") = true,
       py::arg("disk_cache") = true, py::arg("cache_dir") = "",
       py::arg("openmp") = true, py::arg("device") = "cpu",
+      py::arg("pipeline_options") = "",
       "compiles MLIR text holding one kernel function for `device` (cpu, "
-      "cuda:N, gpu-sim)");
+      "cuda:N, gpu-sim); `pipeline_options`: the target pipeline's options "
+      "('tile-j=1024 rows-per-chunk=1', as kred-opt and kred-run take them)");
 }
 
 /// The GPUs and their code.

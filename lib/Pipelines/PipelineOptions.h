@@ -42,10 +42,22 @@ auto parseOptions(llvm::StringRef text, llvm::StringRef pipeline)
   std::string errors;
   llvm::raw_string_ostream os(errors);
   PipelineOptions options;
-  if (failed(options.parseFromString(text, os)))
-    return llvm::createStringError("invalid " + pipeline.str() +
-                                   " options '" + text.str() +
-                                   "': " + llvm::StringRef(errors).trim().str());
+  if (failed(options.parseFromString(text, os))) {
+    // The valid names, from the defaults printed as `flag=value ...`.
+    std::string printed, names;
+    llvm::raw_string_ostream defaults(printed);
+    PipelineOptions().print(defaults);
+    llvm::SmallVector<llvm::StringRef> fields;
+    llvm::StringRef(printed).trim().drop_front().drop_back().split(fields, ' ', -1,
+                                                                    false);
+    for (llvm::StringRef field : fields)
+      if (field.contains('='))
+        names += (names.empty() ? "" : ", ") + field.split('=').first.str();
+    return llvm::createStringError(
+        "invalid " + pipeline.str() + " options '" + text.str() +
+        "': " + llvm::StringRef(errors).trim().str() + " (the options are " +
+        names + ")");
+  }
   return options.toPlain();
 }
 

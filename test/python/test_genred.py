@@ -165,3 +165,37 @@ def test_noncontiguous_inputs_are_copied(front, rng):
 def _strided(front, x):
     full = front.array(np.repeat(x, 3, axis=1), "float64")
     return full[:, ::3]
+
+
+@pytest.mark.parametrize("options", [{"tile-i": 3, "tile-j": 16, "rows-per-chunk": 1},
+                                     "vector-width=4 openmp=false fast-math=false"])
+def test_compile_options_reach_the_code_generator(front, rng, options):
+    """The code generator's options (kred-cpu-pipeline's table) through
+    Genred and LazyTensor reductions: the results stay right, and the
+    kernel is compiled with them (its cache key differs)."""
+    x, y, b = data(rng, n=21, m=45)
+    scale = 2 if front.name == "numpy" else 3  # a kernel of this test and front alone
+    ref = np.exp(-sqdist(x, y) / scale) @ b
+    formula = f"Exp(-SqDist(X, Y) / {scale}) * B"
+    tuned = front.module.Genred(formula, ALIASES, axis=1, compile_options=options)
+    args = [front.array(a, "float64") for a in (x, y, b)]
+    np.testing.assert_allclose(front.to_numpy(tuned(*args)), ref, rtol=1e-12)
+    # Each set of options is its own kernel: never the memory cache's copy of
+    # the other parameter's (or of the default options').
+    assert tuned._last_kernel.origin != "memory cache"
+    front.module.Genred(formula, ALIASES, axis=1)(*args)
+    X, Y = front.module.LazyTensor(args[0][:, None, :]), front.module.LazyTensor(args[1][None])
+    got = (-X.sqdist(Y)).exp().sum(1, compile_options=options)
+    np.testing.assert_allclose(front.to_numpy(got).ravel(), np.exp(-sqdist(x, y)).sum(1),
+                               rtol=1e-12)
+
+
+def test_unknown_compile_options_list_the_valid_ones(front, rng):
+    x, y, b = (front.array(a, "float32") for a in data(rng))
+    f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ALIASES, axis=1,
+                            compile_options={"tile-x": 3})
+    with pytest.raises(ValueError, match=r"no such option tile-x \(the options are "
+                       r"avx512, fast-math, .*tile-i, tile-j, vector-registers, vector-width\)"):
+        f(x, y, b)
+    with pytest.raises(TypeError, match="compile_options must be a dict"):
+        front.module.Genred("X", ["X = Vi(1)"], axis=1, compile_options=3)

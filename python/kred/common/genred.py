@@ -68,6 +68,22 @@ def _shown(formula, limit=120):
     return repr(formula) if len(formula) <= limit else repr(formula[:limit]) + "..."
 
 
+def options_text(compile_options):
+    """The code generator's options (kred-cpu-pipeline's, or
+    kred-gpu-pipeline's for a GPU: the flags kred-opt and kred-run take), as
+    a "name=value ..." string; from None, a string or a dict."""
+    if compile_options is None:
+        return ""
+    if isinstance(compile_options, str):
+        return compile_options
+    if isinstance(compile_options, dict):
+        def value(v):
+            return str(v).lower() if isinstance(v, bool) else str(v)
+        return " ".join(f"{name}={value(v)}" for name, v in compile_options.items())
+    raise TypeError("compile_options must be a dict or a 'name=value ...' string, got "
+                    f"{type(compile_options).__name__}")
+
+
 def check_call_options(backend, device_id, ranges):
     """pykeops' call options: backend "auto" (where the arrays are), "CPU"
     or "GPU" (also "GPU_1D", "GPU_2D": kred chooses its own scheme), a
@@ -94,7 +110,7 @@ class GenredBase:
     def __init__(self, formula, aliases, reduction_op="Sum", axis=0, dtype=None,
                  opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True,
-                 rec_multVar_highdim=None, use_fast_math=True):
+                 rec_multVar_highdim=None, use_fast_math=True, compile_options=None):
         if not isinstance(formula, str):
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
         if formula2 is not None and not isinstance(formula2, str):
@@ -140,9 +156,11 @@ class GenredBase:
         self.reduction_op, self.axis, self.k = reduction_op, axis, opt_arg
         self.num_outputs, self.has_indices = outputs, indices
         self.use_fast_math = bool(use_fast_math)
+        self.compile_options = options_text(compile_options)
         # What a derived reduction (a gradient) is built with.
         self.options = {"dtype_acc": dtype_acc, "use_double_acc": use_double_acc,
-                        "sum_scheme": sum_scheme, "use_fast_math": use_fast_math}
+                        "sum_scheme": sum_scheme, "use_fast_math": use_fast_math,
+                        "compile_options": compile_options}
         self.spec = self._specification()
         self._kernels = {}
         self._last_kernel = None
@@ -164,6 +182,7 @@ class GenredBase:
         self.formula = self.formula2 = self.k = None
         self.reduction_op, self.num_outputs, self.has_indices = "Sum", 1, False
         self.options, self.use_fast_math = options, bool(options["use_fast_math"])
+        self.compile_options = options_text(options.get("compile_options"))
         self._kernels, self._last_kernel = {}, None
         self.arguments, self.output_dims = _signature(source("float32", 0))
         return self
@@ -265,7 +284,8 @@ class GenredBase:
         if entry is None:
             text = self._import(dtype, batch, ranges)
             kernel = _kred.compile_module(text, fast_math=self.use_fast_math,
-                                          device=device)
+                                          device=device,
+                                          pipeline_options=self.compile_options)
             outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
                        if s["role"] == "output"]
             entry = self._kernels[key] = (kernel, outputs)

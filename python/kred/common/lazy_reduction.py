@@ -6,7 +6,7 @@ use_double_acc, sum_scheme, enable_chunks, use_fast_math for compilation."""
 
 import re
 
-from .genred import check_call_options
+from .genred import check_call_options, options_text
 
 _PLACEHOLDER = re.compile(r"V#(\d+)#")
 CATEGORY_CODE = {"i": 0, "j": 1, "param": 2}
@@ -21,7 +21,7 @@ def substitute_leaves(template, text_of_leaf):
     """The formula with each array placeholder V#key# replaced."""
     return _PLACEHOLDER.sub(lambda m: text_of_leaf(int(m.group(1))), template)
 COMPILE_OPTIONS = ("dtype_acc", "use_double_acc", "sum_scheme", "enable_chunks",
-                   "use_fast_math", "rec_multVar_highdim")
+                   "use_fast_math", "rec_multVar_highdim", "compile_options")
 CALL_OPTIONS = ("backend", "device_id", "ranges", "out")
 
 
@@ -35,6 +35,8 @@ def _split_options(name, options):
                         "reductions take " + ", ".join(CALL_OPTIONS + COMPILE_OPTIONS))
     compile_options = {k: v for k, v in options.items() if k in COMPILE_OPTIONS}
     compile_options.pop("rec_multVar_highdim", None)
+    if "compile_options" in compile_options:  # a string: hashable, for the cache key
+        compile_options["compile_options"] = options_text(compile_options["compile_options"])
     call_options = {k: v for k, v in options.items() if k in CALL_OPTIONS}
     check_call_options(call_options.get("backend", "auto"),
                        call_options.get("device_id", -1), call_options.get("ranges"))

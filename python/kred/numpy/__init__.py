@@ -114,7 +114,12 @@ class Genred(GenredBase):
       weighted), SumSoftMaxWeight (formula2 is the weight), Max_SumShiftExp;
     - axis: 0 reduces over i (outputs indexed by j), 1 over j;
     - dtype_acc / use_double_acc, sum_scheme ("direct_sum", "block_sum",
-      "kahan_scheme"): summation accuracy; use_fast_math: polynomial exp/log.
+      "kahan_scheme"): summation accuracy; use_fast_math: polynomial exp/log;
+    - compile_options: the code generator's options, a dict or a string
+      ({"tile-j": 1024, "rows-per-chunk": 1}, "tile-j=1024 rows-per-chunk=1":
+      kred-cpu-pipeline's, or kred-gpu-pipeline's for a GPU; the names
+      kred-opt and kred-run take); an unknown name is a ValueError listing
+      the valid ones.
     enable_chunks is accepted for compatibility and has no effect.
 
     Call: f(*arrays, backend="auto", device_id=-1, out=None) with arrays of
