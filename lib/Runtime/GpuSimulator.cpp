@@ -121,8 +121,10 @@ private:
     return llvm::formatv("kernel '{0}', block ({1}, {2})", launch.kernel,
                          blockX(), blockY());
   }
+  /// `array` names the array in a report: built only then, not on every
+  /// access.
   void checkWord(WordAccesses &word, bool write, int32_t site,
-                 llvm::StringRef array, size_t byte);
+                 llvm::function_ref<std::string()> array, size_t byte);
   void reportOutside(char *address, int64_t bytes, bool write, int32_t site);
 
   const SimLaunch &launch;
@@ -247,14 +249,15 @@ void Simulation::registerShared(char *base, int64_t bytes, int32_t site) {
 }
 
 void Simulation::checkWord(WordAccesses &word, bool write, int32_t at,
-                           llvm::StringRef array, size_t byte) {
+                           llvm::function_ref<std::string()> array,
+                           size_t byte) {
   int32_t t = running;
   auto race = [&](int32_t other, int64_t otherBlock, bool otherWrote,
                   int32_t otherSite) {
     fail(llvm::formatv(
         "{0}: a data race on {1} (byte {2}) in barrier interval {3}: thread "
         "{4} {5} it at {6}; thread {7} of block {8} {9} it at {10}",
-        where(), array, byte, interval, t, write ? "writes" : "reads",
+        where(), array(), byte, interval, t, write ? "writes" : "reads",
         site(at), other, otherBlock, otherWrote ? "wrote" : "read",
         site(otherSite)));
   };
@@ -298,7 +301,7 @@ void Simulation::access(char *address, int64_t bytes, bool write,
       size_t offset = static_cast<size_t>(address - array.begin);
       for (size_t w = offset / 4; w < (offset + bytes + 3) / 4; ++w)
         checkWord(array.words[w], write, site,
-                  this->site(array.site), offset);
+                  [&] { return this->site(array.site); }, offset);
       return;
     }
   for (auto [k, array] : llvm::enumerate(launch.arrays)) {
@@ -314,8 +317,8 @@ void Simulation::access(char *address, int64_t bytes, bool write,
       return;
     }
     for (size_t w = offset / 4; w < (offset + bytes + 3) / 4; ++w)
-      checkWord(globalWords[k][w], write, site, "output '" + array.name + "'",
-                offset);
+      checkWord(globalWords[k][w], write, site,
+                [&] { return "output '" + array.name + "'"; }, offset);
     return;
   }
   char *own = stacks.stack(running);
