@@ -2,7 +2,7 @@
 //
 // kred-cpu-pipeline to the LLVM dialect, translation to LLVM IR, LLVM's O3
 // pipeline for the host CPU, an object file, and `ld -shared` (linking
-// libomp) into a shared object that the runtime dlopens. The object is
+// libomp) into a shared object, which KernelLibrary dlopens. The object is
 // written under a unique temporary name and renamed into place, so readers
 // never see a partial file.
 //
@@ -30,6 +30,7 @@
 #include "llvm/Transforms/Scalar/DCE.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <dlfcn.h>
 #include <mutex>
 
 using namespace mlir;
@@ -260,6 +261,30 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
     if (llvm::Error err = addEntryPoint(*llvmModule, kernel.symbol))
       return err;
   return emitSharedObject(*llvmModule, kernels, path);
+}
+
+llvm::Expected<std::unique_ptr<KernelLibrary>>
+KernelLibrary::open(llvm::StringRef path, llvm::ArrayRef<KernelSymbol> kernels) {
+  void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return llvm::createStringError("cannot load kernel " + path + ": " +
+                                   dlerror());
+  std::unique_ptr<KernelLibrary> library(new KernelLibrary(handle));
+  for (const KernelSymbol &kernel : kernels) {
+    void *entry = library->lookup(getEntryPointName(kernel.symbol));
+    if (!entry)
+      return llvm::createStringError("kernel " + path +
+                                     " has no entry point for '" +
+                                     kernel.name + "'");
+    library->entryPoints[kernel.name] = entry;
+  }
+  return library;
+}
+
+KernelLibrary::~KernelLibrary() { dlclose(handle); }
+
+void *KernelLibrary::lookup(llvm::StringRef symbol) const {
+  return dlsym(handle, symbol.str().c_str());
 }
 
 llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,

@@ -12,7 +12,6 @@
 
 #include "llvm/TargetParser/Host.h"
 
-#include <dlfcn.h>
 #include <map>
 
 using namespace kred;
@@ -24,23 +23,22 @@ using EntryPoint = void (*)(void **);
 /// A dlopen'ed shared object and its kernels' entry points.
 class SharedObject : public LoadedCode {
 public:
-  SharedObject(void *handle, std::map<std::string, EntryPoint> entries)
-      : handle(handle), entries(std::move(entries)) {
+  explicit SharedObject(std::unique_ptr<KernelLibrary> library)
+      : library(std::move(library)) {
     // libomp, loaded with the kernel: small problems run on the calling
     // thread, where waking other threads would cost more than the work.
     setThreads = reinterpret_cast<void (*)(int)>(
-        dlsym(handle, "omp_set_num_threads"));
-    auto getThreads =
-        reinterpret_cast<int (*)()>(dlsym(handle, "omp_get_max_threads"));
+        this->library->lookup("omp_set_num_threads"));
+    auto getThreads = reinterpret_cast<int (*)()>(
+        this->library->lookup("omp_get_max_threads"));
     defaultThreads = getThreads ? getThreads() : 0;
   }
-  ~SharedObject() override { dlclose(handle); }
 
   llvm::Error launch(const KernelSignature &signature,
                      llvm::ArrayRef<Buffer> args,
                      const LaunchOptions &) const override {
-    auto entry = entries.find(signature.name);
-    if (entry == entries.end())
+    auto entry = library->getEntryPoints().find(signature.name);
+    if (entry == library->getEntryPoints().end())
       return llvm::createStringError("no entry point for kernel '" +
                                      signature.name + "'");
     // One memref descriptor per array.
@@ -54,7 +52,7 @@ public:
                   countPairs(signature, args) < kSerialPairs;
     if (serial)
       setThreads(1);
-    entry->second(pointers.data());
+    reinterpret_cast<EntryPoint>(entry->second)(pointers.data());
     if (serial)
       setThreads(defaultThreads);
     return llvm::Error::success();
@@ -64,8 +62,7 @@ private:
   /// Below this many (i, j) pairs a kernel runs on one thread.
   static constexpr double kSerialPairs = 1 << 17;
 
-  void *handle;
-  std::map<std::string, EntryPoint> entries;
+  std::unique_ptr<KernelLibrary> library;
   void (*setThreads)(int) = nullptr;
   int defaultThreads = 0;
 };
@@ -97,23 +94,10 @@ public:
   llvm::Expected<std::shared_ptr<const LoadedCode>>
   load(llvm::StringRef path,
        llvm::ArrayRef<KernelSymbol> kernels) const override {
-    void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-      return llvm::createStringError("cannot load kernel " + path + ": " +
-                                     dlerror());
-    std::map<std::string, EntryPoint> entries;
-    for (const KernelSymbol &kernel : kernels) {
-      auto entry = reinterpret_cast<EntryPoint>(
-          dlsym(handle, getEntryPointName(kernel.symbol).c_str()));
-      if (!entry) {
-        dlclose(handle);
-        return llvm::createStringError("kernel " + path +
-                                       " has no entry point for '" +
-                                       kernel.name + "'");
-      }
-      entries[kernel.name] = entry;
-    }
-    return std::make_shared<SharedObject>(handle, std::move(entries));
+    auto library = KernelLibrary::open(path, kernels);
+    if (!library)
+      return library.takeError();
+    return std::make_shared<SharedObject>(std::move(*library));
   }
 
 private:

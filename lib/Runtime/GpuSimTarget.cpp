@@ -32,8 +32,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 
-#include <dlfcn.h>
-
 #include <map>
 
 using namespace mlir;
@@ -252,8 +250,8 @@ llvm::Error HostRewriter::addEntryPoint(llvm::StringRef symbol) {
   return llvm::Error::success();
 }
 
-/// Constants the simulator reads with dlsym: the table's size, the access
-/// sites and the launches.
+/// Constants the simulator reads with dlsym: the access sites, their
+/// number, and the launches.
 void HostRewriter::recordTables(const LaunchTable &launches) {
   auto exported = [&](llvm::Constant *value, llvm::StringRef name) {
     new llvm::GlobalVariable(module, value->getType(), true,
@@ -309,10 +307,10 @@ public:
     EntryPoint function;
     LaunchInfo launch;
   };
-  SimModule(void *handle, std::map<std::string, Entry> entries,
-            std::vector<const char *> sites)
-      : handle(handle), entries(std::move(entries)), sites(std::move(sites)) {}
-  ~SimModule() override { dlclose(handle); }
+  SimModule(std::unique_ptr<KernelLibrary> library,
+            std::map<std::string, Entry> entries, std::vector<const char *> sites)
+      : library(std::move(library)), entries(std::move(entries)),
+        sites(std::move(sites)) {}
 
   llvm::Error launch(const KernelSignature &signature,
                      llvm::ArrayRef<Buffer> args,
@@ -342,7 +340,7 @@ public:
   }
 
 private:
-  void *handle;
+  std::unique_ptr<KernelLibrary> library;
   std::map<std::string, Entry> entries;
   std::vector<const char *> sites;
 };
@@ -388,20 +386,19 @@ public:
   llvm::Expected<std::shared_ptr<const LoadedCode>>
   load(llvm::StringRef path,
        llvm::ArrayRef<KernelSymbol> kernels) const override {
-    void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-      return llvm::createStringError("cannot load kernel " + path + ": " +
-                                     dlerror());
-    auto fail = [&](const std::string &why) {
-      dlclose(handle);
+    auto library = KernelLibrary::open(path, kernels);
+    if (!library)
+      return library.takeError();
+    const KernelLibrary &code = **library;
+    auto bad = [&](const std::string &why) {
       return llvm::createStringError("kernel " + path + " " + why);
     };
-    auto *table = static_cast<void **>(dlsym(handle, sim::kFunctionTableSymbol.data()));
-    auto *siteTexts = static_cast<const char **>(dlsym(handle, sim::kSitesSymbol.data()));
-    auto *siteCount = static_cast<const int32_t *>(dlsym(handle, sim::kSiteCountSymbol.data()));
-    auto *launchText = static_cast<const char *>(dlsym(handle, sim::kLaunchesSymbol.data()));
+    auto *table = static_cast<void **>(code.lookup(sim::kFunctionTableSymbol));
+    auto *siteTexts = static_cast<const char **>(code.lookup(sim::kSitesSymbol));
+    auto *siteCount = static_cast<const int32_t *>(code.lookup(sim::kSiteCountSymbol));
+    auto *launchText = static_cast<const char *>(code.lookup(sim::kLaunchesSymbol));
     if (!table || !siteTexts || !siteCount || !launchText)
-      return fail("is not kred gpu-sim code");
+      return bad("is not kred gpu-sim code");
     for (auto [k, function] : llvm::enumerate(sim::getSimulatedFunctions()))
       table[k] = function.address;
     LaunchTable launches;
@@ -409,18 +406,18 @@ public:
     llvm::StringRef(launchText).split(lines, '\n', -1, /*KeepEmpty=*/false);
     for (llvm::StringRef line : lines)
       if (!parseLaunchLine(line, launches))
-        return fail("has a malformed launch table");
+        return bad("has a malformed launch table");
     std::map<std::string, SimModule::Entry> entries;
     for (const KernelSymbol &kernel : kernels) {
-      auto function = reinterpret_cast<EntryPoint>(
-          dlsym(handle, getEntryPointName(kernel.symbol).c_str()));
       auto launch = launches.find(kernel.symbol);
-      if (!function || launch == launches.end())
-        return fail("has no entry point for '" + kernel.name + "'");
-      entries[kernel.name] = {function, launch->second};
+      if (launch == launches.end())
+        return bad("has no launch for '" + kernel.name + "'");
+      entries[kernel.name] = {
+          reinterpret_cast<EntryPoint>(code.getEntryPoints().at(kernel.name)),
+          launch->second};
     }
     return std::make_shared<SimModule>(
-        handle, std::move(entries),
+        std::move(*library), std::move(entries),
         std::vector<const char *>(siteTexts, siteTexts + *siteCount));
   }
 

@@ -12,6 +12,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <map>
+
 namespace llvm {
 class Module;
 } // namespace llvm
@@ -73,6 +75,25 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
 llvm::Error emitSharedObject(llvm::Module &llvmModule,
                              llvm::ArrayRef<KernelSymbol> kernels,
                              llvm::StringRef path);
+
+/// A shared object that emitSharedObject wrote, dlopen'ed (closed with this
+/// object), with each kernel's entry point by the kernel's name.
+class KernelLibrary {
+public:
+  static llvm::Expected<std::unique_ptr<KernelLibrary>>
+  open(llvm::StringRef path, llvm::ArrayRef<KernelSymbol> kernels);
+  ~KernelLibrary();
+  /// Any symbol the library exports, or null.
+  void *lookup(llvm::StringRef symbol) const;
+  const std::map<std::string, void *> &getEntryPoints() const {
+    return entryPoints;
+  }
+
+private:
+  KernelLibrary(void *handle) : handle(handle) {}
+  void *handle;
+  std::map<std::string, void *> entryPoints;
+};
 
 /// Runs the pipeline `build` adds on `module`; on failure, an error with
 /// the diagnostics and the kred-opt command (`pipelineText`) that
