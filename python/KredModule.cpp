@@ -186,21 +186,10 @@ CompileOptions makeOptions(bool fastMath, bool diskCache,
     throw py::value_error("device '" + device +
                           "' is not one of cpu, cuda, cuda:N, gpu-sim");
   options.device = *parsed;
-  bool named = pipelineOptions.find("fast-math=") != std::string::npos;
-  if (parsed->kind == DeviceKind::Cpu) {
-    auto target = CpuTargetOptions::parse(pipelineOptions);
-    if (!target)
-      throwError(target.takeError());
-    options.target = *target;
-  } else {
-    auto target = GpuTargetOptions::parse(pipelineOptions);
-    if (!target)
-      throwError(target.takeError());
-    if (pipelineOptions.find("chip=") == std::string::npos)
-      target->chip = "";
-    options.gpuTarget = *target;
-  }
-  if (!named)
+  if (llvm::Error err = setPipelineOptions(options, pipelineOptions,
+                                          parsed->kind != DeviceKind::Cpu))
+    throwError(std::move(err));
+  if (pipelineOptions.find("fast-math=") == std::string::npos)
     options.gpuTarget.fastMath = options.target.fastMath = fastMath;
   if (pipelineOptions.find("openmp=") == std::string::npos)
     options.target.openmp = openmp;

@@ -118,6 +118,24 @@ runtime::createTarget(const CompileOptions &options) {
   return createGpuTarget(options.gpuTarget, options.device.index);
 }
 
+llvm::Error runtime::setPipelineOptions(CompileOptions &options,
+                                       llvm::StringRef text, bool gpu) {
+  if (!gpu) {
+    auto target = CpuTargetOptions::parse(text);
+    if (!target)
+      return target.takeError();
+    options.target = *target;
+    return llvm::Error::success();
+  }
+  auto target = GpuTargetOptions::parse(text);
+  if (!target)
+    return target.takeError();
+  if (!text.contains("chip="))
+    target->chip = "";
+  options.gpuTarget = *target;
+  return llvm::Error::success();
+}
+
 /// The cache key of `source` compiled by `target`.
 static std::string getCacheKey(llvm::StringRef source, const Target &target) {
   llvm::SHA256 hash;

@@ -477,22 +477,10 @@ static llvm::Expected<runtime::CompileOptions> getCompileOptions() {
                                    "'; expected cpu, gpu, cuda:N or gpu-sim");
   options.device = *device;
   bool gpu = device->kind != runtime::DeviceKind::Cpu || !emitPtxFile.empty();
-  if (gpu) {
-    auto gpuTarget = GpuTargetOptions::parse(pipelineOptions);
-    if (!gpuTarget)
-      return gpuTarget.takeError();
-    if (pipelineOptions.find("chip=") == std::string::npos)
-      gpuTarget->chip = "";
-    options.gpuTarget = *gpuTarget;
-    if (noFastMath)
-      options.gpuTarget.fastMath = false;
-  }
-  auto target = gpu ? CpuTargetOptions() : CpuTargetOptions::parse(pipelineOptions);
-  if (!target)
-    return target.takeError();
-  options.target = *target;
+  if (llvm::Error err = runtime::setPipelineOptions(options, pipelineOptions, gpu))
+    return std::move(err);
   if (noFastMath)
-    options.target.fastMath = false;
+    options.target.fastMath = options.gpuTarget.fastMath = false;
   if (vectorWidth.getNumOccurrences())
     options.target.vectorWidth = vectorWidth;
   if (tileI.getNumOccurrences())

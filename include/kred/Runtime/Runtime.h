@@ -121,6 +121,13 @@ struct CompileOptions {
   CacheOptions cache;
 };
 
+/// Sets the target options of `options` from `text`, a pipeline's option
+/// string as kred-opt takes it: kred-gpu-pipeline's when `gpu`, whose chip,
+/// unless named, stays the device's; else kred-cpu-pipeline's. An unknown
+/// name is an error listing the valid ones.
+llvm::Error setPipelineOptions(CompileOptions &options, llvm::StringRef text,
+                               bool gpu);
+
 /// Checks caller arrays (inputs then outputs) against a signature and the
 /// kernel's device, as Kernel::run does before running.
 llvm::Error checkArguments(const KernelSignature &signature,
