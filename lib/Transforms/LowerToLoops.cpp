@@ -81,10 +81,7 @@ private:
   /// A formula whose arithmetic dwarfs the loads and the loop's own
   /// instructions is emitted once per loop, not once per row and chunk of
   /// a step: the code (and its compile time) stays linear in the formula.
-  bool isLargeFormula() {
-    constexpr size_t kLargeFormulaOps = 512;
-    return op.getBody().front().getOperations().size() > kLargeFormulaOps;
-  }
+  bool isLargeFormula() const { return largeFormula; }
   Value constIndex(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
@@ -148,6 +145,7 @@ private:
   /// kred.var ops by input position (first one seen).
   llvm::MapVector<int64_t, VarOp> vars;
   int64_t firstJPosition = -1;
+  bool largeFormula = false;
 };
 } // namespace
 
@@ -157,6 +155,8 @@ LogicalResult ReduceLowering::check() {
   FormulaVariables variables = collectVariables(op);
   vars = std::move(variables.byPosition);
   firstJPosition = variables.firstJPosition;
+  constexpr size_t kLargeFormulaOps = 512;
+  largeFormula = op.getBody().front().getOperations().size() > kLargeFormulaOps;
   computeType = getComputeType(op);
   width = std::max<int64_t>(1, computeType.isF64() ? vectorWidth / 2
                                                    : vectorWidth);
