@@ -4,6 +4,7 @@
 #define KRED_ENUMS_TD
 
 include "mlir/IR/EnumAttr.td"
+include "KredReductions.td"
 
 def Kred_VarCategoryAttr : I32EnumAttr<"VarCategory",
     "what a variable is indexed by: i, j, or nothing (a parameter)", [
@@ -22,24 +23,11 @@ def Kred_IndexAxisAttr : I32EnumAttr<"IndexAxis",
   let cppNamespace = "::kred";
 }
 
+// The kinds are the records of KredReductions.td.
 def Kred_ReductionKindAttr : I32EnumAttr<"ReductionKind",
-    "the reduction applied over the reduced index", [
-  I32EnumAttrCase<"Sum", 0, "sum">,
-  I32EnumAttrCase<"Min", 1, "min">,
-  I32EnumAttrCase<"Max", 2, "max">,
-  I32EnumAttrCase<"ArgMin", 3, "arg_min">,
-  I32EnumAttrCase<"ArgMax", 4, "arg_max">,
-  I32EnumAttrCase<"MinArgMin", 5, "min_arg_min">,
-  I32EnumAttrCase<"MaxArgMax", 6, "max_arg_max">,
-  I32EnumAttrCase<"KMin", 7, "k_min">,
-  I32EnumAttrCase<"ArgKMin", 8, "arg_k_min">,
-  I32EnumAttrCase<"KMinArgKMin", 9, "k_min_arg_k_min">,
-  I32EnumAttrCase<"LogSumExp", 10, "log_sum_exp">,
-  I32EnumAttrCase<"LogSumExpWeight", 11, "log_sum_exp_weight">,
-  I32EnumAttrCase<"SumSoftMaxWeight", 12, "sum_soft_max_weight">,
-  I32EnumAttrCase<"MaxSumShiftExp", 13, "max_sum_shift_exp">,
-  I32EnumAttrCase<"MaxSumShiftExpWeight", 14, "max_sum_shift_exp_weight">
-]> {
+    "the reduction applied over the reduced index",
+    !foreach(r, !instances<KredReduction>(),
+             I32EnumAttrCase<r.Name, !cast<int>(r.Value), r.Mnemonic>)> {
   let cppNamespace = "::kred";
 }
 

@@ -43,8 +43,25 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
       return ::kred::foldByEvaluation(getOperation(), adaptor.getOperands());
     }
   }];
-  // Ops of a family share one type-inference helper.
-  code inferDef = "";
+  // The names KeOps formulas call this op by (the importer's table and
+  // LazyTensor's math methods are generated from them: KredTables.td).
+  list<string> keopsNames = [];
+  // The result's dimension where it is not the operands': the body of a
+  // function of `check` (kred::DimChecker, DimRules.h, after the checks
+  // every op makes) and `adaptor`, returning FailureOr<int64_t>. Such ops
+  // list InferTypeOpAdaptor; inferFormulaType is their inferReturnTypes.
+  code dimRule = "";
+  code inferDef = !if(!empty(dimRule), "", [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::kred::inferFormulaType(loc, getOperationName(),
+          adaptor.getOperands(), types,
+          [&](::kred::DimChecker &check) -> ::mlir::FailureOr<int64_t> {
+  }] # dimRule # [{
+          });
+    }
+  }]);
   let extraClassDefinition = !strconcat(foldDef, inferDef);
 }
 
@@ -73,13 +90,8 @@ class Kred_BroadcastOp<string mnemonic, string math, dag args, string example,
       # "all share one element type.\n\nExample:\n\n```mlir\n" # example
       # "\n```\n";
   let arguments = args;
-  let inferDef = [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return ::kred::inferBroadcastType(loc, getOperationName(),
-                                        adaptor.getOperands(), types);
-    }
+  let dimRule = [{
+    return ::kred::inferBroadcastDim(check, adaptor.getOperands().size());
   }];
 }
 
@@ -117,14 +129,7 @@ class Kred_ToScalarOp<string mnemonic, string math>
       # mnemonic # " %x : vector<3xf32>\n```\n";
   let arguments = (ins Kred_Value:$x);
   let assemblyFormat = "$x attr-dict `:` type($x)";
-  let inferDef = [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      types.push_back(::kred::getScalarType(adaptor.getX().getType()));
-      return ::mlir::success();
-    }
-  }];
+  let dimRule = "return 1;";
 }
 
 //===----------------------------------------------------------------------===//
@@ -132,22 +137,29 @@ class Kred_ToScalarOp<string mnemonic, string math>
 //===----------------------------------------------------------------------===//
 
 def Kred_AddOp : Kred_BinaryOp<"add", "lhs + rhs", [Commutative]> {
+  let keopsNames = ["Add"];
   let foldDef = "";
   let hasCanonicalizer = 1;
 }
 def Kred_SubOp : Kred_BinaryOp<"sub", "lhs - rhs"> {
+  let keopsNames = ["Subtract"];
   let foldDef = "";
   let hasCanonicalizer = 1;
 }
 def Kred_MulOp : Kred_BinaryOp<"mul", "lhs * rhs", [Commutative]> {
+  let keopsNames = ["Mult"];
   let foldDef = "";
   let hasCanonicalizer = 1;
 }
 def Kred_DivOp : Kred_BinaryOp<"div", "lhs / rhs", [], ["buildWholeGradient"]> {
+  let keopsNames = ["Divide"];
   let foldDef = "";
 }
-def Kred_Atan2Op : Kred_BinaryOp<"atan2", "atan2(lhs, rhs)">;
+def Kred_Atan2Op : Kred_BinaryOp<"atan2", "atan2(lhs, rhs)"> {
+  let keopsNames = ["Atan2"];
+}
 def Kred_PowfOp : Kred_BinaryOp<"powf", "lhs ^ rhs (real exponent)"> {
+  let keopsNames = ["Powf"];
   let hasCanonicalizer = 1;
 }
 
@@ -159,20 +171,44 @@ def Kred_CmpOp : Kred_BroadcastOp<"cmp", "lhs <predicate> rhs",
                        "type($lhs) `,` type($rhs)";
 }
 
-def Kred_MinusOp : Kred_UnaryOp<"minus", "-x"> { let foldDef = ""; }
-def Kred_InvOp : Kred_UnaryOp<"inv", "1 / x"> { let foldDef = ""; }
-def Kred_SquareOp : Kred_UnaryOp<"square", "x * x">;
-def Kred_SqrtOp : Kred_UnaryOp<"sqrt", "sqrt(x)"> { let hasCanonicalizer = 1; }
+def Kred_MinusOp : Kred_UnaryOp<"minus", "-x"> {
+  let keopsNames = ["Minus"];
+  let foldDef = "";
+}
+def Kred_InvOp : Kred_UnaryOp<"inv", "1 / x"> {
+  let keopsNames = ["Inv"];
+  let foldDef = "";
+}
+def Kred_SquareOp : Kred_UnaryOp<"square", "x * x"> {
+  let keopsNames = ["Square"];
+}
+def Kred_SqrtOp : Kred_UnaryOp<"sqrt", "sqrt(x)"> {
+  let keopsNames = ["Sqrt"];
+  let hasCanonicalizer = 1;
+}
 def Kred_RsqrtOp : Kred_UnaryOp<"rsqrt", "1 / sqrt(x)",
-    "As in KeOps, `rsqrt(0) = 0`, so that normalizing a zero vector gives zero.">;
-def Kred_AbsOp : Kred_UnaryOp<"abs", "|x|">;
+    "As in KeOps, `rsqrt(0) = 0`, so that normalizing a zero vector gives zero."> {
+  let keopsNames = ["Rsqrt"];
+}
+def Kred_AbsOp : Kred_UnaryOp<"abs", "|x|"> {
+  let keopsNames = ["Abs"];
+}
 def Kred_SignOp : Kred_UnaryOp<"sign", "sign(x)",
-    "Gives -1, 0 or 1.">;
-def Kred_StepOp : Kred_UnaryOp<"step", "x < 0 ? 0 : 1">;
-def Kred_ReluOp : Kred_UnaryOp<"relu", "x < 0 ? 0 : x">;
-def Kred_FloorOp : Kred_UnaryOp<"floor", "floor(x)">;
+    "Gives -1, 0 or 1."> {
+  let keopsNames = ["Sign"];
+}
+def Kred_StepOp : Kred_UnaryOp<"step", "x < 0 ? 0 : 1"> {
+  let keopsNames = ["Step"];
+}
+def Kred_ReluOp : Kred_UnaryOp<"relu", "x < 0 ? 0 : x"> {
+  let keopsNames = ["ReLU", "ReLu"];
+}
+def Kred_FloorOp : Kred_UnaryOp<"floor", "floor(x)"> {
+  let keopsNames = ["Floor"];
+}
 
 def Kred_PowOp : Kred_FormulaOp<"pow", [SameOperandsAndResultType]> {
+  let keopsNames = ["Pow"];
   let summary = "componentwise integer power";
   let description = [{
     Raises each component of `x` to the integer power `exponent` (KeOps'
@@ -191,6 +227,7 @@ def Kred_PowOp : Kred_FormulaOp<"pow", [SameOperandsAndResultType]> {
 }
 
 def Kred_RoundOp : Kred_FormulaOp<"round", [SameOperandsAndResultType]> {
+  let keopsNames = ["Round"];
   let summary = "componentwise rounding to a number of decimals";
   let description = [{
     Rounds each component of `x` to `decimals` digits after the point
@@ -207,6 +244,7 @@ def Kred_RoundOp : Kred_FormulaOp<"round", [SameOperandsAndResultType]> {
 }
 
 def Kred_ClampIntOp : Kred_FormulaOp<"clamp_int", [SameOperandsAndResultType]> {
+  let keopsNames = ["ClampInt"];
   let summary = "componentwise clamp to integer bounds";
   let description = [{
     Clamps each component of `x` to `[min, max]`, two integer constants
@@ -224,54 +262,99 @@ def Kred_ClampIntOp : Kred_FormulaOp<"clamp_int", [SameOperandsAndResultType]> {
 }
 
 def Kred_ClampOp : Kred_TernaryOp<"clamp", "min(max(x, a), b)", "x", "a", "b",
-                                  ["buildWholeGradient"]>;
+                                  ["buildWholeGradient"]> {
+  let keopsNames = ["Clamp"];
+}
 def Kred_IfElseOp : Kred_TernaryOp<"if_else", "c >= 0 ? a : b", "c", "a", "b",
-                                   ["buildWholeGradient"]>;
+                                   ["buildWholeGradient"]> {
+  let keopsNames = ["IfElse"];
+}
 def Kred_ModOp : Kred_TernaryOp<"mod", "x - n * floor((x - d) / n)",
-                                "x", "n", "d">;
+                                "x", "n", "d"> {
+  let keopsNames = ["Mod"];
+}
 
 //===----------------------------------------------------------------------===//
 // Transcendental functions
 //===----------------------------------------------------------------------===//
 
 def Kred_ExpOp : Kred_UnaryOp<"exp", "exp(x)", "", ["getLaneConstantCount"]> {
+  let keopsNames = ["Exp"];
   let foldDef = "";
 }
 def Kred_Exp2Op : Kred_UnaryOp<"exp2", "2^x",
     "Not in KeOps' language: `kred-fast-math` rewrites `exp(x)` into "
     "`exp2(x * log2(e))` with the scale folded into constants.",
     ["getLaneConstantCount"]>;
-def Kred_LogOp : Kred_UnaryOp<"log", "log(x)"> { let foldDef = ""; }
+def Kred_LogOp : Kred_UnaryOp<"log", "log(x)"> {
+  let keopsNames = ["Log"];
+  let foldDef = "";
+}
 def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "x * log(x)",
-    "Gives 0 at x = 0, its limit.">;
-def Kred_SinOp : Kred_UnaryOp<"sin", "sin(x)">;
-def Kred_CosOp : Kred_UnaryOp<"cos", "cos(x)">;
-def Kred_AsinOp : Kred_UnaryOp<"asin", "asin(x)">;
-def Kred_AcosOp : Kred_UnaryOp<"acos", "acos(x)">;
-def Kred_AtanOp : Kred_UnaryOp<"atan", "atan(x)">;
+    "Gives 0 at x = 0, its limit."> {
+  let keopsNames = ["XLogX"];
+}
+def Kred_SinOp : Kred_UnaryOp<"sin", "sin(x)"> {
+  let keopsNames = ["Sin"];
+}
+def Kred_CosOp : Kred_UnaryOp<"cos", "cos(x)"> {
+  let keopsNames = ["Cos"];
+}
+def Kred_AsinOp : Kred_UnaryOp<"asin", "asin(x)"> {
+  let keopsNames = ["Asin"];
+}
+def Kred_AcosOp : Kred_UnaryOp<"acos", "acos(x)"> {
+  let keopsNames = ["Acos"];
+}
+def Kred_AtanOp : Kred_UnaryOp<"atan", "atan(x)"> {
+  let keopsNames = ["Atan"];
+}
 def Kred_SinXDivXOp : Kred_UnaryOp<"sinxdivx", "sin(x) / x",
-    "Gives 1 at x = 0, its limit.">;
+    "Gives 1 at x = 0, its limit."> {
+  let keopsNames = ["SinXDivX"];
+}
 
 //===----------------------------------------------------------------------===//
 // Vector ops
 //===----------------------------------------------------------------------===//
 
 def Kred_SqNorm2Op : Kred_ToScalarOp<"sqnorm2", "sum of squares"> {
+  let keopsNames = ["SqNorm2"];
   let hasCanonicalizer = 1;
 }
-def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Euclidean norm">;
-def Kred_SumOp : Kred_ToScalarOp<"sum", "sum">;
-def Kred_MaxOp : Kred_ToScalarOp<"max", "maximum">;
-def Kred_MinOp : Kred_ToScalarOp<"min", "minimum">;
+def Kred_Norm2Op : Kred_ToScalarOp<"norm2", "Euclidean norm"> {
+  let keopsNames = ["Norm2"];
+}
+def Kred_SumOp : Kred_ToScalarOp<"sum", "sum"> {
+  let keopsNames = ["Sum"];
+}
+def Kred_MaxOp : Kred_ToScalarOp<"max", "maximum"> {
+  let keopsNames = ["Max"];
+}
+def Kred_MinOp : Kred_ToScalarOp<"min", "minimum"> {
+  let keopsNames = ["Min"];
+}
 def Kred_ArgMaxOp : Kred_ToScalarOp<"argmax",
-    "index (as a float, first one on ties) of the maximum">;
+    "index (as a float, first one on ties) of the maximum"> {
+  let keopsNames = ["ArgMax"];
+}
 def Kred_ArgMinOp : Kred_ToScalarOp<"argmin",
-    "index (as a float, first one on ties) of the minimum">;
+    "index (as a float, first one on ties) of the minimum"> {
+  let keopsNames = ["ArgMin"];
+}
 
 def Kred_NormalizeOp : Kred_UnaryOp<"normalize", "x / |x|",
-    "A zero vector stays zero (`x * rsqrt(sqnorm2(x))`).">;
+    "A zero vector stays zero (`x * rsqrt(sqnorm2(x))`)."> {
+  let keopsNames = ["Normalize"];
+}
 
 def Kred_SumTOp : Kred_FormulaOp<"sum_t", [InferTypeOpAdaptor]> {
+  let keopsNames = ["SumT"];
+  let dimRule = [{
+    return check.dimIs(0, 1, "kred.sum_t broadcasts a scalar")
+        .inRange("dim", adaptor.getDim(), 1, ::kred::kMaxFormulaDim)
+        .result(adaptor.getDim());
+  }];
   let summary = "broadcast a scalar to a vector (adjoint of kred.sum)";
   let description = [{
     Repeats the scalar `x` in every component of a vector of dimension `dim`
@@ -288,6 +371,10 @@ def Kred_SumTOp : Kred_FormulaOp<"sum_t", [InferTypeOpAdaptor]> {
 }
 
 def Kred_SqDistOp : Kred_FormulaOp<"sqdist", [InferTypeOpAdaptor]> {
+  let keopsNames = ["SqDist"];
+  let dimRule = [{
+    return check.dimIs(1, check.dim(0), "the dimension of operand #0").result(1);
+  }];
   let summary = "squared Euclidean distance";
   let description = [{
     `sum_k (x_k - y_k)^2`; `x` and `y` have the same dimension and the result
@@ -305,6 +392,10 @@ def Kred_SqDistOp : Kred_FormulaOp<"sqdist", [InferTypeOpAdaptor]> {
 
 def Kred_ScalprodOp : Kred_FormulaOp<"scalprod", [InferTypeOpAdaptor,
                                                   Commutative]> {
+  let keopsNames = ["Scalprod"];
+  let dimRule = [{
+    return check.dimIs(1, check.dim(0), "the dimension of operand #0").result(1);
+  }];
   let summary = "scalar product";
   let description = [{
     `sum_k x_k * y_k` (KeOps' `(x|y)`); `x` and `y` have the same dimension
@@ -323,6 +414,10 @@ def Kred_ScalprodOp : Kred_FormulaOp<"scalprod", [InferTypeOpAdaptor,
 
 def Kred_WeightedSqNormOp : Kred_FormulaOp<"weighted_sqnorm",
                                            [InferTypeOpAdaptor]> {
+  let keopsNames = ["WeightedSqNorm", "SqNormIso", "SqNormDiag", "SymSqNorm"];
+  let dimRule = [{
+    return ::kred::checkWeight(check, check.dim(1));
+  }];
   let summary = "squared norm under a weight: scalar, diagonal or full matrix";
   let description = [{
     `x^T S x` where the weight `s` has dimension 1 (`s * |x|^2`), D (a
@@ -341,6 +436,12 @@ def Kred_WeightedSqNormOp : Kred_FormulaOp<"weighted_sqnorm",
 
 def Kred_WeightedSqDistOp : Kred_FormulaOp<"weighted_sqdist",
                                            [InferTypeOpAdaptor]> {
+  let keopsNames = ["WeightedSqDist"];
+  let dimRule = [{
+    return ::kred::checkWeight(
+        check.dimIs(2, check.dim(1), "the dimension of operand #1"),
+        check.dim(1));
+  }];
   let summary = "squared distance under a weight";
   let description = [{
     `weighted_sqnorm(s, x - y)`: `x` and `y` have dimension D, the weight has
@@ -362,6 +463,11 @@ def Kred_WeightedSqDistOp : Kred_FormulaOp<"weighted_sqdist",
 //===----------------------------------------------------------------------===//
 
 def Kred_ElemOp : Kred_FormulaOp<"elem", [InferTypeOpAdaptor]> {
+  let keopsNames = ["Elem"];
+  let dimRule = [{
+    return check.inRange("index", adaptor.getIndex(), 0, check.dim(0) - 1)
+        .result(1);
+  }];
   let summary = "one component of a vector";
   let description = [{
     `x[index]` as a scalar (KeOps' `Elem(x, m)`).
@@ -377,6 +483,14 @@ def Kred_ElemOp : Kred_FormulaOp<"elem", [InferTypeOpAdaptor]> {
 }
 
 def Kred_ElemTOp : Kred_FormulaOp<"elem_t", [InferTypeOpAdaptor]> {
+  let keopsNames = ["ElemT"];
+  let dimRule = [{
+    int64_t dim = adaptor.getDim();
+    return check.dimIs(0, 1, "kred.elem_t places a scalar")
+        .inRange("dim", dim, 1, ::kred::kMaxFormulaDim)
+        .inRange("index", adaptor.getIndex(), 0, dim - 1)
+        .result(dim);
+  }];
   let summary = "a scalar placed in a vector of zeros";
   let description = [{
     A vector of dimension `dim`, zero except component `index`, which holds
@@ -393,6 +507,13 @@ def Kred_ElemTOp : Kred_FormulaOp<"elem_t", [InferTypeOpAdaptor]> {
 }
 
 def Kred_ExtractOp : Kred_FormulaOp<"extract", [InferTypeOpAdaptor]> {
+  let keopsNames = ["Extract"];
+  let dimRule = [{
+    int64_t start = adaptor.getStart(), length = adaptor.getLength();
+    return check.inRange("start", start, 0, check.dim(0) - 1)
+        .inRange("length", length, 1, check.dim(0) - start)
+        .result(length);
+  }];
   let summary = "a contiguous sub-vector";
   let description = [{
     `x[start : start + length]` (KeOps' `Extract(x, m, d)`).
@@ -409,6 +530,13 @@ def Kred_ExtractOp : Kred_FormulaOp<"extract", [InferTypeOpAdaptor]> {
 }
 
 def Kred_ExtractTOp : Kred_FormulaOp<"extract_t", [InferTypeOpAdaptor]> {
+  let keopsNames = ["ExtractT"];
+  let dimRule = [{
+    int64_t start = adaptor.getStart(), dim = adaptor.getDim();
+    return check.inRange("dim", dim, check.dim(0), ::kred::kMaxFormulaDim)
+        .inRange("start", start, 0, dim - check.dim(0))
+        .result(dim);
+  }];
   let summary = "a vector placed in a larger vector of zeros";
   let description = [{
     A vector of dimension `dim`, zero except `[start, start + dim(x))` which
@@ -425,6 +553,10 @@ def Kred_ExtractTOp : Kred_FormulaOp<"extract_t", [InferTypeOpAdaptor]> {
 }
 
 def Kred_ConcatOp : Kred_FormulaOp<"concat", [InferTypeOpAdaptor]> {
+  let keopsNames = ["Concat"];
+  let dimRule = [{
+    return check.dim(0) + check.dim(1);
+  }];
   let summary = "concatenation of two vectors";
   let description = [{
     The components of `lhs` followed by those of `rhs`.
@@ -440,6 +572,12 @@ def Kred_ConcatOp : Kred_FormulaOp<"concat", [InferTypeOpAdaptor]> {
 }
 
 def Kred_OneHotOp : Kred_FormulaOp<"one_hot", [InferTypeOpAdaptor]> {
+  let keopsNames = ["OneHot"];
+  let dimRule = [{
+    return check.dimIs(0, 1, "kred.one_hot encodes a scalar")
+        .inRange("dim", adaptor.getDim(), 1, ::kred::kMaxFormulaDim)
+        .result(adaptor.getDim());
+  }];
   let summary = "one-hot encoding of a scalar";
   let description = [{
     A vector of dimension `dim` with 1 at component `round(x)` and 0
@@ -460,6 +598,10 @@ def Kred_OneHotOp : Kred_FormulaOp<"one_hot", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 def Kred_MatVecMultOp : Kred_FormulaOp<"matvecmult", [InferTypeOpAdaptor]> {
+  let keopsNames = ["MatVecMult"];
+  let dimRule = [{
+    return ::kred::inferMatrixProduct(check, 0);
+  }];
   let summary = "matrix-vector product";
   let description = [{
     `A x v` where `A` (dimension n*p) is an n-by-p matrix stored row-major
@@ -478,6 +620,10 @@ def Kred_MatVecMultOp : Kred_FormulaOp<"matvecmult", [InferTypeOpAdaptor]> {
 }
 
 def Kred_VecMatMultOp : Kred_FormulaOp<"vecmatmult", [InferTypeOpAdaptor]> {
+  let keopsNames = ["VecMatMult"];
+  let dimRule = [{
+    return ::kred::inferMatrixProduct(check, 1);
+  }];
   let summary = "vector-matrix product";
   let description = [{
     `v^T A` where `v` has dimension n and `A` (dimension n*p) is an n-by-p
@@ -496,6 +642,10 @@ def Kred_VecMatMultOp : Kred_FormulaOp<"vecmatmult", [InferTypeOpAdaptor]> {
 }
 
 def Kred_TensorProdOp : Kred_FormulaOp<"tensorprod", [InferTypeOpAdaptor]> {
+  let keopsNames = ["TensorProd"];
+  let dimRule = [{
+    return check.dim(0) * check.dim(1);
+  }];
   let summary = "outer product of two vectors";
   let description = [{
     `x y^T` flattened row-major: component `a * dim(y) + b` is `x_a * y_b`.
@@ -511,6 +661,12 @@ def Kred_TensorProdOp : Kred_FormulaOp<"tensorprod", [InferTypeOpAdaptor]> {
 }
 
 def Kred_TensorDotOp : Kred_FormulaOp<"tensordot", [InferTypeOpAdaptor]> {
+  let keopsNames = ["TensorDot"];
+  let dimRule = [{
+    return ::kred::inferTensorDot(check, adaptor.getLhsShape(),
+        adaptor.getRhsShape(), adaptor.getLhsContract(),
+        adaptor.getRhsContract(), adaptor.getPermutation());
+  }];
   let summary = "contraction of two tensors over paired axes";
   let description = [{
     Views `lhs` and `rhs` as row-major tensors of shapes `lhs_shape` and
@@ -544,6 +700,11 @@ def Kred_TensorDotOp : Kred_FormulaOp<"tensordot", [InferTypeOpAdaptor]> {
 }
 
 def Kred_KronOp : Kred_FormulaOp<"kron", [InferTypeOpAdaptor]> {
+  let keopsNames = ["Kron"];
+  let dimRule = [{
+    return ::kred::inferKron(check, adaptor.getLhsShape(),
+                             adaptor.getRhsShape());
+  }];
   let summary = "Kronecker product of two tensors";
   let description = [{
     Views `lhs` and `rhs` as row-major tensors of the same rank with shapes
@@ -578,6 +739,11 @@ class Kred_DerivativeOp<string mnemonic, list<Trait> traits = []>
 }
 
 def Kred_GradOp : Kred_DerivativeOp<"grad"> {
+  let keopsNames = ["Grad", "DiffT"];
+  let dimRule = [{
+    return check.dimIs(2, check.dim(0), "the gradient input has the "
+        "dimension of the formula, operand #0").result(check.dim(1));
+  }];
   let summary = "gradient of a formula with respect to a variable";
   let description = [{
     `(d f / d v)^T e`: the gradient of `f` with respect to the variable `wrt`
@@ -599,6 +765,11 @@ def Kred_GradOp : Kred_DerivativeOp<"grad"> {
 }
 
 def Kred_DiffOp : Kred_DerivativeOp<"diff"> {
+  let keopsNames = ["Diff"];
+  let dimRule = [{
+    return check.dimIs(2, check.dim(1), "the direction has the dimension of "
+        "the variable, operand #1").result(check.dim(0));
+  }];
   let summary = "directional derivative of a formula";
   let description = [{
     `(d f / d v) u`: the derivative of `f` with respect to the variable `wrt`
@@ -619,6 +790,11 @@ def Kred_DiffOp : Kred_DerivativeOp<"diff"> {
 }
 
 def Kred_LaplacianOp : Kred_DerivativeOp<"laplacian"> {
+  let keopsNames = ["Laplacian"];
+  let dimRule = [{
+    return check.dimIs(0, 1, "the Laplacian is defined for scalar formulas")
+        .result(1);
+  }];
   let summary = "Laplacian of a scalar formula";
   let description = [{
     `sum_k d^2 f / d v_k^2` for a scalar `f` and a variable `wrt`; the result
@@ -635,6 +811,11 @@ def Kred_LaplacianOp : Kred_DerivativeOp<"laplacian"> {
 }
 
 def Kred_DivergenceOp : Kred_DerivativeOp<"divergence"> {
+  let keopsNames = ["Divergence"];
+  let dimRule = [{
+    return check.dimIs(0, check.dim(1), "the divergence takes a formula of "
+        "the dimension of the variable, operand #1").result(1);
+  }];
   let summary = "divergence of a vector formula";
   let description = [{
     `sum_k d f_k / d v_k` for a formula `f` of the dimension of the variable

@@ -352,6 +352,29 @@ void bindDevices(py::module_ &m) {
       "needs no GPU");
 }
 
+/// Each reduction kind's record, by KeOps name (older names too), as a dict
+/// of the fields the Python package reads.
+py::dict describeReductions() {
+  py::dict table;
+  for (const ReductionKindInfo &info : getReductionKinds()) {
+    py::dict record;
+    record["name"] = info.keopsName;
+    record["num_outputs"] = info.getOutputs(1, 1, 1).size();
+    record["with_values"] = info.withValues;
+    record["with_indices"] = info.withIndices;
+    record["takes_k"] = info.takesK;
+    record["takes_weight"] = info.takesWeight;
+    record["weighted_kind"] = info.weightedKind;
+    record["indexed_kind"] = info.indexedKind;
+    record["gradient_partial"] = info.gradientPartial;
+    record["gradient_reads_argmax"] = info.gradientReadsArgMax;
+    table[info.keopsName] = record;
+    if (*info.keopsAlias)
+      table[info.keopsAlias] = record;
+  }
+  return table;
+}
+
 /// What the Python package reads of the C++ side: signatures, the cache
 /// folder, the host, the reductions and dtypes.
 void bindTables(py::module_ &m) {
@@ -376,21 +399,9 @@ void bindTables(py::module_ &m) {
       },
       py::arg("cache_dir") = "");
   m.def("host", &describeHost, "the host CPU, as code is generated for it");
-  m.def(
-      "reductions",
-      [] {
-        // KeOps name -> (outputs, whether the last holds indices, whether it
-        // takes K, whether it takes a weight formula).
-        py::dict table;
-        for (const KeOpsReduction &r : getKeOpsReductions()) {
-          auto outputs = kred::getReductionOutputSpecs(r.kind, 1, 1, 1);
-          table[py::str(r.name.str())] = py::make_tuple(
-              outputs.size(), outputs.back().isIndex, kred::needsK(r.kind),
-              kred::isWeighted(r.kind));
-        }
-        return table;
-      },
-      "the reductions kred implements, by their KeOps names");
+  m.def("reductions", &describeReductions,
+        "the reduction kinds, by KeOps name: their records "
+        "(dialect/KredReductions.td)");
   m.def(
       "float_dtypes",
       [] {

@@ -117,7 +117,8 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   }
   int64_t formulaDim = getFormulaDim(formula);
   int64_t weightDim = weight ? getFormulaDim(weight) : 0;
-  auto specs = getReductionOutputSpecs(*kind, formulaDim, weightDim, k.value_or(1));
+  auto specs = getReductionKindInfo(*kind).getOutputs(formulaDim, weightDim,
+                                                     k.value_or(1));
   for (const ReductionOutputSpec &spec : specs) {
     SmallVector<int64_t> shape(batchShape);
     shape.push_back(ShapedType::kDynamic);
@@ -142,7 +143,7 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   TypeAttr accType;
   SumSchemeAttr sumScheme;
   if (!options.accType.empty() || !options.sumScheme.empty()) {
-    if (!isSummation(*kind))
+    if (!getReductionKindInfo(*kind).isSummation())
       return (emitError(reductionLoc)
                   << "an accumulation type or summation scheme is given, "
                      "but reduction '"

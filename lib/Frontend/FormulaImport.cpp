@@ -98,13 +98,13 @@ LogicalResult FormulaParser::parseReductionStatement() {
                                   << ", expected 0 (reduce over i) or 1 "
                                      "(reduce over j)";
     axis = *options.axis == 1 ? IndexAxis::j : IndexAxis::i;
-    if (isWeighted(*kind))
+    if (getReductionKindInfo(*kind).takesWeight)
       return emitError(tok.loc())
              << "reduction '" << *options.reduction
              << "' needs a weight formula; write '" << *options.reduction
              << "_Reduction(F, tag, G)'";
     k = options.k;
-    if (needsK(*kind) && !k)
+    if (getReductionKindInfo(*kind).takesK && !k)
       return emitError(tok.loc()) << "reduction '" << *options.reduction
                                   << "' needs K";
     FailureOr<Value> f = parseExpr();
@@ -133,7 +133,7 @@ LogicalResult FormulaParser::parseReductionStatement() {
   formula = *f;
   if (failed(expect(Token::Comma, "after the formula")))
     return failure();
-  if (needsK(*kind)) {
+  if (getReductionKindInfo(*kind).takesK) {
     FailureOr<int64_t> kValue = parseInteger("K");
     if (failed(kValue) || failed(expect(Token::Comma, "after K")))
       return failure();
@@ -148,7 +148,7 @@ LogicalResult FormulaParser::parseReductionStatement() {
                              << ", expected 0 (reduce over j) or 1 (reduce "
                                 "over i)";
   axis = *tag == 0 ? IndexAxis::j : IndexAxis::i;
-  if (isWeighted(*kind)) {
+  if (getReductionKindInfo(*kind).takesWeight) {
     if (failed(expect(Token::Comma, "before the weight formula")))
       return failure();
     FailureOr<Value> g = parseExpr();

@@ -6,27 +6,6 @@ using namespace mlir;
 using namespace kred;
 using namespace kred::formula;
 
-llvm::ArrayRef<KeOpsReduction> kred::getKeOpsReductions() {
-  static const KeOpsReduction table[] = {
-      {"Sum", ReductionKind::Sum},
-      {"Min", ReductionKind::Min},
-      {"Max", ReductionKind::Max},
-      {"ArgMin", ReductionKind::ArgMin},
-      {"ArgMax", ReductionKind::ArgMax},
-      {"Min_ArgMin", ReductionKind::MinArgMin},
-      {"Max_ArgMax", ReductionKind::MaxArgMax},
-      {"KMin", ReductionKind::KMin},
-      {"ArgKMin", ReductionKind::ArgKMin},
-      {"KMin_ArgKMin", ReductionKind::KMinArgKMin},
-      {"LogSumExp", ReductionKind::LogSumExp},
-      {"LogSumExpWeight", ReductionKind::LogSumExpWeight},
-      {"SumSoftMaxWeight", ReductionKind::SumSoftMaxWeight},
-      {"Max_SumShiftExp", ReductionKind::MaxSumShiftExp},
-      {"Max_SumShiftExpWeight", ReductionKind::MaxSumShiftExpWeight},
-  };
-  return table;
-}
-
 const llvm::StringMap<FunctionInfo> &formula::getFunctionTable() {
   static const llvm::StringMap<FunctionInfo> table = {
       // Componentwise functions.
@@ -98,16 +77,15 @@ const llvm::StringMap<FunctionInfo> &formula::getFunctionTable() {
 
 /// KeOps' reduction names.
 std::optional<ReductionKind> formula::lookupReduction(StringRef name) {
-  for (const KeOpsReduction &reduction : getKeOpsReductions())
-    if (reduction.name == name)
-      return reduction.kind;
+  if (const ReductionKindInfo *info = lookupKeOpsReduction(name))
+    return info->kind();
   return std::nullopt;
 }
 
 /// "Sum, Min, ...", for messages.
 std::string formula::listReductionNames() {
   std::string names;
-  for (const KeOpsReduction &reduction : getKeOpsReductions())
-    names += (names.empty() ? "" : ", ") + reduction.name.str();
+  for (const ReductionKindInfo &info : getReductionKinds())
+    names += (names.empty() ? "" : ", ") + std::string(info.keopsName);
   return names;
 }

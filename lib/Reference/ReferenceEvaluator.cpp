@@ -94,10 +94,8 @@ static void reduceRow(const ReductionSpec &spec,
     return semantics.finalize(state);
   };
   auto values = reduce(false), scales = reduce(true);
-  bool logarithm = spec.kind == ReductionKind::LogSumExp ||
-                   spec.kind == ReductionKind::LogSumExpWeight;
-  auto outputSpecs =
-      getReductionOutputSpecs(spec.kind, spec.dim, spec.weightDim, spec.k);
+  bool logarithm = spec.info().tolerance == LogScale;
+  auto outputSpecs = spec.getOutputs();
   for (size_t k = 0; k < values.size(); ++k)
     for (size_t c = 0; c < values[k].size(); ++c) {
       out[k].push_back(values[k][c]);

@@ -476,8 +476,8 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   if (perRow > vectorRegisters / 2)
     return 2;
   // Exponential sums rescale their state with an exp.
-  ReductionKind kind = op.getKind();
-  bool exponential = kind != ReductionKind::Sum && !getExtremumTraits(kind);
+  bool exponential =
+      getReductionKindInfo(op.getKind()).family == ExponentialFamily;
   if (exponential)
     shared += kExpLaneConstants;
   // Where arithmetic reads an operand from memory (x86), a j-lane that one

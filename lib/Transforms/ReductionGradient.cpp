@@ -2,7 +2,9 @@
 //
 // d/dv <e, R_j F(x_i, y_j)> as a Sum reduction of the same formula region
 // with a few more variables (indexed like the outputs unless said): the
-// cotangent e, then what the kind's gradient reads of the forward pass.
+// cotangent e, then what the kind's gradient reads of the forward pass
+// (its record in KredReductions.td: the result, indices, positions, and
+// "partial", another reduction of the same formulas).
 //   Sum:                    Grad(F, v, e)
 //   LogSumExp r:            w = e exp(F - r);  Grad(F, v, w)
 //   LogSumExpWeight (m, s) = Max_SumShiftExpWeight, r = m + log s:
@@ -58,33 +60,30 @@ static MemRefType getRowsType(int64_t batch, int64_t dim, Type element) {
   return MemRefType::get(shape, element);
 }
 
-static bool isMaxSumShiftExp(ReductionSpec spec) {
-  return spec.kind == ReductionKind::MaxSumShiftExp ||
-         spec.kind == ReductionKind::MaxSumShiftExpWeight;
-}
-
-/// The extra variables of kind `spec`'s gradient, or failure (with a
-/// diagnostic) where the kind has none.
+/// The extra variables of kind `spec`'s gradient (its record says what it
+/// reads of the forward pass), or failure (with a diagnostic) where the
+/// kind has none.
 static FailureOr<SmallVector<ExtraInput>> getExtraInputs(ReduceOp reduce,
                                                          ReductionSpec spec) {
-  std::optional<ExtremumTraits> extremum = getExtremumTraits(spec.kind);
-  if (extremum && !extremum->withValues)
+  const ReductionKindInfo &info = spec.info();
+  if (info.isSelection() && !info.withValues)
     return reduce.emitOpError("outputs indices only: its gradient is zero "
                               "everywhere, there is no gradient kernel");
-  int64_t valueDim = getReductionOutputSpecs(spec.kind, spec.dim,
-                                             spec.weightDim, spec.k)[0]
-                         .dim;
+  int64_t valueDim = spec.getOutputs()[0].dim;
   SmallVector<ExtraInput> extras{{"e", false, valueDim}};
-  if (spec.kind == ReductionKind::LogSumExpWeight)
-    extras.push_back({"shift", false, 1 + valueDim});
-  else if (spec.isExponential())
+  if (info.gradientReadsResult)
     extras.push_back({"result", false, valueDim});
-  if (extremum || isMaxSumShiftExp(spec)) {
-    extras.push_back({"indices", false, extremum ? valueDim : 1});
+  if (info.isSelection() || info.gradientReadsArgMax) {
+    extras.push_back({"indices", false, info.isSelection() ? valueDim : 1});
     extras.push_back({"positions", true, 1});
   }
-  if (spec.kind == ReductionKind::SumSoftMaxWeight)
-    extras.push_back({"logsumexp", false, 1});
+  if (*info.gradientPartial) {
+    const ReductionKindInfo *partial =
+        lookupKeOpsReduction(info.gradientPartial);
+    int64_t weightDim = partial->takesWeight ? spec.weightDim : 0;
+    extras.push_back(
+        {"partial", false, partial->getOutputs(1, weightDim, 1)[0].dim});
+  }
   return extras;
 }
 
@@ -113,7 +112,7 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
   Value e = extras[0];
   if (spec.isSum())
     return grad(b, f, wrt, e);
-  if (getExtremumTraits(spec.kind)) {
+  if (spec.info().isSelection()) {
     Value selected = b.mul(b.where(CmpPredicate::eq, extras[2], extras[1]), e);
     Value perComponent = b.create<ExtractOp>(selected, 0, spec.dim);
     for (int64_t s = 1; s < spec.k; ++s)
@@ -123,7 +122,7 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
     return grad(b, f, wrt, perComponent);
   }
   Value result = extras[1];
-  if (isMaxSumShiftExp(spec)) {
+  if (spec.info().output == ShiftAndSums) {
     // (m, s): dm flows through the maximum's index, s = sum exp(F - m) G.
     int64_t sums = getFormulaDim(result) - 1;
     Value m = b.create<ExtractOp>(result, 0, 1);
@@ -140,7 +139,7 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
     Value term = grad(b, f, wrt, coefficient);
     return g ? b.add(term, grad(b, g, wrt, b.mul(w, eS))) : term;
   }
-  if (spec.kind == ReductionKind::SumSoftMaxWeight) {
+  if (spec.info().output == SoftMaxAverage) {
     Value w = softmaxWeight(b, b.sub(f, extras[2]));
     Value eG = b.create<ScalprodOp>(e, g);
     Value centered = b.sub(eG, b.create<ScalprodOp>(e, result));
@@ -150,7 +149,7 @@ static Value buildGradientTerm(DerivativeBuilder &b, ReductionSpec spec,
   }
   if (!g)
     return grad(b, f, wrt, b.mul(e, softmaxWeight(b, b.sub(f, result))));
-  // result = (m, s).
+  // LogSumExpWeight: the partial (m, s).
   Value m = b.create<ExtractOp>(result, 0, 1);
   Value s = b.create<ExtractOp>(result, 1, spec.weightDim);
   Value w = b.mul(softmaxWeight(b, b.sub(f, m)), b.div(e, s));

@@ -78,10 +78,10 @@ func.func @lse(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32> {kred
 // -----
 
 // log_sum_exp_weight: through the forward's (m, s) (Max_SumShiftExpWeight,
-// a new i-variable "shift" after e), w = exp(F - m) e / s as KeOps: finite
+// a new i-variable "partial" after e), w = exp(F - m) e / s as KeOps: finite
 // where s < 0 makes the result NaN.
 // WRT-X-LABEL: func.func @lse_weight_grad_X(
-// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x3xf32> {kred.alias = "shift"}, %{{.*}}: memref<?x3xf32> {kred.output})
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x3xf32> {kred.alias = "partial"}, %{{.*}}: memref<?x3xf32> {kred.output})
 // WRT-X: %[[F:.*]] = kred.minus
 // WRT-X: %[[G:.*]] = kred.var j 2 : vector<2xf32>
 // WRT-X: %[[E:.*]] = kred.var i 3 : vector<2xf32>
@@ -113,7 +113,7 @@ func.func @lse_weight(%x: memref<?x3xf32> {kred.alias = "X"}, %y: memref<?x3xf32
 // sum_soft_max_weight: the weights exp(F - logsumexp), and the centered
 // weight <e, G> - <e, r> for F's part.
 // WRT-X-LABEL: func.func @softmax_grad_X(
-// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x2xf32> {kred.alias = "result"}, %{{.*}}: memref<?x1xf32> {kred.alias = "logsumexp"}, %{{.*}}: memref<?x3xf32> {kred.output})
+// WRT-X-SAME: {kred.alias = "e"}, %{{.*}}: memref<?x2xf32> {kred.alias = "result"}, %{{.*}}: memref<?x1xf32> {kred.alias = "partial"}, %{{.*}}: memref<?x3xf32> {kred.output})
 // WRT-X: %[[F:.*]] = kred.minus
 // WRT-X: %[[G:.*]] = kred.var j 2 : vector<2xf32>
 // WRT-X: %[[E:.*]] = kred.var i 3 : vector<2xf32>

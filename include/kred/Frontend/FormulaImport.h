@@ -63,14 +63,6 @@ constexpr int64_t kMaxFormulaNesting = 256;
 constexpr int64_t kMaxFormulaOps = 10000;
 constexpr int64_t kMaxAliases = 10000;
 
-/// A reduction as KeOps names it ("Min_ArgMin") and its kind; the one table
-/// the importer and the Python layer use.
-struct KeOpsReduction {
-  llvm::StringRef name;
-  ReductionKind kind;
-};
-llvm::ArrayRef<KeOpsReduction> getKeOpsReductions();
-
 /// Parses the specification in the main buffer of `sourceMgr` and returns the
 /// module, or null after reporting errors (with line and column) through the
 /// context's diagnostic handler.

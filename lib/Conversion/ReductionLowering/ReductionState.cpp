@@ -185,7 +185,7 @@ class BestEntriesState : public ReductionState {
 public:
   BestEntriesState(ReductionSpec spec, FloatType type, int64_t width)
       : spec(spec), dim(spec.dim), k(spec.k), type(type), width(width),
-        isMin(getExtremumTraits(spec.kind)->isMin) {}
+        isMin(spec.info().isMin) {}
 
   SmallVector<Type> getTypes() override { return SmallVector<Type>(dim, type); }
   // Layout: the values of components 0..D-1, then their indices.

@@ -4,18 +4,17 @@ Backend (backend.py) for their array type."""
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from .. import _kred
 from .aliases import parse_aliases
 
-# The reductions, by pykeops name -> (number of outputs, whether the last
-# output holds indices, whether the reduction takes K, whether formula2 is
-# required): the C++ table, through the native module.
-REDUCTIONS = _kred.reductions()
-# pykeops spells a weighted LogSumExp / Max_SumShiftExp with formula2, and
-# SumSoftMaxWeight by its old name SoftMax too.
-_WEIGHTED = {"LogSumExp": "LogSumExpWeight", "Max_SumShiftExp": "Max_SumShiftExpWeight"}
-_OLD_NAMES = {"SoftMax": "SumSoftMaxWeight"}
+# The reduction kinds' records (dialect/KredReductions.td), by pykeops name
+# and older names: name, num_outputs, with_values, with_indices, takes_k,
+# takes_weight, weighted_kind (pykeops spells it with formula2 under this
+# name), indexed_kind, gradient_partial, gradient_reads_argmax.
+REDUCTIONS = {name: SimpleNamespace(**record)
+              for name, record in _kred.reductions().items()}
 _SUM_SCHEMES = {"auto": "", "direct_sum": "direct", "block_sum": "block",
                 "kahan_scheme": "kahan", "direct": "direct", "block": "block",
                 "kahan": "kahan"}
@@ -115,13 +114,13 @@ class GenredBase:
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
         if formula2 is not None and not isinstance(formula2, str):
             raise TypeError(f"formula2 must be a string, got {type(formula2).__name__}")
-        reduction_op = _OLD_NAMES.get(reduction_op, reduction_op)
-        if reduction_op in _WEIGHTED and formula2 is not None:
-            reduction_op = _WEIGHTED[reduction_op]
         if reduction_op not in REDUCTIONS:
             raise ValueError(f"reduction_op {reduction_op!r} is unknown; expected one of "
                              + ", ".join(REDUCTIONS))
-        outputs, indices, takes_k, needs_weight = REDUCTIONS[reduction_op]
+        kind = REDUCTIONS[reduction_op]
+        if kind.weighted_kind and formula2 is not None:
+            kind = REDUCTIONS[kind.weighted_kind]
+        reduction_op, needs_weight = kind.name, kind.takes_weight
         if needs_weight and formula2 is None:
             raise ValueError(f"reduction_op {reduction_op!r} needs the weight formula "
                              "formula2")
@@ -130,7 +129,7 @@ class GenredBase:
         if axis not in (0, 1):
             raise ValueError(f"axis must be 0 (reduce over i) or 1 (reduce over j), "
                              f"got {axis!r}")
-        if takes_k:
+        if kind.takes_k:
             if not isinstance(opt_arg, int) or isinstance(opt_arg, bool) or opt_arg < 1:
                 raise ValueError(f"reduction_op {reduction_op!r} needs opt_arg = K, an "
                                  f"integer >= 1, got {opt_arg!r}")
@@ -154,7 +153,7 @@ class GenredBase:
         self.aliases = parse_aliases(aliases)
         self.formula, self.formula2 = formula, formula2
         self.reduction_op, self.axis, self.k = reduction_op, axis, opt_arg
-        self.num_outputs, self.has_indices = outputs, indices
+        self.num_outputs, self.has_indices = kind.num_outputs, kind.with_indices
         self.use_fast_math = bool(use_fast_math)
         self.compile_options = options_text(compile_options)
         # What a derived reduction (a gradient) is built with.
@@ -212,7 +211,7 @@ class GenredBase:
 
     def gradient_extras(self, ks):
         """The names of the arrays gradient(ks) takes after this reduction's
-        arguments: e, then result / logsumexp / indices / positions."""
+        arguments: e, then result / indices / positions / partial."""
         return [a.name for a in self.gradient(ks).arguments[len(self.arguments):]]
 
     def variant(self, reduction_op):
@@ -220,8 +219,9 @@ class GenredBase:
         that reduction takes one."""
         cache = self.__dict__.setdefault("_variants", {})
         if reduction_op not in cache:
-            k = self.k if reduction_op.startswith("KMin") else None
-            weight = self.formula2 if REDUCTIONS[reduction_op][3] else None
+            kind = REDUCTIONS[reduction_op]
+            k = self.k if kind.takes_k else None
+            weight = self.formula2 if kind.takes_weight else None
             cache[reduction_op] = type(self)(self.formula, self._alias_lines(),
                                              reduction_op=reduction_op, axis=self.axis,
                                              opt_arg=k, formula2=weight, **self.options)

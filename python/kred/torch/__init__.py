@@ -10,7 +10,7 @@ import torch
 
 from ..common.backend import Backend
 from ..common.generic import make_generic
-from ..common.genred import GenredBase
+from ..common.genred import REDUCTIONS, GenredBase
 from ..common.complex_lazy_tensor import make_lazy_tensor_classes
 from ..common.lazy_tensor import make_variables
 from ..common.solve import KernelSolveBase
@@ -20,17 +20,6 @@ _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.int64: "int64"}
 _TORCH_DTYPES = {name: dtype for dtype, name in _DTYPES.items()}
 
-
-# Reductions whose values output is differentiable, and the variant that
-# also gives the selected indices the gradient flows through.
-_WITH_INDICES = {"Min": "Min_ArgMin", "Max": "Max_ArgMax", "KMin": "KMin_ArgKMin",
-                 "Min_ArgMin": "Min_ArgMin", "Max_ArgMax": "Max_ArgMax",
-                 "KMin_ArgKMin": "KMin_ArgKMin"}
-# Kinds that also need the index of the maximum of F.
-_MAX_SHIFT = {"Max_SumShiftExp", "Max_SumShiftExpWeight"}
-_INDICES_ONLY = {"ArgMin", "ArgMax", "ArgKMin"}
-# Kinds whose gradient reads another reduction of the same formulas.
-_PARTIALS = {"SumSoftMaxWeight": "LogSumExp", "LogSumExpWeight": "Max_SumShiftExpWeight"}
 
 
 def _flat(genred, t):
@@ -58,18 +47,20 @@ class _Reduction(torch.autograd.Function):
         # A reduction whose output only feeds another one's backward (a
         # `partial`) gets no gradient: nothing to run, not zeros.
         ctx.set_materialize_grads(False)
-        kind = genred.reduction_op
-        if kind == "LogSumExpWeight":
+        kind = REDUCTIONS[genred.reduction_op]
+        if kind.name == "LogSumExpWeight":
             outputs = (partial[..., :1] + torch.log(partial[..., 1:]),)
-        elif kind in _WITH_INDICES:
-            values, indices = genred.variant(_WITH_INDICES[kind])._call(args, options)
+        elif kind.indexed_kind:
+            # The variant that also gives the selected indices the gradient
+            # flows through.
+            values, indices = genred.variant(kind.indexed_kind)._call(args, options)
             ctx.indices = _flat(genred, indices)
             outputs = (values, indices) if genred.num_outputs == 2 else (values,)
             if len(outputs) == 2:
                 ctx.mark_non_differentiable(indices)
         else:
             outputs = (genred._call(args, options),)
-        if kind in _MAX_SHIFT:
+        if kind.gradient_reads_argmax:
             ctx.indices = genred.variant("Max_ArgMax")._call(args, options)[1]
         ctx.save_for_backward(outputs[0], partial, *args)
         return outputs if len(outputs) == 2 else outputs[0]
@@ -121,7 +112,7 @@ def _extra(name, genred, like, grad, result, partial, ctx, args):
         return _flat(genred, grad).to(like.dtype)
     if name == "result":
         return result
-    if name in ("logsumexp", "shift"):
+    if name == "partial":
         return partial
     if name == "indices":
         return ctx.indices.to(like.dtype)
@@ -220,16 +211,17 @@ class Genred(GenredBase):
         needs_grad = torch.is_grad_enabled() and any(
             isinstance(a, torch.Tensor) and a.requires_grad for a in args)
         call = {"backend": backend, "device_id": device_id, "ranges": ranges}
-        kind = self.reduction_op
-        if not needs_grad or kind in _INDICES_ONLY:
+        kind = REDUCTIONS[self.reduction_op]
+        if not needs_grad or not kind.with_values:
             # Indices carry no gradient: outputs that do not require grad.
             with torch.no_grad():
                 return super().__call__(*args, **call, out=out)
         if out is not None:
             raise ValueError("out= cannot be used when the result needs gradients")
         partial = None
-        if kind in _PARTIALS:
-            partial = self.variant(_PARTIALS[kind])(*args, **call)
+        if kind.gradient_partial:
+            # Another reduction of the same formulas that the gradient reads.
+            partial = self.variant(kind.gradient_partial)(*args, **call)
         return _Reduction.apply(self, call, partial, *args)
 
     def _call(self, args, options):

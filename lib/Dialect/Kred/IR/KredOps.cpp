@@ -31,88 +31,6 @@ Operation *KredDialect::materializeConstant(OpBuilder &builder,
 }
 
 //===----------------------------------------------------------------------===//
-// Reduction kinds
-//===----------------------------------------------------------------------===//
-
-bool kred::isSummation(ReductionKind kind) {
-  switch (kind) {
-  case ReductionKind::Sum:
-  case ReductionKind::LogSumExp:
-  case ReductionKind::LogSumExpWeight:
-  case ReductionKind::SumSoftMaxWeight:
-  case ReductionKind::MaxSumShiftExp:
-  case ReductionKind::MaxSumShiftExpWeight:
-    return true;
-  default:
-    return false;
-  }
-}
-
-bool kred::needsK(ReductionKind kind) {
-  return kind == ReductionKind::KMin || kind == ReductionKind::ArgKMin ||
-         kind == ReductionKind::KMinArgKMin;
-}
-
-bool kred::isWeighted(ReductionKind kind) {
-  return kind == ReductionKind::LogSumExpWeight ||
-         kind == ReductionKind::SumSoftMaxWeight ||
-         kind == ReductionKind::MaxSumShiftExpWeight;
-}
-
-bool kred::needsScalarFormula(ReductionKind kind) {
-  return kind == ReductionKind::LogSumExp || kind == ReductionKind::MaxSumShiftExp ||
-         isWeighted(kind);
-}
-
-SmallVector<ReductionOutputSpec, 2>
-kred::getReductionOutputSpecs(ReductionKind kind, int64_t formulaDim,
-                              int64_t weightDim, int64_t k) {
-  switch (kind) {
-  case ReductionKind::Sum:
-  case ReductionKind::Min:
-  case ReductionKind::Max:
-    return {{formulaDim, false}};
-  case ReductionKind::ArgMin:
-  case ReductionKind::ArgMax:
-    return {{formulaDim, true}};
-  case ReductionKind::MinArgMin:
-  case ReductionKind::MaxArgMax:
-    return {{formulaDim, false}, {formulaDim, true}};
-  case ReductionKind::KMin:
-    return {{k * formulaDim, false}};
-  case ReductionKind::ArgKMin:
-    return {{k * formulaDim, true}};
-  case ReductionKind::KMinArgKMin:
-    return {{k * formulaDim, false}, {k * formulaDim, true}};
-  case ReductionKind::LogSumExp:
-    return {{1, false}};
-  case ReductionKind::LogSumExpWeight:
-  case ReductionKind::SumSoftMaxWeight:
-    return {{weightDim, false}};
-  case ReductionKind::MaxSumShiftExp:
-    return {{2, false}};
-  case ReductionKind::MaxSumShiftExpWeight:
-    return {{1 + weightDim, false}};
-  }
-  llvm_unreachable("unknown reduction kind");
-}
-
-std::optional<ExtremumTraits> kred::getExtremumTraits(ReductionKind kind) {
-  switch (kind) {
-  case ReductionKind::Min: return ExtremumTraits{true, true, false};
-  case ReductionKind::Max: return ExtremumTraits{false, true, false};
-  case ReductionKind::ArgMin: return ExtremumTraits{true, false, true};
-  case ReductionKind::ArgMax: return ExtremumTraits{false, false, true};
-  case ReductionKind::MinArgMin: return ExtremumTraits{true, true, true};
-  case ReductionKind::MaxArgMax: return ExtremumTraits{false, true, true};
-  case ReductionKind::KMin: return ExtremumTraits{true, true, false};
-  case ReductionKind::ArgKMin: return ExtremumTraits{true, false, true};
-  case ReductionKind::KMinArgKMin: return ExtremumTraits{true, true, true};
-  default: return std::nullopt;
-  }
-}
-
-//===----------------------------------------------------------------------===//
 // ReduceOp
 //===----------------------------------------------------------------------===//
 
@@ -147,23 +65,36 @@ static std::string describe(StringRef group, unsigned index) {
   return (group + " #" + Twine(index)).str();
 }
 
+/// "k_min, arg_k_min and k_min_arg_k_min": the kinds that take K.
+static std::string describeKindsTakingK() {
+  SmallVector<StringRef> names;
+  for (const ReductionKindInfo &info : getReductionKinds())
+    if (info.takesK)
+      names.push_back(info.mnemonic);
+  std::string text;
+  for (auto [n, name] : llvm::enumerate(names))
+    text += (n == 0 ? "" : n + 1 == names.size() ? " and " : ", ") + name.str();
+  return text;
+}
+
 LogicalResult ReduceOp::verify() {
   ReductionKind kind = getKind();
   StringRef kindName = stringifyReductionKind(kind);
+  const ReductionKindInfo &info = getReductionKindInfo(kind);
 
-  if (needsK(kind) && !getK())
+  if (info.takesK && !getK())
     return emitOpError("reduction '")
            << kindName << "' requires K, written `" << kindName << "(K)`";
-  if (!needsK(kind) && getK())
+  if (!info.takesK && getK())
     return emitOpError("K is given but reduction '")
-           << kindName << "' takes none; only k_min, arg_k_min and "
-                          "k_min_arg_k_min do";
+           << kindName << "' takes none; only " << describeKindsTakingK()
+           << " do";
   if (getK() && static_cast<int64_t>(*getK()) < 1)
     return emitOpError("K is ")
            << static_cast<int64_t>(*getK()) << ", expected K >= 1";
 
   if (std::optional<Type> acc = getAccType()) {
-    if (!isSummation(kind)) {
+    if (!info.isSummation()) {
       std::string typeName;
       llvm::raw_string_ostream(typeName) << *acc;
       return emitOpError("acc(")
@@ -174,7 +105,7 @@ LogicalResult ReduceOp::verify() {
       return emitOpError("accumulator type is ")
              << *acc << ", expected f32 or f64";
   }
-  if (getSumScheme() && !isSummation(kind))
+  if (getSumScheme() && !info.isSummation())
     return emitOpError("scheme(")
            << stringifySumScheme(*getSumScheme())
            << ") applies to summations, not to reduction '" << kindName << "'";
@@ -183,7 +114,7 @@ LogicalResult ReduceOp::verify() {
     return emitOpError("batch(")
            << static_cast<int64_t>(getBatchDims()) << ") is negative";
 
-  size_t expectedOutputs = getReductionOutputSpecs(kind, 1, 1, 1).size();
+  size_t expectedOutputs = info.getOutputs(1, 1, 1).size();
   if (getOutputs().size() != expectedOutputs)
     return emitOpError("reduction '")
            << kindName << "' has " << expectedOutputs << " output(s), but "
@@ -335,8 +266,8 @@ LogicalResult ReduceShapeChecker::checkOutputs() {
   Value formula = op.getFormula();
   Value weight = op.getWeightFormula();
   int64_t k = op.getK() ? static_cast<int64_t>(*op.getK()) : 1;
-  auto specs = getReductionOutputSpecs(kind, getFormulaDim(formula),
-                                       weight ? getFormulaDim(weight) : 0, k);
+  auto specs = getReductionKindInfo(kind).getOutputs(
+      getFormulaDim(formula), weight ? getFormulaDim(weight) : 0, k);
   Type valueType = cast<VectorType>(formula.getType()).getElementType();
 
   for (auto [index, out] : llvm::enumerate(op.getOutputs())) {
@@ -381,16 +312,17 @@ LogicalResult ReduceOp::verifyRegions() {
   YieldOp yield = getYield();
   ReductionKind kind = getKind();
   StringRef kindName = stringifyReductionKind(kind);
-  size_t expectedValues = isWeighted(kind) ? 2 : 1;
+  const ReductionKindInfo &info = getReductionKindInfo(kind);
+  size_t expectedValues = info.takesWeight ? 2 : 1;
   if (yield.getValues().size() != expectedValues)
     return yield.emitOpError("yields ")
            << yield.getValues().size() << " value(s), but reduction '"
            << kindName << "' expects " << expectedValues
-           << (isWeighted(kind) ? " (the formula and its weight)"
+           << (info.takesWeight ? " (the formula and its weight)"
                                 : " (the formula)");
 
   Value formula = getFormula();
-  if (needsScalarFormula(kind) && getFormulaDim(formula) != 1)
+  if (info.scalarFormula && getFormulaDim(formula) != 1)
     return yield.emitOpError("yields a formula of dimension ")
            << getFormulaDim(formula) << ", but reduction '" << kindName
            << "' takes a scalar formula (dimension 1)";

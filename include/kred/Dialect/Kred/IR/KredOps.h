@@ -3,6 +3,7 @@
 #ifndef KRED_DIALECT_KRED_IR_KREDOPS_H
 #define KRED_DIALECT_KRED_IR_KREDOPS_H
 
+#include "kred/Dialect/Kred/IR/DimRules.h"
 #include "kred/Dialect/Kred/IR/FormulaAlgebra.h"
 #include "kred/Dialect/Kred/IR/KredDialect.h"
 
@@ -16,6 +17,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "kred/Dialect/Kred/IR/KredEnums.h.inc"
+#include "kred/Dialect/Kred/IR/ReductionKinds.h"
 
 namespace kred {
 class DerivativeBuilder;
@@ -34,51 +36,12 @@ constexpr int64_t kMaxFormulaDim = 1 << 16;
 /// kred-approximate-math): what the tiling budgets for an exp.
 constexpr unsigned kExpLaneConstants = 10;
 
-/// Reductions that sum terms (and so take an accumulator type and scheme).
-bool isSummation(ReductionKind kind);
-/// Reductions parameterized by K (k_min, arg_k_min, k_min_arg_k_min).
-bool needsK(ReductionKind kind);
-/// Reductions that yield a weight formula G after the formula F.
-bool isWeighted(ReductionKind kind);
-/// Reductions that are defined for scalar formulas only.
-bool needsScalarFormula(ReductionKind kind);
-
-/// What a min/max-type reduction (min, max, their arg and K versions)
-/// computes: whether it orders by minimum, and whether it outputs values,
-/// indices or both (values first).
-struct ExtremumTraits {
-  bool isMin;
-  bool withValues;
-  bool withIndices;
-};
-std::optional<ExtremumTraits> getExtremumTraits(ReductionKind kind);
-
-/// One output of a reduction: its last dimension, and whether it holds i64
-/// indices rather than values.
-struct ReductionOutputSpec {
-  int64_t dim;
-  bool isIndex;
-};
-
-/// The outputs of reduction `kind` for a formula of dimension `formulaDim`,
-/// a weight of dimension `weightDim` and parameter `k`.
-llvm::SmallVector<ReductionOutputSpec, 2>
-getReductionOutputSpecs(ReductionKind kind, int64_t formulaDim,
-                        int64_t weightDim, int64_t k);
-
 /// The scalar formula type `vector<1 x T>` with the element type of
 /// `valueType`, a formula value type.
 mlir::VectorType getScalarType(mlir::Type valueType);
 
 /// The dimension D of a formula value of type `vector<D x T>`.
 int64_t getFormulaDim(mlir::Value value);
-
-/// Infers the type of a componentwise op whose operands have dimension D or
-/// 1; reports a mismatch at `loc`, naming `opName` and the operand.
-llvm::LogicalResult
-inferBroadcastType(std::optional<mlir::Location> loc, llvm::StringRef opName,
-                   mlir::ValueRange operands,
-                   llvm::SmallVectorImpl<mlir::Type> &inferredTypes);
 
 /// The constant attribute of formula type `type` holding `values`, each
 /// rounded to the element type.

@@ -48,26 +48,20 @@ struct ReductionSpec {
   int64_t dim, weightDim, k;
 
   static ReductionSpec get(ReduceOp op);
-  bool isSum() const { return kind == ReductionKind::Sum; }
-  bool isExtremum() const {
-    return kind == ReductionKind::Min || kind == ReductionKind::Max;
-  }
+  const ReductionKindInfo &info() const { return getReductionKindInfo(kind); }
+  bool isSum() const { return info().family == SumFamily; }
+  bool isExtremum() const { return info().family == ExtremumFamily; }
   /// The kinds that keep (value, index) entries.
-  bool hasEntries() const {
-    std::optional<ExtremumTraits> traits = getExtremumTraits(kind);
-    return traits && !isExtremum();
-  }
-  bool isExponential() const {
-    return !isSum() && !getExtremumTraits(kind).has_value();
-  }
+  bool hasEntries() const { return info().family == EntriesFamily; }
+  bool isExponential() const { return info().family == ExponentialFamily; }
   /// For exponential sums: whether the state holds the plain sum s.
-  bool hasPlainSum() const {
-    return kind == ReductionKind::LogSumExp ||
-           kind == ReductionKind::SumSoftMaxWeight ||
-           kind == ReductionKind::MaxSumShiftExp;
-  }
+  bool hasPlainSum() const { return info().plainSum; }
   /// For exponential sums: the number of sums after m.
   int64_t numSums() const { return (hasPlainSum() ? 1 : 0) + weightDim; }
+  /// The outputs' dimensions and types.
+  llvm::SmallVector<ReductionOutputSpec, 2> getOutputs() const {
+    return info().getOutputs(dim, weightDim, k);
+  }
 };
 
 template <typename Algebra>
@@ -172,7 +166,7 @@ public:
 private:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
 
-  bool isMin() { return getExtremumTraits(spec.kind)->isMin; }
+  bool isMin() { return spec.info().isMin; }
   Cond isEmpty(Scalar index) { return a.indexLess(index, a.index(0)); }
   /// v strictly before w in value: smaller (larger for max), or NaN before
   /// a number.
@@ -220,7 +214,7 @@ private:
   /// Values (K per component, at slot * D + d), then indices, each if the
   /// kind outputs it.
   Outputs finalizeEntries(llvm::ArrayRef<Scalar> state) {
-    ExtremumTraits traits = *getExtremumTraits(spec.kind);
+    const ReductionKindInfo &info = spec.info();
     int64_t k = spec.k, dim = spec.dim;
     llvm::SmallVector<Scalar, 8> values(k * dim), indices(k * dim);
     for (int64_t d = 0; d < dim; ++d)
@@ -229,9 +223,9 @@ private:
         indices[s * dim + d] = state[2 * k * d + k + s];
       }
     Outputs outputs;
-    if (traits.withValues)
+    if (info.withValues)
       outputs.push_back(values);
-    if (traits.withIndices)
+    if (info.withIndices)
       outputs.push_back(indices);
     return outputs;
   }
@@ -262,20 +256,19 @@ private:
     Scalar m = state[0];
     llvm::ArrayRef<Scalar> sums = llvm::ArrayRef(state).drop_front();
     llvm::SmallVector<Scalar, 8> out;
-    switch (spec.kind) {
-    case ReductionKind::LogSumExp:
-    case ReductionKind::LogSumExpWeight:
+    switch (spec.info().output) {
+    case LogOfSums:
       for (Scalar s : sums)
         out.push_back(a.add(m, a.log(s)));
       break;
-    case ReductionKind::SumSoftMaxWeight: {
+    case SoftMaxAverage: {
       // An empty (or all -inf) softmax gives 0, the empty sum.
       Cond empty = a.cmp(CmpFPredicate::OEQ, sums[0], a.cst(0.0));
       for (Scalar s : sums.drop_front())
         out.push_back(a.select(empty, a.cst(0.0), a.div(s, sums[0])));
       break;
     }
-    default: // MaxSumShiftExp(Weight): m, then the sums.
+    default: // ShiftAndSums: m, then the sums.
       out.push_back(m);
       out.append(sums.begin(), sums.end());
     }
