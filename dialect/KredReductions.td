@@ -1,8 +1,8 @@
 //===- KredReductions.td - every reduction kind, one record each -*- tablegen -*-===//
 //
 // A reduction kind is one KredReduction record: the ReductionKind enum
-// (KredEnums.td) and the C++ table ReductionKinds.inc (llvm-tblgen
-// --gen-searchable-tables, read through ReductionKinds.h by the verifier,
+// (KredEnums.td) and the C++ table of KredTables.td (read through
+// ReductionKinds.h by the verifier,
 // the importer, the semantics, the gradient, the reference evaluator and,
 // through the native module, Python) are generated from these records.
 // What a family computes (identity, combine, finalize) is written once in
@@ -156,21 +156,5 @@ def Kred_MaxSumShiftExp
 def Kred_MaxSumShiftExpWeight
     : Exponential<14, "MaxSumShiftExpWeight", "max_sum_shift_exp_weight",
                   "Max_SumShiftExpWeight", ShiftAndSums, 0, 1>;
-
-def KredReductionTable : GenericTable {
-  let FilterClass = "KredReduction";
-  let CppTypeName = "ReductionKindInfo";
-  let Fields = ["Value", "Name", "Mnemonic", "KeOpsName", "KeOpsAlias",
-                "Family", "TakesK", "TakesWeight", "ScalarFormula", "IsMin",
-                "WithValues", "WithIndices", "PlainSum", "Output",
-                "WeightedKind", "GradientReadsResult", "IndexedKind",
-                "GradientPartial",
-                "GradientReadsArgMax", "Tolerance"];
-  string TypeOf_Family = "KredReductionFamily";
-  string TypeOf_Output = "KredExponentialOutput";
-  string TypeOf_Tolerance = "KredReferenceScale";
-  let PrimaryKey = ["Value"];
-  let PrimaryKeyName = "lookupReductionKindInfo";
-}
 
 #endif // KRED_REDUCTIONS_TD

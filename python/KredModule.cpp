@@ -375,6 +375,19 @@ py::dict describeReductions() {
   return table;
 }
 
+/// KeOps' formula functions, by name: arity, and whether componentwise (a
+/// LazyTensor method), generated from the ops' ODS definitions.
+py::dict describeFormulaFunctions() {
+  py::dict table;
+  for (const KeOpsFunctionInfo &f : getKeOpsFunctions()) {
+    py::dict record;
+    record["arity"] = f.arity;
+    record["componentwise"] = f.componentwise;
+    table[f.name] = record;
+  }
+  return table;
+}
+
 /// What the Python package reads of the C++ side: signatures, the cache
 /// folder, the host, the reductions and dtypes.
 void bindTables(py::module_ &m) {
@@ -399,6 +412,8 @@ void bindTables(py::module_ &m) {
       },
       py::arg("cache_dir") = "");
   m.def("host", &describeHost, "the host CPU, as code is generated for it");
+  m.def("formula_functions", &describeFormulaFunctions,
+        "the functions of KeOps' formula language, by name");
   m.def("reductions", &describeReductions,
         "the reduction kinds, by KeOps name: their records "
         "(dialect/KredReductions.td)");

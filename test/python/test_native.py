@@ -1,6 +1,7 @@
 """The native module's kernel handle: arrays the runtime refuses (strided
 layouts, other devices) are named, and a module of several kernels is
-refused by the single-kernel entry point."""
+refused by the single-kernel entry point; the tables generated from the
+dialect (KeOps functions, reduction kinds) are KeOps' language."""
 
 import numpy as np
 import pytest
@@ -80,3 +81,51 @@ def test_a_kernel_may_have_any_name():
         out[:] = 0
         kernel.run([x, y, b, out])
         np.testing.assert_allclose(out, dense(x, y, b), rtol=1e-12)
+
+
+# KeOps' formula language as pykeops 2.3 documents it (the "math operation"
+# table of its API docs): name -> number of formula arguments.
+_KEOPS_FUNCTIONS = {
+    "Minus": 1, "Add": 2, "Subtract": 2, "Mult": 2, "Divide": 2, "Square": 1,
+    "Inv": 1, "Exp": 1, "Log": 1, "XLogX": 1, "Sin": 1, "Cos": 1, "Asin": 1,
+    "Acos": 1, "Atan": 1, "Atan2": 2, "SinXDivX": 1, "Sqrt": 1, "Rsqrt": 1,
+    "Abs": 1, "Sign": 1, "Step": 1, "ReLU": 1, "Floor": 1, "Pow": 1, "Powf": 2,
+    "Round": 1, "ClampInt": 1, "Clamp": 3, "IfElse": 3, "Mod": 3, "SqNorm2": 1,
+    "Norm2": 1, "Normalize": 1, "Sum": 1, "Max": 1, "Min": 1, "ArgMax": 1,
+    "ArgMin": 1, "SumT": 1, "SqDist": 2, "Scalprod": 2, "WeightedSqNorm": 2,
+    "WeightedSqDist": 3, "Elem": 1, "ElemT": 1, "Extract": 1, "ExtractT": 1,
+    "Concat": 2, "OneHot": 1, "MatVecMult": 2, "VecMatMult": 2, "TensorProd": 2,
+    "TensorDot": 2, "Kron": 2, "Grad": 3, "Diff": 3, "GradMatrix": 2,
+    "Laplacian": 2, "Divergence": 2,
+}
+
+
+def test_the_function_table_generated_from_the_ops_is_keops_language():
+    functions = _kred.formula_functions()
+    arities = {name: functions[name]["arity"] for name in _KEOPS_FUNCTIONS
+               if name in functions}
+    assert arities == _KEOPS_FUNCTIONS
+
+
+def test_every_componentwise_function_is_a_lazytensor_method():
+    from kred.torch import LazyTensor
+    for name, f in _kred.formula_functions().items():
+        if f["componentwise"] and name != "Minus":
+            assert callable(getattr(LazyTensor, name.lower())), name
+
+
+# pykeops' reductions (Genred's reduction_op) and their outputs.
+_KEOPS_REDUCTIONS = {
+    "Sum": 1, "Min": 1, "Max": 1, "ArgMin": 1, "ArgMax": 1, "Min_ArgMin": 2,
+    "Max_ArgMax": 2, "KMin": 1, "ArgKMin": 1, "KMin_ArgKMin": 2, "LogSumExp": 1,
+    "LogSumExpWeight": 1, "SumSoftMaxWeight": 1, "SoftMax": 1,
+    "Max_SumShiftExp": 1, "Max_SumShiftExpWeight": 1,
+}
+
+
+def test_the_reduction_records_are_pykeops_reductions():
+    records = _kred.reductions()
+    assert {name: r["num_outputs"] for name, r in records.items()} == _KEOPS_REDUCTIONS
+    assert records["SoftMax"]["name"] == "SumSoftMaxWeight"
+    assert [n for n, r in records.items() if r["takes_k"]] == ["KMin", "ArgKMin",
+                                                                "KMin_ArgKMin"]

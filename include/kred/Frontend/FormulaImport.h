@@ -63,6 +63,20 @@ constexpr int64_t kMaxFormulaNesting = 256;
 constexpr int64_t kMaxFormulaOps = 10000;
 constexpr int64_t kMaxAliases = 10000;
 
+/// A function of KeOps' formula language, generated from the `keopsNames`
+/// of the op it builds (dialect/KredTables.td): its name, the op ("" for a
+/// function the importer expands), its formula arguments, then its integer
+/// and tuple arguments (comma-separated names), and whether it is a
+/// componentwise function of one vector.
+struct KeOpsFunctionInfo {
+  const char *name, *opName;
+  uint8_t arity;
+  const char *intArgs, *tupleArgs, *optionalTupleArgs;
+  bool componentwise;
+};
+/// Every KeOps function, by name.
+llvm::ArrayRef<KeOpsFunctionInfo> getKeOpsFunctions();
+
 /// Parses the specification in the main buffer of `sourceMgr` and returns the
 /// module, or null after reporting errors (with line and column) through the
 /// context's diagnostic handler.

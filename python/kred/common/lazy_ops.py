@@ -4,6 +4,8 @@ the helpers of GenericLazyTensor (lazy_tensor.py), which inherits them."""
 
 import math
 
+from .. import _kred
+
 
 def _tuple_text(values):
     if isinstance(values, int):
@@ -12,25 +14,8 @@ def _tuple_text(values):
 
 
 class FormulaOpsMixin:
-    # --- math -------------------------------------------------------------------
-    def exp(self): return self._unary("Exp")
-    def log(self): return self._unary("Log")
-    def xlogx(self): return self._unary("XLogX")
-    def sin(self): return self._unary("Sin")
-    def cos(self): return self._unary("Cos")
-    def asin(self): return self._unary("Asin")
-    def acos(self): return self._unary("Acos")
-    def atan(self): return self._unary("Atan")
-    def sqrt(self): return self._unary("Sqrt")
-    def rsqrt(self): return self._unary("Rsqrt")
-    def sign(self): return self._unary("Sign")
-    def step(self): return self._unary("Step")
-    def relu(self): return self._unary("ReLU")
-    def square(self): return self._unary("Square")
-    def inv(self): return self._unary("Inv")
-    def floor(self): return self._unary("Floor")
-    def sinxdivx(self): return self._unary("SinXDivX")
-
+    # --- math (the componentwise functions: exp, log, sqrt, relu, ... are
+    # added below from the dialect's table) -----------------------------------
     def sinc(self):
         """sin(pi x) / (pi x), 1 at 0 (NumPy's and torch's sinc)."""
         return (math.pi * self).sinxdivx()
@@ -253,3 +238,18 @@ class FormulaOpsMixin:
     def exp1j(self):
         """exp(1j * self), componentwise."""
         return self._unary("ComplexExp1j", dim=2 * self._dim, is_complex=True)
+
+
+def _componentwise(name):
+    def method(self):
+        return self._unary(name)
+    method.__name__ = method.__qualname__ = name.lower()
+    method.__doc__ = f"KeOps' {name}, componentwise."
+    return method
+
+
+# One method per componentwise KeOps function (ODS `keopsNames` of the
+# kred ops; lower-cased as pykeops names them), unless defined above.
+for _name, _function in sorted(_kred.formula_functions().items()):
+    if _function["componentwise"] and not hasattr(FormulaOpsMixin, _name.lower()):
+        setattr(FormulaOpsMixin, _name.lower(), _componentwise(_name))

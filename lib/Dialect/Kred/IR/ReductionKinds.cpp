@@ -11,7 +11,7 @@ using llvm::ArrayRef;
 namespace kred {
 #define GET_KredReductionTable_DECL
 #define GET_KredReductionTable_IMPL
-#include "kred/Dialect/Kred/IR/ReductionKinds.inc"
+#include "kred/Dialect/Kred/IR/KredTables.inc"
 } // namespace kred
 
 ArrayRef<ReductionKindInfo> kred::getReductionKinds() {

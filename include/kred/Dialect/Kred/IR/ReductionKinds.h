@@ -1,7 +1,7 @@
 //===- ReductionKinds.h - the facts of each reduction kind ------*- C++ -*-===//
 //
-// One ReductionKindInfo per ReductionKind, generated from its record in
-// dialect/KredReductions.td: names, family, what it takes and outputs,
+// One ReductionKindInfo per ReductionKind, generated (KredTables.td) from its
+// record in dialect/KredReductions.td: names, family, what it takes and outputs,
 // what its gradient reads of the forward pass, its reference tolerance.
 // Every consumer (verifier, importer, semantics, lowering, gradient,
 // reference evaluator, the Python package through the native module) reads
@@ -25,7 +25,7 @@ enum class ReductionKind : uint32_t;
 #define GET_KredReductionFamily_DECL
 #define GET_KredExponentialOutput_DECL
 #define GET_KredReferenceScale_DECL
-#include "kred/Dialect/Kred/IR/ReductionKinds.inc"
+#include "kred/Dialect/Kred/IR/KredTables.inc"
 
 /// One output of a reduction: its last dimension, and whether it holds i64
 /// indices rather than values.
