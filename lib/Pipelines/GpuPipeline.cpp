@@ -1,6 +1,6 @@
 //===- GpuPipeline.cpp - kred IR to PTX kernels for NVIDIA GPUs -----------===//
 
-#include "PipelineOptions.h"
+#include "kred/Pipelines/Pipelines.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -18,46 +18,6 @@
 using namespace mlir;
 using namespace kred;
 
-GpuTargetOptions kred::GpuPipelineOptions::toPlain() const {
-  GpuTargetOptions plain;
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_COPY)
-  return plain;
-}
-
-void kred::setPipelineOptions(GpuPipelineOptions &options,
-                              const GpuTargetOptions &plain) {
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_SET)
-}
-
-/// CUDA's libdevice under $CUDA_HOME or /usr/local/cuda, if present.
-static std::string findLibdevice() {
-  std::string root =
-      llvm::sys::Process::GetEnv("CUDA_HOME").value_or("/usr/local/cuda");
-  llvm::SmallString<128> path(root);
-  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
-  return llvm::sys::fs::exists(path) ? path.str().str() : std::string();
-}
-
-GpuTargetOptions GpuTargetOptions::resolvedForHost() const {
-  GpuTargetOptions resolved = *this;
-  if (resolved.libdevice.empty())
-    resolved.libdevice = findLibdevice();
-  if (resolved.chip.empty())
-    resolved.chip = "sm_80";
-  return resolved;
-}
-
-std::string GpuTargetOptions::str() const {
-  return optionsText<GpuPipelineOptions>(*this);
-}
-
-llvm::Expected<GpuTargetOptions> GpuTargetOptions::parse(llvm::StringRef text) {
-  return parseOptions<GpuPipelineOptions>(text, "kred-gpu-pipeline");
-}
-
-bool GpuTargetOptions::operator==(const GpuTargetOptions &other) const {
-  return str() == other.str();
-}
 
 std::string kred::getGpuPipelineText(const GpuTargetOptions &options) {
   return "builtin.module(kred-gpu-pipeline{" + options.str() + "})";
@@ -69,10 +29,7 @@ void kred::buildGpuPipeline(OpPassManager &pm,
   // 1-2. The shared front stage.
   buildNormalizePipeline(pm, options.fastMath);
   // 3. A kernel per reduction, a thread per row, j-tiles in shared memory.
-  KredLowerToGpuOptions kernels;
-  kernels.blockSize = options.blockSize;
-  kernels.testDropBarrier = options.testDropBarrier;
-  pm.addPass(createKredLowerToGpu(kernels));
+  pm.addPass(createKredLowerToGpu(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4. The kernels to the NVVM dialect.

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "PipelineOptions.h"
+#include "kred/Pipelines/Pipelines.h"
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"

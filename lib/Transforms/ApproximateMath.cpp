@@ -267,11 +267,14 @@ struct ExpApproximation : OpRewritePattern<math::ExpOp> {
 
 struct ApproximateMathPass
     : kred::impl::KredApproximateMathBase<ApproximateMathPass> {
-  using Base::Base;
+  KRED_PASS_TARGET_OPTIONS(ApproximateMathPass, KRED_CPU_PIPELINE_OPTIONS,
+                           CpuTargetOptions, readCpuOptions, writeCpuOptions)
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<Exp2Approximation, ExpApproximation>(&getContext(), avx512);
+    bool hasAvx512 = getTargetOptions().avx512 > 0;
+    patterns.add<Exp2Approximation, ExpApproximation>(&getContext(),
+                                                      hasAvx512);
     // MLIR's f32 approximations for the rest (exp is ours).
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
@@ -286,3 +289,8 @@ struct ApproximateMathPass
   }
 };
 } // namespace
+
+std::unique_ptr<Pass>
+kred::createKredApproximateMath(const CpuTargetOptions &options) {
+  return std::make_unique<ApproximateMathPass>(options);
+}

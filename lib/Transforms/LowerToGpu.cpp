@@ -322,10 +322,12 @@ static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
 
 namespace {
 struct LowerToGpuPass : kred::impl::KredLowerToGpuBase<LowerToGpuPass> {
-  using Base::Base;
+  KRED_PASS_TARGET_OPTIONS(LowerToGpuPass, KRED_GPU_PIPELINE_OPTIONS,
+                           GpuTargetOptions, readGpuOptions, writeGpuOptions)
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    int64_t blockSize = this->blockSize;
     SmallVector<std::pair<func::FuncOp, ReduceOp>> kernels;
     module.walk([&](ReduceOp op) {
       kernels.push_back({op->getParentOfType<func::FuncOp>(), op});
@@ -353,3 +355,7 @@ struct LowerToGpuPass : kred::impl::KredLowerToGpuBase<LowerToGpuPass> {
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> kred::createKredLowerToGpu(const GpuTargetOptions &options) {
+  return std::make_unique<LowerToGpuPass>(options);
+}

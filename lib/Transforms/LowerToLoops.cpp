@@ -64,11 +64,11 @@ struct TileContext {
 /// Lowers one kred.reduce over j on memrefs for the CPU.
 class ReduceLowering {
 public:
-  ReduceLowering(ReduceOp op, const KredLowerToLoopsOptions &options)
+  ReduceLowering(ReduceOp op, const CpuTargetOptions &options)
       : op(op), loc(op.getLoc()), tileI(options.tileI), tileJ(options.tileJ),
         vectorWidth(options.vectorWidth), rowsPerChunk(options.rowsPerChunk),
         vectorRegisters(options.vectorRegisters),
-        memoryOperands(options.memoryOperands) {}
+        memoryOperands(options.memoryOperands > 0) {}
 
   /// Checks everything, then builds the loops (no IR on failure).
   LogicalResult run();
@@ -671,21 +671,21 @@ LogicalResult ReduceLowering::run() {
 namespace {
 struct LowerToLoopsPass
     : kred::impl::KredLowerToLoopsBase<LowerToLoopsPass> {
-  using Base::Base;
+  KRED_PASS_TARGET_OPTIONS(LowerToLoopsPass, KRED_CPU_PIPELINE_OPTIONS,
+                           CpuTargetOptions, readCpuOptions, writeCpuOptions)
 
   void runOnOperation() override {
     SmallVector<ReduceOp> reductions;
     getOperation().walk([&](ReduceOp op) { reductions.push_back(op); });
-    KredLowerToLoopsOptions options;
-    options.vectorWidth = vectorWidth;
-    options.tileI = tileI;
-    options.tileJ = tileJ;
-    options.rowsPerChunk = rowsPerChunk;
-    options.vectorRegisters = vectorRegisters;
-    options.memoryOperands = memoryOperands;
+    CpuTargetOptions options = getTargetOptions();
     for (ReduceOp op : reductions)
       if (failed(ReduceLowering(op, options).run()))
         return signalPassFailure();
   }
 };
 } // namespace
+
+std::unique_ptr<Pass>
+kred::createKredLowerToLoops(const CpuTargetOptions &options) {
+  return std::make_unique<LowerToLoopsPass>(options);
+}

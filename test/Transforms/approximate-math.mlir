@@ -1,5 +1,5 @@
-// RUN: kred-opt %s --kred-approximate-math | FileCheck %s
-// RUN: kred-opt %s --kred-approximate-math="avx512=true" | FileCheck %s --check-prefix=AVX512
+// RUN: kred-opt %s --kred-approximate-math=avx512=0 | FileCheck %s
+// RUN: kred-opt %s --kred-approximate-math="avx512=1" | FileCheck %s --check-prefix=AVX512
 
 // exp2 on f32 lanes, sign unknown: a NaN-preserving clamp to [-160, 130]
 // (select, one MAXPS/MINPS on x86), t = x + M rounds to the integer n in

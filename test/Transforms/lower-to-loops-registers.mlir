@@ -1,8 +1,8 @@
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX2
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX512
 // RUN: kred-opt %s --split-input-file \
 // RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1}))" \

@@ -13,10 +13,20 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include "kred/Transforms/TargetOptions.h"
+
 namespace kred {
 
 #define GEN_PASS_DECL
 #include "kred/Transforms/Passes.h.inc"
+
+/// The passes that read a target's options, created from them as a whole.
+std::unique_ptr<mlir::Pass>
+createKredLowerToLoops(const CpuTargetOptions &options);
+std::unique_ptr<mlir::Pass>
+createKredApproximateMath(const CpuTargetOptions &options);
+std::unique_ptr<mlir::Pass>
+createKredLowerToGpu(const GpuTargetOptions &options);
 
 #define GEN_PASS_REGISTRATION
 #include "kred/Transforms/Passes.h.inc"

@@ -99,25 +99,9 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
     (O(M) memory); the last partial chunk of j is masked. Reductions must be
     over j (run kred-reduce-over-j first) and on memrefs.
   }];
-  let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
-           "SIMD lanes of 32-bit floats (halved for float64 accumulation)">,
-    Option<"tileI", "tile-i", "int64_t", /*default=*/"32",
-           "output rows per parallel tile">,
-    Option<"tileJ", "tile-j", "int64_t", /*default=*/"2048",
-           "reduced columns per tile (kept in cache across the rows of an "
-           "i-tile; block summation adds one partial sum per tile)">,
-    Option<"rowsPerChunk", "rows-per-chunk", "int64_t", /*default=*/"0",
-           "rows updated together from each chunk of j lanes (register "
-           "blocking: shared loads, independent dependency chains); 0: as "
-           "many (1, 2 or 4) as `vector-registers` hold">,
-    Option<"vectorRegisters", "vector-registers", "int64_t",
-           /*default=*/"16",
-           "vector registers of the target (16 for AVX2, 32 for AVX-512)">,
-    Option<"memoryOperands", "memory-operands", "bool", /*default=*/"false",
-           "the target's arithmetic reads an operand from memory (x86): one "
-           "row per chunk, whose j-lanes fold into the instructions">,
-  ];
+  // Options: kred-cpu-pipeline's, as a whole (TargetOptions.h); this pass
+  // reads vector-width, tile-i, tile-j, rows-per-chunk, vector-registers
+  // and memory-operands (0 / -1: the host's).
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
@@ -140,13 +124,8 @@ def KredLowerToGpu : Pass<"kred-lower-to-gpu", "mlir::ModuleOp"> {
     shared memory; it is recorded as the kernel's `known_block_size`.
     Block-sparse ranges are not taken yet.
   }];
-  let options = [
-    Option<"blockSize", "block-size", "int64_t", /*default=*/"192",
-           "threads per block (rows per block), at most">,
-    Option<"testDropBarrier", "test-drop-barrier", "int64_t", /*default=*/"0",
-           "for testing gpu-sim's race checker only: 1 leaves out the barrier "
-           "after a tile's copy, 2 the one after its columns">,
-  ];
+  // Options: kred-gpu-pipeline's, as a whole (TargetOptions.h); this pass
+  // reads block-size and test-drop-barrier.
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
     "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
@@ -235,10 +214,8 @@ def KredApproximateMath : Pass<"kred-approximate-math"> {
     With `avx512`, 16 x f32 and 8 x f64 vectors of unknown sign apply 2^n
     with one VSCALEF instruction.
   }];
-  let options = [
-    Option<"avx512", "avx512", "bool", /*default=*/"false",
-           "the target has AVX-512 (use VSCALEF for 2^k)">,
-  ];
+  // Options: kred-cpu-pipeline's, as a whole (TargetOptions.h); this pass
+  // reads avx512 (-1: the host's).
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
     "mlir::vector::VectorDialect", "mlir::LLVM::LLVMDialect"

@@ -1,0 +1,167 @@
+//===- TargetOptions.h - each target's options, defined once ----*- C++ -*-===//
+//
+// The CPU and GPU targets' options are each one table
+// (KRED_CPU_PIPELINE_OPTIONS, KRED_GPU_PIPELINE_OPTIONS). Generated from it:
+// the plain struct the runtime, tools and Python pass around (with `str()`,
+// the one option string printed by reproducers and hashed into the kernel
+// cache key, and `parse`, which names the valid options on an error); the
+// pipeline options kred-opt parses for `kred-cpu-pipeline{...}`; and the
+// options of the passes that read them (kred-lower-to-loops,
+// kred-approximate-math, kred-lower-to-gpu declare the table's options and
+// are created from the plain struct as a whole).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KRED_TRANSFORMS_TARGETOPTIONS_H
+#define KRED_TRANSFORMS_TARGETOPTIONS_H
+
+#include "mlir/Pass/PassOptions.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+/// Expansions of a table row X(type, member, flag, default, description):
+/// a plain member; an Option<> member of a pass or of pipeline options; a
+/// copy from an option holder into `plain`, and back.
+#define KRED_OPTION_MEMBER(type, member, flag, initial, help)                 \
+  type member = initial;
+#define KRED_OPTION_DECL(type, member, flag, initial, help)                   \
+  Option<type> member{*this, flag, llvm::cl::desc(help),                      \
+                      llvm::cl::init(initial)};
+#define KRED_OPTION_READ(type, member, flag, initial, help)                   \
+  plain.member = holder.member;
+#define KRED_OPTION_WRITE(type, member, flag, initial, help)                  \
+  holder.member = plain.member;
+
+namespace kred {
+
+// X(type, member, flag, default, description)
+#define KRED_CPU_PIPELINE_OPTIONS(X)                                           \
+  X(bool, fastMath, "fast-math", true,                                         \
+    "Rewrite exponentials in base 2 and use polynomial approximations of "     \
+    "exp, log, sin, ... (documented bounds; see kred-approximate-math)")       \
+  X(int64_t, vectorWidth, "vector-width", 0,                                   \
+    "SIMD lanes of 32-bit floats (16 for AVX-512, 8 for AVX2); 0: the "        \
+    "host's")                                                                  \
+  X(int64_t, tileI, "tile-i", 32, "Output rows per parallel tile")             \
+  X(int64_t, tileJ, "tile-j", 2048, "Reduced columns per tile")                \
+  X(int64_t, rowsPerChunk, "rows-per-chunk", 0,                                \
+    "Rows updated together from each chunk of j lanes; 0: as many as the "     \
+    "vector registers hold")                                                   \
+  X(int64_t, vectorRegisters, "vector-registers", 0,                           \
+    "Vector registers (32 with AVX-512, 16 with AVX2); 0: the host's")         \
+  X(int, memoryOperands, "memory-operands", -1,                               \
+    "Arithmetic takes an operand from memory (x86): innermost loops read "     \
+    "vector constants at their uses, exp-bound formulas take one row per "    \
+    "chunk; 1 or 0; -1: 1 on x86")                                             \
+  X(bool, openmp, "openmp", true, "Run tiles of rows on OpenMP threads")       \
+  X(int, avx512, "avx512", -1,                                                 \
+    "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
+    "host's")
+
+/// The CPU target's options, as a plain copyable struct.
+struct CpuTargetOptions {
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_MEMBER)
+
+  /// The options with host-dependent defaults (0 / -1) resolved for the
+  /// machine this runs on.
+  CpuTargetOptions resolvedForHost() const;
+  /// The pipeline option string, `fast-math=true vector-width=8 ...`
+  /// (every option, in table order).
+  std::string str() const;
+  /// Parses an option string as kred-opt does (`vector-width=8 tile-i=16`);
+  /// unnamed options keep their defaults.
+  static llvm::Expected<CpuTargetOptions> parse(llvm::StringRef text);
+  bool operator==(const CpuTargetOptions &other) const;
+};
+
+/// The same options as kred-opt's `--kred-cpu-pipeline{...}` parses them.
+struct CpuPipelineOptions
+    : public mlir::PassPipelineOptions<CpuPipelineOptions> {
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_DECL)
+
+  CpuTargetOptions toPlain() const;
+};
+
+// X(type, member, flag, default, description)
+#define KRED_GPU_PIPELINE_OPTIONS(X)                                           \
+  X(bool, fastMath, "fast-math", true,                                         \
+    "Rewrite exponentials in base 2 and compute f32 exp2, log2, rsqrt, "       \
+    "sqrt, division, sin and cos with PTX's .approx.ftz instructions")         \
+  X(std::string, chip, "chip", "sm_80",                                        \
+    "The NVIDIA architecture to compile for (sm_80, sm_90, ...)")              \
+  X(int64_t, blockSize, "block-size", 192,                                     \
+    "Threads (output rows) per block, at most (lowered when the j-tile "       \
+    "would not fit in shared memory)")                                         \
+  X(int64_t, optLevel, "opt-level", 3, "LLVM optimization level of the PTX")   \
+  X(std::string, libdevice, "libdevice", "",                                   \
+    "CUDA's libdevice.10.bc, linked for math the fast path does not cover; "   \
+    "empty: $CUDA_HOME or /usr/local/cuda's, when present")                    \
+  X(bool, serialize, "serialize", true,                                        \
+    "Translate the kernels to PTX (a gpu.binary holding the assembly); "       \
+    "false stops at the NVVM dialect")                                         \
+  X(int64_t, testDropBarrier, "test-drop-barrier", 0,                          \
+    "For testing gpu-sim's race checker only: 1 leaves out the barrier "       \
+    "after a tile's copy, 2 the one after its columns")
+
+/// The GPU target's options, as a plain copyable struct.
+struct GpuTargetOptions {
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_MEMBER)
+
+  /// libdevice resolved (the option, else the toolkit's when it exists)
+  /// and an empty chip made sm_80.
+  GpuTargetOptions resolvedForHost() const;
+  std::string str() const;
+  static llvm::Expected<GpuTargetOptions> parse(llvm::StringRef text);
+  bool operator==(const GpuTargetOptions &other) const;
+};
+
+/// The same options as kred-opt's `--kred-gpu-pipeline{...}` parses them.
+struct GpuPipelineOptions
+    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_DECL)
+
+  GpuTargetOptions toPlain() const;
+};
+
+/// In pass class `Name` (derived from its generated `Base`): table `TABLE`'s
+/// options, the constructors that create the pass from the plain struct
+/// `Plain` as a whole, and getTargetOptions(), the options with the host's
+/// defaults resolved.
+#define KRED_PASS_TARGET_OPTIONS(Name, TABLE, Plain, read, write)             \
+  TABLE(KRED_OPTION_DECL)                                                     \
+  Name() = default;                                                           \
+  Name(const Name &other) : Base(other) {}                                    \
+  explicit Name(const ::kred::Plain &options) {                               \
+    ::kred::write(*this, options);                                            \
+  }                                                                           \
+  ::kred::Plain getTargetOptions() const {                                    \
+    return ::kred::read(*this).resolvedForHost();                             \
+  }
+
+/// The plain options held by `holder` (pipeline options, or a pass that
+/// declares the table's options), and back.
+template <typename Holder>
+CpuTargetOptions readCpuOptions(const Holder &holder) {
+  CpuTargetOptions plain;
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_READ)
+  return plain;
+}
+template <typename Holder>
+void writeCpuOptions(Holder &holder, const CpuTargetOptions &plain) {
+  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_WRITE)
+}
+template <typename Holder>
+GpuTargetOptions readGpuOptions(const Holder &holder) {
+  GpuTargetOptions plain;
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_READ)
+  return plain;
+}
+template <typename Holder>
+void writeGpuOptions(Holder &holder, const GpuTargetOptions &plain) {
+  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_WRITE)
+}
+
+} // namespace kred
+
+#endif // KRED_TRANSFORMS_TARGETOPTIONS_H
