@@ -35,12 +35,17 @@ class Kred_FormulaOp<string mnemonic, list<Trait> traits = [],
         traits)> {
   let results = (outs Kred_Value:$result);
   let hasFolder = 1;
-  // By default an op folds by evaluating itself on constant operands
-  // (FormulaOpInterface); ops with algebraic identities define fold in
-  // KredFolds.cpp and clear this.
+  // An op folds by evaluating itself on constant operands
+  // (FormulaOpInterface), else by `identityFold`: an algebraic identity
+  // giving an existing value (an expression over the op's accessors and
+  // `adaptor`; null where it does not apply; helpers in KredFolds.cpp).
+  code identityFold = "::mlir::Value()";
   code foldDef = [{
     ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor adaptor) {
-      return ::kred::foldByEvaluation(getOperation(), adaptor.getOperands());
+      if (::mlir::OpFoldResult folded =
+              ::kred::foldByEvaluation(getOperation(), adaptor.getOperands()))
+        return folded;
+      return }] # identityFold # [{;
     }
   }];
   // The names KeOps formulas call this op by (the importer's table and
@@ -138,22 +143,22 @@ class Kred_ToScalarOp<string mnemonic, string math>
 
 def Kred_AddOp : Kred_BinaryOp<"add", "lhs + rhs", [Commutative]> {
   let keopsNames = ["Add"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldNeutral(*this, adaptor, 0.0, /*commutative=*/true) }];
   let hasCanonicalizer = 1;
 }
 def Kred_SubOp : Kred_BinaryOp<"sub", "lhs - rhs"> {
   let keopsNames = ["Subtract"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldNeutral(*this, adaptor, 0.0, /*commutative=*/false) }];
   let hasCanonicalizer = 1;
 }
 def Kred_MulOp : Kred_BinaryOp<"mul", "lhs * rhs", [Commutative]> {
   let keopsNames = ["Mult"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldNeutral(*this, adaptor, 1.0, /*commutative=*/true) }];
   let hasCanonicalizer = 1;
 }
 def Kred_DivOp : Kred_BinaryOp<"div", "lhs / rhs", [], ["buildWholeGradient"]> {
   let keopsNames = ["Divide"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldNeutral(*this, adaptor, 1.0, /*commutative=*/false) }];
 }
 def Kred_Atan2Op : Kred_BinaryOp<"atan2", "atan2(lhs, rhs)"> {
   let keopsNames = ["Atan2"];
@@ -173,11 +178,11 @@ def Kred_CmpOp : Kred_BroadcastOp<"cmp", "lhs <predicate> rhs",
 
 def Kred_MinusOp : Kred_UnaryOp<"minus", "-x"> {
   let keopsNames = ["Minus"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldInverse<MinusOp>(getX()) }];
 }
 def Kred_InvOp : Kred_UnaryOp<"inv", "1 / x"> {
   let keopsNames = ["Inv"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldInverse<InvOp>(getX()) }];
 }
 def Kred_SquareOp : Kred_UnaryOp<"square", "x * x"> {
   let keopsNames = ["Square"];
@@ -222,7 +227,7 @@ def Kred_PowOp : Kred_FormulaOp<"pow", [SameOperandsAndResultType]> {
   }];
   let arguments = (ins Kred_Value:$x, I64Attr:$exponent);
   let assemblyFormat = "$x `,` $exponent attr-dict `:` type($x)";
-  let foldDef = "";
+  let identityFold = [{ getExponent() == 1 ? getX() : ::mlir::Value() }];
   let hasCanonicalizer = 1;
 }
 
@@ -280,7 +285,7 @@ def Kred_ModOp : Kred_TernaryOp<"mod", "x - n * floor((x - d) / n)",
 
 def Kred_ExpOp : Kred_UnaryOp<"exp", "exp(x)", "", ["getLaneConstantCount"]> {
   let keopsNames = ["Exp"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldInverse<LogOp>(getX()) }];
 }
 def Kred_Exp2Op : Kred_UnaryOp<"exp2", "2^x",
     "Not in KeOps' language: `kred-fast-math` rewrites `exp(x)` into "
@@ -288,7 +293,7 @@ def Kred_Exp2Op : Kred_UnaryOp<"exp2", "2^x",
     ["getLaneConstantCount"]>;
 def Kred_LogOp : Kred_UnaryOp<"log", "log(x)"> {
   let keopsNames = ["Log"];
-  let foldDef = "";
+  let identityFold = [{ ::kred::foldInverse<ExpOp>(getX()) }];
 }
 def Kred_XLogXOp : Kred_UnaryOp<"xlogx", "x * log(x)",
     "Gives 0 at x = 0, its limit."> {
@@ -526,7 +531,7 @@ def Kred_ExtractOp : Kred_FormulaOp<"extract", [InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Kred_Value:$x, I64Attr:$start, I64Attr:$length);
   let assemblyFormat = "$x `,` $start `,` $length attr-dict `:` type($x)";
-  let foldDef = "";
+  let identityFold = [{ getStart() == 0 && getType() == getX().getType() ? getX() : ::mlir::Value() }];
 }
 
 def Kred_ExtractTOp : Kred_FormulaOp<"extract_t", [InferTypeOpAdaptor]> {

@@ -164,7 +164,7 @@ LogicalResult FormulaParser::parseReductionStatement() {
 //===----------------------------------------------------------------------===//
 
 FailureOr<Value> FormulaParser::parseExpr() {
-  FailureOr<Value> lhs = parseBarExpr();
+  FailureOr<Value> lhs = parseBinary();
   if (failed(lhs))
     return failure();
   static const std::pair<Token::Kind, CmpPredicate> comparisons[] = {
@@ -176,7 +176,7 @@ FailureOr<Value> FormulaParser::parseExpr() {
       continue;
     SMLoc loc = tok.loc();
     consume();
-    FailureOr<Value> rhs = parseBarExpr();
+    FailureOr<Value> rhs = parseBinary();
     if (failed(rhs))
       return failure();
     NamedAttribute attr(builder.getStringAttr("predicate"),
@@ -186,40 +186,36 @@ FailureOr<Value> FormulaParser::parseExpr() {
   return lhs;
 }
 
-FailureOr<Value> FormulaParser::parseBarExpr() {
-  FailureOr<Value> lhs = parseAdditive();
-  while (succeeded(lhs) && tok.is(Token::Bar)) {
-    SMLoc loc = tok.loc();
-    consume();
-    FailureOr<Value> rhs = parseAdditive();
-    if (failed(rhs))
-      return failure();
-    lhs = buildOp(loc, "kred.scalprod", {*lhs, *rhs});
-  }
-  return lhs;
-}
+namespace {
+/// A left-associative binary operator: its token and the op it builds.
+struct BinaryOperator {
+  Token::Kind token;
+  StringRef op;
+};
+} // namespace
 
-FailureOr<Value> FormulaParser::parseAdditive() {
-  FailureOr<Value> lhs = parseMultiplicative();
-  while (succeeded(lhs) && (tok.is(Token::Plus) || tok.is(Token::Minus))) {
-    StringRef op = tok.is(Token::Plus) ? "kred.add" : "kred.sub";
-    SMLoc loc = tok.loc();
-    consume();
-    FailureOr<Value> rhs = parseMultiplicative();
-    if (failed(rhs))
-      return failure();
-    lhs = buildOp(loc, op, {*lhs, *rhs});
-  }
-  return lhs;
-}
+/// The binary operators by precedence level, loosest first.
+static const BinaryOperator kBinaryLevels[][2] = {
+    {{Token::Bar, "kred.scalprod"}, {Token::Bar, "kred.scalprod"}},
+    {{Token::Plus, "kred.add"}, {Token::Minus, "kred.sub"}},
+    {{Token::Star, "kred.mul"}, {Token::Slash, "kred.div"}},
+};
 
-FailureOr<Value> FormulaParser::parseMultiplicative() {
-  FailureOr<Value> lhs = parseUnary();
-  while (succeeded(lhs) && (tok.is(Token::Star) || tok.is(Token::Slash))) {
-    StringRef op = tok.is(Token::Star) ? "kred.mul" : "kred.div";
+FailureOr<Value> FormulaParser::parseBinary(unsigned level) {
+  if (level == std::size(kBinaryLevels))
+    return parseUnary();
+  auto opAtToken = [&]() -> StringRef {
+    for (const BinaryOperator &o : kBinaryLevels[level])
+      if (tok.is(o.token))
+        return o.op;
+    return "";
+  };
+  FailureOr<Value> lhs = parseBinary(level + 1);
+  for (StringRef op = opAtToken(); succeeded(lhs) && !op.empty();
+       op = opAtToken()) {
     SMLoc loc = tok.loc();
     consume();
-    FailureOr<Value> rhs = parseUnary();
+    FailureOr<Value> rhs = parseBinary(level + 1);
     if (failed(rhs))
       return failure();
     lhs = buildOp(loc, op, {*lhs, *rhs});

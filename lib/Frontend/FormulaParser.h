@@ -129,9 +129,9 @@ private:
   LogicalResult parseAlias();
   LogicalResult parseReductionStatement();
   FailureOr<Value> parseExpr();
-  FailureOr<Value> parseBarExpr();
-  FailureOr<Value> parseAdditive();
-  FailureOr<Value> parseMultiplicative();
+  /// Binary operators from precedence level `level` (0: '|', then + -,
+  /// then * /) down.
+  FailureOr<Value> parseBinary(unsigned level = 0);
   FailureOr<Value> parseUnary();
   FailureOr<Value> parsePower();
   FailureOr<Value> parsePrimary();

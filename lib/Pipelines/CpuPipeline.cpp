@@ -11,20 +11,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
-#include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/Triple.h"
-
 using namespace mlir;
 using namespace kred;
-
-std::string kred::getCpuPipelineText(const CpuTargetOptions &options) {
-  return "builtin.module(kred-cpu-pipeline{" + options.str() + "})";
-}
-
-//===----------------------------------------------------------------------===//
-// Pipelines
-//===----------------------------------------------------------------------===//
 
 void kred::buildCpuPipeline(OpPassManager &pm,
                             const CpuTargetOptions &hostOptions) {

@@ -11,17 +11,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
-
 using namespace mlir;
 using namespace kred;
-
-
-std::string kred::getGpuPipelineText(const GpuTargetOptions &options) {
-  return "builtin.module(kred-gpu-pipeline{" + options.str() + "})";
-}
 
 void kred::buildGpuPipeline(OpPassManager &pm,
                             const GpuTargetOptions &hostOptions) {

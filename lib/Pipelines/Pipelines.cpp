@@ -36,6 +36,14 @@ struct NormalizeOptions : public PassPipelineOptions<NormalizeOptions> {
 };
 } // namespace
 
+std::string kred::getCpuPipelineText(const CpuTargetOptions &options) {
+  return "builtin.module(kred-cpu-pipeline{" + options.str() + "})";
+}
+
+std::string kred::getGpuPipelineText(const GpuTargetOptions &options) {
+  return "builtin.module(kred-gpu-pipeline{" + options.str() + "})";
+}
+
 void kred::registerPipelines() {
   PassPipelineRegistration<NormalizeOptions>(
       "kred-normalize",

@@ -232,35 +232,24 @@ std::optional<std::pair<Value, double>> matchScaled(Value product) {
   return std::nullopt;
 }
 
-struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
-  Exp2Approximation(MLIRContext *context, bool avx512)
-      : OpRewritePattern(context), avx512(avx512) {}
+/// exp2(x), exp2(c y) and exp(x) = exp2(x log2(e)) as buildExp2 builds them.
+template <typename ExpOpTy>
+struct ExpApproximation : OpRewritePattern<ExpOpTy> {
+  ExpApproximation(MLIRContext *context, bool avx512)
+      : OpRewritePattern<ExpOpTy>(context), avx512(avx512) {}
   bool avx512;
-  LogicalResult matchAndRewrite(math::Exp2Op op,
+  LogicalResult matchAndRewrite(ExpOpTy op,
                                 PatternRewriter &rewriter) const override {
     if (!getF32OrF64(op.getType()))
       return failure();
     Value x = op.getOperand();
     Sign sign = getKnownSign(x);
     std::optional<double> c;
-    if (auto scaled = matchScaled(x))
+    if constexpr (std::is_same_v<ExpOpTy, math::ExpOp>)
+      c = M_LOG2E;
+    else if (auto scaled = matchScaled(x))
       std::tie(x, c) = *scaled;
     rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, sign, avx512));
-    return success();
-  }
-};
-
-struct ExpApproximation : OpRewritePattern<math::ExpOp> {
-  ExpApproximation(MLIRContext *context, bool avx512)
-      : OpRewritePattern(context), avx512(avx512) {}
-  bool avx512;
-  LogicalResult matchAndRewrite(math::ExpOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!getF32OrF64(op.getType()))
-      return failure();
-    Value x = op.getOperand();
-    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, M_LOG2E,
-                                     getKnownSign(x), avx512));
     return success();
   }
 };
@@ -268,13 +257,13 @@ struct ExpApproximation : OpRewritePattern<math::ExpOp> {
 struct ApproximateMathPass
     : kred::impl::KredApproximateMathBase<ApproximateMathPass> {
   KRED_PASS_TARGET_OPTIONS(ApproximateMathPass, KRED_CPU_PIPELINE_OPTIONS,
-                           CpuTargetOptions, readCpuOptions, writeCpuOptions)
+                           CpuTargetOptions)
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     bool hasAvx512 = getTargetOptions().avx512 > 0;
-    patterns.add<Exp2Approximation, ExpApproximation>(&getContext(),
-                                                      hasAvx512);
+    patterns.add<ExpApproximation<math::Exp2Op>, ExpApproximation<math::ExpOp>>(
+        &getContext(), hasAvx512);
     // MLIR's f32 approximations for the rest (exp is ours).
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {

@@ -323,7 +323,7 @@ static LogicalResult lowerFunction(func::FuncOp func, ReduceOp reduce,
 namespace {
 struct LowerToGpuPass : kred::impl::KredLowerToGpuBase<LowerToGpuPass> {
   KRED_PASS_TARGET_OPTIONS(LowerToGpuPass, KRED_GPU_PIPELINE_OPTIONS,
-                           GpuTargetOptions, readGpuOptions, writeGpuOptions)
+                           GpuTargetOptions)
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -672,7 +672,7 @@ namespace {
 struct LowerToLoopsPass
     : kred::impl::KredLowerToLoopsBase<LowerToLoopsPass> {
   KRED_PASS_TARGET_OPTIONS(LowerToLoopsPass, KRED_CPU_PIPELINE_OPTIONS,
-                           CpuTargetOptions, readCpuOptions, writeCpuOptions)
+                           CpuTargetOptions)
 
   void runOnOperation() override {
     SmallVector<ReduceOp> reductions;

@@ -12,20 +12,9 @@
 
 using namespace kred;
 
-static void writeOptions(CpuPipelineOptions &holder,
-                         const CpuTargetOptions &plain) {
-  writeCpuOptions(holder, plain);
-}
-static void writeOptions(GpuPipelineOptions &holder,
-                         const GpuTargetOptions &plain) {
-  writeGpuOptions(holder, plain);
-}
-
-/// `flag=value ...` for every option, in table order.
-template <typename PipelineOptions, typename Plain>
-static std::string optionsText(const Plain &plain) {
-  PipelineOptions options;
-  writeOptions(options, plain);
+/// `flag=value ...` for every option of `options`, in table order.
+template <typename PipelineOptions>
+static std::string optionsText(const PipelineOptions &options) {
   std::string text;
   llvm::raw_string_ostream os(text);
   options.print(os);
@@ -59,13 +48,29 @@ static auto parseOptions(llvm::StringRef text, llvm::StringRef pipeline)
   return options.toPlain();
 }
 
+/// What KRED_DECLARE_TARGET_OPTIONS declares, but resolvedForHost.
+#define KRED_DEFINE_TARGET_OPTIONS(Plain, Pipeline, name)                     \
+  Plain Pipeline::toPlain() const { return Plain::readFrom(*this); }          \
+  std::string Plain::str() const {                                            \
+    Pipeline options;                                                         \
+    writeTo(options);                                                         \
+    return optionsText(options);                                              \
+  }                                                                           \
+  llvm::Expected<Plain> Plain::parse(llvm::StringRef text) {                  \
+    return parseOptions<Pipeline>(text, name);                                \
+  }                                                                           \
+  bool Plain::operator==(const Plain &other) const {                          \
+    return str() == other.str();                                              \
+  }
+
+KRED_DEFINE_TARGET_OPTIONS(CpuTargetOptions, CpuPipelineOptions,
+                           "kred-cpu-pipeline")
+KRED_DEFINE_TARGET_OPTIONS(GpuTargetOptions, GpuPipelineOptions,
+                           "kred-gpu-pipeline")
+
 //===----------------------------------------------------------------------===//
 // CPU
 //===----------------------------------------------------------------------===//
-
-CpuTargetOptions CpuPipelineOptions::toPlain() const {
-  return readCpuOptions(*this);
-}
 
 CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   CpuTargetOptions resolved = *this;
@@ -84,25 +89,9 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   return resolved;
 }
 
-std::string CpuTargetOptions::str() const {
-  return optionsText<CpuPipelineOptions>(*this);
-}
-
-llvm::Expected<CpuTargetOptions> CpuTargetOptions::parse(llvm::StringRef text) {
-  return parseOptions<CpuPipelineOptions>(text, "kred-cpu-pipeline");
-}
-
-bool CpuTargetOptions::operator==(const CpuTargetOptions &other) const {
-  return str() == other.str();
-}
-
 //===----------------------------------------------------------------------===//
 // GPU
 //===----------------------------------------------------------------------===//
-
-GpuTargetOptions GpuPipelineOptions::toPlain() const {
-  return readGpuOptions(*this);
-}
 
 /// CUDA's libdevice under $CUDA_HOME or /usr/local/cuda, if present.
 static std::string findLibdevice() {
@@ -122,14 +111,3 @@ GpuTargetOptions GpuTargetOptions::resolvedForHost() const {
   return resolved;
 }
 
-std::string GpuTargetOptions::str() const {
-  return optionsText<GpuPipelineOptions>(*this);
-}
-
-llvm::Expected<GpuTargetOptions> GpuTargetOptions::parse(llvm::StringRef text) {
-  return parseOptions<GpuPipelineOptions>(text, "kred-gpu-pipeline");
-}
-
-bool GpuTargetOptions::operator==(const GpuTargetOptions &other) const {
-  return str() == other.str();
-}

@@ -33,6 +33,37 @@
 #define KRED_OPTION_WRITE(type, member, flag, initial, help)                  \
   holder.member = plain.member;
 
+/// A target's options from its table: the plain, copyable struct `Plain`
+/// (resolvedForHost(): host-dependent defaults resolved; str(): every
+/// option as `flag=value`, in table order; parse(): an option string as
+/// kred-opt parses it, unnamed options keeping their defaults) and
+/// `Pipeline`, the same options as kred-opt's pipeline parses them.
+#define KRED_DECLARE_TARGET_OPTIONS(Plain, Pipeline, TABLE)                   \
+  struct Plain {                                                              \
+    TABLE(KRED_OPTION_MEMBER)                                                 \
+    Plain resolvedForHost() const;                                            \
+    std::string str() const;                                                  \
+    static llvm::Expected<Plain> parse(llvm::StringRef text);                 \
+    bool operator==(const Plain &other) const;                                \
+    /* The options held by `holder` (pipeline options, or a pass that */      \
+    /* declares the table's options), and back. */                            \
+    template <typename Holder>                                                \
+    static Plain readFrom(const Holder &holder) {                             \
+      Plain plain;                                                            \
+      TABLE(KRED_OPTION_READ)                                                 \
+      return plain;                                                           \
+    }                                                                         \
+    template <typename Holder>                                                \
+    void writeTo(Holder &holder) const {                                      \
+      const Plain &plain = *this;                                             \
+      TABLE(KRED_OPTION_WRITE)                                                \
+    }                                                                         \
+  };                                                                          \
+  struct Pipeline : public mlir::PassPipelineOptions<Pipeline> {              \
+    TABLE(KRED_OPTION_DECL)                                                   \
+    Plain toPlain() const;                                                    \
+  };
+
 namespace kred {
 
 // X(type, member, flag, default, description)
@@ -59,29 +90,9 @@ namespace kred {
     "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
     "host's")
 
-/// The CPU target's options, as a plain copyable struct.
-struct CpuTargetOptions {
-  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_MEMBER)
-
-  /// The options with host-dependent defaults (0 / -1) resolved for the
-  /// machine this runs on.
-  CpuTargetOptions resolvedForHost() const;
-  /// The pipeline option string, `fast-math=true vector-width=8 ...`
-  /// (every option, in table order).
-  std::string str() const;
-  /// Parses an option string as kred-opt does (`vector-width=8 tile-i=16`);
-  /// unnamed options keep their defaults.
-  static llvm::Expected<CpuTargetOptions> parse(llvm::StringRef text);
-  bool operator==(const CpuTargetOptions &other) const;
-};
-
-/// The same options as kred-opt's `--kred-cpu-pipeline{...}` parses them.
-struct CpuPipelineOptions
-    : public mlir::PassPipelineOptions<CpuPipelineOptions> {
-  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_DECL)
-
-  CpuTargetOptions toPlain() const;
-};
+/// Its host-dependent defaults (0 / -1): the machine this runs on's.
+KRED_DECLARE_TARGET_OPTIONS(CpuTargetOptions, CpuPipelineOptions,
+                            KRED_CPU_PIPELINE_OPTIONS)
 
 // X(type, member, flag, default, description)
 #define KRED_GPU_PIPELINE_OPTIONS(X)                                           \
@@ -104,63 +115,23 @@ struct CpuPipelineOptions
     "For testing gpu-sim's race checker only: 1 leaves out the barrier "       \
     "after a tile's copy, 2 the one after its columns")
 
-/// The GPU target's options, as a plain copyable struct.
-struct GpuTargetOptions {
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_MEMBER)
-
-  /// libdevice resolved (the option, else the toolkit's when it exists)
-  /// and an empty chip made sm_80.
-  GpuTargetOptions resolvedForHost() const;
-  std::string str() const;
-  static llvm::Expected<GpuTargetOptions> parse(llvm::StringRef text);
-  bool operator==(const GpuTargetOptions &other) const;
-};
-
-/// The same options as kred-opt's `--kred-gpu-pipeline{...}` parses them.
-struct GpuPipelineOptions
-    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_DECL)
-
-  GpuTargetOptions toPlain() const;
-};
+/// libdevice resolved for the host: the option, else the toolkit's when it
+/// exists; an empty chip is sm_80.
+KRED_DECLARE_TARGET_OPTIONS(GpuTargetOptions, GpuPipelineOptions,
+                            KRED_GPU_PIPELINE_OPTIONS)
 
 /// In pass class `Name` (derived from its generated `Base`): table `TABLE`'s
 /// options, the constructors that create the pass from the plain struct
 /// `Plain` as a whole, and getTargetOptions(), the options with the host's
 /// defaults resolved.
-#define KRED_PASS_TARGET_OPTIONS(Name, TABLE, Plain, read, write)             \
+#define KRED_PASS_TARGET_OPTIONS(Name, TABLE, Plain)                          \
   TABLE(KRED_OPTION_DECL)                                                     \
   Name() = default;                                                           \
   Name(const Name &other) : Base(other) {}                                    \
-  explicit Name(const ::kred::Plain &options) {                               \
-    ::kred::write(*this, options);                                            \
-  }                                                                           \
+  explicit Name(const ::kred::Plain &options) { options.writeTo(*this); }     \
   ::kred::Plain getTargetOptions() const {                                    \
-    return ::kred::read(*this).resolvedForHost();                             \
+    return ::kred::Plain::readFrom(*this).resolvedForHost();                  \
   }
-
-/// The plain options held by `holder` (pipeline options, or a pass that
-/// declares the table's options), and back.
-template <typename Holder>
-CpuTargetOptions readCpuOptions(const Holder &holder) {
-  CpuTargetOptions plain;
-  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_READ)
-  return plain;
-}
-template <typename Holder>
-void writeCpuOptions(Holder &holder, const CpuTargetOptions &plain) {
-  KRED_CPU_PIPELINE_OPTIONS(KRED_OPTION_WRITE)
-}
-template <typename Holder>
-GpuTargetOptions readGpuOptions(const Holder &holder) {
-  GpuTargetOptions plain;
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_READ)
-  return plain;
-}
-template <typename Holder>
-void writeGpuOptions(Holder &holder, const GpuTargetOptions &plain) {
-  KRED_GPU_PIPELINE_OPTIONS(KRED_OPTION_WRITE)
-}
 
 } // namespace kred
 

@@ -92,83 +92,35 @@ static bool isSplatOf(Attribute attr, double value) {
 
 /// `x op c` folds to `x` when c is the neutral splat and no broadcast changes
 /// the type of x.
-static Value foldNeutral(Value x, Attribute c, double neutral, Type result) {
+static Value foldNeutralOperand(Value x, Attribute c, double neutral,
+                                Type result) {
   return isSplatOf(c, neutral) && x.getType() == result ? x : Value();
 }
 
-template <typename InnerOp>
-static Value foldInverse(Value x) {
-  auto inner = x.getDefiningOp<InnerOp>();
-  return inner ? inner->getOperand(0) : Value();
-}
-
-OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  if (Value x = foldNeutral(getLhs(), adaptor.getRhs(), 0.0, getType()))
+Value kred::foldNeutral(Operation *op, ArrayRef<Attribute> constants,
+                        double neutral, bool commutative) {
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  Type result = op->getResult(0).getType();
+  if (Value x = foldNeutralOperand(lhs, constants[1], neutral, result))
     return x;
-  return foldNeutral(getRhs(), adaptor.getLhs(), 0.0, getType());
-}
-
-OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldNeutral(getLhs(), adaptor.getRhs(), 0.0, getType());
-}
-
-OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  if (Value x = foldNeutral(getLhs(), adaptor.getRhs(), 1.0, getType()))
-    return x;
-  return foldNeutral(getRhs(), adaptor.getLhs(), 1.0, getType());
-}
-
-OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldNeutral(getLhs(), adaptor.getRhs(), 1.0, getType());
-}
-
-OpFoldResult MinusOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldInverse<MinusOp>(getX());
-}
-
-OpFoldResult InvOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldInverse<InvOp>(getX());
-}
-
-OpFoldResult ExpOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldInverse<LogOp>(getX());
-}
-
-OpFoldResult LogOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return foldInverse<ExpOp>(getX());
-}
-
-OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return getExponent() == 1 ? getX() : Value();
-}
-
-OpFoldResult ExtractOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = foldByEvaluation(*this, adaptor.getOperands()))
-    return r;
-  return getStart() == 0 && getType() == getX().getType() ? getX() : Value();
+  return commutative ? foldNeutralOperand(rhs, constants[0], neutral, result)
+                     : Value();
 }
 
 //===----------------------------------------------------------------------===//
 // Canonicalization patterns
 //===----------------------------------------------------------------------===//
+
+/// `op(x, x) -> NewOp(x)`.
+template <typename Op, typename NewOp>
+static void addSameOperandsRewrite(RewritePatternSet &results) {
+  results.add(+[](Op op, PatternRewriter &rewriter) -> LogicalResult {
+    if (op.getLhs() != op.getRhs())
+      return failure();
+    rewriter.replaceOpWithNewOp<NewOp>(op, op.getLhs());
+    return success();
+  });
+}
 
 /// A constant of the type of `like` whose components all equal `value`.
 static Value createSplat(PatternRewriter &rewriter, Location loc, Type like,
@@ -209,12 +161,7 @@ void SubOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *) {
   // x * x -> square(x)
-  results.add(+[](MulOp op, PatternRewriter &rewriter) -> LogicalResult {
-    if (op.getLhs() != op.getRhs())
-      return failure();
-    rewriter.replaceOpWithNewOp<SquareOp>(op, op.getLhs());
-    return success();
-  });
+  addSameOperandsRewrite<MulOp, SquareOp>(results);
   // (-1) * x -> -x
   results.add(+[](MulOp op, PatternRewriter &rewriter) -> LogicalResult {
     for (auto [c, x] : {std::pair(op.getLhs(), op.getRhs()),
@@ -311,10 +258,5 @@ void SqNorm2Op::getCanonicalizationPatterns(RewritePatternSet &results,
 void ScalprodOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                              MLIRContext *) {
   // (x | x) -> sqnorm2(x)
-  results.add(+[](ScalprodOp op, PatternRewriter &rewriter) -> LogicalResult {
-    if (op.getLhs() != op.getRhs())
-      return failure();
-    rewriter.replaceOpWithNewOp<SqNorm2Op>(op, op.getLhs());
-    return success();
-  });
+  addSameOperandsRewrite<ScalprodOp, SqNorm2Op>(results);
 }

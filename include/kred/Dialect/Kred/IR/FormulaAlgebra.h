@@ -127,26 +127,19 @@ public:
   mlir::Value name(mlir::Value x) { return apply<mlir::math::op>(x); }
   KRED_UNARY_MATH(KRED_LANE_MATH)
 #undef KRED_LANE_MATH
-  mlir::Value atan2(mlir::Value y, mlir::Value x) {
-    return mlir::math::Atan2Op::create(b, loc, y, x);
+  // Binary ops of one MLIR op each; `both` and `either` combine conditions
+  // (reductions with indices: an index is an i64 lane group).
+#define KRED_LANE_BINARY(name, op)                                             \
+  mlir::Value name(mlir::Value x, mlir::Value y) {                             \
+    return op::create(b, loc, x, y);                                           \
   }
-  mlir::Value powf(mlir::Value x, mlir::Value y) {
-    return mlir::math::PowFOp::create(b, loc, x, y);
-  }
-  mlir::Value minimum(mlir::Value a, mlir::Value c) {
-    return mlir::arith::MinimumFOp::create(b, loc, a, c);
-  }
-  mlir::Value maximum(mlir::Value a, mlir::Value c) {
-    return mlir::arith::MaximumFOp::create(b, loc, a, c);
-  }
-  // Conditions and indices (reductions with indices): an index is an i64
-  // lane group.
-  mlir::Value both(mlir::Value a, mlir::Value c) {
-    return mlir::arith::AndIOp::create(b, loc, a, c);
-  }
-  mlir::Value either(mlir::Value a, mlir::Value c) {
-    return mlir::arith::OrIOp::create(b, loc, a, c);
-  }
+  KRED_LANE_BINARY(atan2, mlir::math::Atan2Op)
+  KRED_LANE_BINARY(powf, mlir::math::PowFOp)
+  KRED_LANE_BINARY(minimum, mlir::arith::MinimumFOp)
+  KRED_LANE_BINARY(maximum, mlir::arith::MaximumFOp)
+  KRED_LANE_BINARY(both, mlir::arith::AndIOp)
+  KRED_LANE_BINARY(either, mlir::arith::OrIOp)
+#undef KRED_LANE_BINARY
   mlir::Value negate(mlir::Value a);
   mlir::Value index(int64_t value);
   mlir::Value indexLess(mlir::Value a, mlir::Value c) {

@@ -60,6 +60,24 @@ std::optional<BilinearTerms> getBilinearTerms(mlir::Operation *op);
 mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,
                                     llvm::ArrayRef<mlir::Attribute> operands);
 
+/// Identity folds (ODS `identityFold`). `x op c` (and `c op x` when
+/// `commutative`) is x when c is the splat `neutral` and no broadcast changes
+/// x's type; `constants` are the operands' constant attributes (or null).
+mlir::Value foldNeutral(mlir::Operation *op,
+                        llvm::ArrayRef<mlir::Attribute> constants,
+                        double neutral, bool commutative);
+template <typename Adaptor>
+mlir::Value foldNeutral(mlir::Operation *op, Adaptor adaptor, double neutral,
+                        bool commutative) {
+  return foldNeutral(op, adaptor.getOperands(), neutral, commutative);
+}
+/// f(g(y)) is y when g is the inverse of f (InnerOp).
+template <typename InnerOp>
+mlir::Value foldInverse(mlir::Value x) {
+  auto inner = x.getDefiningOp<InnerOp>();
+  return inner ? inner->getOperand(0) : mlir::Value();
+}
+
 } // namespace kred
 
 #define GET_OP_CLASSES
