@@ -127,11 +127,8 @@ LogicalResult FormulaParser::parseReductionStatement() {
   consume();
   if (failed(expect(Token::LParen, "after the reduction's name")))
     return failure();
-  FailureOr<Value> f = parseExpr();
-  if (failed(f))
-    return failure();
-  formula = *f;
-  if (failed(expect(Token::Comma, "after the formula")))
+  if (failed(parseExprInto(formula)) ||
+      failed(expect(Token::Comma, "after the formula")))
     return failure();
   if (getReductionKindInfo(*kind).takesK) {
     FailureOr<int64_t> kValue = parseInteger("K");
@@ -149,12 +146,9 @@ LogicalResult FormulaParser::parseReductionStatement() {
                                 "over i)";
   axis = *tag == 0 ? IndexAxis::j : IndexAxis::i;
   if (getReductionKindInfo(*kind).takesWeight) {
-    if (failed(expect(Token::Comma, "before the weight formula")))
+    if (failed(expect(Token::Comma, "before the weight formula")) ||
+        failed(parseExprInto(weight)))
       return failure();
-    FailureOr<Value> g = parseExpr();
-    if (failed(g))
-      return failure();
-    weight = *g;
   }
   return expect(Token::RParen, "to close the reduction");
 }
@@ -184,6 +178,14 @@ FailureOr<Value> FormulaParser::parseExpr() {
     return buildOp(loc, "kred.cmp", {*lhs, *rhs}, attr);
   }
   return lhs;
+}
+
+LogicalResult FormulaParser::parseExprInto(Value &value) {
+  FailureOr<Value> parsed = parseExpr();
+  if (failed(parsed))
+    return failure();
+  value = *parsed;
+  return success();
 }
 
 namespace {

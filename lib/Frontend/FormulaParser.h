@@ -129,6 +129,8 @@ private:
   LogicalResult parseAlias();
   LogicalResult parseReductionStatement();
   FailureOr<Value> parseExpr();
+  /// parseExpr, the result stored in `value`.
+  LogicalResult parseExprInto(Value &value);
   /// Binary operators from precedence level `level` (0: '|', then + -,
   /// then * /) down.
   FailureOr<Value> parseBinary(unsigned level = 0);

@@ -68,6 +68,9 @@ private:
 };
 
 class CpuTarget : public Target {
+  /// With the host's defaults resolved.
+  const CpuTargetOptions options;
+
 public:
   explicit CpuTarget(const CpuTargetOptions &options)
       : options(options.resolvedForHost()) {}
@@ -99,9 +102,6 @@ public:
       return library.takeError();
     return std::make_shared<SharedObject>(std::move(*library));
   }
-
-private:
-  CpuTargetOptions options;
 };
 
 } // namespace

@@ -37,6 +37,16 @@ class TorchFront:
         return a.detach().numpy()
 
 
+def assert_gradients_match(out, dense, inputs, rtol, atol):
+    """The gradients of <out, w> and <dense, w> (w random) with respect to
+    `inputs` agree."""
+    w = torch.randn_like(dense)
+    got = torch.autograd.grad((out * w).sum(), inputs)
+    expected = torch.autograd.grad((dense * w).sum(), inputs)
+    for g, e in zip(got, expected):
+        assert torch.allclose(g, e, rtol=rtol, atol=atol)
+
+
 def cuda_devices():
     """The CUDA devices kred sees, or why there are none (a string)."""
     try:

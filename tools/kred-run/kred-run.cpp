@@ -87,12 +87,15 @@ static cl::opt<bool> check("check",
                            cl::desc("Compare with the float64 reference; "
                                     "exit 1 on mismatch"),
                            cl::cat(category));
-static cl::opt<double> relativeTolerance("rtol",
-                            cl::desc("Relative tolerance of --check (default "
-                                     "1e-4 in float32, 1e-10 in float64)"),
-                            cl::init(-1), cl::cat(category));
-static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance of --check"),
-                            cl::init(-1), cl::cat(category));
+// --check's tolerances; -1: the dtype's default.
+static cl::opt<double> relativeTolerance(
+    "rtol",
+    cl::desc("Relative tolerance of --check (default 1e-4 in float32, "
+             "1e-10 in float64)"),
+    cl::init(-1), cl::cat(category));
+static cl::opt<double> absoluteTolerance(
+    "atol", cl::desc("Absolute tolerance of --check"), cl::init(-1),
+    cl::cat(category));
 static cl::opt<bool> bench("bench", cl::desc("Time the kernel"),
                            cl::cat(category));
 static cl::opt<int> repeat("repeat", cl::desc("Timed runs of --bench"),

@@ -3,16 +3,10 @@
 import importlib.util
 
 from kred import _kred
+from keopscore.config.config import _gpu_available
 
 numpy_found = importlib.util.find_spec("numpy") is not None
 torch_found = importlib.util.find_spec("torch") is not None
-
-
-def _gpu_available():
-    try:
-        return bool(_kred.cuda_devices())
-    except ValueError:  # no CUDA driver
-        return False
 
 
 gpu_available = _gpu_available()

@@ -141,22 +141,21 @@ class FormulaOpsMixin:
     def matvecmult(self, v):
         """Product of the n x p matrices of self (row-major, dimension n*p)
         with the vectors v (dimension p)."""
-        v = self._wrap(v)
-        if self._dim % v._dim:
-            raise ValueError(f"matvecmult: a matrix of dimension {self._dim} cannot "
-                             f"multiply a vector of dimension {v._dim}")
-        return self._binary(v, "MatVecMult({}, {})", "matvecmult",
-                            dim=self._dim // v._dim, check=None)
+        return self._matrix_product(v, "MatVecMult", "matvecmult", matrix_first=True)
 
     def vecmatmult(self, m):
         """Product of the vectors of self (dimension n) with the n x p
         matrices m (row-major, dimension n*p)."""
-        m = self._wrap(m)
-        if m._dim % self._dim:
-            raise ValueError(f"vecmatmult: a vector of dimension {self._dim} cannot "
-                             f"multiply a matrix of dimension {m._dim}")
-        return self._binary(m, "VecMatMult({}, {})", "vecmatmult",
-                            dim=m._dim // self._dim, check=None)
+        return self._matrix_product(m, "VecMatMult", "vecmatmult", matrix_first=False)
+
+    def _matrix_product(self, other, keops_name, method, matrix_first):
+        other = self._wrap(other)
+        matrix, vector = (self, other) if matrix_first else (other, self)
+        if matrix._dim % vector._dim:
+            raise ValueError(f"{method}: a matrix of dimension {matrix._dim} cannot "
+                             f"multiply a vector of dimension {vector._dim}")
+        return self._binary(other, keops_name + "({}, {})", method,
+                            dim=matrix._dim // vector._dim, check=None)
 
     def tensorprod(self, other):
         """Outer product, flattened row-major: component a * dim(other) + b."""

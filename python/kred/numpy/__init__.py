@@ -69,24 +69,13 @@ class NumpyBackend(Backend):
         complex_ = np.complex64 if a.dtype == np.float32 else np.complex128
         return np.ascontiguousarray(a).view(complex_)
 
-
-    def sum_rows(self, a):
-        return a.sum(-2, keepdims=True)
-
-    def zeros_like(self, a):
-        return np.zeros_like(a)
-
-    def copy(self, a):
-        return a.copy()
-
-    def all_finite(self, a):
-        return bool(np.isfinite(a).all())
-
-    def concat_columns(self, arrays):
-        return np.concatenate(arrays, -1)
-
-    def to_numpy(self, a):
-        return a
+    # KernelSolve's iteration.
+    def sum_rows(self, a): return a.sum(-2, keepdims=True)
+    def zeros_like(self, a): return np.zeros_like(a)
+    def copy(self, a): return a.copy()
+    def all_finite(self, a): return bool(np.isfinite(a).all())
+    def concat_columns(self, arrays): return np.concatenate(arrays, -1)
+    def to_numpy(self, a): return a
 
     def index_array(self, a, name):
         a = np.asarray(a)

@@ -36,48 +36,63 @@ static int checkRoundTrip(const Options &options) {
   return 0;
 }
 
-int main() {
-  const char *source = "module {}";
-  CpuTargetOptions defaults;
-  if (int rc = checkRoundTrip(defaults))
+/// A single changed option `flag` round-trips, changes the option string
+/// and is named in it.
+template <typename Options>
+static int checkChanged(const Options &other, const Options &defaults,
+                        const char *flag) {
+  if (int rc = checkRoundTrip(other))
     return rc;
-  std::string defaultKey = runtime::getKernelCacheKey(source, defaults);
-  int options = 0;
+  if (other.str() == defaults.str())
+    return fail(llvm::Twine("changing ") + flag + " leaves the string");
+  if (other.str().find(flag) == std::string::npos)
+    return fail(llvm::Twine(flag) + " is not in '" + other.str() + "'");
+  return 0;
+}
+
+/// The CPU options change the kernel cache key too.
+static int checkCacheKey(const CpuTargetOptions &other, const char *flag) {
+  const char *source = "module {}";
+  if (runtime::getKernelCacheKey(source, other) ==
+      runtime::getKernelCacheKey(source, CpuTargetOptions()))
+    return fail(llvm::Twine("changing ") + flag + " leaves the cache key");
+  return 0;
+}
+static int checkCacheKey(const GpuTargetOptions &, const char *) { return 0; }
+
+/// Checks each option of `Options`' table (`table`); returns the number of
+/// options, or -1 after a failure.
+#define KRED_CHECK_TABLE(Options, table)                                       \
+  [] {                                                                         \
+    using Checked = Options;                                                   \
+    int count = 0;                                                             \
+    if (checkRoundTrip(Options()))                                             \
+      return -1;                                                               \
+    table(KRED_CHECK_OPTION)                                                   \
+    return count;                                                              \
+  }()
 #define KRED_CHECK_OPTION(type, member, flag, initial, help)                   \
   {                                                                            \
-    ++options;                                                                 \
-    CpuTargetOptions other;                                                    \
+    ++count;                                                                   \
+    Checked other;                                                             \
     other.member = changed(other.member);                                      \
-    if (int rc = checkRoundTrip(other))                                        \
-      return rc;                                                               \
-    if (other.str() == defaults.str())                                         \
-      return fail(llvm::Twine("changing ") + flag + " leaves the string");     \
-    if (runtime::getKernelCacheKey(source, other) == defaultKey)               \
-      return fail(llvm::Twine("changing ") + flag + " leaves the cache key");  \
-    if (other.str().find(flag) == std::string::npos)                           \
-      return fail(llvm::Twine(flag) + " is not in '" + other.str() + "'");     \
+    if (checkChanged(other, Checked(), flag) ||                                \
+        checkCacheKey(other, flag))                                            \
+      return -1;                                                               \
   }
-  KRED_CPU_PIPELINE_OPTIONS(KRED_CHECK_OPTION)
-#undef KRED_CHECK_OPTION
+
+int main() {
+  CpuTargetOptions defaults;
+  int options = KRED_CHECK_TABLE(CpuTargetOptions, KRED_CPU_PIPELINE_OPTIONS);
+  if (options < 0)
+    return 1;
   if (options != 9)
     return fail("expected 9 options, found " + llvm::Twine(options));
   // The GPU pipeline's options, from their own table.
-  GpuTargetOptions gpuDefaults;
-  if (int rc = checkRoundTrip(gpuDefaults))
-    return rc;
-  int gpuOptions = 0;
-#define KRED_CHECK_GPU_OPTION(type, member, flag, initial, help)               \
-  {                                                                            \
-    ++gpuOptions;                                                              \
-    GpuTargetOptions other;                                                    \
-    other.member = changed(other.member);                                      \
-    if (int rc = checkRoundTrip(other))                                        \
-      return rc;                                                               \
-    if (other.str() == gpuDefaults.str())                                      \
-      return fail(llvm::Twine("changing ") + flag + " leaves the string");     \
-  }
-  KRED_GPU_PIPELINE_OPTIONS(KRED_CHECK_GPU_OPTION)
-#undef KRED_CHECK_GPU_OPTION
+  int gpuOptions =
+      KRED_CHECK_TABLE(GpuTargetOptions, KRED_GPU_PIPELINE_OPTIONS);
+  if (gpuOptions < 0)
+    return 1;
   if (gpuOptions != 7)
     return fail("expected 7 GPU options, found " + llvm::Twine(gpuOptions));
   // The string is what kred-opt's --kred-cpu-pipeline takes.

@@ -26,13 +26,8 @@ def log_sum_exp(mat, axis=0):
 
 
 class numpytools:
-    norm = np.linalg.norm
-    arraysum = np.sum
-    exp = np.exp
-    log = np.log
-    Genred = Genred
-    KernelSolve = KernelSolve
-    swap_axes = np_swap_axes
+    norm, arraysum, exp, log = np.linalg.norm, np.sum, np.exp, np.log
+    Genred, KernelSolve, swap_axes = Genred, KernelSolve, np_swap_axes
     arraytype = np.ndarray
     float_types = [float, np.float16, np.float32, np.float64]
 

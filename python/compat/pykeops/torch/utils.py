@@ -22,13 +22,8 @@ def squared_distances(x, y):
 
 
 class torchtools:
-    copy = torch.clone
-    exp = torch.exp
-    log = torch.log
-    norm = torch.norm
-    swap_axes = torch_swap_axes
-    Genred = Genred
-    KernelSolve = KernelSolve
+    copy, exp, log, norm = torch.clone, torch.exp, torch.log, torch.norm
+    Genred, KernelSolve, swap_axes = Genred, KernelSolve, torch_swap_axes
     arraytype = torch.Tensor
     float_types = [float]
 
