@@ -11,6 +11,7 @@
 include "KredDialect.td"
 include "KredEnums.td"
 include "KredFormulaOps.td"
+include "KredVectorOps.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"

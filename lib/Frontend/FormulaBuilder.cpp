@@ -88,25 +88,24 @@ FailureOr<Value> FormulaParser::declareVariable(SMLoc loc,
       .getResult();
 }
 
-OwningOpRef<ModuleOp> FormulaParser::buildModule() {
-  Location loc = locOf(reductionLoc);
+LogicalResult FormulaParser::checkPositions() {
   // Positions must be 0, 1, ..., P-1: each is one argument of the kernel.
   int64_t expectedPosition = 0;
   for (const auto &[position, info] : variables) {
     if (position != expectedPosition)
-      return (emitError(reductionLoc)
-                  << "no variable has position " << expectedPosition
-                  << ", but one has position " << position
-                  << "; positions must be 0, 1, 2, ... without gaps",
-              nullptr);
+      return emitError(reductionLoc)
+             << "no variable has position " << expectedPosition
+             << ", but one has position " << position
+             << "; positions must be 0, 1, 2, ... without gaps";
     ++expectedPosition;
   }
+  return success();
+}
 
-  YieldOp::create(builder, loc,
-                  weight ? ValueRange{formula, weight} : ValueRange{formula});
-
-  int64_t batch = options.batchDims;
-  SmallVector<int64_t> batchShape(batch, ShapedType::kDynamic);
+SmallVector<Type>
+FormulaParser::buildArgumentTypes(ArrayRef<ReductionOutputSpec> outputs,
+                                  size_t numRanges) {
+  SmallVector<int64_t> batchShape(options.batchDims, ShapedType::kDynamic);
   SmallVector<Type> argTypes;
   for (const auto &[position, info] : variables) {
     SmallVector<int64_t> shape(batchShape);
@@ -115,11 +114,7 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
     shape.push_back(info.dim);
     argTypes.push_back(MemRefType::get(shape, elementType));
   }
-  int64_t formulaDim = getFormulaDim(formula);
-  int64_t weightDim = weight ? getFormulaDim(weight) : 0;
-  auto specs = getReductionKindInfo(*kind).getOutputs(formulaDim, weightDim,
-                                                     k.value_or(1));
-  for (const ReductionOutputSpec &spec : specs) {
+  for (const ReductionOutputSpec &spec : outputs) {
     SmallVector<int64_t> shape(batchShape);
     shape.push_back(ShapedType::kDynamic);
     shape.push_back(spec.dim);
@@ -128,74 +123,98 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
   }
   // KeOps' six block-sparse arrays, after the outputs: [start, end) pairs
   // and slice ends, as i64.
-  size_t numRanges = options.ranges ? 6 : 0;
-  if (options.ranges && batch > 0)
-    return (emitError(reductionLoc)
-                << "block-sparse ranges take no batch dimensions; reduce each "
-                   "batch entry separately",
-            nullptr);
   for (size_t index = 0; index < numRanges; ++index)
     argTypes.push_back(MemRefType::get(
         index % 3 == 1 ? ArrayRef<int64_t>{ShapedType::kDynamic}
                        : ArrayRef<int64_t>{ShapedType::kDynamic, 2},
         builder.getI64Type()));
+  return argTypes;
+}
 
-  TypeAttr accType;
-  SumSchemeAttr sumScheme;
-  if (!options.accType.empty() || !options.sumScheme.empty()) {
-    if (!getReductionKindInfo(*kind).isSummation())
-      return (emitError(reductionLoc)
-                  << "an accumulation type or summation scheme is given, "
-                     "but reduction '"
-                  << stringifyReductionKind(*kind) << "' is not a sum",
-              nullptr);
-  }
+LogicalResult FormulaParser::buildSumAttributes(TypeAttr &accType,
+                                                SumSchemeAttr &sumScheme) {
+  if ((!options.accType.empty() || !options.sumScheme.empty()) &&
+      !getReductionKindInfo(*kind).isSummation())
+    return emitError(reductionLoc)
+           << "an accumulation type or summation scheme is given, but "
+              "reduction '"
+           << stringifyReductionKind(*kind) << "' is not a sum";
   if (!options.accType.empty()) {
     Type acc = llvm::StringSwitch<Type>(options.accType)
                    .Cases({"float32", "f32"}, builder.getF32Type())
                    .Cases({"float64", "f64"}, builder.getF64Type())
                    .Default(Type());
     if (!acc)
-      return (emitError(reductionLoc) << "unknown accumulation type '"
-                                      << options.accType
-                                      << "', expected float32 or float64",
-              nullptr);
+      return emitError(reductionLoc)
+             << "unknown accumulation type '" << options.accType
+             << "', expected float32 or float64";
     accType = TypeAttr::get(acc);
   }
   if (!options.sumScheme.empty()) {
     std::optional<SumScheme> scheme = symbolizeSumScheme(options.sumScheme);
     if (!scheme)
-      return (emitError(reductionLoc) << "unknown summation scheme '"
-                                      << options.sumScheme
-                                      << "', expected direct, block or kahan",
-              nullptr);
+      return emitError(reductionLoc)
+             << "unknown summation scheme '" << options.sumScheme
+             << "', expected direct, block or kahan";
     sumScheme = SumSchemeAttr::get(context, *scheme);
   }
+  return success();
+}
 
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
-  auto func = func::FuncOp::create(b, loc, options.kernelName,
-                                   b.getFunctionType(argTypes, {}));
-  Block *entry = func.addEntryBlock();
+void FormulaParser::setArgumentAttributes(func::FuncOp func,
+                                          size_t numOutputs,
+                                          size_t numRanges) {
+  OpBuilder b(func);
   // All argument attributes at once: setting them one by one would build
   // (and keep: attributes are immortal) an array per argument.
-  SmallVector<Attribute> argAttrs(argTypes.size(), b.getDictionaryAttr({}));
+  SmallVector<Attribute> argAttrs(func.getNumArguments(),
+                                  b.getDictionaryAttr({}));
   auto named = [&](size_t index, StringRef name, Attribute value) {
-    argAttrs[index] =
-        b.getDictionaryAttr(b.getNamedAttr(name, value));
+    argAttrs[index] = b.getDictionaryAttr(b.getNamedAttr(name, value));
   };
   for (const auto &[position, info] : variables)
     if (!info.alias.empty())
       named(position, "kred.alias", b.getStringAttr(info.alias));
-  for (size_t index = 0; index < specs.size(); ++index)
+  for (size_t index = 0; index < numOutputs; ++index)
     named(variables.size() + index, "kred.output", b.getUnitAttr());
   static const char *rangesNames[] = {"ranges_i",    "slices_i",
                                       "redranges_j", "ranges_j",
                                       "slices_j",    "redranges_i"};
   for (size_t index = 0; index < numRanges; ++index)
-    named(variables.size() + specs.size() + index, "kred.ranges",
+    named(variables.size() + numOutputs + index, "kred.ranges",
           b.getStringAttr(rangesNames[index]));
   func.setAllArgAttrs(argAttrs);
+}
+
+OwningOpRef<ModuleOp> FormulaParser::buildModule() {
+  Location loc = locOf(reductionLoc);
+  if (failed(checkPositions()))
+    return nullptr;
+  YieldOp::create(builder, loc,
+                  weight ? ValueRange{formula, weight} : ValueRange{formula});
+
+  int64_t batch = options.batchDims;
+  int64_t weightDim = weight ? getFormulaDim(weight) : 0;
+  auto outputs = getReductionKindInfo(*kind).getOutputs(
+      getFormulaDim(formula), weightDim, k.value_or(1));
+  size_t numRanges = options.ranges ? 6 : 0;
+  if (options.ranges && batch > 0)
+    return (emitError(reductionLoc)
+                << "block-sparse ranges take no batch dimensions; reduce each "
+                   "batch entry separately",
+            nullptr);
+  TypeAttr accType;
+  SumSchemeAttr sumScheme;
+  if (failed(buildSumAttributes(accType, sumScheme)))
+    return nullptr;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
+  auto func = func::FuncOp::create(
+      b, loc, options.kernelName,
+      b.getFunctionType(buildArgumentTypes(outputs, numRanges), {}));
+  Block *entry = func.addEntryBlock();
+  setArgumentAttributes(func, outputs.size(), numRanges);
 
   b.setInsertionPointToStart(entry);
   auto args = entry->getArguments();
@@ -203,10 +222,8 @@ OwningOpRef<ModuleOp> FormulaParser::buildModule() {
       b, loc, TypeRange{}, ReductionKindAttr::get(context, *kind),
       IndexAxisAttr::get(context, axis),
       k ? b.getI64IntegerAttr(*k) : IntegerAttr(), accType, sumScheme,
-      b.getI64IntegerAttr(batch),
-      args.take_front(variables.size()),
-      args.slice(variables.size(), specs.size()),
-      args.take_back(numRanges));
+      b.getI64IntegerAttr(batch), args.take_front(variables.size()),
+      args.slice(variables.size(), outputs.size()), args.take_back(numRanges));
   reduce.getBody().takeBody(body);
   func::ReturnOp::create(b, loc);
 

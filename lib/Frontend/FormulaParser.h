@@ -16,6 +16,7 @@
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
@@ -157,6 +158,16 @@ private:
   FailureOr<Value> declareVariable(SMLoc loc, VarCategory category,
                                    int64_t position, int64_t dim);
   OwningOpRef<ModuleOp> buildModule();
+  /// Variable positions are 0, 1, ..., P-1.
+  LogicalResult checkPositions();
+  /// The kernel's arguments: variables, outputs, block-sparse ranges.
+  SmallVector<Type> buildArgumentTypes(ArrayRef<ReductionOutputSpec> outputs,
+                                       size_t numRanges);
+  /// The accumulation type and summation scheme the options ask for.
+  LogicalResult buildSumAttributes(TypeAttr &accType, SumSchemeAttr &sumScheme);
+  /// Aliases, outputs and ranges named on the kernel's arguments.
+  void setArgumentAttributes(func::FuncOp func, size_t numOutputs,
+                             size_t numRanges);
 
   llvm::SourceMgr &sourceMgr;
   /// Offsets of the '\n's of the input.
