@@ -198,6 +198,20 @@ CompileOptions makeOptions(bool fastMath, bool diskCache,
   return options;
 }
 
+FormulaImportOptions makeImportOptions(const std::string &dtype,
+                                       int64_t batchDims,
+                                       const std::string &accType,
+                                       const std::string &sumScheme,
+                                       bool ranges) {
+  FormulaImportOptions import;
+  import.dtype = dtype;
+  import.batchDims = batchDims;
+  import.accType = accType;
+  import.sumScheme = sumScheme;
+  import.ranges = ranges;
+  return import;
+}
+
 const char *originName(KernelOrigin origin) {
   switch (origin) {
   case KernelOrigin::Compiled: return "compiled";
@@ -252,15 +266,11 @@ void bindCompilation(py::module_ &m) {
          std::optional<int64_t> k, int64_t batchDims,
          const std::string &accType, const std::string &sumScheme,
          bool ranges) {
-        FormulaImportOptions import;
-        import.dtype = dtype;
+        FormulaImportOptions import =
+            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges);
         import.reduction = reduction;
         import.axis = axis;
         import.k = k;
-        import.batchDims = batchDims;
-        import.accType = accType;
-        import.sumScheme = sumScheme;
-        import.ranges = ranges;
         llvm::Expected<std::string> text = importFormulaToText(spec, import);
         if (!text)
           throwError(text.takeError());
@@ -273,6 +283,52 @@ void bindCompilation(py::module_ &m) {
       py::arg("ranges") = false,
       "imports a KeOps formula specification; returns the kernel as MLIR "
       "text, or raises ValueError with the position of the error");
+
+  // A formula crosses to C++ once per use: its signature, or its kernel
+  // compiled, straight from the specification (no MLIR text in between).
+  m.def(
+      "formula_signature",
+      [](const std::string &spec, const std::string &dtype, int64_t batchDims,
+         const std::string &accType, const std::string &sumScheme,
+         bool ranges) {
+        llvm::Expected<KernelSignature> signature = getFormulaSignature(
+            spec,
+            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges));
+        if (!signature)
+          throwError(signature.takeError());
+        return toPython(*signature);
+      },
+      py::arg("spec"), py::arg("dtype") = "float32", py::arg("batch_dims") = 0,
+      py::arg("acc_type") = "", py::arg("sum_scheme") = "",
+      py::arg("ranges") = false,
+      "the arguments of the kernel a KeOps formula specification imports to "
+      "(as `signature`), without compiling it; ValueError with the position "
+      "of an error");
+  m.def(
+      "compile_formula",
+      [](const std::string &spec, const std::string &dtype, int64_t batchDims,
+         const std::string &accType, const std::string &sumScheme,
+         bool ranges, bool fastMath, const std::string &device,
+         const std::string &pipelineOptions) {
+        FormulaImportOptions import =
+            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges);
+        CompileOptions options = makeOptions(fastMath, /*diskCache=*/true, "",
+                                             /*openmp=*/true, device,
+                                             pipelineOptions);
+        llvm::Expected<CompiledKernel> compiled = [&] {
+          py::gil_scoped_release release;
+          return compileFormula(spec, import, options);
+        }();
+        if (!compiled)
+          throwError(compiled.takeError());
+        return PyKernel{std::move(*compiled)};
+      },
+      py::arg("spec"), py::arg("dtype") = "float32", py::arg("batch_dims") = 0,
+      py::arg("acc_type") = "", py::arg("sum_scheme") = "",
+      py::arg("ranges") = false, py::arg("fast_math") = true,
+      py::arg("device") = "cpu", py::arg("pipeline_options") = "",
+      "imports a KeOps formula specification and compiles its kernel for "
+      "`device` (as compile_module)");
 
   m.def(
       "reduction_gradient",

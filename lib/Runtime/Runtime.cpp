@@ -461,14 +461,9 @@ runtime::compileFormula(llvm::StringRef specification,
   return getOnlyKernel(std::move(*compiled));
 }
 
-llvm::Expected<KernelSignature>
-runtime::getKernelSignature(llvm::StringRef source) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto module = parseLocked(state, source);
-  if (!module)
-    return module.takeError();
-  auto functions = findKernelFunctions(**module);
+/// The signature of the one kernel of `module`.
+static llvm::Expected<KernelSignature> getOnlySignature(ModuleOp module) {
+  auto functions = findKernelFunctions(module);
   if (!functions)
     return functions.takeError();
   if (functions->size() != 1)
@@ -476,4 +471,25 @@ runtime::getKernelSignature(llvm::StringRef source) {
         "expected a module with exactly one kernel, found {0}",
         functions->size()));
   return getSignature(functions->front());
+}
+
+llvm::Expected<KernelSignature>
+runtime::getKernelSignature(llvm::StringRef source) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = parseLocked(state, source);
+  if (!module)
+    return module.takeError();
+  return getOnlySignature(**module);
+}
+
+llvm::Expected<KernelSignature>
+runtime::getFormulaSignature(llvm::StringRef specification,
+                             const FormulaImportOptions &importOptions) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = importLocked(state, specification, importOptions);
+  if (!module)
+    return module.takeError();
+  return getOnlySignature(**module);
 }

@@ -219,6 +219,12 @@ buildGradientKernelText(llvm::StringRef source,
 /// function, as compileModule takes), without compiling it: what to pass.
 llvm::Expected<KernelSignature> getKernelSignature(llvm::StringRef source);
 
+/// The arguments of the kernel a KeOps formula specification imports to,
+/// without compiling it (or the import errors with positions).
+llvm::Expected<KernelSignature>
+getFormulaSignature(llvm::StringRef specification,
+                    const FormulaImportOptions &importOptions);
+
 /// The key kernels compiled for the CPU from the canonical IR `source` with
 /// `options` are cached under: a hash of the IR, the target's code identity
 /// (options with host defaults resolved, the host CPU and its features),

@@ -41,11 +41,11 @@ class Argument:
 _ROLES = {"i": "i", "j": "j", "param": "param"}
 
 
-def _signature(text):
-    """The arguments of an imported kernel, in position order, and the
-    dimensions of its outputs."""
+def _signature(signature):
+    """The arguments of a kernel (its native signature), in position order,
+    and the dimensions of its outputs."""
     arguments, output_dims = [], []
-    for position, a in enumerate(_kred.signature(text)):
+    for position, a in enumerate(signature):
         if a["role"] == "output":
             output_dims.append(a["dim"])
             continue
@@ -166,7 +166,8 @@ class GenredBase:
         # Import once now, so that a malformed formula fails here, with the
         # position of the error; the import also says which arrays the
         # formula takes (aliases and inline variables such as Var(3, 1, 1)).
-        self.arguments, self.output_dims = _signature(self._import(dtype or "float32", 0))
+        self.arguments, self.output_dims = _signature(self._native(
+            _kred.formula_signature, dtype=dtype or "float32", batch_dims=0))
 
     # The MLIR text of a reduction given by its kernel rather than by a
     # formula (a gradient): source(dtype, batch_dims).
@@ -183,7 +184,8 @@ class GenredBase:
         self.options, self.use_fast_math = options, bool(options["use_fast_math"])
         self.compile_options = options_text(options.get("compile_options"))
         self._kernels, self._last_kernel = {}, None
-        self.arguments, self.output_dims = _signature(source("float32", 0))
+        self.arguments, self.output_dims = _signature(
+            _kred.signature(source("float32", 0)))
         return self
 
     def gradient(self, ks):
@@ -243,13 +245,22 @@ class GenredBase:
         return "\n".join(lines)
 
     def _import(self, dtype, batch, ranges=False):
+        """The kernel as MLIR text (what a gradient kernel is built from)."""
         if self._source is not None:
             return self._source(dtype, batch, ranges)
+        return self._native(_kred.import_formula, dtype=dtype, batch_dims=batch,
+                            ranges=ranges)
+
+    def _native(self, function, **options):
+        """function(specification, ...) of the native module, with this
+        reduction's accumulation options; import errors point at the user's
+        formula."""
         try:
-            return _kred.import_formula(self.spec, dtype=dtype, batch_dims=batch,
-                                        acc_type=self.acc_type,
-                                        sum_scheme=self.sum_scheme, ranges=ranges)
+            return function(self.spec, acc_type=self.acc_type,
+                            sum_scheme=self.sum_scheme, **options)
         except ValueError as e:
+            if 'loc("formula"' not in str(e):
+                raise  # not about the formula (compile options, devices)
             raise ValueError(self._describe_import_error(str(e))) from None
 
     def _describe_import_error(self, message):
@@ -282,10 +293,14 @@ class GenredBase:
         key = (dtype, batch, ranges, device)
         entry = self._kernels.get(key)
         if entry is None:
-            text = self._import(dtype, batch, ranges)
-            kernel = _kred.compile_module(text, fast_math=self.use_fast_math,
-                                          device=device,
-                                          pipeline_options=self.compile_options)
+            compile_options = {"fast_math": self.use_fast_math, "device": device,
+                               "pipeline_options": self.compile_options}
+            if self._source is not None:
+                kernel = _kred.compile_module(self._source(dtype, batch, ranges),
+                                              **compile_options)
+            else:
+                kernel = self._native(_kred.compile_formula, dtype=dtype,
+                                      batch_dims=batch, ranges=ranges, **compile_options)
             outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
                        if s["role"] == "output"]
             entry = self._kernels[key] = (kernel, outputs)
