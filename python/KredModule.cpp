@@ -470,6 +470,16 @@ void bindTables(py::module_ &m) {
   m.def("host", &describeHost, "the host CPU, as code is generated for it");
   m.def("formula_functions", &describeFormulaFunctions,
         "the functions of KeOps' formula language, by name");
+  m.def(
+      "variable_categories",
+      [] {
+        py::dict codes;
+        for (VarCategory c :
+             {VarCategory::i, VarCategory::j, VarCategory::param})
+          codes[py::str(stringifyVarCategory(c).str())] = static_cast<int>(c);
+        return codes;
+      },
+      "KeOps' category codes of variables (Var(POS, D, CAT)): name -> code");
   m.def("reductions", &describeReductions,
         "the reduction kinds, by KeOps name: their records "
         "(dialect/KredReductions.td)");

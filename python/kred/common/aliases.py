@@ -4,8 +4,12 @@
 import re
 from dataclasses import dataclass
 
+from .. import _kred
+
 _ALIAS = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(Vi|Vj|Pm|Var)\s*\(([^)]*)\)\s*$")
-_CATEGORY_OF_VAR = {0: "i", 1: "j", 2: "param"}
+# KeOps' category codes (Var(POS, D, CAT)), from the dialect's VarCategory.
+CATEGORY_CODE = _kred.variable_categories()
+_CATEGORY_OF_VAR = {code: name for name, code in CATEGORY_CODE.items()}
 _CATEGORY = {"Vi": "i", "Vj": "j", "Pm": "param"}
 
 

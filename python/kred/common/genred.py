@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from .. import _kred
-from .aliases import parse_aliases
+from .aliases import CATEGORY_CODE, parse_aliases
 
 # The reduction kinds' records (dialect/KredReductions.td), by pykeops name
 # and older names: name, num_outputs, with_values, with_indices, takes_k,
@@ -231,7 +231,7 @@ class GenredBase:
 
     def _alias_lines(self):
         return [f"{a.name} = Var({a.position}, {a.dim}, "
-                f"{ {'i': 0, 'j': 1, 'param': 2}[a.category] })" for a in self.aliases]
+                f"{CATEGORY_CODE[a.category]})" for a in self.aliases]
 
     def _specification(self):
         lines = self._alias_lines()

@@ -6,10 +6,10 @@ use_double_acc, sum_scheme, enable_chunks, use_fast_math for compilation."""
 
 import re
 
+from .aliases import CATEGORY_CODE
 from .genred import check_call_options, options_text
 
 _PLACEHOLDER = re.compile(r"V#(\d+)#")
-CATEGORY_CODE = {"i": 0, "j": 1, "param": 2}
 
 
 def first_array_position(symbolic):

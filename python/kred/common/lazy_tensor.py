@@ -10,9 +10,9 @@ values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
 
 import numbers
 
+from .aliases import CATEGORY_CODE
 from .lazy_ops import FormulaOpsMixin
-from .lazy_reduction import (CATEGORY_CODE, ReductionMixin, first_array_position,
-                             substitute_leaves)
+from .lazy_reduction import ReductionMixin, first_array_position, substitute_leaves
 
 _next_leaf_id = [0]
 
