@@ -444,6 +444,67 @@ py::dict describeFormulaFunctions() {
   return table;
 }
 
+/// Python's repr of a shape tuple: (), (5,), (5, 2).
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text = "(";
+  for (size_t k = 0; k < shape.size(); ++k)
+    text += (k ? ", " : "") + std::to_string(shape[k]);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// The call's arrays against the formula's arguments ((name, category,
+/// dim) each), before a kernel is chosen: their number, that each is an
+/// array of `arrayName` (a description (dtype, shape), or None), one float
+/// dtype, and the rank and last dimension each category needs. Returns the
+/// dtype and the number of batch dimensions.
+py::tuple checkArguments(
+    const std::vector<std::tuple<std::string, std::string, int64_t>> &arguments,
+    const std::vector<std::optional<std::pair<std::string,
+                                              std::vector<int64_t>>>> &given,
+    const std::string &arrayName) {
+  if (given.size() != arguments.size()) {
+    std::string names;
+    for (const auto &[name, category, dim] : arguments)
+      names += (names.empty() ? "" : ", ") + name;
+    throw py::value_error("this reduction takes " +
+                          std::to_string(arguments.size()) + " arrays (" +
+                          names + "), but " + std::to_string(given.size()) +
+                          " were given");
+  }
+  std::string pairs;
+  for (size_t k = 0; k < given.size(); ++k) {
+    const std::string &name = std::get<0>(arguments[k]);
+    if (!given[k])
+      throw py::type_error("argument " + name + " must be a " + arrayName);
+    const std::string &dtype = given[k]->first;
+    std::optional<ElementType> type = parseElementTypeName(dtype);
+    if (!type || *type == ElementType::I64)
+      throw py::type_error("argument " + name + " has dtype " + dtype +
+                           "; expected float16, bfloat16, float32 or float64");
+    pairs += (pairs.empty() ? "" : ", ") + name + " is " + dtype;
+  }
+  for (const auto &g : given)
+    if (g->first != given.front()->first)
+      throw py::type_error("all arrays must share one dtype, but " + pairs);
+  size_t batch = 0;
+  for (size_t k = 0; k < given.size(); ++k) {
+    const auto &[name, category, dim] = arguments[k];
+    const std::vector<int64_t> &shape = given[k]->second;
+    size_t rows = category == "param" ? 0 : 1;
+    if (shape.size() < rows + 1 || shape.back() != dim) {
+      std::string kind = category == "i" ? "Vi" : category == "j" ? "Vj" : "Pm";
+      std::string form = "(..., " + std::string(rows ? "N, " : "") +
+                         std::to_string(dim) + ")";
+      throw py::value_error("argument " + name + " = " + kind + "(" +
+                            std::to_string(dim) + ") expects shape " + form +
+                            ", got " + shapeText(shape));
+    }
+    batch = std::max(batch, shape.size() - rows - 1);
+  }
+  return py::make_tuple(given.empty() ? "float32" : given.front()->first,
+                        batch);
+}
+
 /// What the Python package reads of the C++ side: signatures, the cache
 /// folder, the host, the reductions and dtypes.
 void bindTables(py::module_ &m) {
@@ -480,6 +541,12 @@ void bindTables(py::module_ &m) {
         return codes;
       },
       "KeOps' category codes of variables (Var(POS, D, CAT)): name -> code");
+  m.def("check_arguments", &checkArguments, py::arg("arguments"),
+        py::arg("given"), py::arg("array_name"),
+        "checks a call's arrays ((dtype, shape) each, or None for what is "
+        "not an array) against a formula's arguments ((name, category, dim) "
+        "each); returns (dtype, batch dimensions); TypeError or ValueError "
+        "naming the argument");
   m.def("reductions", &describeReductions,
         "the reduction kinds, by KeOps name: their records "
         "(dialect/KredReductions.td)");

@@ -324,42 +324,35 @@ class GenredBase:
         return shaped
 
     def _check_arguments(self, args):
-        """Validated, contiguous, batch-padded arrays, their dtype and the
-        number of batch dimensions."""
+        """Validated (by the native module: count, dtype, shapes),
+        contiguous, batch-padded arrays, their dtype and the number of batch
+        dimensions."""
         be = self.backend
-        if len(args) != len(self.arguments):
-            names = ", ".join(a.name for a in self.arguments)
-            raise ValueError(f"this reduction takes {len(self.arguments)} arrays ({names}), "
-                             f"but {len(args)} were given")
-        dtypes = []
-        for arg, a in zip(self.arguments, args):
-            if not be.is_array(a):
-                raise TypeError(f"argument {arg.name} must be a {be.array_name}, got "
-                                f"{type(a).__name__}")
-            dtype = be.dtype_name(a)
-            if dtype not in FLOAT_DTYPES:
-                raise TypeError(f"argument {arg.name} has dtype {dtype}; expected "
-                                "float16, bfloat16, float32 or float64")
-            dtypes.append(dtype)
-        if len(set(dtypes)) > 1:
-            pairs = ", ".join(f"{a.name} is {d}" for a, d in zip(self.arguments, dtypes))
-            raise TypeError(f"all arrays must share one dtype, but {pairs}")
-        batch = 0
-        for arg, a in zip(self.arguments, args):
-            shape = tuple(a.shape)
-            rows = arg.rows
-            form = f"(..., {arg.dim})" if rows == 0 else f"(..., N, {arg.dim})"
-            if len(shape) < rows + 1 or shape[-1] != arg.dim:
-                raise ValueError(f"argument {arg.name} = {arg.kind}({arg.dim}) expects "
-                                 f"shape {form}, got {shape}")
-            batch = max(batch, len(shape) - rows - 1)
+        given = [(be.dtype_name(a), tuple(a.shape)) if be.is_array(a) else None
+                 for a in args]
+        try:
+            dtype, batch = _kred.check_arguments(self._argument_rows, given,
+                                                 be.array_name)
+        except TypeError as e:
+            if "must be a" not in str(e):
+                raise
+            bad = next(a for a, g in zip(args, given) if g is None)
+            raise TypeError(f"{e}, got {type(bad).__name__}") from None
         arrays = []
         for arg, a in zip(self.arguments, args):
             missing = batch - (a.ndim - arg.rows - 1)
             if missing:
                 a = be.reshape(a, (1,) * missing + tuple(a.shape))
             arrays.append(be.contiguous(a))
-        return arrays, (dtypes[0] if dtypes else "float32"), batch
+        return arrays, dtype, batch
+
+    @property
+    def _argument_rows(self):
+        """(name, category, dim) of each argument, for the native checks."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self._rows = [(a.name, a.category, a.dim) for a in self.arguments]
+        return rows
 
     def _output_shapes(self, kernel, arrays, outputs):
         """Shapes (checked by the native module: batch broadcasting, rows
