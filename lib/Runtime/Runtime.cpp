@@ -431,18 +431,31 @@ importLocked(RuntimeState &state, llvm::StringRef specification,
   return module;
 }
 
-llvm::Expected<std::string>
-runtime::importFormulaToText(llvm::StringRef specification,
-                             const FormulaImportOptions &importOptions) {
+/// fn(state, module) on the module `specification` imports to, under the
+/// runtime's lock.
+template <typename T>
+static llvm::Expected<T> withImportedFormula(
+    llvm::StringRef specification, const FormulaImportOptions &importOptions,
+    llvm::function_ref<llvm::Expected<T>(RuntimeState &, ModuleOp)> fn) {
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
   auto module = importLocked(state, specification, importOptions);
   if (!module)
     return module.takeError();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  (*module)->print(os);
-  return text;
+  return fn(state, **module);
+}
+
+llvm::Expected<std::string>
+runtime::importFormulaToText(llvm::StringRef specification,
+                             const FormulaImportOptions &importOptions) {
+  return withImportedFormula<std::string>(
+      specification, importOptions,
+      [](RuntimeState &, ModuleOp module) -> llvm::Expected<std::string> {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        module->print(os);
+        return text;
+      });
 }
 
 llvm::Expected<CompiledKernel>
@@ -450,15 +463,15 @@ runtime::compileFormula(llvm::StringRef specification,
                         const FormulaImportOptions &importOptions,
                         const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto module = importLocked(state, specification, importOptions);
-  if (!module)
-    return module.takeError();
-  auto compiled = compileParsed(state, **module, options, start);
-  if (!compiled)
-    return compiled.takeError();
-  return getOnlyKernel(std::move(*compiled));
+  return withImportedFormula<CompiledKernel>(
+      specification, importOptions,
+      [&](RuntimeState &state,
+          ModuleOp module) -> llvm::Expected<CompiledKernel> {
+        auto compiled = compileParsed(state, module, options, start);
+        if (!compiled)
+          return compiled.takeError();
+        return getOnlyKernel(std::move(*compiled));
+      });
 }
 
 /// The signature of the one kernel of `module`.
@@ -486,10 +499,7 @@ runtime::getKernelSignature(llvm::StringRef source) {
 llvm::Expected<KernelSignature>
 runtime::getFormulaSignature(llvm::StringRef specification,
                              const FormulaImportOptions &importOptions) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto module = importLocked(state, specification, importOptions);
-  if (!module)
-    return module.takeError();
-  return getOnlySignature(**module);
+  return withImportedFormula<KernelSignature>(
+      specification, importOptions,
+      [](RuntimeState &, ModuleOp module) { return getOnlySignature(module); });
 }
