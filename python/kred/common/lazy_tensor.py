@@ -327,48 +327,6 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         return self._node(f"{name}({self.formula_template}, {a.formula_template}, "
                           f"{b.formula_template})", dim, self, a, b)
 
-    # pykeops' public builders, for KeOps operations without a method.
-    def unary(self, operation, dimres=None, opt_arg=None, opt_arg2=None, is_complex=None):
-        """operation(self[, opt_arg[, opt_arg2]]), of dimension dimres."""
-        extra = "".join(f", {a}" for a in (opt_arg, opt_arg2) if a is not None)
-        return self._unary(operation, dim=dimres or self._dim, extra=extra,
-                           is_complex=is_complex)
-
-    def binary(self, other, operation, is_operator=False, dimres=None,
-               dimcheck="sameor1", opt_arg=None, opt_pos="last", rversion=False,
-               is_complex=None):
-        """(self operation other) for an operator, else operation(self, other
-        [, opt_arg]) (opt_pos "middle": operation(self, opt_arg, other))."""
-        if dimcheck not in ("same", "sameor1", None):
-            raise ValueError(f"dimcheck must be 'same', 'sameor1' or None, got {dimcheck!r}")
-        other = self._wrap(other)
-        extra = opt_arg if isinstance(opt_arg, GenericLazyTensor) else None
-        if is_operator:
-            template = f"({{}} {operation} {{}})"
-        elif opt_arg is None:
-            template = f"{operation}({{}}, {{}})"
-        else:
-            text = extra.formula_template if extra is not None else str(opt_arg)
-            template = (f"{operation}({{}}, {text}, {{}})" if opt_pos == "middle"
-                        else f"{operation}({{}}, {{}}, {text})")
-        result = self._binary(other, template, operation, dim=dimres, check=dimcheck,
-                              reverse=rversion, is_complex=is_complex)
-        if extra is not None:
-            result = self._node(result.formula_template, result._dim, result, extra,
-                                is_complex=result.is_complex)
-        return result
-
-    def ternary(self, other1, other2, operation, dimres=None, dimcheck="sameor1",
-                opt_arg=None):
-        """operation(self, other1, other2[, opt_arg])."""
-        node = self._ternary(other1, other2, operation,
-                             check=dimcheck if dimcheck == "sameor1" else None)
-        if opt_arg is not None:
-            node.formula_template = node.formula_template[:-1] + f", {opt_arg})"
-        if dimres is not None:
-            node._dim = dimres
-        return node
-
     def reduction(self, reduction_op, other=None, opt_arg=None, axis=None, dim=None,
                   call=True, is_complex=None, **kwargs):
         """The reduction reduction_op ("Sum", "ArgKMin", ...) over i or j;
