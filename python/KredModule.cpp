@@ -471,7 +471,6 @@ py::tuple checkArguments(
                           names + "), but " + std::to_string(given.size()) +
                           " were given");
   }
-  std::string pairs;
   for (size_t k = 0; k < given.size(); ++k) {
     const std::string &name = std::get<0>(arguments[k]);
     if (!given[k])
@@ -481,11 +480,17 @@ py::tuple checkArguments(
     if (!type || *type == ElementType::I64)
       throw py::type_error("argument " + name + " has dtype " + dtype +
                            "; expected float16, bfloat16, float32 or float64");
-    pairs += (pairs.empty() ? "" : ", ") + name + " is " + dtype;
   }
-  for (const auto &g : given)
-    if (g->first != given.front()->first)
-      throw py::type_error("all arrays must share one dtype, but " + pairs);
+  for (const auto &g : given) {
+    if (g->first == given.front()->first)
+      continue;
+    // Built only for the message: this runs on every call.
+    std::string pairs;
+    for (size_t k = 0; k < given.size(); ++k)
+      pairs += (k ? ", " : "") + std::get<0>(arguments[k]) + " is " +
+               given[k]->first;
+    throw py::type_error("all arrays must share one dtype, but " + pairs);
+  }
   size_t batch = 0;
   for (size_t k = 0; k < given.size(); ++k) {
     const auto &[name, category, dim] = arguments[k];

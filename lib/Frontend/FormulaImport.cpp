@@ -197,11 +197,13 @@ struct BinaryOperator {
 } // namespace
 
 /// The binary operators by precedence level, loosest first.
-static const BinaryOperator kBinaryLevels[][2] = {
-    {{Token::Bar, "kred.scalprod"}, {Token::Bar, "kred.scalprod"}},
-    {{Token::Plus, "kred.add"}, {Token::Minus, "kred.sub"}},
-    {{Token::Star, "kred.mul"}, {Token::Slash, "kred.div"}},
-};
+static const BinaryOperator kScalarProduct[] = {{Token::Bar, "kred.scalprod"}};
+static const BinaryOperator kAdditive[] = {{Token::Plus, "kred.add"},
+                                           {Token::Minus, "kred.sub"}};
+static const BinaryOperator kMultiplicative[] = {{Token::Star, "kred.mul"},
+                                                 {Token::Slash, "kred.div"}};
+static const ArrayRef<BinaryOperator> kBinaryLevels[] = {
+    kScalarProduct, kAdditive, kMultiplicative};
 
 FailureOr<Value> FormulaParser::parseBinary(unsigned level) {
   if (level == std::size(kBinaryLevels))
