@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kred/Frontend/GenredSpecification.h"
 #include "kred/Runtime/Runtime.h"
 
 #include "llvm/Config/llvm-config.h"
@@ -257,6 +258,95 @@ void bindKernel(py::module_ &m) {
            "device and the outputs back)");
 }
 
+/// A reduction as pykeops' Genred takes it (formula, aliases, reduction,
+/// axis, K, formula2), with its accumulation options and the gradients
+/// taken of it: what the Python package holds of a formula. It crosses to
+/// C++ once; its signature and kernels are made from it here, and import
+/// errors point at the part the user wrote.
+struct PyFormula {
+  GenredSpecification spec;
+  std::string accType, sumScheme;
+  std::vector<std::vector<unsigned>> gradients;
+
+  FormulaRequest request(const std::string &dtype, int64_t batchDims,
+                         bool ranges) const {
+    return {spec.getText(),
+            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges),
+            gradients};
+  }
+
+  template <typename T> T take(llvm::Expected<T> value) const {
+    if (!value)
+      throw py::value_error(
+          spec.describeImportErrors(llvm::toString(value.takeError())));
+    return std::move(*value);
+  }
+
+  py::list signature(const std::string &dtype, int64_t batchDims,
+                     bool ranges) const {
+    return toPython(take(getFormulaSignature(request(dtype, batchDims, ranges))));
+  }
+
+  std::string text(const std::string &dtype, int64_t batchDims,
+                   bool ranges) const {
+    return take(importFormulaToText(request(dtype, batchDims, ranges)));
+  }
+
+  PyKernel compile(const std::string &dtype, int64_t batchDims, bool ranges,
+                   bool fastMath, const std::string &device,
+                   const std::string &pipelineOptions) const {
+    CompileOptions options = makeOptions(fastMath, /*diskCache=*/true, "",
+                                         /*openmp=*/true, device,
+                                         pipelineOptions);
+    FormulaRequest formula = request(dtype, batchDims, ranges);
+    llvm::Expected<CompiledKernel> compiled = [&] {
+      py::gil_scoped_release release;
+      return compileFormula(formula, options);
+    }();
+    return PyKernel{take(std::move(compiled))};
+  }
+
+  PyFormula gradient(const std::vector<unsigned> &inputs) const {
+    PyFormula derived = *this;
+    derived.gradients.push_back(inputs);
+    return derived;
+  }
+};
+
+void bindFormula(py::module_ &m) {
+  py::class_<PyFormula>(m, "Formula")
+      .def(py::init([](std::string formula, std::vector<std::string> aliases,
+                       std::string reduction, int axis,
+                       std::optional<int64_t> k,
+                       std::optional<std::string> formula2,
+                       std::string accType, std::string sumScheme) {
+             return PyFormula{{std::move(formula), std::move(aliases),
+                               std::move(reduction), axis, k,
+                               std::move(formula2)},
+                              std::move(accType), std::move(sumScheme), {}};
+           }),
+           py::arg("formula"), py::arg("aliases"), py::arg("reduction") = "Sum",
+           py::arg("axis") = 0, py::arg("k") = py::none(),
+           py::arg("formula2") = py::none(), py::arg("acc_type") = "",
+           py::arg("sum_scheme") = "",
+           "a reduction in pykeops' terms (axis 0 reduces over i, 1 over j)")
+      .def("signature", &PyFormula::signature, py::arg("dtype") = "float32",
+           py::arg("batch_dims") = 0, py::arg("ranges") = false,
+           "the arguments of its kernel (as `signature`), without compiling "
+           "it; ValueError naming the part and position of an error")
+      .def("text", &PyFormula::text, py::arg("dtype") = "float32",
+           py::arg("batch_dims") = 0, py::arg("ranges") = false,
+           "its kernel as MLIR text")
+      .def("compile", &PyFormula::compile, py::arg("dtype") = "float32",
+           py::arg("batch_dims") = 0, py::arg("ranges") = false,
+           py::arg("fast_math") = true, py::arg("device") = "cpu",
+           py::arg("pipeline_options") = "",
+           "its kernel compiled for `device` (as compile_module)")
+      .def("gradient", &PyFormula::gradient, py::arg("inputs"),
+           "the Formula of its gradient with respect to `inputs` (as "
+           "reduction_gradient)");
+}
+
 /// Formula import, gradient kernels and compilation.
 void bindCompilation(py::module_ &m) {
   m.def(
@@ -271,7 +361,7 @@ void bindCompilation(py::module_ &m) {
         import.reduction = reduction;
         import.axis = axis;
         import.k = k;
-        llvm::Expected<std::string> text = importFormulaToText(spec, import);
+        llvm::Expected<std::string> text = importFormulaToText({spec, import});
         if (!text)
           throwError(text.takeError());
         return *text;
@@ -283,52 +373,6 @@ void bindCompilation(py::module_ &m) {
       py::arg("ranges") = false,
       "imports a KeOps formula specification; returns the kernel as MLIR "
       "text, or raises ValueError with the position of the error");
-
-  // A formula crosses to C++ once per use: its signature, or its kernel
-  // compiled, straight from the specification (no MLIR text in between).
-  m.def(
-      "formula_signature",
-      [](const std::string &spec, const std::string &dtype, int64_t batchDims,
-         const std::string &accType, const std::string &sumScheme,
-         bool ranges) {
-        llvm::Expected<KernelSignature> signature = getFormulaSignature(
-            spec,
-            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges));
-        if (!signature)
-          throwError(signature.takeError());
-        return toPython(*signature);
-      },
-      py::arg("spec"), py::arg("dtype") = "float32", py::arg("batch_dims") = 0,
-      py::arg("acc_type") = "", py::arg("sum_scheme") = "",
-      py::arg("ranges") = false,
-      "the arguments of the kernel a KeOps formula specification imports to "
-      "(as `signature`), without compiling it; ValueError with the position "
-      "of an error");
-  m.def(
-      "compile_formula",
-      [](const std::string &spec, const std::string &dtype, int64_t batchDims,
-         const std::string &accType, const std::string &sumScheme,
-         bool ranges, bool fastMath, const std::string &device,
-         const std::string &pipelineOptions) {
-        FormulaImportOptions import =
-            makeImportOptions(dtype, batchDims, accType, sumScheme, ranges);
-        CompileOptions options = makeOptions(fastMath, /*diskCache=*/true, "",
-                                             /*openmp=*/true, device,
-                                             pipelineOptions);
-        llvm::Expected<CompiledKernel> compiled = [&] {
-          py::gil_scoped_release release;
-          return compileFormula(spec, import, options);
-        }();
-        if (!compiled)
-          throwError(compiled.takeError());
-        return PyKernel{std::move(*compiled)};
-      },
-      py::arg("spec"), py::arg("dtype") = "float32", py::arg("batch_dims") = 0,
-      py::arg("acc_type") = "", py::arg("sum_scheme") = "",
-      py::arg("ranges") = false, py::arg("fast_math") = true,
-      py::arg("device") = "cpu", py::arg("pipeline_options") = "",
-      "imports a KeOps formula specification and compiles its kernel for "
-      "`device` (as compile_module)");
 
   m.def(
       "reduction_gradient",
@@ -573,6 +617,7 @@ PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
   bindKernel(m);
   bindCompilation(m);
+  bindFormula(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

@@ -362,8 +362,14 @@ FailureOr<Value> FormulaParser::parseCall(Token name) {
 
   const auto &table = getFunctionTable();
   auto it = table.find(fn);
-  if (it == table.end())
-    return emitError(name.loc()) << "unknown operation '" << fn << "'";
+  if (it == table.end()) {
+    InFlightDiagnostic diag = emitError(name.loc())
+                              << "unknown operation '" << fn << "'";
+    if (!currentAlias.empty())
+      diag << "; an alias declares a variable: NAME = Vi(D), Vj(D), Pm(D), "
+              "Vi(POS, D) or Var(POS, D, CAT)";
+    return diag;
+  }
   const FunctionInfo &info = it->second;
   unsigned arity = info.numFormulaArgs + info.intAttrs.size() +
                    info.tupleAttrs.size();

@@ -357,15 +357,12 @@ parseLocked(RuntimeState &state, llvm::StringRef source) {
   return module;
 }
 
-llvm::Expected<std::string>
-runtime::buildGradientKernelText(llvm::StringRef source,
-                                 llvm::ArrayRef<unsigned> inputs) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto module = parseLocked(state, source);
-  if (!module)
-    return module.takeError();
-  SmallVector<func::FuncOp> forward(module->get().getOps<func::FuncOp>());
+/// Replaces the one kernel of `module` by its gradient with respect to
+/// `inputs` (the kred-reduction-gradient pass); called with the state
+/// locked.
+static llvm::Error replaceByGradient(RuntimeState &state, ModuleOp module,
+                                     llvm::ArrayRef<unsigned> inputs) {
+  SmallVector<func::FuncOp> forward(module.getOps<func::FuncOp>());
   if (forward.size() != 1)
     return llvm::createStringError("expected one kernel, found " +
                                    std::to_string(forward.size()));
@@ -374,13 +371,30 @@ runtime::buildGradientKernelText(llvm::StringRef source,
   KredReductionGradientOptions options;
   options.inputs.assign(inputs.begin(), inputs.end());
   pm.addPass(createKredReductionGradient(options));
-  if (failed(pm.run(**module)))
+  if (failed(pm.run(module)))
     return llvm::createStringError(diagnostics.text);
   forward.front().erase();
+  return llvm::Error::success();
+}
+
+static std::string printModule(ModuleOp module) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  (*module)->print(os);
+  module->print(os);
   return text;
+}
+
+llvm::Expected<std::string>
+runtime::buildGradientKernelText(llvm::StringRef source,
+                                 llvm::ArrayRef<unsigned> inputs) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = parseLocked(state, source);
+  if (!module)
+    return module.takeError();
+  if (llvm::Error err = replaceByGradient(state, **module, inputs))
+    return std::move(err);
+  return printModule(**module);
 }
 
 llvm::Expected<CompiledModule>
@@ -431,40 +445,37 @@ importLocked(RuntimeState &state, llvm::StringRef specification,
   return module;
 }
 
-/// fn(state, module) on the module `specification` imports to, under the
-/// runtime's lock.
+/// fn(state, module) on the module `formula` imports to, after its
+/// gradients, under the runtime's lock.
 template <typename T>
 static llvm::Expected<T> withImportedFormula(
-    llvm::StringRef specification, const FormulaImportOptions &importOptions,
+    const FormulaRequest &formula,
     llvm::function_ref<llvm::Expected<T>(RuntimeState &, ModuleOp)> fn) {
   RuntimeState &state = getState();
   std::lock_guard<std::mutex> lock(state.mutex);
-  auto module = importLocked(state, specification, importOptions);
+  auto module = importLocked(state, formula.specification, formula.import);
   if (!module)
     return module.takeError();
+  for (const std::vector<unsigned> &inputs : formula.gradients)
+    if (llvm::Error err = replaceByGradient(state, **module, inputs))
+      return std::move(err);
   return fn(state, **module);
 }
 
 llvm::Expected<std::string>
-runtime::importFormulaToText(llvm::StringRef specification,
-                             const FormulaImportOptions &importOptions) {
+runtime::importFormulaToText(const FormulaRequest &formula) {
   return withImportedFormula<std::string>(
-      specification, importOptions,
-      [](RuntimeState &, ModuleOp module) -> llvm::Expected<std::string> {
-        std::string text;
-        llvm::raw_string_ostream os(text);
-        module->print(os);
-        return text;
+      formula, [](RuntimeState &, ModuleOp module) -> llvm::Expected<std::string> {
+        return printModule(module);
       });
 }
 
 llvm::Expected<CompiledKernel>
-runtime::compileFormula(llvm::StringRef specification,
-                        const FormulaImportOptions &importOptions,
+runtime::compileFormula(const FormulaRequest &formula,
                         const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   return withImportedFormula<CompiledKernel>(
-      specification, importOptions,
+      formula,
       [&](RuntimeState &state,
           ModuleOp module) -> llvm::Expected<CompiledKernel> {
         auto compiled = compileParsed(state, module, options, start);
@@ -497,9 +508,8 @@ runtime::getKernelSignature(llvm::StringRef source) {
 }
 
 llvm::Expected<KernelSignature>
-runtime::getFormulaSignature(llvm::StringRef specification,
-                             const FormulaImportOptions &importOptions) {
+runtime::getFormulaSignature(const FormulaRequest &formula) {
   return withImportedFormula<KernelSignature>(
-      specification, importOptions,
+      formula,
       [](RuntimeState &, ModuleOp module) { return getOnlySignature(module); });
 }

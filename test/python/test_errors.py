@@ -118,8 +118,24 @@ def test_malformed_formula_has_position(front):
         front.module.Genred("SqDist(X, Y) * / B", GAUSS[1])
     with pytest.raises(ValueError, match=r"formula 'Foo\(X\)' at position 0: .*Foo"):
         front.module.Genred("Foo(X)", GAUSS[1])
-    with pytest.raises(ValueError, match="alias 'X = Vk\\(3\\)' is malformed"):
+    with pytest.raises(ValueError, match="alias 'X = Vk\\(3\\)' at position 4: unknown "
+                                         "operation 'Vk'; an alias declares a variable"):
         front.module.Genred("X", ["X = Vk(3)"])
+    with pytest.raises(ValueError, match=r"alias 'Y = Vj\(0, 3\)' at position 4: variable at "
+                                         r"position 0 is declared as j-variable"):
+        front.module.Genred("X + Y", ["X = Vi(0, 3)", "Y = Vj(0, 3)"])
+    with pytest.raises(TypeError, match="aliases must be strings"):
+        front.module.Genred("X", [3])
+
+
+def test_generic_output_alias_errors(front):
+    with pytest.raises(ValueError, match=r"the output 'A = Pm\(2\)' must be Vi\(...\) or Vj"):
+        front.module.generic_sum("X", "A = Pm(2)", "X = Vi(2)")
+    with pytest.raises(ValueError, match="the output 'A' must be an alias like 'A = Vi"):
+        front.module.generic_sum("X", "A", "X = Vi(2)")
+    with pytest.raises(ValueError, match=r"alias 'A = Vi\(x\)' at position 7: expected an "
+                                         "integer"):
+        front.module.generic_sum("X", "A = Vi(x)", "X = Vi(2)")
 
 
 def test_nothing_cached_wrongly(front, arrays):

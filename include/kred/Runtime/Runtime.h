@@ -4,8 +4,8 @@
 //
 //   kred::runtime::CompileOptions options;
 //   auto kernel = kred::runtime::compileFormula(
-//       "X = Vi(3); Y = Vj(3); B = Vj(1)\n"
-//       "Sum_Reduction(Exp(-SqDist(X, Y)) * B, 0)", {}, options);
+//       {"X = Vi(3); Y = Vj(3); B = Vj(1)\n"
+//        "Sum_Reduction(Exp(-SqDist(X, Y)) * B, 0)"}, options);
 //   if (!kernel) ... llvm::toString(kernel.takeError()) ...
 //   llvm::Error err = (*kernel)->run({x, y, b, out});
 //
@@ -196,17 +196,23 @@ llvm::Expected<CompiledModule> compileKernels(llvm::StringRef source,
 llvm::Expected<CompiledKernel> compileModule(llvm::StringRef source,
                                              const CompileOptions &options);
 
-/// Imports a KeOps formula specification and compiles it.
-llvm::Expected<CompiledKernel>
-compileFormula(llvm::StringRef specification,
-               const FormulaImportOptions &importOptions,
-               const CompileOptions &options);
+/// A kernel given by a KeOps formula specification: how to import it, and
+/// the gradients taken of it in turn (each with respect to the listed
+/// inputs of the kernel before it; see buildGradientKernelText).
+struct FormulaRequest {
+  std::string specification;
+  FormulaImportOptions import;
+  std::vector<std::vector<unsigned>> gradients;
+};
 
-/// Imports a KeOps formula specification and returns the module as MLIR
-/// text (what compileModule takes), or the import errors with positions.
-llvm::Expected<std::string>
-importFormulaToText(llvm::StringRef specification,
-                    const FormulaImportOptions &importOptions);
+/// Imports a formula (and takes its gradients) and compiles the kernel.
+llvm::Expected<CompiledKernel> compileFormula(const FormulaRequest &formula,
+                                              const CompileOptions &options);
+
+/// Imports a formula (and takes its gradients) and returns the module as
+/// MLIR text (what compileModule takes), or the import errors with
+/// positions.
+llvm::Expected<std::string> importFormulaToText(const FormulaRequest &formula);
 
 /// The gradient kernel of the one kernel in `source` with respect to
 /// `inputs`, concatenated (the kred-reduction-gradient pass), alone in a
@@ -219,11 +225,10 @@ buildGradientKernelText(llvm::StringRef source,
 /// function, as compileModule takes), without compiling it: what to pass.
 llvm::Expected<KernelSignature> getKernelSignature(llvm::StringRef source);
 
-/// The arguments of the kernel a KeOps formula specification imports to,
-/// without compiling it (or the import errors with positions).
+/// The arguments of the kernel a formula imports to (after its
+/// gradients), without compiling it (or the import errors with positions).
 llvm::Expected<KernelSignature>
-getFormulaSignature(llvm::StringRef specification,
-                    const FormulaImportOptions &importOptions);
+getFormulaSignature(const FormulaRequest &formula);
 
 /// The key kernels compiled for the CPU from the canonical IR `source` with
 /// `options` are cached under: a hash of the IR, the target's code identity

@@ -2,12 +2,10 @@
 called on arrays. Backend-independent: kred.numpy and kred.torch give it a
 Backend (backend.py) for their array type."""
 
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from .. import _kred
-from .aliases import CATEGORY_CODE, parse_aliases
 
 # The reduction kinds' records (dialect/KredReductions.td), by pykeops name
 # and older names: name, num_outputs, with_values, with_indices, takes_k,
@@ -60,11 +58,6 @@ def _signature(signature):
 # arrays to the device whatever the _host/_device suffix says.
 GPU_BACKENDS = ("GPU", "GPU_1D", "GPU_2D", "GPU_1D_host", "GPU_1D_device", "GPU_2D_host",
                 "GPU_2D_device", "gpu")
-
-
-def _shown(formula, limit=120):
-    """A formula as errors quote it: whole, or its start when long."""
-    return repr(formula) if len(formula) <= limit else repr(formula[:limit]) + "..."
 
 
 def options_text(compile_options):
@@ -150,7 +143,12 @@ class GenredBase:
             raise ValueError(f"dtype {dtype!r} is unknown; expected one of "
                              + ", ".join(FLOAT_DTYPES))
 
-        self.aliases = parse_aliases(aliases)
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        for text in aliases:
+            if not isinstance(text, str):
+                raise TypeError(f"aliases must be strings like 'X = Vi(3)', got {text!r}")
+        self.alias_texts = list(aliases)
         self.formula, self.formula2 = formula, formula2
         self.reduction_op, self.axis, self.k = reduction_op, axis, opt_arg
         self.num_outputs, self.has_indices = kind.num_outputs, kind.with_indices
@@ -160,33 +158,28 @@ class GenredBase:
         self.options = {"dtype_acc": dtype_acc, "use_double_acc": use_double_acc,
                         "sum_scheme": sum_scheme, "use_fast_math": use_fast_math,
                         "compile_options": compile_options}
-        self.spec = self._specification()
-        self._kernels = {}
-        self._last_kernel = None
-        # Import once now, so that a malformed formula fails here, with the
-        # position of the error; the import also says which arrays the
-        # formula takes (aliases and inline variables such as Var(3, 1, 1)).
-        self.arguments, self.output_dims = _signature(self._native(
-            _kred.formula_signature, dtype=dtype or "float32", batch_dims=0))
-
-    # The MLIR text of a reduction given by its kernel rather than by a
-    # formula (a gradient): source(dtype, batch_dims).
-    _source = None
-
-    @classmethod
-    def _from_source(cls, source, axis, options):
-        """A Sum reduction over `axis` of this class whose kernel is
-        source(dtype, batch_dims), MLIR text."""
-        self = cls.__new__(cls)
-        self._source, self.axis = source, axis
-        self.formula = self.formula2 = self.k = None
-        self.reduction_op, self.num_outputs, self.has_indices = "Sum", 1, False
-        self.options, self.use_fast_math = options, bool(options["use_fast_math"])
-        self.compile_options = options_text(options.get("compile_options"))
+        # The formula crosses to C++ here, once; its import now says which
+        # arrays it takes (aliases and inline variables such as
+        # Var(3, 1, 1)), and a malformed formula fails here, with the
+        # position of the error.
+        self._formula = _kred.Formula(formula, self.alias_texts, reduction_op, axis,
+                                      opt_arg, formula2, self.acc_type, self.sum_scheme)
         self._kernels, self._last_kernel = {}, None
         self.arguments, self.output_dims = _signature(
-            _kred.signature(source("float32", 0)))
-        return self
+            self._formula.signature(dtype or "float32"))
+
+    def _derived(self, formula, axis):
+        """The Sum reduction over `axis` of this class whose kernel is the
+        native `formula` (a gradient of this one)."""
+        derived = type(self).__new__(type(self))
+        derived._formula, derived.axis = formula, axis
+        derived.formula = derived.formula2 = derived.k = derived.alias_texts = None
+        derived.reduction_op, derived.num_outputs, derived.has_indices = "Sum", 1, False
+        derived.options, derived.use_fast_math = self.options, self.use_fast_math
+        derived.compile_options = self.compile_options
+        derived._kernels, derived._last_kernel = {}, None
+        derived.arguments, derived.output_dims = _signature(formula.signature())
+        return derived
 
     def gradient(self, ks):
         """The Sum reduction giving d/d(arguments ks) <e, this reduction>, the
@@ -197,18 +190,15 @@ class GenredBase:
         ks = tuple(ks)
         cache = self.__dict__.setdefault("_gradients", {})
         if ks not in cache:
-            def source(dtype, batch, ranges=False):
-                try:
-                    return _kred.reduction_gradient(self._import(dtype, batch, ranges),
-                                                    list(ks))
-                except ValueError as e:
-                    names = ", ".join(self.arguments[k].name for k in ks)
-                    raise ValueError(f"{self.reduction_op} reduction of {self.formula!r}: "
-                                     f"no gradient with respect to {names}: {e}") from None
             reduced = "j" if self.axis == 1 else "i"
             transposed = any(self.arguments[k].category == reduced for k in ks)
-            cache[ks] = type(self)._from_source(
-                source, 1 - self.axis if transposed else self.axis, self.options)
+            try:
+                cache[ks] = self._derived(self._formula.gradient(list(ks)),
+                                          1 - self.axis if transposed else self.axis)
+            except ValueError as e:
+                names = ", ".join(self.arguments[k].name for k in ks)
+                raise ValueError(f"{self.reduction_op} reduction of {self.formula!r}: "
+                                 f"no gradient with respect to {names}: {e}") from None
         return cache[ks]
 
     def gradient_extras(self, ks):
@@ -224,83 +214,18 @@ class GenredBase:
             kind = REDUCTIONS[reduction_op]
             k = self.k if kind.takes_k else None
             weight = self.formula2 if kind.takes_weight else None
-            cache[reduction_op] = type(self)(self.formula, self._alias_lines(),
+            cache[reduction_op] = type(self)(self.formula, self.alias_texts,
                                              reduction_op=reduction_op, axis=self.axis,
                                              opt_arg=k, formula2=weight, **self.options)
         return cache[reduction_op]
-
-    def _alias_lines(self):
-        return [f"{a.name} = Var({a.position}, {a.dim}, "
-                f"{CATEGORY_CODE[a.category]})" for a in self.aliases]
-
-    def _specification(self):
-        lines = self._alias_lines()
-        args = [self.formula]
-        if self.k is not None:
-            args.append(str(self.k))
-        args.append("0" if self.axis == 1 else "1")
-        if self.formula2 is not None:
-            args.append(self.formula2)
-        lines.append(f"{self.reduction_op}_Reduction({', '.join(args)})")
-        return "\n".join(lines)
-
-    def _import(self, dtype, batch, ranges=False):
-        """The kernel as MLIR text (what a gradient kernel is built from)."""
-        if self._source is not None:
-            return self._source(dtype, batch, ranges)
-        return self._native(_kred.import_formula, dtype=dtype, batch_dims=batch,
-                            ranges=ranges)
-
-    def _native(self, function, **options):
-        """function(specification, ...) of the native module, with this
-        reduction's accumulation options; import errors point at the user's
-        formula."""
-        try:
-            return function(self.spec, acc_type=self.acc_type,
-                            sum_scheme=self.sum_scheme, **options)
-        except ValueError as e:
-            if 'loc("formula"' not in str(e):
-                raise  # not about the formula (compile options, devices)
-            raise ValueError(self._describe_import_error(str(e))) from None
-
-    def _describe_import_error(self, message):
-        """Points errors of the generated specification at the user's
-        formula (0-based character positions), or at the aliases."""
-        reduction_line = len(self.aliases) + 1
-        prefix = len(f"{self.reduction_op}_Reduction(")
-        described = []
-        for line in message.splitlines():
-            m = re.match(r'loc\("formula":(\d+):(\d+)\): (.*)', line.strip())
-            if not m:
-                continue
-            row, column, text = int(m.group(1)), int(m.group(2)) - 1, m.group(3)
-            if row < reduction_line:
-                described.append(f"alias {row}: {text}")
-                continue
-            position = column - prefix
-            if 0 <= position <= len(self.formula):
-                described.append(f"formula {_shown(self.formula)} at position {position}: "
-                                 f"{text}")
-            elif self.formula2 is not None and self.formula2 in self.spec:
-                start = self.spec.splitlines()[-1].rfind(self.formula2)
-                described.append(f"formula2 {_shown(self.formula2)} at position "
-                                 f"{max(0, column - start)}: {text}")
-            else:
-                described.append(f"reduction {self.reduction_op}: {text}")
-        return "invalid formula: " + ("; ".join(described) or message)
 
     def _kernel(self, dtype, batch, ranges=False, device="cpu"):
         key = (dtype, batch, ranges, device)
         entry = self._kernels.get(key)
         if entry is None:
-            compile_options = {"fast_math": self.use_fast_math, "device": device,
-                               "pipeline_options": self.compile_options}
-            if self._source is not None:
-                kernel = _kred.compile_module(self._source(dtype, batch, ranges),
-                                              **compile_options)
-            else:
-                kernel = self._native(_kred.compile_formula, dtype=dtype,
-                                      batch_dims=batch, ranges=ranges, **compile_options)
+            kernel = self._formula.compile(dtype, batch, ranges,
+                                           fast_math=self.use_fast_math, device=device,
+                                           pipeline_options=self.compile_options)
             outputs = [(s["dim"], s["dtype"]) for s in kernel.signature
                        if s["role"] == "output"]
             entry = self._kernels[key] = (kernel, outputs)

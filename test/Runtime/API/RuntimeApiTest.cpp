@@ -36,7 +36,7 @@ int main() {
   CompileOptions options;
   const char *spec = "X = Vi(3); Y = Vj(3); B = Vj(1)\n"
                      "Sum_Reduction(Exp(-SqDist(X, Y)) * B, 0)";
-  auto compiled = compileFormula(spec, {}, options);
+  auto compiled = compileFormula({spec}, options);
   if (!compiled)
     return fail("compile: " + llvm::toString(compiled.takeError()));
   const Kernel &kernel = *compiled->kernel;
@@ -66,7 +66,7 @@ int main() {
                   std::to_string(expected));
   }
 
-  auto again = compileFormula(spec, {}, options);
+  auto again = compileFormula({spec}, options);
   if (!again || again->origin != KernelOrigin::MemoryCache)
     return fail("the second compilation did not hit the memory cache");
 
@@ -99,7 +99,7 @@ int main() {
   // why there is none.
   CompileOptions onGpu = options;
   onGpu.device = {DeviceKind::Cuda, 0};
-  auto gpuKernel = compileFormula(spec, {}, onGpu);
+  auto gpuKernel = compileFormula({spec}, onGpu);
   auto devices = getCudaDeviceCount();
   bool hasGpu = devices && *devices > 0;
   if (!devices)
@@ -114,7 +114,7 @@ int main() {
   // gives the CPU's result.
   CompileOptions onSimulator = options;
   onSimulator.device = *parseDevice("gpu-sim");
-  auto simKernel = compileFormula(spec, {}, onSimulator);
+  auto simKernel = compileFormula({spec}, onSimulator);
   if (!simKernel)
     return fail("gpu-sim: " + llvm::toString(simKernel.takeError()));
   std::vector<float> simOut(n);
@@ -138,11 +138,11 @@ int main() {
                   std::to_string(simOut[i]) + ", the CPU " + std::to_string(out[i]));
 
   // Two kernels in one module: compiled together, looked up by name.
-  auto forward = importFormulaToText(spec, {});
+  auto forward = importFormulaToText({spec});
   kred::FormulaImportOptions minimum;
   minimum.kernelName = "nearest";
   auto nearest = importFormulaToText(
-      "X = Vi(3); Y = Vj(3)\nArgMin_Reduction(SqDist(X, Y), 0)", minimum);
+      {"X = Vi(3); Y = Vj(3)\nArgMin_Reduction(SqDist(X, Y), 0)", minimum});
   if (!forward || !nearest)
     return fail("import of the two kernels failed");
   // Both modules' functions, in one module.
@@ -162,7 +162,7 @@ int main() {
   if (message.find("exactly one kernel, found 2") == std::string::npos)
     return fail("compileModule on two kernels: '" + message + "'");
 
-  auto invalid = compileFormula("X = Vi(3)\nSum_Reduction(Foo(X), 0)", {},
+  auto invalid = compileFormula({"X = Vi(3)\nSum_Reduction(Foo(X), 0)"},
                                 options);
   if (invalid)
     return fail("an unknown operation compiled");
