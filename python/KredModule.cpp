@@ -613,11 +613,14 @@ void bindTables(py::module_ &m) {
 
 } // namespace
 
+void bindPartialStates(py::module_ &m); // PartialStatesBinding.cpp
+
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
   bindKernel(m);
   bindCompilation(m);
   bindFormula(m);
+  bindPartialStates(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

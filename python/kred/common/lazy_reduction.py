@@ -137,7 +137,7 @@ class ReductionMixin:
                              "complex LazyTensors are reduced by sums")
         weight = None if weight is None else self._wrap(weight)
         formula, formula2, aliases, leaves, symbolic = self._specification(weight)
-        key = (formula, formula2, tuple(aliases), reduction, axis, k,
+        key = (self.genred_class, formula, formula2, tuple(aliases), reduction, axis, k,
                tuple(sorted(compile_options.items())) if compile_options else ())
         cache = type(self)._genred_cache
         genred = cache.get(key)
@@ -200,7 +200,7 @@ class ReductionMixin:
         position = list(leaves).index(next(iter(unknown._leaves)))
         compile_options, call_options = _split_options("solve", options)
         call_options.pop("out", None)
-        key = ("solve", formula, tuple(aliases),
+        key = (self.solver_class, formula, tuple(aliases),
                tuple(sorted(compile_options.items())) if compile_options else ())
         cache = type(self)._genred_cache
         if key not in cache:

@@ -112,7 +112,7 @@ class KernelSolveBase:
         def apply(v):
             return self.genred(*args[:position], v, *args[position + 1:], **call) + alpha * v
 
-        precondition = make_preconditioner(self, args, call, options)
+        precondition = self._preconditioner(args, call, options)
         maxiter = options["maxiter"] or max(2 * b.shape[-2], 100)
         solution, residual, iterations = conjugate_gradient(
             apply, b, x0, options["eps"], maxiter, precondition, be)
@@ -123,6 +123,11 @@ class KernelSolveBase:
                           "(raise maxiter or alpha, or use precond='nystrom')",
                           RuntimeWarning, stacklevel=3)
         return solution
+
+    def _preconditioner(self, args, call, options):
+        """r -> P^-1 r for options["precond"], or None."""
+        return make_preconditioner(self, args, call, options)
+
 
 def _find_variable(alias, arguments):
     """The position of the unknown: an alias, or Var(position, dim, cat)."""

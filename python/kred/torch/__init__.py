@@ -26,7 +26,7 @@ def _flat(genred, t):
     """A K-reduction's output (..., rows, K, D) back to the kernel's
     (..., rows, K * D)."""
     if genred.k is not None and genred.output_dims[0] != genred.k:
-        return t.reshape(tuple(t.shape[:-2]) + (-1,))
+        return t.reshape(tuple(t.shape[:-2]) + (t.shape[-2] * t.shape[-1],))
     return t
 
 
@@ -90,7 +90,7 @@ def _scatter(genred, group, gradients, args, grads, first):
         part = gradients[..., offset:offset + dim]
         offset += dim
         if genred.arguments[k].category == "param":
-            part = part.sum(-2)
+            part = genred._total(part.sum(-2))
         grads[first + k] = part.sum_to_size(args[k].shape)
 
 
@@ -121,7 +121,7 @@ def _extra(name, genred, like, grad, result, partial, ctx, args):
     reduced = "j" if genred.axis == 1 else "i"
     size = next((a.shape[-2] for a, arg in zip(args, genred.arguments)
                  if arg.category == reduced), 1)
-    return torch.arange(size, dtype=like.dtype, device=like.device).reshape(size, 1)
+    return genred._positions(size, like)
 
 
 class TorchBackend(Backend):
@@ -215,7 +215,7 @@ class Genred(GenredBase):
         if not needs_grad or not kind.with_values:
             # Indices carry no gradient: outputs that do not require grad.
             with torch.no_grad():
-                return super().__call__(*args, **call, out=out)
+                return self._call(args, call, out)
         if out is not None:
             raise ValueError("out= cannot be used when the result needs gradients")
         partial = None
@@ -224,8 +224,19 @@ class Genred(GenredBase):
             partial = self.variant(kind.gradient_partial)(*args, **call)
         return _Reduction.apply(self, call, partial, *args)
 
-    def _call(self, args, options):
-        return super().__call__(*args, **options)
+    def _call(self, args, options, out=None):
+        """The reduction's outputs, without autograd."""
+        return super().__call__(*args, **options, out=out)
+
+    def _total(self, t):
+        """The sum over the processes sharing this reduction of each one's
+        `t` (a parameter's gradient): here one process holds everything."""
+        return t
+
+    def _positions(self, size, like):
+        """0, 1, ... for this process' `size` terms of the reduced axis, as
+        the global positions that index outputs give."""
+        return torch.arange(size, dtype=like.dtype, device=like.device).reshape(size, 1)
 
 
 class _Solve(torch.autograd.Function):
