@@ -256,6 +256,40 @@ def killed():
     raise AssertionError("a dead rank went unnoticed")
 
 
+def refusals():
+    """What sharded reductions do not do is refused with a message."""
+    x = torch.rand(4, 3)
+    gauss = kd.Genred("Exp(-SqDist(X, Y))", ["X = Vi(3)", "Y = Vj(3)"], axis=1)
+    ranges = [torch.zeros(1, 2, dtype=torch.int64)] * 6
+    for call, message in [
+            (lambda: gauss(x, x, ranges=ranges), "block-sparse ranges are not supported"),
+            (lambda: kd.Genred("X", ["X = Vi(3)"], axis=1)(x),
+             "needs a variable of the reduced axis"),
+            (lambda: kd.KernelSolve("Exp(-SqDist(X, Y)) * B",
+                                    ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"], "B", axis=1)(
+                x, x, x[:, :1], alpha=1.0, precond="nystrom"), "precond='nystrom'")]:
+        try:
+            call()
+        except ValueError as e:
+            assert message in str(e), str(e)
+        else:
+            raise AssertionError(f"not refused: {message}")
+
+
+def readme_example():
+    """The README's sharded example, on 2,000 points (it calls
+    init_process_group itself: run it alone)."""
+    readme = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+    text = open(readme).read()
+    code = text[text.index("# gauss.py"):]
+    code = code[:code.index("```")].replace("1_000_000", "2_000")
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["a"].shape == (1000, 1) and namespace["b"].grad is not None
+    assert namespace["knn"].shape == (1000, 5) and int(namespace["knn"].max()) < 2000
+    assert namespace["solution"].shape == (1000, 1)
+
+
 def gpu_reductions():
     """FEW_KINDS on CUDA tensors, one GPU per rank (NCCL)."""
     device = torch.device("cuda", RANK % torch.cuda.device_count())
@@ -269,6 +303,8 @@ def gpu_reductions():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["readme_example"]:
+        sys.exit(readme_example())
     dist.init_process_group(os.environ.get("KRED_TEST_BACKEND", "gloo"),
                             timeout=datetime.timedelta(seconds=60))
     for scenario in sys.argv[1:]:

@@ -62,6 +62,14 @@ def test_kernel_solve_and_lazy_tensors():
     assert_all_passed(run_ranks(2, "solve", "lazy_tensors"))
 
 
+def test_what_is_not_sharded_is_refused():
+    assert_all_passed(run_ranks(1, "refusals"))
+
+
+def test_the_readme_example_runs():
+    assert_all_passed(run_ranks(2, "readme_example"))
+
+
 def test_ranks_calling_different_reductions_all_report_it():
     results = run_ranks(3, "mismatch")
     assert_all_passed(results)
