@@ -19,6 +19,8 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/SwapByteOrder.h"
 
+#include <set>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -554,6 +556,36 @@ py::tuple checkArguments(
                         batch);
 }
 
+/// Where a call's arrays are (`homes`: "cpu", "cuda:N" for each) and where
+/// its kernel runs, from pykeops' backend ("auto": where the arrays are;
+/// "CPU"; a GPU name: cuda:device_id, the arrays' GPU for -1, else 0, or
+/// the SIMT simulator for host arrays when `simulated`).
+std::pair<std::string, std::string>
+chooseDevice(const std::vector<std::string> &homes, const std::string &backend,
+             int deviceId, bool simulated) {
+  std::set<std::string> distinct(homes.begin(), homes.end());
+  if (distinct.size() > 1) {
+    std::string names;
+    for (const std::string &home : distinct)
+      names += (names.empty() ? "" : ", ") + home;
+    throw py::value_error("all arrays must be on one device, got " + names);
+  }
+  std::string home = distinct.empty() ? "cpu" : *distinct.begin();
+  if (backend == "CPU" || backend == "cpu") {
+    if (home != "cpu")
+      throw py::value_error("backend='CPU' runs on arrays in host memory; these "
+                            "are on " + home + " (use backend='auto' or 'GPU')");
+    return {home, "cpu"};
+  }
+  if (backend == "auto")
+    return {home, home};
+  if (home == "cpu" && simulated)
+    return {home, "gpu-sim"};
+  if (deviceId >= 0)
+    return {home, "cuda:" + std::to_string(deviceId)};
+  return {home, home != "cpu" ? home : "cuda:0"};
+}
+
 /// What the Python package reads of the C++ side: signatures, the cache
 /// folder, the host, the reductions and dtypes.
 void bindTables(py::module_ &m) {
@@ -596,6 +628,11 @@ void bindTables(py::module_ &m) {
         "not an array) against a formula's arguments ((name, category, dim) "
         "each); returns (dtype, batch dimensions); TypeError or ValueError "
         "naming the argument");
+  m.def("choose_device", &chooseDevice, py::arg("homes"), py::arg("backend"),
+        py::arg("device_id"), py::arg("simulated"),
+        "(where the arrays are, where the kernel runs) for a call; ValueError "
+        "when the arrays are on several devices or the backend cannot reach "
+        "them");
   m.def("reductions", &describeReductions,
         "the reduction kinds, by KeOps name: their records "
         "(dialect/KredReductions.td)");

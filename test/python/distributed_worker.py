@@ -226,19 +226,25 @@ def lazy_tensors():
         assert_rows_match(g, f, si, f"LazyTensor reduction {n}", torch.float64)
 
 
+def expect_error(call, error, message):
+    """call() must raise `error` saying `message`; printed for the test."""
+    try:
+        call()
+    except error as e:
+        assert message in str(e), str(e)
+        print(f"rank {RANK}: {e}", file=sys.stderr)
+        return
+    raise AssertionError(f"no {error.__name__} saying {message!r}")
+
+
 def mismatch():
     """Rank 1 calls with another dtype, rank 2 with another formula: every
     rank reports the difference."""
     dtype = torch.float64 if RANK == 1 else torch.float32
     formula = "SqDist(X, Y) * 2" if RANK == 2 else "SqDist(X, Y)"
     x = torch.zeros(5, 3, dtype=dtype)
-    try:
-        kd.Genred(formula, ["X = Vi(3)", "Y = Vj(3)"], axis=1)(x, x)
-    except ValueError as e:
-        assert "the ranks call different reductions" in str(e), str(e)
-        print(f"rank {RANK}: {e}", file=sys.stderr)
-        return
-    raise AssertionError("a mismatch across ranks went unnoticed")
+    expect_error(lambda: kd.Genred(formula, ["X = Vi(3)", "Y = Vj(3)"], axis=1)(x, x),
+                 ValueError, "the ranks call different reductions")
 
 
 def killed():
@@ -247,13 +253,8 @@ def killed():
     if RANK == 1:
         os._exit(17)
     x = torch.zeros(5, 3)
-    try:
-        kd.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"], axis=1)(x, x)
-    except RuntimeError as e:
-        assert "a process of the group died" in str(e), str(e)
-        print(f"rank {RANK}: {e}", file=sys.stderr)
-        return
-    raise AssertionError("a dead rank went unnoticed")
+    expect_error(lambda: kd.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"], axis=1)(x, x),
+                 RuntimeError, "a process of the group died")
 
 
 def refusals():
@@ -268,12 +269,7 @@ def refusals():
             (lambda: kd.KernelSolve("Exp(-SqDist(X, Y)) * B",
                                     ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"], "B", axis=1)(
                 x, x, x[:, :1], alpha=1.0, precond="nystrom"), "precond='nystrom'")]:
-        try:
-            call()
-        except ValueError as e:
-            assert message in str(e), str(e)
-        else:
-            raise AssertionError(f"not refused: {message}")
+        expect_error(call, ValueError, message)
 
 
 def readme_example():

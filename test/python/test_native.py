@@ -129,3 +129,22 @@ def test_the_reduction_records_are_pykeops_reductions():
     assert records["SoftMax"]["name"] == "SumSoftMaxWeight"
     assert [n for n, r in records.items() if r["takes_k"]] == ["KMin", "ArgKMin",
                                                                 "KMin_ArgKMin"]
+
+
+def test_the_device_a_call_runs_on():
+    """pykeops' backend and device_id: "auto" runs where the arrays are,
+    "CPU" only on host arrays, "GPU" on device_id (the arrays' GPU for -1,
+    else cuda:0), on the simulator for host arrays under KRED_GPU=sim."""
+    choose = _kred.choose_device
+    assert choose(["cpu", "cpu"], "auto", -1, False) == ("cpu", "cpu")
+    assert choose(["cuda:1"], "auto", -1, False) == ("cuda:1", "cuda:1")
+    assert choose([], "CPU", -1, False) == ("cpu", "cpu")
+    assert choose(["cpu"], "GPU", -1, False) == ("cpu", "cuda:0")
+    assert choose(["cpu"], "GPU_1D", 2, False) == ("cpu", "cuda:2")
+    assert choose(["cuda:1"], "GPU", -1, False) == ("cuda:1", "cuda:1")
+    assert choose(["cpu"], "GPU", -1, True) == ("cpu", "gpu-sim")
+    with pytest.raises(ValueError, match="all arrays must be on one device, got cpu, cuda:0"):
+        choose(["cuda:0", "cpu"], "auto", -1, False)
+    with pytest.raises(ValueError, match="backend='CPU' runs on arrays in host memory; "
+                                         "these are on cuda:0"):
+        choose(["cuda:0"], "CPU", -1, False)

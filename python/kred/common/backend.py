@@ -4,6 +4,8 @@ C-contiguous with a supported dtype; otherwise they are made so, once."""
 
 import os
 
+from .. import _kred
+
 
 RANGES_NAMES = ("ranges_i", "slices_i", "redranges_j", "ranges_j", "slices_j",
                 "redranges_i")
@@ -75,25 +77,10 @@ class Backend:
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _devices(self, arrays, backend, device_id):
-        """Where the arrays are and where the kernel runs: backend "auto"
-        runs where the arrays are; "GPU" on cuda:device_id (the arrays' GPU
-        for -1, else 0), copying host arrays there and back."""
-        homes = sorted({self.device_of(a) for a in arrays}) or ["cpu"]
-        if len(homes) > 1:
-            raise ValueError(f"all arrays must be on one device, got {', '.join(homes)}")
-        home = homes[0]
-        if backend in ("CPU", "cpu"):
-            if home != "cpu":
-                raise ValueError(f"backend='CPU' runs on arrays in host memory; these are "
-                                 f"on {home} (use backend='auto' or 'GPU')")
-            return home, "cpu"
-        if backend == "auto":
-            return home, home
-        if home == "cpu" and gpu_simulated():
-            return home, "gpu-sim"
-        if device_id >= 0:
-            return home, f"cuda:{device_id}"
-        return home, home if home != "cpu" else "cuda:0"
+        """Where the arrays are and where the kernel runs (the native
+        module's choice, from pykeops' backend and device_id)."""
+        return _kred.choose_device([self.device_of(a) for a in arrays], backend,
+                                   device_id, gpu_simulated())
 
     def _run(self, kernel, arrays, home, device):
         if home == device:

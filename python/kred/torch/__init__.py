@@ -8,6 +8,7 @@ do not require grad."""
 
 import torch
 
+from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import REDUCTIONS, GenredBase
@@ -48,8 +49,9 @@ class _Reduction(torch.autograd.Function):
         # `partial`) gets no gradient: nothing to run, not zeros.
         ctx.set_materialize_grads(False)
         kind = REDUCTIONS[genred.reduction_op]
-        if kind.name == "LogSumExpWeight":
-            outputs = (partial[..., :1] + torch.log(partial[..., 1:]),)
+        states = _states_in(genred, partial)
+        if states is not None:
+            outputs = (_finalized(states, partial),)
         elif kind.indexed_kind:
             # The variant that also gives the selected indices the gradient
             # flows through.
@@ -79,6 +81,24 @@ class _Reduction(torch.autograd.Function):
             _scatter(genred, group, gradient(*args, *extras, **ctx.options), args,
                      grads, 3)
         return tuple(grads)
+
+
+def _states_in(genred, partial):
+    """The kind's partial states (_kred.PartialStates) when `partial` is
+    its state (LogSumExpWeight's (m, s)): then the result is finalized from
+    it, not computed again."""
+    if partial is None:
+        return None
+    states = _kred.PartialStates(genred.reduction_op, genred.output_dims, genred.k or 1)
+    return states if states.state_kind == REDUCTIONS[genred.reduction_op].gradient_partial \
+        else None
+
+
+def _finalized(states, partial):
+    flat = partial.detach().reshape(-1, partial.shape[-1]).to("cpu", torch.float64)
+    (values,) = states.finalize(states.pack([flat.numpy()], 0))
+    return torch.from_numpy(values).to(partial.device, partial.dtype).reshape(
+        tuple(partial.shape[:-1]) + (values.shape[-1],))
 
 
 def _scatter(genred, group, gradients, args, grads, first):
