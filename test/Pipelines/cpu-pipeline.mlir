@@ -2,11 +2,12 @@
 // RUN: kred-opt %s --kred-cpu-pipeline="fast-math=false openmp=false vector-width=16" | FileCheck %s --check-prefix=EXACT
 // RUN: kred-opt %s --kred-cpu-pipeline="vector-width=16 avx512=0" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
-// The whole pipeline ends in the LLVM dialect: OpenMP threads over row tiles,
-// 16-lane vectors, the exp polynomial inlined.
+// The whole pipeline ends in the LLVM dialect: OpenMP threads over row tiles
+// taken from an atomic counter, 16-lane vectors, the exp polynomial inlined.
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: omp.parallel
-// CHECK: omp.wsloop schedule(dynamic)
+// CHECK-NOT: omp.wsloop
+// CHECK: llvm.atomicrmw add
 // CHECK: llvm.intr.fma(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
 // CHECK: llvm.shl %{{.*}} : vector<16xi32>
 // CHECK: llvm.fadd %{{.*}} {fastmathFlags = #llvm.fastmath<contract>} : vector<16xf32>

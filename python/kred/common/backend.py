@@ -18,6 +18,22 @@ def gpu_simulated():
     return os.environ.get("KRED_GPU", "") == "sim"
 
 
+# Calls with new shapes, dtypes or devices remembered per reduction.
+MAX_PLANS = 64
+
+
+class CallPlan:
+    """What a call found out, for the next call with arrays of the same
+    dtypes, shapes, devices and layouts: each array's batch-padded shape
+    (None: as given; `padded` is None when no array needs one), the
+    outputs, and `launch(arrays)`, which runs the kernel on them."""
+    __slots__ = ("padded", "shapes", "dtypes", "launch", "kernel")
+
+    def __init__(self, padded, shapes, dtypes, launch, kernel):
+        self.padded = padded if any(p is not None for p in padded) else None
+        self.shapes, self.dtypes, self.launch, self.kernel = shapes, dtypes, launch, kernel
+
+
 class Backend:
     array_name = "array"
 
@@ -57,7 +73,22 @@ class Backend:
     def device_of(self, a): return "cpu"
     def stream(self, device): return 0
 
-    def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1):
+    def call_key(self, args, backend, device_id):
+        """What a call's checks and kernel depend on (each array's dtype,
+        shape, device and layout, the options), or None where it cannot
+        be told cheaply (something that is not an array)."""
+        try:
+            layouts = tuple(self.layout(a) for a in args)
+        except AttributeError:
+            return None
+        return None if None in layouts else (backend, device_id) + layouts
+
+    def layout(self, a):
+        """An array's dtype, shape and device, hashable, if the kernel reads
+        it in place (C-contiguous, the machine's byte order), else None."""
+        raise NotImplementedError
+
+    def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):
         arrays, dtype, batch = genred._check_arguments(args)
         if ranges is not None and batch:
             raise ValueError("block-sparse ranges take arrays without batch dimensions "
@@ -73,6 +104,31 @@ class Backend:
         ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
                                             zip(ranges, RANGES_NAMES)]
         self._run(kernel, arrays + outputs + ranges, home, device)
+        if key is not None:
+            if len(genred._plans) >= MAX_PLANS:  # shapes that keep changing
+                genred._plans.clear()
+            genred._plans[key] = CallPlan(
+                [tuple(a.shape) if a.ndim != given.ndim else None
+                 for a, given in zip(arrays, args)], shapes, dtypes,
+                self._launcher(kernel, arrays + outputs, home, device), kernel)
+        return self._results(genred, outputs)
+
+    def _launcher(self, kernel, arrays, home, device):
+        """launch(arrays) for arrays laid out as these."""
+        return lambda arrays: self._run(kernel, arrays, home, device)
+
+    def run_plan(self, genred, plan, args):
+        """A call with a plan: the arrays only need their batch padding."""
+        arrays = list(args) if plan.padded is None else [
+            a if shape is None else self.reshape(a, shape)
+            for a, shape in zip(args, plan.padded)]
+        like = arrays[0] if arrays else None
+        outputs = [self.empty(s, d, like) for s, d in zip(plan.shapes, plan.dtypes)]
+        plan.launch(arrays + outputs)
+        return self._results(genred, outputs)
+
+    @staticmethod
+    def _results(genred, outputs):
         outputs = genred._postprocess(outputs)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 

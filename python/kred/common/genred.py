@@ -164,7 +164,7 @@ class GenredBase:
         # position of the error.
         self._formula = _kred.Formula(formula, self.alias_texts, reduction_op, axis,
                                       opt_arg, formula2, self.acc_type, self.sum_scheme)
-        self._kernels, self._last_kernel = {}, None
+        self._kernels, self._plans, self._last_kernel = {}, {}, None
         self.arguments, self.output_dims = _signature(
             self._formula.signature(dtype or "float32"))
 
@@ -177,7 +177,7 @@ class GenredBase:
         derived.reduction_op, derived.num_outputs, derived.has_indices = "Sum", 1, False
         derived.options, derived.use_fast_math = self.options, self.use_fast_math
         derived.compile_options = self.compile_options
-        derived._kernels, derived._last_kernel = {}, None
+        derived._kernels, derived._plans, derived._last_kernel = {}, {}, None
         derived.arguments, derived.output_dims = _signature(formula.signature())
         return derived
 
@@ -233,8 +233,17 @@ class GenredBase:
         return entry
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
+        key = None
+        if ranges is None and out is None:
+            # A call like an earlier one (dtypes, shapes, devices, layouts):
+            # its checks, kernel and output shapes are known (a CallPlan).
+            key = self.backend.call_key(args, backend, device_id)
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._last_kernel = plan.kernel
+                return self.backend.run_plan(self, plan, args)
         check_call_options(backend, device_id, ranges)
-        return self.backend.call(self, args, out, ranges, backend, device_id)
+        return self.backend.call(self, args, out, ranges, backend, device_id, key)
 
     def _postprocess(self, outputs):
         """pykeops' output shapes: K values per row become (..., rows, K, D)

@@ -38,6 +38,9 @@ class NumpyBackend(Backend):
     def is_contiguous(self, a):
         return a.flags.c_contiguous
 
+    def layout(self, a):
+        return (a.dtype, a.shape) if a.flags.c_contiguous and a.dtype.isnative else None
+
     def output_problem(self, a):
         if not a.flags.writeable:
             return "is read-only (its writeable flag is off)"
@@ -51,6 +54,11 @@ class NumpyBackend(Backend):
 
     def describe(self, a):
         return a  # The native module reads NumPy arrays in place.
+
+    def _launcher(self, kernel, arrays, home, device):
+        if home == device == "cpu":
+            return kernel.run  # NumPy arrays cross as they are
+        return super()._launcher(kernel, arrays, home, device)
 
     def array(self, values, dtype):
         return np.asarray(values, dtype=dtype)
