@@ -199,3 +199,27 @@ def test_unknown_compile_options_list_the_valid_ones(front, rng):
         f(x, y, b)
     with pytest.raises(TypeError, match="compile_options must be a dict"):
         front.module.Genred("X", ["X = Vi(1)"], axis=1, compile_options=3)
+
+
+def test_calls_with_known_layouts_reuse_their_plan_and_stay_right(front, rng):
+    """A call like an earlier one (dtypes, shapes, devices, layouts) skips
+    the checks it already made; calls alternating between layouts, with
+    batch padding and with strided arrays, all give the reference."""
+    f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"],
+                            axis=1)
+    problems = []
+    for n, m, dtype, batch in [(5, 7, "float32", ()), (6, 4, "float64", ()),
+                               (5, 7, "float32", (2,))]:
+        x = rng.standard_normal(batch + (n, 3))
+        y, b = rng.standard_normal((m, 3)), rng.standard_normal((m, 2))
+        ref = np.exp(-((x[..., :, None, :] - y[None]) ** 2).sum(-1)) @ b
+        problems.append(([front.array(a, dtype) for a in (x, y, b)], ref, dtype))
+    for _ in range(3):
+        for arrays, ref, dtype in problems:
+            np.testing.assert_allclose(front.to_numpy(f(*arrays)), ref, **tolerance(dtype))
+    assert len(f._plans) == 3
+    # A strided array is copied, not planned (its layout differs every call).
+    x, y, b = problems[0][0]
+    wide = front.array(np.repeat(front.to_numpy(x), 2, axis=0), "float32")[::2]
+    np.testing.assert_allclose(front.to_numpy(f(wide, y, b)), problems[0][1], rtol=1e-5)
+    assert len(f._plans) == 3
