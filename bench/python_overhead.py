@@ -5,7 +5,11 @@
 - a cached LazyTensor reduction at N = M = 100, building the LazyTensors
   each call as user code does;
 - the seed's Gaussian convolution written with kred.torch.LazyTensor at
-  N = M = 10,000, against the C++ path (kred-run) on the same data.
+  N = M = 10,000, against the C++ path (kred-run) on the same data;
+- side by side with pykeops (when importable: run it with a Python that has
+  pykeops 2.3, e.g. ~/keops-venv/bin/python), one call per row, the same
+  data: Genred and LazyTensor (built per call, as user code does), NumPy
+  and torch, N = M = 10 and 100, torch with autograd (forward + backward).
 
 usage: PYTHONPATH=build/python python3 bench/python_overhead.py BUILD_DIR
 """
@@ -99,5 +103,68 @@ def main():
         json.dump(results, fjson, indent=2)
 
 
+FORMULA = "Exp(-SqDist(X, Y)) * B"
+ALIASES = ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"]
+
+
+def call_rows(module, n, rng, torch=None, grad=False):
+    """{surface: one call} of a pykeops-like module on N = M = n."""
+    data = [rng.standard_normal((n, d)).astype(np.float32) for d in (3, 3, 1)]
+    if torch is not None:
+        data = [torch.from_numpy(a).requires_grad_(grad and k == 0) for k, a in enumerate(data)]
+    x, y, b = data
+    genred = module.Genred(FORMULA, ALIASES, reduction_op="Sum", axis=1)
+    LT = module.LazyTensor
+
+    def lazy():
+        x_i, y_j, b_j = LT(x[:, None, :]), LT(y[None, :, :]), LT(b[None, :, :])
+        return ((-((x_i - y_j) ** 2).sum(-1)).exp() * b_j).sum(dim=1)
+
+    def with_backward(fn):
+        return lambda: fn().sum().backward()
+    calls = {"Genred": lambda: genred(x, y, b), "LazyTensor": lazy}
+    if grad:
+        calls = {name: with_backward(fn) for name, fn in calls.items()}
+    return calls
+
+
+def side_by_side():
+    import importlib
+    libraries = {"kred": "kred"}
+    try:
+        import pykeops
+        pykeops.set_verbose(False)
+        libraries["pykeops"] = "pykeops"
+    except ImportError:
+        print("(pykeops is not importable here: kred's rows only)")
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    print(f"{'surface':<34}" + "".join(f"{name:>12}" for name in libraries) +
+          ("   ratio" if len(libraries) > 1 else ""))
+    for front in ("numpy", "torch"):
+        if front == "torch" and torch is None:
+            continue
+        for n in (10, 100):
+            for grad in ((False, True) if front == "torch" else (False,)):
+                times = {}
+                for name, package in libraries.items():
+                    module = importlib.import_module(f"{package}.{front}")
+                    rows = call_rows(module, n, np.random.default_rng(0),
+                                     torch if front == "torch" else None, grad)
+                    times[name] = {s: median_time(fn, 300 if grad else 2000)
+                                   for s, fn in rows.items()}
+                for surface in times["kred"]:
+                    label = f"{front} {surface} N = M = {n}" + (" + backward" if grad else "")
+                    line = f"{label:<34}" + "".join(f"{t[surface] * 1e6:10.1f}us"
+                                                   for t in times.values())
+                    if len(times) > 1:
+                        line += f"  {times['pykeops'][surface] / times['kred'][surface]:6.1f}x"
+                    print(line)
+
+
 if __name__ == "__main__":
     main()
+    print()
+    side_by_side()

@@ -66,38 +66,69 @@ struct PyKernel {
     return toPython(compiled.kernel->getSignature());
   }
 
+  /// A buffer described by a tuple (address, dtype name, shape[, strides[,
+  /// device]]), read with CPython's API: this runs for every torch tensor
+  /// of every call.
+  static Buffer describedBuffer(py::handle item, size_t index) {
+    auto where = [&] { return "argument #" + std::to_string(index); };
+    PyObject *t = item.ptr();
+    Py_ssize_t size = PyTuple_GET_SIZE(t);
+    if (size < 3 || size > 5)
+      throw py::type_error(where() + ": expected (address, dtype, shape[, "
+                                     "strides[, device]])");
+    Buffer buffer;
+    buffer.data = PyLong_AsVoidPtr(PyTuple_GET_ITEM(t, 0));
+    Py_ssize_t length = 0;
+    const char *dtype = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(t, 1), &length);
+    if (PyErr_Occurred())
+      throw py::error_already_set();
+    std::optional<ElementType> type =
+        parseElementTypeName(llvm::StringRef(dtype, length));
+    if (!type)
+      throw py::type_error(where() + " has dtype " + std::string(dtype, length) +
+                           "; expected float16, bfloat16, float32, float64 "
+                           "or int64");
+    buffer.elementType = *type;
+    buffer.shape = readIntegers(PyTuple_GET_ITEM(t, 2), where);
+    if (size > 3 && PyTuple_GET_ITEM(t, 3) != Py_None)
+      buffer.strides = readIntegers(PyTuple_GET_ITEM(t, 3), where);
+    if (size > 4) {
+      const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(t, 4), &length);
+      if (PyErr_Occurred())
+        throw py::error_already_set();
+      std::optional<Device> device = parseDevice(llvm::StringRef(name, length));
+      if (!device)
+        throw py::value_error(where() + " is on device '" +
+                              std::string(name, length) +
+                              "'; expected 'cpu' or 'cuda:N'");
+      buffer.device = *device;
+    }
+    return buffer;
+  }
+
+  /// A tuple or list of integers (a shape or strides).
+  template <typename Where>
+  static std::vector<int64_t> readIntegers(PyObject *sequence, Where where) {
+    PyObject *fast = PySequence_Fast(sequence, "expected a tuple of integers");
+    if (!fast)
+      throw py::error_already_set();
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    std::vector<int64_t> values(n);
+    for (Py_ssize_t k = 0; k < n; ++k)
+      values[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, k));
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      throw py::type_error(where() + ": its shape and strides must be integers");
+    }
+    return values;
+  }
+
   /// One argument as a Buffer; `index` names it in errors.
   Buffer toBuffer(py::handle item, size_t index) const {
+    if (PyTuple_Check(item.ptr()))
+      return describedBuffer(item, index);
     Buffer buffer;
-    if (py::isinstance<py::tuple>(item)) {
-      auto t = item.cast<py::tuple>();
-      if (t.size() < 3 || t.size() > 5)
-        throw py::type_error("argument #" + std::to_string(index) +
-                             ": expected (address, dtype, shape[, strides[, "
-                             "device]])");
-      buffer.data = reinterpret_cast<void *>(t[0].cast<uintptr_t>());
-      std::string dtype = t[1].cast<std::string>();
-      std::optional<ElementType> type = parseElementTypeName(dtype);
-      if (!type)
-        throw py::type_error("argument #" + std::to_string(index) +
-                             " has dtype " + dtype +
-                             "; expected float16, bfloat16, float32, float64 "
-                             "or int64");
-      buffer.elementType = *type;
-      buffer.shape = t[2].cast<std::vector<int64_t>>();
-      if (t.size() > 3 && !t[3].is_none())
-        buffer.strides = t[3].cast<std::vector<int64_t>>();
-      if (t.size() > 4) {
-        std::string name = t[4].cast<std::string>();
-        std::optional<Device> device = parseDevice(name);
-        if (!device)
-          throw py::value_error("argument #" + std::to_string(index) +
-                                " is on device '" + name +
-                                "'; expected 'cpu' or 'cuda:N'");
-        buffer.device = *device;
-      }
-      return buffer;
-    }
     if (!py::isinstance<py::array>(item))
       throw py::type_error("argument #" + std::to_string(index) +
                            " must be a NumPy array or an (address, dtype, "

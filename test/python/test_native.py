@@ -30,6 +30,20 @@ def test_runs_with_explicit_strides_and_device():
     np.testing.assert_allclose(out, dense(x, y, b), rtol=1e-12)
 
 
+@pytest.mark.parametrize("describe, error, message", [
+    (lambda a: (a.ctypes.data, "float64"), TypeError, "argument #0: expected \\(address, dtype"),
+    (lambda a: (a.ctypes.data, "int8", a.shape), TypeError, "argument #0 has dtype int8"),
+    (lambda a: (a.ctypes.data, "float64", ("5", 3)), TypeError,
+     "argument #0: its shape and strides must be integers"),
+    (lambda a: (a.ctypes.data, "float64", a.shape, None, "tpu"), ValueError,
+     "argument #0 is on device 'tpu'; expected 'cpu' or 'cuda:N'")])
+def test_described_arrays_that_are_malformed_are_named(describe, error, message):
+    kernel = _kred.compile_module(GAUSS, disk_cache=False)
+    x, y, b, out = arrays()
+    with pytest.raises(error, match=message):
+        kernel.run([describe(x), y, b, out])
+
+
 def test_strided_array_is_named():
     kernel = _kred.compile_module(GAUSS, disk_cache=False)
     x, y, b, out = arrays()

@@ -50,7 +50,7 @@ def _common_ranges(operands):
     that is set; two different ones cannot be combined."""
     found = None
     for o in operands:
-        r = o.ranges
+        r = o.__dict__.get("_ranges")
         if r is None or r is found:
             continue
         if found is not None and not all(
@@ -185,7 +185,9 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             if o._symbolic:
                 symbolic += [s for s in o._symbolic if s not in symbolic]
         node._init_node(formula, dim, leaves, symbolic)
-        node.ranges = _common_ranges(operands)
+        ranges = _common_ranges(operands)
+        if ranges is not None:  # checked when it was set on an operand
+            node._ranges = ranges
         return node
 
     def _wrap(self, other):
