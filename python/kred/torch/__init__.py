@@ -166,8 +166,9 @@ class TorchBackend(Backend):
         return (a.dtype, a.shape, a.device) if a.is_contiguous() else None
 
     def empty(self, shape, dtype, like):
-        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype],
-                           device=like.device if like is not None else "cpu")
+        if like is None or like.device.type == "cpu":
+            return torch.empty(shape, dtype=_TORCH_DTYPES[dtype])
+        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype], device=like.device)
 
     def device_of(self, a):
         return "cpu" if a.device.type == "cpu" else \
@@ -240,11 +241,12 @@ class Genred(GenredBase):
     backend = TorchBackend()
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
-        needs_grad = torch.is_grad_enabled() and any(
-            isinstance(a, torch.Tensor) and a.requires_grad for a in args)
         call = {"backend": backend, "device_id": device_id, "ranges": ranges}
+        if not any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
+            # Outputs made and filled outside autograd's sight.
+            return self._call(args, call, out)
         kind = REDUCTIONS[self.reduction_op]
-        if not needs_grad or not kind.with_values:
+        if not torch.is_grad_enabled() or not kind.with_values:
             # Indices carry no gradient: outputs that do not require grad.
             with torch.no_grad():
                 return self._call(args, call, out)
