@@ -41,15 +41,6 @@ std::string runtime::getEntryPointName(llvm::StringRef symbol) {
   return (symbol + "_entry").str();
 }
 
-static std::string getHostFeatureString() {
-  std::string features;
-  for (auto &feature : llvm::sys::getHostCPUFeatures())
-    features += (features.empty() ? "" : ",") +
-                std::string(feature.second ? "+" : "-") +
-                feature.first().str();
-  return features;
-}
-
 int64_t runtime::getHostVectorWidth() {
   return CpuTargetOptions().resolvedForHost().vectorWidth;
 }
@@ -60,8 +51,10 @@ std::string runtime::describeHost() {
       .str();
 }
 
+/// A target machine for the host CPU with `features` (LLVM's feature
+/// string: the host's, see getCpuFeatureString).
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine() {
+createHostTargetMachine(llvm::StringRef features) {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     llvm::InitializeNativeTarget();
@@ -74,7 +67,7 @@ createHostTargetMachine() {
     return llvm::createStringError("no LLVM target for the host: " + error);
   llvm::TargetOptions targetOptions;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), getHostFeatureString(),
+      triple, llvm::sys::getHostCPUName(), features,
       targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
@@ -260,7 +253,8 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
   for (const KernelSymbol &kernel : kernels)
     if (llvm::Error err = addEntryPoint(*llvmModule, kernel.symbol))
       return err;
-  return emitSharedObject(*llvmModule, kernels, path);
+  return emitSharedObject(*llvmModule, kernels, path,
+                          getCpuFeatureString(options));
 }
 
 llvm::Expected<std::unique_ptr<KernelLibrary>>
@@ -289,12 +283,13 @@ void *KernelLibrary::lookup(llvm::StringRef symbol) const {
 
 llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
                                       llvm::ArrayRef<KernelSymbol> kernels,
-                                      llvm::StringRef path) {
+                                      llvm::StringRef path,
+                                      llvm::StringRef features) {
   std::vector<std::string> entryPoints;
   for (const KernelSymbol &kernel : kernels)
     entryPoints.push_back(getEntryPointName(kernel.symbol));
   internalize(llvmModule, entryPoints);
-  auto machine = createHostTargetMachine();
+  auto machine = createHostTargetMachine(features);
   if (!machine)
     return machine.takeError();
   llvmModule.setDataLayout((*machine)->createDataLayout());

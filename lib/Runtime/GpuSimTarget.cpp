@@ -380,7 +380,8 @@ public:
                                      "IR failed:\n" + diagnostics.text);
     if (llvm::Error err = HostRewriter(*llvmModule).run(kernels, launches))
       return err;
-    return emitSharedObject(*llvmModule, kernels, path);
+    return emitSharedObject(*llvmModule, kernels, path,
+                            getCpuFeatureString(CpuTargetOptions()));
   }
 
   llvm::Expected<std::shared_ptr<const LoadedCode>>

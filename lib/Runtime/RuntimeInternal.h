@@ -69,12 +69,12 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
 
 /// Gives every function of `llvmModule` but the kernels' entry points
 /// (getEntryPointName) internal linkage, optimizes it (O3, each kernel
-/// inlined into its entry point)
-/// for the host, compiles and links it into the shared object `path`
-/// (written atomically).
+/// inlined into its entry point) for the host CPU with `features` (LLVM's
+/// feature string; getCpuFeatureString), compiles and links it into the
+/// shared object `path` (written atomically).
 llvm::Error emitSharedObject(llvm::Module &llvmModule,
                              llvm::ArrayRef<KernelSymbol> kernels,
-                             llvm::StringRef path);
+                             llvm::StringRef path, llvm::StringRef features);
 
 /// A shared object that emitSharedObject wrote, dlopen'ed (closed with this
 /// object), with each kernel's entry point by the kernel's name.

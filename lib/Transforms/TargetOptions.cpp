@@ -72,9 +72,39 @@ KRED_DEFINE_TARGET_OPTIONS(GpuTargetOptions, GpuPipelineOptions,
 // CPU
 //===----------------------------------------------------------------------===//
 
+/// The host's features with `overrides` ("+name,-name") applied.
+static llvm::StringMap<bool> getTargetFeatures(llvm::StringRef overrides) {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  llvm::SmallVector<llvm::StringRef> items;
+  overrides.split(items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    item = item.trim();
+    bool enable = !item.consume_front("-");
+    item.consume_front("+");
+    features[item] = enable;
+    // AVX-512's extensions go with its foundation.
+    if (!enable && item == "avx512f")
+      for (auto &feature : features)
+        if (feature.first().starts_with("avx512"))
+          feature.second = false;
+  }
+  return features;
+}
+
+std::string kred::getCpuFeatureString(const CpuTargetOptions &options) {
+  std::string text;
+  for (auto &feature : llvm::sys::getHostCPUFeatures())
+    text += (text.empty() ? "" : ",") +
+            std::string(feature.second ? "+" : "-") + feature.first().str();
+  llvm::StringRef overrides = llvm::StringRef(options.cpuFeatures).trim();
+  if (!overrides.empty())
+    text += "," + overrides.str();
+  return text;
+}
+
 CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   CpuTargetOptions resolved = *this;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  llvm::StringMap<bool> features = getTargetFeatures(cpuFeatures);
   bool hostAvx512 = features.lookup("avx512f");
   if (resolved.vectorWidth <= 0)
     resolved.vectorWidth = hostAvx512                                  ? 16

@@ -168,7 +168,8 @@ def _strided(front, x):
 
 
 @pytest.mark.parametrize("options", [{"tile-i": 3, "tile-j": 16, "rows-per-chunk": 1},
-                                     "vector-width=4 openmp=false fast-math=false"])
+                                     "vector-width=4 openmp=false fast-math=false",
+                                     {"cpu-features": "-avx512f"}])
 def test_compile_options_reach_the_code_generator(front, rng, options):
     """The code generator's options (kred-cpu-pipeline's table) through
     Genred and LazyTensor reductions: the results stay right, and the
@@ -195,7 +196,7 @@ def test_unknown_compile_options_list_the_valid_ones(front, rng):
     f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ALIASES, axis=1,
                             compile_options={"tile-x": 3})
     with pytest.raises(ValueError, match=r"no such option tile-x \(the options are "
-                       r"avx512, fast-math, .*tile-i, tile-j, vector-registers, vector-width\)"):
+                       r"avx512, cpu-features, fast-math, .*tile-i, tile-j, vector-registers, vector-width\)"):
         f(x, y, b)
     with pytest.raises(TypeError, match="compile_options must be a dict"):
         front.module.Genred("X", ["X = Vi(1)"], axis=1, compile_options=3)

@@ -88,11 +88,19 @@ namespace kred {
   X(bool, openmp, "openmp", true, "Run tiles of rows on OpenMP threads")       \
   X(int, avx512, "avx512", -1,                                                 \
     "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
-    "host's")
+    "host's")                                                                  \
+  X(std::string, cpuFeatures, "cpu-features", "",                             \
+    "LLVM target features over the host's, comma-separated (-avx512f: the "   \
+    "code of an AVX2 machine); the defaults above follow them")
 
-/// Its host-dependent defaults (0 / -1): the machine this runs on's.
+/// Its host-dependent defaults (0 / -1): the machine this runs on's, with
+/// cpu-features applied.
 KRED_DECLARE_TARGET_OPTIONS(CpuTargetOptions, CpuPipelineOptions,
                             KRED_CPU_PIPELINE_OPTIONS)
+
+/// The LLVM feature string code is generated with: the host's features,
+/// then `options.cpuFeatures` (which win).
+std::string getCpuFeatureString(const CpuTargetOptions &options);
 
 // X(type, member, flag, default, description)
 #define KRED_GPU_PIPELINE_OPTIONS(X)                                           \
