@@ -27,10 +27,12 @@ class CallPlan:
     dtypes, shapes, devices and layouts: each array's batch-padded shape
     (None: as given; `padded` is None when no array needs one), the
     outputs, and `launch(arrays)`, which runs the kernel on them."""
-    __slots__ = ("padded", "shapes", "dtypes", "launch", "kernel")
+    __slots__ = ("padded", "copied", "shapes", "dtypes", "launch", "kernel")
 
-    def __init__(self, padded, shapes, dtypes, launch, kernel):
+    def __init__(self, padded, copied, shapes, dtypes, launch, kernel):
         self.padded = padded if any(p is not None for p in padded) else None
+        # The arrays that are made contiguous first (None: none).
+        self.copied = copied if any(copied) else None
         self.shapes, self.dtypes, self.launch, self.kernel = shapes, dtypes, launch, kernel
 
 
@@ -84,8 +86,8 @@ class Backend:
         return None if None in layouts else (backend, device_id) + layouts
 
     def layout(self, a):
-        """An array's dtype, shape and device, hashable, if the kernel reads
-        it in place (C-contiguous, the machine's byte order), else None."""
+        """An array's dtype, shape, device and (when it is not C-contiguous)
+        strides, hashable; None where a plan cannot take it."""
         raise NotImplementedError
 
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):
@@ -109,7 +111,8 @@ class Backend:
                 genred._plans.clear()
             genred._plans[key] = CallPlan(
                 [tuple(a.shape) if a.ndim != given.ndim else None
-                 for a, given in zip(arrays, args)], shapes, dtypes,
+                 for a, given in zip(arrays, args)],
+                [not self.is_contiguous(given) for given in args], shapes, dtypes,
                 self._launcher(kernel, arrays + outputs, home, device), kernel)
         return self._results(genred, outputs)
 
@@ -119,9 +122,11 @@ class Backend:
 
     def run_plan(self, genred, plan, args):
         """A call with a plan: the arrays only need their batch padding."""
-        arrays = list(args) if plan.padded is None else [
-            a if shape is None else self.reshape(a, shape)
-            for a, shape in zip(args, plan.padded)]
+        arrays = list(args) if plan.copied is None else [
+            self.contiguous(a) if copy else a for a, copy in zip(args, plan.copied)]
+        if plan.padded is not None:
+            arrays = [a if shape is None else self.reshape(a, shape)
+                      for a, shape in zip(arrays, plan.padded)]
         like = arrays[0] if arrays else None
         outputs = [self.empty(s, d, like) for s, d in zip(plan.shapes, plan.dtypes)]
         plan.launch(arrays + outputs)

@@ -39,7 +39,9 @@ class NumpyBackend(Backend):
         return a.flags.c_contiguous
 
     def layout(self, a):
-        return (a.dtype, a.shape) if a.flags.c_contiguous and a.dtype.isnative else None
+        if not a.dtype.isnative:
+            return None
+        return (a.dtype, a.shape) if a.flags.c_contiguous else (a.dtype, a.shape, a.strides)
 
     def output_problem(self, a):
         if not a.flags.writeable:

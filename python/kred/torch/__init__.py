@@ -163,7 +163,9 @@ class TorchBackend(Backend):
         return a.is_contiguous()
 
     def layout(self, a):
-        return (a.dtype, a.shape, a.device) if a.is_contiguous() else None
+        if a.is_contiguous():
+            return (a.dtype, a.shape, a.device)
+        return (a.dtype, a.shape, a.device, a.stride())
 
     def empty(self, shape, dtype, like):
         if like is None or like.device.type == "cpu":
