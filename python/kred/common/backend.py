@@ -121,7 +121,8 @@ class Backend:
         return lambda arrays: self._run(kernel, arrays, home, device)
 
     def run_plan(self, genred, plan, args):
-        """A call with a plan: the arrays only need their batch padding."""
+        """A call with a plan: the arrays only need the copies and batch
+        padding the plan names."""
         arrays = list(args) if plan.copied is None else [
             self.contiguous(a) if copy else a for a, copy in zip(args, plan.copied)]
         if plan.padded is not None:

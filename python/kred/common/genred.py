@@ -206,6 +206,15 @@ class GenredBase:
         arguments: e, then result / indices / positions / partial."""
         return [a.name for a in self.gradient(ks).arguments[len(self.arguments):]]
 
+    def partial_states(self):
+        """This reduction's partial states, combine and finalize
+        (_kred.PartialStates, the kind's C++ definition), made once."""
+        states = self.__dict__.get("_partial_states")
+        if states is None:
+            states = self._partial_states = _kred.PartialStates(
+                self.reduction_op, self.output_dims, self.k or 1)
+        return states
+
     def variant(self, reduction_op):
         """This formula under another reduction (cached), with formula2 if
         that reduction takes one."""

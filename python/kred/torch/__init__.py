@@ -8,7 +8,6 @@ do not require grad."""
 
 import torch
 
-from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import REDUCTIONS, GenredBase
@@ -89,7 +88,7 @@ def _states_in(genred, partial):
     it, not computed again."""
     if partial is None:
         return None
-    states = _kred.PartialStates(genred.reduction_op, genred.output_dims, genred.k or 1)
+    states = genred.partial_states()
     return states if states.state_kind == REDUCTIONS[genred.reduction_op].gradient_partial \
         else None
 

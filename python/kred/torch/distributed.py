@@ -30,7 +30,6 @@ import time
 
 import torch
 
-from .. import _kred
 from ..common.genred import REDUCTIONS, GenredBase
 from . import ComplexLazyTensor, Genred as LocalGenred, KernelSolve as LocalKernelSolve, \
     LazyTensor, TorchBackend
@@ -129,8 +128,7 @@ class _RingReduction:
                              f"(V{reduced}) to shard it")
         self.sizes = self._agree()
         self.offsets = [sum(self.sizes[:r]) for r in range(self.ring.size)]
-        self.states = _kred.PartialStates(genred.reduction_op, genred.output_dims,
-                                          genred.k or 1)
+        self.states = genred.partial_states()
         self.state_genred = genred._state_genred(self.states)
 
     def _agree(self):
@@ -240,10 +238,14 @@ class KernelSolve(LocalKernelSolve):
         if group is not None:
             self.genred.group = group
         self.genred.backend = _ShardedRowsBackend(self.genred.group)
-        # A row's diagonal entry is local: Jacobi's is computed by one process.
-        self._local = LocalKernelSolve(*args, **kwargs)
+        self._local_arguments = (args, kwargs)
 
     def _preconditioner(self, args, call, options):
+        # A row's diagonal entry is local: Jacobi's is computed by one
+        # process, with a solver of its own (made when first needed).
+        if "_local" not in self.__dict__:
+            local_args, local_kwargs = self._local_arguments
+            self._local = LocalKernelSolve(*local_args, **local_kwargs)
         return self._local._preconditioner(args, call, options)
 
     def _solve(self, args, call, x0, options):
