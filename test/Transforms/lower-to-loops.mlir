@@ -167,6 +167,20 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 // CHECK: arith.select %{{.*}}, %[[EMPTY]], %{{.*}} : f32
 // CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32)
 // CHECK:   arith.cmpf ult
+// A lane that passes is inserted into all K slots at once: the slots it
+// goes before (one comparison for a number, the full rule for NaN and
+// +inf) take their predecessor's entry, shifted in by a shuffle.
+// CHECK: scf.while
+// CHECK:   math.cttz
+// CHECK:   %[[ORDINARY:.*]] = arith.cmpf olt, %{{.*}}, %{{.*}} : f32
+// CHECK:   scf.if %[[ORDINARY]] {
+// CHECK:     %[[SLOTS:.*]] = vector.load %{{.*}} : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
+// CHECK:     %[[AFTER:.*]] = arith.cmpf olt, %{{.*}}, %[[SLOTS]] : vector<2xf32>
+// CHECK:     vector.shuffle %[[AFTER]], %{{.*}} [2, 0] : vector<2xi1>, vector<2xi1>
+// CHECK:     vector.shuffle %[[SLOTS]], %{{.*}} [2, 0] : vector<2xf32>, vector<2xf32>
+// CHECK:     vector.store
+// CHECK:   } else {
+// CHECK:     arith.cmpi slt, %{{.*}} : vector<2xi64>
 // CHECK: memref.load %{{.*}} : memref<2xf32, strided<[1], offset: ?>>
 // CHECK: memref.store %{{.*}} : memref<?x2xf32>
 func.func @kmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x2xf32>) {

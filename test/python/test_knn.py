@@ -91,3 +91,28 @@ def test_vector_formula_and_max(front, dtype):
     best, where = diff.max_argmax(dim=1)
     np.testing.assert_array_equal(front.to_numpy(where), dense.argmax(1))
     np.testing.assert_array_equal(front.to_numpy(best), dense.max(1))
+
+
+@pytest.mark.parametrize("k", [3, 20, 64, 70])
+def test_worst_values_enter_after_numbers(front, dtype, k):
+    """Terms equal to +inf (the worst value) fill the slots the numbers
+    leave, in index order, before the empty slots (+inf, -1); -inf terms
+    come right after the NaN ones. K = 3 to 64 take the K-lane insertion
+    (+inf and NaN by the full rule), 70 the slot-by-slot one."""
+    rng = np.random.default_rng(k)
+    y = rng.standard_normal((50, 1))
+    y[rng.permutation(50)[:30]] = np.inf
+    y[[7, 40]] = np.nan
+    m = front.module
+    x = np.zeros((5, 1))
+    d = m.Vi(front.array(x, dtype)) + m.Vj(front.array(y, dtype))
+    values, indices = d.Kmin_argKmin(k, dim=1)
+    order = [7, 40] + [j for j in np.argsort(y[:, 0], kind="stable")
+                       if not np.isnan(y[j, 0])]
+    expected = (order + [-1] * k)[:k]
+    np.testing.assert_array_equal(front.to_numpy(indices), np.array([expected] * 5))
+    negated = (-d).Kmin_argKmin(k, dim=1)[1]
+    order = [7, 40] + [j for j in np.argsort(-y[:, 0], kind="stable")
+                       if not np.isnan(y[j, 0])]
+    np.testing.assert_array_equal(front.to_numpy(negated),
+                                  np.array([(order + [-1] * k)[:k]] * 5))

@@ -306,8 +306,12 @@ private:
                 Value index = arith::AddIOp::create(
                     wb, wl, extractLane(wb, wl, j, wb.getIndexAttr(0)),
                     arith::IndexCastOp::create(wb, wl, wb.getI64Type(), lane));
-                insertEntry(wb, wl, valueMemory, indexMemory,
-                            extractLane(wb, wl, f, lane), index);
+                Value v = extractLane(wb, wl, f, lane);
+                if (insertsAsLanes())
+                  insertEntryAsLanes(wb, wl, valueMemory, indexMemory, v,
+                                     index);
+                else
+                  insertEntry(wb, wl, valueMemory, indexMemory, v, index);
                 Value rest = arith::AndIOp::create(
                     wb, wl, args[0],
                     arith::SubIOp::create(wb, wl, args[0], one));
@@ -372,6 +376,77 @@ private:
       memref::StoreOp::create(nb, nl, index, indexMemory, p);
       scf::YieldOp::create(nb, nl);
     });
+  }
+
+  /// Vector units (width > 1) insert into a buffer of 2 to
+  /// kMaxLaneInsertion entries as one K-lane group, without a loop; a GPU
+  /// thread (width 1) would keep such a group in local memory, a larger K
+  /// needs too many registers, and K = 1 is one comparison: they shift
+  /// entries one by one.
+  static constexpr int64_t kMaxLaneInsertion = 64;
+  bool insertsAsLanes() const {
+    return width > 1 && k > 1 && k <= kMaxLaneInsertion;
+  }
+
+  /// insertEntry on all K slots at once. The slots (v, index) goes before
+  /// form a suffix of the sorted buffer (NaN entries first, empty ones
+  /// last); each takes its predecessor's entry, and the first of them
+  /// takes (v, index). No slot changes when it goes before none. For a
+  /// number other than the worst value (+inf for min), one comparison finds
+  /// the suffix: empty slots hold the worst value and NaN entries lose to
+  /// every number; NaN and the worst value take the kind's full rule, in a
+  /// branch almost never taken.
+  void insertEntryAsLanes(OpBuilder &b, Location loc, Value valueMemory,
+                          Value indexMemory, Value v, Value index) {
+    CmpFPredicate before = isMin ? CmpFPredicate::OLT : CmpFPredicate::OGT;
+    LaneBuilder scalars(b, loc, type, 0);
+    Value ordinary = scalars.cmp(before, v, scalars.cst(isMin ? kInf : -kInf));
+    auto insertWith = [&](bool fullRule) {
+      return [&, fullRule](OpBuilder &nb, Location nl) {
+        LaneBuilder slots(nb, nl, type, k);
+        Value c0 = arith::ConstantIndexOp::create(nb, nl, 0);
+        auto load = [&](Value memory, Type element) -> Value {
+          return vector::LoadOp::create(
+              nb, nl, cast<VectorType>(slots.getType(element)), memory,
+              ValueRange{c0});
+        };
+        Value values = load(valueMemory, type);
+        Value indices = load(indexMemory, nb.getI64Type());
+        Value newValue = slots.broadcast(v), newIndex = slots.broadcast(index);
+        Value after =
+            fullRule ? ReductionSemantics<LaneBuilder>(slots, spec)
+                           .laterEntryBefore(newValue, values, indices)
+                     : slots.cmp(before, newValue, values);
+        vector::StoreOp::create(nb, nl,
+                                shiftAfter(nb, nl, after, values, newValue),
+                                valueMemory, ValueRange{c0});
+        vector::StoreOp::create(nb, nl,
+                                shiftAfter(nb, nl, after, indices, newIndex),
+                                indexMemory, ValueRange{c0});
+        scf::YieldOp::create(nb, nl);
+      };
+    };
+    scf::IfOp::create(b, loc, ordinary, insertWith(false), insertWith(true));
+  }
+
+  /// `lanes` with the lanes selected by the suffix mask `after` moved one
+  /// slot on and `entry` in the first of them.
+  Value shiftAfter(OpBuilder &b, Location loc, Value after, Value lanes,
+                   Value entry) {
+    // Slot s's predecessor: slot s - 1, and for slot 0 the new entry.
+    SmallVector<int64_t> fromPredecessor{k};
+    for (int64_t s = 0; s + 1 < k; ++s)
+      fromPredecessor.push_back(s);
+    Value none = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<ShapedType>(after.getType()), false));
+    Value predecessorAfter =
+        vector::ShuffleOp::create(b, loc, after, none, fromPredecessor);
+    Value moved = select(
+        b, loc, predecessorAfter,
+        vector::ShuffleOp::create(b, loc, lanes, entry, fromPredecessor),
+        entry);
+    return select(b, loc, after, moved, lanes);
   }
 
   ReductionSpec spec;
