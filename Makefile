@@ -25,6 +25,7 @@ build: bootstrap configure
 test: build
 	cmake --build $(BUILD_DIR) --target check-kred
 	cmake --build $(BUILD_DIR) --target check-kred-python
+	scripts/check_downstream.sh $(BUILD_DIR) $(LLVM_DIR)
 	$(MAKE) fuzz FUZZ_SECONDS=5
 
 # clang-22 with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's

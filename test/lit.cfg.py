@@ -29,10 +29,16 @@ tools = [
     ToolSubst("kred-runtime-api-test", unresolved="fatal"),
     ToolSubst("kred-pipeline-options-test", unresolved="fatal"),
     ToolSubst("kred-gpu-sim-test", unresolved="fatal"),
+    ToolSubst("kred-lsp-server", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
+    ToolSubst("mlir-opt", unresolved="fatal"),
     ToolSubst("%python", "/usr/bin/python3", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.kred_tools_dir, config.llvm_tools_dir])
+
+# kred's dialect and passes as a plugin of upstream mlir-opt.
+config.substitutions.append(
+    ("%kred_plugin", os.path.join(config.kred_obj_root, "lib", "KredPlugin.so")))
 
 if config.kred_sanitized:
     config.available_features.add("sanitized")
