@@ -134,6 +134,15 @@ private:
                                RowMemory row);
   Lanes varLanes(OpBuilder &b, BatchContext &batch, VarOp var, Value i,
                  Value j0);
+  /// Without block-sparse ranges every chunk starts at a multiple of W, and
+  /// the j buffers are laid out chunk by chunk ([Mpad / W][D][W], flat): a chunk's
+  /// D coordinates are one contiguous block, read at unit stride. Ranges
+  /// start chunks anywhere: their buffers are [D][Mpad].
+  bool chunkMajor() { return op.getRanges().empty(); }
+  /// The indices of column j's coordinate d in a j buffer of dimension
+  /// dim; `chunkStart`: j is a multiple of W.
+  SmallVector<Value> jBufferIndices(OpBuilder &b, int64_t dim, int64_t d,
+                                    Value j, bool chunkStart);
 
   ReduceOp op;
   Location loc;
@@ -279,7 +288,23 @@ void ReduceLowering::emitBlockSparse(OpBuilder &b, BatchContext &batch) {
       });
 }
 
-/// j-variables, transposed to [D][Mpad] (lanes load contiguously) and
+SmallVector<Value> ReduceLowering::jBufferIndices(OpBuilder &b, int64_t dim,
+                                                  int64_t d, Value j,
+                                                  bool chunkStart) {
+  if (!chunkMajor())
+    return {constIndex(b, d), j};
+  // Column j's chunk begins at element (j - j mod W) * D: linear in j for a
+  // chunk's start, so that loops step one pointer.
+  Value lane = chunkStart ? constIndex(b, 0)
+                          : arith::RemUIOp::create(b, loc, j, constIndex(b, width));
+  Value chunk = chunkStart ? j : arith::SubIOp::create(b, loc, j, lane);
+  Value start = arith::MulIOp::create(b, loc, chunk, constIndex(b, dim));
+  return {arith::AddIOp::create(
+      b, loc, start,
+      arith::AddIOp::create(b, loc, constIndex(b, d * width), lane))};
+}
+
+/// j-variables, transposed so that lanes load contiguously (chunkMajor) and
 /// zero-padded.
 void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
                                               BatchContext &batch) {
@@ -288,9 +313,19 @@ void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
     if (var.getCategory() != VarCategory::j)
       continue;
     int64_t dim = getFormulaDim(var.getResult());
-    auto type = MemRefType::get({dim, ShapedType::kDynamic}, computeType);
-    Value buffer = memref::AllocOp::create(
-        b, loc, type, ValueRange{batch.bufferCols}, b.getI64IntegerAttr(64));
+    MemRefType type;
+    Value size;
+    if (chunkMajor()) {
+      type = MemRefType::get({ShapedType::kDynamic}, computeType);
+      Value chunks = arith::CeilDivUIOp::create(b, loc, batch.bufferCols,
+                                                constIndex(b, width));
+      size = arith::MulIOp::create(b, loc, chunks, constIndex(b, dim * width));
+    } else {
+      type = MemRefType::get({dim, ShapedType::kDynamic}, computeType);
+      size = batch.bufferCols;
+    }
+    Value buffer = memref::AllocOp::create(b, loc, type, ValueRange{size},
+                                           b.getI64IntegerAttr(64));
     Value input = op.getInputs()[position];
     scf::ForOp::create(
         b, loc, c0, batch.numCols, c1, {},
@@ -299,7 +334,8 @@ void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
             Value cd = constIndex(nb, d);
             Value v = loadScalar(nb, input,
                                  inputIndices(batch, position, {j, cd}));
-            memref::StoreOp::create(nb, loc, v, buffer, ValueRange{cd, j});
+            memref::StoreOp::create(nb, loc, v, buffer,
+                                    jBufferIndices(nb, dim, d, j, false));
           }
           scf::YieldOp::create(nb, loc);
         });
@@ -310,7 +346,7 @@ void ReduceLowering::emitTransposedJVariables(OpBuilder &b,
               nb, loc, nb.getFloatAttr(computeType, 0.0));
           for (int64_t d = 0; d < dim; ++d)
             memref::StoreOp::create(nb, loc, zero, buffer,
-                                    ValueRange{constIndex(nb, d), j});
+                                    jBufferIndices(nb, dim, d, j, false));
           scf::YieldOp::create(nb, loc);
         });
     batch.jBuffers[position] = buffer;
@@ -600,7 +636,7 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
     for (int64_t d = 0; d < dim; ++d)
       l.push_back(vector::LoadOp::create(
           b, loc, cast<VectorType>(lanes.getType()), batch.jBuffers[position],
-          ValueRange{constIndex(b, d), j0}));
+          jBufferIndices(b, dim, d, j0, true)));
     return l;
   case VarCategory::param:
     return batch.paramLanes[position];

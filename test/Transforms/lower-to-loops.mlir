@@ -2,13 +2,21 @@
 // RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 tile-i=4 tile-j=64 rows-per-chunk=2 vector-registers=16 memory-operands=0}))" \
 // RUN:   | FileCheck %s
 
-// The Gaussian convolution: j-variables copied to [D][Mpad] buffers, a
+// The Gaussian convolution: j-variables copied to buffers laid out chunk
+// by chunk (column j's coordinate d at (j - j mod 8) * D + 8 d + j mod 8: a
+// chunk's coordinates are contiguous, and loads step one pointer), a
 // parallel loop over tiles of 4 rows, j tiles of 64 columns, chunks of 8
 // lanes carrying a block partial sum, a masked tail and a lane reduction.
 // CHECK-LABEL: func @gaussian
 // CHECK-SAME: (%[[X:.*]]: memref<?x3xf32>, %[[Y:.*]]: memref<?x3xf32>, %[[B:.*]]: memref<?x1xf32>, %[[OUT:.*]]: memref<?x1xf32>)
-// CHECK: %[[YT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<3x?xf32>
-// CHECK: %[[BT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<1x?xf32>
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c8{{[_0-9]*}} : index
+// CHECK: %[[YSIZE:.*]] = arith.muli %[[CHUNKS]], %c24{{[_0-9]*}} : index
+// CHECK: %[[YT:.*]] = memref.alloc(%[[YSIZE]]) {alignment = 64 : i64} : memref<?xf32>
+// CHECK: %[[LANE:.*]] = arith.remui %[[COL:.*]], %c8{{[_0-9]*}} : index
+// CHECK: %[[CHUNK:.*]] = arith.subi %[[COL]], %[[LANE]] : index
+// CHECK: %[[START:.*]] = arith.muli %[[CHUNK]], %c3{{[_0-9]*}} : index
+// CHECK: memref.store %{{.*}}, %[[YT]][%{{.*}}] : memref<?xf32>
+// CHECK: %[[BT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xf32>
 // CHECK: scf.parallel
 // CHECK:   %[[STATE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xvector<8xf32>>
 // CHECK:   scf.for %[[JT:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
@@ -26,8 +34,9 @@
 // CHECK:         scf.yield %{{.*}} : vector<8xf32>
 // CHECK:       %[[PARTIAL:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[TWO]]) -> (vector<8xf32>) {
 // CHECK:         vector.broadcast %{{.*}} : f32 to vector<8xf32>
-// CHECK:         vector.load %[[YT]][%{{.*}}, %[[J]]] : memref<3x?xf32>, vector<8xf32>
-// CHECK:         vector.load %[[BT]][%{{.*}}, %[[J]]] : memref<1x?xf32>, vector<8xf32>
+// CHECK:         %[[YSTART:.*]] = arith.muli %[[J]], %c3{{[_0-9]*}} : index
+// CHECK:         vector.load %[[YT]][%{{.*}}] : memref<?xf32>, vector<8xf32>
+// CHECK:         vector.load %[[BT]][%{{.*}}] : memref<?xf32>, vector<8xf32>
 // CHECK:         math.exp %{{.*}} : vector<8xf32>
 // CHECK:         %[[NEW:.*]] = arith.addf %[[ACC]], %{{.*}} fastmath<contract> : vector<8xf32>
 // CHECK:         scf.yield %[[NEW]] : vector<8xf32>

@@ -52,20 +52,49 @@ Scalar<A> boolToFloat(A &a, typename A::Cond condition) {
   return a.select(condition, a.cst(1.0), a.cst(0.0));
 }
 
+/// A sum of at least 2 * kSumChains terms is kept as kSumChains partial
+/// sums (term k in chain k mod kSumChains), added pairwise at the end: one
+/// chain of dependent adds or fused multiply-adds waits for each result (4
+/// cycles), while a core starts two per cycle. Four chains of two rows of
+/// a chunk keep both units busy and fit AVX2's 16 registers.
+constexpr size_t kSumChains = 4;
+
+/// The sum of `n` terms: `first(k)` starts a chain with term k,
+/// `next(k, s)` adds term k to the chain's sum s.
+template <typename A, typename First, typename Next>
+Scalar<A> chainedSum(A &a, size_t n, First first, Next next) {
+  size_t chains = n >= 2 * kSumChains ? kSumChains : 1;
+  Vec<A> partial;
+  for (size_t k = 0; k < n; ++k) {
+    if (k < chains)
+      partial.push_back(first(k));
+    else
+      partial[k % chains] = next(k, partial[k % chains]);
+  }
+  for (size_t half = chains / 2; half > 0; half /= 2)
+    for (size_t c = 0; c < half; ++c)
+      partial[c] = a.add(partial[c], partial[c + half]);
+  return partial[0];
+}
+
 template <typename A>
 Scalar<A> sumOf(A &a, const Vec<A> &v) {
-  Scalar<A> s = v[0];
-  for (size_t k = 1; k < v.size(); ++k)
-    s = a.add(s, v[k]);
-  return s;
+  return chainedSum(
+      a, v.size(), [&](size_t k) { return v[k]; },
+      [&](size_t k, Scalar<A> s) { return a.add(s, v[k]); });
+}
+
+/// Σ x_k y_k, by fused multiply-adds.
+template <typename A>
+Scalar<A> dot(A &a, const Vec<A> &x, const Vec<A> &y) {
+  return chainedSum(
+      a, x.size(), [&](size_t k) { return a.mul(x[k], y[k]); },
+      [&](size_t k, Scalar<A> s) { return a.mulAdd(x[k], y[k], s); });
 }
 
 template <typename A>
 Scalar<A> sqNorm(A &a, const Vec<A> &v) {
-  Scalar<A> s = a.mul(v[0], v[0]);
-  for (size_t k = 1; k < v.size(); ++k)
-    s = a.mulAdd(v[k], v[k], s);
-  return s;
+  return dot(a, v, v);
 }
 
 template <typename A>

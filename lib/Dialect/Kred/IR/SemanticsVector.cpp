@@ -67,16 +67,9 @@ static Vec<A> difference(A &a, const Vec<A> &x, const Vec<A> &y) {
   return diff;
 }
 
-KRED_SCALAR_SEMANTICS(SqDistOp, sqNorm(a, difference(a, args[0], args[1])))
+KRED_SCALAR_SEMANTICS(SqDistOp, sqNorm(a, difference(a, args[1], args[0])))
 
-template <typename A>
-static Vec<A> computeScalprod(ScalprodOp, A &a, Args<A> args) {
-  Scalar<A> r = a.mul(args[0][0], args[1][0]);
-  for (size_t k = 1; k < args[0].size(); ++k)
-    r = a.mulAdd(args[0][k], args[1][k], r);
-  return scalar<A>(r);
-}
-KRED_SEMANTICS(ScalprodOp, computeScalprod)
+KRED_SCALAR_SEMANTICS(ScalprodOp, dot(a, args[0], args[1]))
 
 /// x^T S x with S of dimension 1 (isotropic), D (diagonal) or D*D (full,
 /// row-major).
@@ -85,17 +78,15 @@ static Scalar<A> weightedSqNorm(A &a, const Vec<A> &s, const Vec<A> &x) {
   size_t d = x.size();
   if (s.size() == 1)
     return a.mul(s[0], sqNorm(a, x));
-  std::optional<Scalar<A>> r;
-  auto accumulate = [&](Scalar<A> term) { r = r ? a.add(*r, term) : term; };
-  if (s.size() == d) {
-    for (size_t k = 0; k < d; ++k)
-      accumulate(a.mul(a.mul(s[k], x[k]), x[k]));
-    return *r;
-  }
-  for (size_t i = 0; i < d; ++i)
-    for (size_t j = 0; j < d; ++j)
-      accumulate(a.mul(a.mul(x[i], s[i * d + j]), x[j]));
-  return *r;
+  bool diagonal = s.size() == d;
+  auto term = [&](size_t k) {
+    if (diagonal)
+      return a.mul(a.mul(s[k], x[k]), x[k]);
+    return a.mul(a.mul(x[k / d], s[k]), x[k % d]);
+  };
+  return chainedSum(
+      a, s.size(), term,
+      [&](size_t k, Scalar<A> sum) { return a.add(sum, term(k)); });
 }
 
 KRED_SCALAR_SEMANTICS(WeightedSqNormOp, weightedSqNorm(a, args[0], args[1]))
@@ -109,11 +100,21 @@ static Vec<A> computeBilinear(Operation *op, A &a, Args<A> args) {
   Vec<A> out;
   BilinearTerms terms = *getBilinearTerms(op);
   for (const auto &component : terms) {
-    std::optional<Scalar<A>> acc;
-    for (auto [i, j] : component)
-      acc = acc ? a.mulAdd(args[0][i], args[1][j], *acc)
-                : a.mul(args[0][i], args[1][j]);
-    out.push_back(acc ? *acc : a.cst(0.0));
+    if (component.empty()) {
+      out.push_back(a.cst(0.0));
+      continue;
+    }
+    auto term = [&](size_t k) {
+      auto [i, j] = component[k];
+      return std::pair{args[0][i], args[1][j]};
+    };
+    out.push_back(chainedSum(
+        a, component.size(),
+        [&](size_t k) { auto [x, y] = term(k); return a.mul(x, y); },
+        [&](size_t k, Scalar<A> s) {
+          auto [x, y] = term(k);
+          return a.mulAdd(x, y, s);
+        }));
   }
   return out;
 }
