@@ -26,6 +26,7 @@ test: build
 	cmake --build $(BUILD_DIR) --target check-kred
 	cmake --build $(BUILD_DIR) --target check-kred-python
 	scripts/check_downstream.sh $(BUILD_DIR) $(LLVM_DIR)
+	scripts/check_aot.sh $(BUILD_DIR)
 	$(MAKE) fuzz FUZZ_SECONDS=5
 
 # clang-22 with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's

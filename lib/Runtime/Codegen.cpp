@@ -227,10 +227,10 @@ static void internalize(llvm::Module &module,
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
 }
 
-llvm::Error runtime::buildSharedObject(ModuleOp module,
-                                       llvm::ArrayRef<KernelSymbol> kernels,
-                                       const CpuTargetOptions &options,
-                                       llvm::StringRef path) {
+/// kred-cpu-pipeline, translation to LLVM IR and the entry points.
+static llvm::Expected<std::unique_ptr<llvm::Module>>
+lowerToLLVMIR(ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels,
+              const CpuTargetOptions &options, llvm::LLVMContext &llvmContext) {
   MLIRContext *context = module.getContext();
   module.walk([&](func::FuncOp f) {
     if (llvm::any_of(kernels, [&](const KernelSymbol &k) {
@@ -242,19 +242,38 @@ llvm::Error runtime::buildSharedObject(ModuleOp module,
   if (llvm::Error err = runPipeline(
           module, [&](OpPassManager &pm) { buildCpuPipeline(pm, options); },
           getCpuPipelineText(options.resolvedForHost())))
-    return err;
+    return std::move(err);
   DiagnosticCollector diagnostics(*context);
-
-  llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "kred_kernel");
   if (!llvmModule)
     return llvm::createStringError("translation to LLVM IR failed:\n" + diagnostics.text);
   for (const KernelSymbol &kernel : kernels)
     if (llvm::Error err = addEntryPoint(*llvmModule, kernel.symbol))
-      return err;
-  return emitSharedObject(*llvmModule, kernels, path,
+      return std::move(err);
+  return llvmModule;
+}
+
+llvm::Error runtime::buildSharedObject(ModuleOp module,
+                                       llvm::ArrayRef<KernelSymbol> kernels,
+                                       const CpuTargetOptions &options,
+                                       llvm::StringRef path) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = lowerToLLVMIR(module, kernels, options, llvmContext);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  return emitSharedObject(**llvmModule, kernels, path,
                           getCpuFeatureString(options));
+}
+
+llvm::Expected<llvm::SmallString<0>>
+runtime::buildObjectFile(ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels,
+                         const CpuTargetOptions &options) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = lowerToLLVMIR(module, kernels, options, llvmContext);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  return emitObjectFile(**llvmModule, kernels, getCpuFeatureString(options));
 }
 
 llvm::Expected<std::unique_ptr<KernelLibrary>>
@@ -281,10 +300,10 @@ void *KernelLibrary::lookup(llvm::StringRef symbol) const {
   return dlsym(handle, symbol.str().c_str());
 }
 
-llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
-                                      llvm::ArrayRef<KernelSymbol> kernels,
-                                      llvm::StringRef path,
-                                      llvm::StringRef features) {
+llvm::Expected<llvm::SmallString<0>>
+runtime::emitObjectFile(llvm::Module &llvmModule,
+                        llvm::ArrayRef<KernelSymbol> kernels,
+                        llvm::StringRef features) {
   std::vector<std::string> entryPoints;
   for (const KernelSymbol &kernel : kernels)
     entryPoints.push_back(getEntryPointName(kernel.symbol));
@@ -297,14 +316,22 @@ llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
   optimize(llvmModule, kernels, **machine);
 
   llvm::SmallString<0> object;
-  {
-    llvm::raw_svector_ostream os(object);
-    llvm::legacy::PassManager codegen;
-    if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
-                                        llvm::CodeGenFileType::ObjectFile))
-      return llvm::createStringError("the host target cannot emit object files");
-    codegen.run(llvmModule);
-  }
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager codegen;
+  if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
+                                      llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the host target cannot emit object files");
+  codegen.run(llvmModule);
+  return object;
+}
+
+llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
+                                      llvm::ArrayRef<KernelSymbol> kernels,
+                                      llvm::StringRef path,
+                                      llvm::StringRef features) {
+  auto object = emitObjectFile(llvmModule, kernels, features);
+  if (!object)
+    return object.takeError();
 
   // Unique temporary names next to the destination, then one rename.
   llvm::SmallString<256> objectPath, soPath;
@@ -315,7 +342,7 @@ llvm::Error runtime::emitSharedObject(llvm::Module &llvmModule,
                      ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << object;
+    os << *object;
   }
   soPath = objectPath;
   llvm::sys::path::replace_extension(soPath, "so.tmp");

@@ -408,6 +408,38 @@ runtime::compileKernels(llvm::StringRef source, const CompileOptions &options) {
   return compileParsed(state, **module, options, start);
 }
 
+llvm::Expected<KernelObject>
+runtime::compileKernelObject(llvm::StringRef source,
+                             const CpuTargetOptions &options,
+                             llvm::StringRef prefix) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto module = parseLocked(state, source);
+  if (!module)
+    return module.takeError();
+  auto functions = findKernelFunctions(**module);
+  if (!functions)
+    return functions.takeError();
+  KernelObject result;
+  std::vector<KernelSymbol> symbols;
+  for (func::FuncOp func : *functions) {
+    auto signature = getSignature(func);
+    if (!signature)
+      return signature.takeError();
+    KernelSymbol symbol{signature->name,
+                        llvm::formatv("{0}_{1}", prefix, symbols.size())};
+    result.entryPoints.push_back(getEntryPointName(symbol.symbol));
+    result.signatures.push_back(std::move(*signature));
+    symbols.push_back(std::move(symbol));
+  }
+  renameKernels(**module, symbols);
+  auto object = buildObjectFile(**module, symbols, options);
+  if (!object)
+    return object.takeError();
+  result.object = object->str().str();
+  return result;
+}
+
 llvm::Expected<std::string> runtime::emitPtx(llvm::StringRef source,
                                              const GpuTargetOptions &options) {
   RuntimeState &state = getState();

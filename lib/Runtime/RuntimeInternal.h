@@ -67,6 +67,11 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
                               const CpuTargetOptions &options,
                               llvm::StringRef path);
 
+/// buildSharedObject's steps up to the relocatable object file, returned.
+llvm::Expected<llvm::SmallString<0>>
+buildObjectFile(mlir::ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels,
+                const CpuTargetOptions &options);
+
 /// Gives every function of `llvmModule` but the kernels' entry points
 /// (getEntryPointName) internal linkage, optimizes it (O3, each kernel
 /// inlined into its entry point) for the host CPU with `features` (LLVM's
@@ -75,6 +80,11 @@ llvm::Error buildSharedObject(mlir::ModuleOp module,
 llvm::Error emitSharedObject(llvm::Module &llvmModule,
                              llvm::ArrayRef<KernelSymbol> kernels,
                              llvm::StringRef path, llvm::StringRef features);
+
+/// emitSharedObject's steps up to the relocatable object file, returned.
+llvm::Expected<llvm::SmallString<0>>
+emitObjectFile(llvm::Module &llvmModule, llvm::ArrayRef<KernelSymbol> kernels,
+               llvm::StringRef features);
 
 /// A shared object that emitSharedObject wrote, dlopen'ed (closed with this
 /// object), with each kernel's entry point by the kernel's name.

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelSource.h"
 #include "Npy.h"
 
 #include "kred/Dialect/Kred/IR/Differentiation.h"
@@ -47,29 +48,6 @@ using runtime::ElementType;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("kred-run options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<kernel.mlir | formula file>"),
-                                      cl::cat(category));
-static cl::opt<std::string> formula(
-    "formula", cl::desc("A KeOps formula specification (instead of a file)"),
-    cl::cat(category));
-static cl::opt<std::string> dtype("dtype",
-                                  cl::desc("Formula inputs' dtype: float16, "
-                                           "bfloat16, float32 or float64"),
-                                  cl::init("float32"), cl::cat(category));
-static cl::opt<std::string> reduction(
-    "reduction", cl::desc("Reduction of a bare formula (KeOps name)"),
-    cl::cat(category));
-static cl::opt<int> axis("axis",
-                         cl::desc("Axis of a bare formula's reduction "
-                                  "(pykeops: 0 over i, 1 over j)"),
-                         cl::init(-1), cl::cat(category));
-static cl::opt<int64_t> kOption("k", cl::desc("K of a bare KMin/ArgKMin"),
-                                cl::init(-1), cl::cat(category));
-static cl::opt<int64_t> batchDims("batch-dims",
-                                  cl::desc("Leading batch dimensions of a "
-                                           "formula's arrays"),
-                                  cl::init(0), cl::cat(category));
 static cl::list<std::string> inputs("i", cl::desc("NAME=FILE.npy input"),
                                     cl::cat(category));
 static cl::list<std::string> outputs("o", cl::desc("Output .npy file, in order"),
@@ -151,66 +129,7 @@ static int fail(const llvm::Twine &message) {
   return 2;
 }
 
-namespace {
-/// Loads the kernel into kred-run's own context (the reference evaluator
-/// reads its kred.reduce) and prints it for the runtime.
-struct LoadedModule {
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
-  std::string text;
-};
-} // namespace
-
-static llvm::Error load(LoadedModule &loaded) {
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  loaded.context.appendDialectRegistry(registry);
-  loaded.context.disableMultithreading();
-  std::string diagnostics;
-  llvm::raw_string_ostream os(diagnostics);
-  ScopedDiagnosticHandler handler(&loaded.context, [&](Diagnostic &diag) {
-    os << diag.getLocation() << ": error: " << diag << "\n";
-    return success();
-  });
-
-  llvm::SourceMgr sourceMgr;
-  std::unique_ptr<llvm::MemoryBuffer> buffer;
-  if (!formula.empty()) {
-    buffer = llvm::MemoryBuffer::getMemBufferCopy(formula, "<formula>");
-  } else {
-    auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
-    if (!file)
-      return llvm::createStringError("cannot read '" + inputFile +
-                                     "': " + file.getError().message());
-    buffer = std::move(*file);
-  }
-  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-  if (formula.empty() && llvm::StringRef(inputFile).ends_with(".mlir")) {
-    if (auto oversized =
-            findOversizedResultNumber(sourceMgr, sourceMgr.getMainFileID()))
-      return llvm::createStringError(llvm::formatv(
-          "{0}:{1}:{2}: error: {3}", oversized->getFilename(),
-          oversized->getLineNo(), oversized->getColumnNo() + 1,
-          oversized->getMessage()));
-    loaded.module = parseSourceFile<ModuleOp>(sourceMgr, &loaded.context);
-  } else {
-    FormulaImportOptions options;
-    options.dtype = dtype;
-    if (!reduction.empty())
-      options.reduction = reduction;
-    if (axis >= 0)
-      options.axis = axis;
-    if (kOption >= 0)
-      options.k = kOption;
-    options.batchDims = batchDims;
-    loaded.module = importFormula(sourceMgr, &loaded.context, options);
-  }
-  if (!loaded.module)
-    return llvm::createStringError(diagnostics);
-  llvm::raw_string_ostream text(loaded.text);
-  loaded.module->print(text);
-  return llvm::Error::success();
-}
+using tools::LoadedModule;
 
 /// The kred.reduce of kernel function `name`.
 static ReduceOp findReduce(ModuleOp module, llvm::StringRef name) {
@@ -598,20 +517,12 @@ static int checkOutputs(LoadedModule &loaded,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &tools::getKernelSourceCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "kred-run: compile a kred kernel for this CPU "
                               "and run it\n");
-  if (inputFile.empty() == formula.empty())
-    return fail("give either a kernel file (.mlir or a formula "
-                "specification) or --formula");
-  std::optional<ElementType> inputType = runtime::parseElementTypeName(dtype);
-  if (!inputType || *inputType == ElementType::I64)
-    return fail("--dtype is '" + dtype +
-                "'; expected float16, bfloat16, float32 or float64");
-
   LoadedModule loaded;
-  if (llvm::Error err = load(loaded))
+  if (llvm::Error err = tools::loadKernelSource(loaded))
     return fail(llvm::toString(std::move(err)));
   auto options = getCompileOptions();
   if (!options)

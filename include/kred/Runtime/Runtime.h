@@ -192,6 +192,21 @@ struct CompiledModule {
 llvm::Expected<CompiledModule> compileKernels(llvm::StringRef source,
                                               const CompileOptions &options);
 
+/// Ahead-of-time compilation (kred-aot): the kernels of a module (as
+/// compileKernels takes it) compiled for the host CPU into one relocatable
+/// object file, in function order, kernel k's code under the entry point
+/// `<prefix>_<k>_entry(void **descriptors)` (one memref descriptor pointer
+/// per argument, as the runtime calls its CPU kernels), every other symbol
+/// internal. No cache is read or written.
+struct KernelObject {
+  std::string object;
+  std::vector<KernelSignature> signatures;
+  std::vector<std::string> entryPoints;
+};
+llvm::Expected<KernelObject> compileKernelObject(llvm::StringRef source,
+                                                 const CpuTargetOptions &options,
+                                                 llvm::StringRef prefix);
+
 /// compileKernels for a module holding exactly one kernel.
 llvm::Expected<CompiledKernel> compileModule(llvm::StringRef source,
                                              const CompileOptions &options);

@@ -1,0 +1,172 @@
+"""Ahead-of-time kred kernel libraries (written by kred-aot) from Python.
+
+    lib = kred.aot.load("build/libgauss.so")   # NAME from lib<NAME>.so
+    out = lib.kernel(x, y, b)                  # NumPy arrays or CPU tensors
+    lib.kernels                                # {name: AotKernel}
+
+A kernel takes its inputs in order (arrays or torch tensors, on the CPU, of
+the kernel's dtype; non-contiguous ones are copied) and returns its outputs,
+allocated by the shapes the library computes (one array, or a tuple);
+out= gives them instead. Bad arguments raise ValueError with the library's
+message. No autograd: the library holds the forward kernel only.
+"""
+import ctypes
+import os
+
+import numpy as np
+
+__all__ = ["load", "AotLibrary", "AotKernel"]
+
+# kred_aot.h's types.
+_DTYPES = [np.float16, None, np.float32, np.float64, np.int64]  # bfloat16: torch only
+_OUTPUT = 4
+
+
+class _Array(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int),
+                ("rank", ctypes.c_int32), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("strides", ctypes.POINTER(ctypes.c_int64))]
+
+
+class _Status(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("message", ctypes.c_char * 512)]
+
+
+class _ArgInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("role", ctypes.c_int),
+                ("dtype", ctypes.c_int), ("rank", ctypes.c_int32), ("dim", ctypes.c_int64)]
+
+
+_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Array), ctypes.POINTER(_Status))
+_OUTPUT_SHAPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Array), ctypes.c_int32,
+                                 ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(_Status))
+
+
+class _KernelInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("batch_dims", ctypes.c_int32),
+                ("outputs_indexed_by_i", ctypes.c_int32), ("num_args", ctypes.c_int32),
+                ("args", ctypes.POINTER(_ArgInfo)), ("call", _CALL),
+                ("output_shape", _OUTPUT_SHAPE)]
+
+
+def _torch():
+    import sys
+    return sys.modules.get("torch")
+
+
+class _Marshalled:
+    """An array or tensor as a kred_array (keeping what it points at alive)."""
+
+    def __init__(self, value, name, output=False):
+        torch = _torch()
+        contiguous = value.is_contiguous() if hasattr(value, "is_contiguous") \
+            else getattr(value, "flags", {"C_CONTIGUOUS": True})["C_CONTIGUOUS"]
+        if output and not contiguous:
+            raise ValueError(f"'{name}' (out=) must be C-contiguous: the kernel writes it")
+        if torch is not None and isinstance(value, torch.Tensor):
+            if value.device.type != "cpu":
+                raise ValueError(f"'{name}' lives on {value.device}; AOT libraries run on the CPU")
+            value = value.detach().contiguous()
+            dtype = {torch.float16: 0, torch.bfloat16: 1, torch.float32: 2,
+                     torch.float64: 3, torch.int64: 4}.get(value.dtype, -1)
+            pointer = value.data_ptr()
+        else:
+            value = np.ascontiguousarray(value)
+            dtype = next((k for k, t in enumerate(_DTYPES)
+                          if t is not None and value.dtype == t), -1)
+            pointer = value.ctypes.data
+        self.value = value
+        self.shape = (ctypes.c_int64 * max(1, value.ndim))(*value.shape)
+        self.array = _Array(pointer, dtype, value.ndim, self.shape, None)
+
+
+class AotKernel:
+    """One kernel of an AOT library, callable on arrays."""
+
+    def __init__(self, library, info):
+        self._library = library  # keeps the shared object loaded
+        self._info = info
+        self.name = info.name.decode()
+        args = [info.args[k] for k in range(info.num_args)]
+        self.inputs = [a.name.decode() for a in args if a.role != _OUTPUT]
+        self._outputs = [a for a in args if a.role == _OUTPUT]
+
+    def __repr__(self):
+        return f"AotKernel({self.name!r}, inputs={self.inputs})"
+
+    def _check(self, code, status):
+        if code != 0:
+            raise ValueError(f"kernel '{self.name}': {status.message.decode()}")
+
+    def __call__(self, *inputs, out=None):
+        if len(inputs) != len(self.inputs):
+            raise ValueError(f"kernel '{self.name}' takes {len(self.inputs)} inputs "
+                             f"({', '.join(self.inputs)}), but {len(inputs)} were given")
+        ins = [_Marshalled(v, n) for v, n in zip(inputs, self.inputs)]
+        if out is None:
+            out = self._allocate(ins, inputs)
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        if len(outs) != len(self._outputs):
+            raise ValueError(f"kernel '{self.name}' has {len(self._outputs)} outputs, "
+                             f"but out= gives {len(outs)}")
+        marshalled = ins + [_Marshalled(o, a.name.decode(), output=True)
+                            for o, a in zip(outs, self._outputs)]
+        arrays = (_Array * len(marshalled))(*[m.array for m in marshalled])
+        status = _Status()
+        self._check(self._info.call(arrays, ctypes.byref(status)), status)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def _allocate(self, ins, inputs):
+        arrays = (_Array * len(ins))(*[m.array for m in ins])
+        torch = _torch()
+        as_torch = torch is not None and any(isinstance(v, torch.Tensor) for v in inputs)
+        outs = []
+        for k, spec in enumerate(self._outputs):
+            shape = (ctypes.c_int64 * (self._info.batch_dims + 2))()
+            status = _Status()
+            self._check(self._info.output_shape(arrays, k, shape, ctypes.byref(status)), status)
+            if as_torch:
+                dtype = {0: torch.float16, 1: torch.bfloat16, 2: torch.float32,
+                         3: torch.float64, 4: torch.int64}[spec.dtype]
+                outs.append(torch.empty(tuple(shape), dtype=dtype))
+            else:
+                outs.append(np.empty(tuple(shape), dtype=_DTYPES[spec.dtype]))
+        return outs
+
+
+class AotLibrary:
+    """The kernels of lib<NAME>.so, as attributes and in `kernels`."""
+
+    def __init__(self, path, name=None):
+        self.path = os.fspath(path)
+        if name is None:
+            base = os.path.basename(self.path)
+            if not (base.startswith("lib") and base.endswith(".so")):
+                raise ValueError(f"'{self.path}' is not named lib<NAME>.so; pass name=")
+            name = base[3:-3]
+        self._handle = ctypes.CDLL(self.path)
+        try:
+            listing = getattr(self._handle, f"{name}_kernels")
+        except AttributeError:
+            raise ValueError(f"'{self.path}' has no function {name}_kernels: "
+                             "not a library written by kred-aot") from None
+        listing.restype = ctypes.POINTER(_KernelInfo)
+        listing.argtypes = [ctypes.POINTER(ctypes.c_int32)]
+        count = ctypes.c_int32()
+        infos = listing(ctypes.byref(count))
+        self.kernels = {}
+        for k in range(count.value):
+            kernel = AotKernel(self, infos[k])
+            self.kernels[kernel.name] = kernel
+
+    def __getattr__(self, name):
+        kernels = self.__dict__.get("kernels", {})
+        if name in kernels:
+            return kernels[name]
+        raise AttributeError(f"no kernel '{name}' in {self.__dict__.get('path')} "
+                             f"(kernels: {', '.join(kernels)})")
+
+
+def load(path, name=None):
+    """The kernels of an AOT library (kred-aot FILE -o lib<NAME>.so)."""
+    return AotLibrary(path, name)

@@ -1,0 +1,218 @@
+//===- CWriter.cpp - the C header and wrapper of an AOT library -----------===//
+
+#include "CWriter.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace kred;
+using namespace kred::aot;
+using runtime::ArgRole;
+using runtime::ArgSpec;
+using runtime::KernelSignature;
+
+#include "AotSources.inc"
+
+namespace {
+/// kred_aot_runtime.c's limits.
+constexpr int64_t kMaxRank = 16, kMaxArgs = 64;
+
+bool isIdentifier(llvm::StringRef name) {
+  return !name.empty() && !llvm::isDigit(name.front()) &&
+         llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+/// `name` as a C identifier (other characters become '_').
+std::string toIdentifier(llvm::StringRef name) {
+  std::string id;
+  for (char c : name)
+    if (llvm::isAlnum(c) || c == '_')
+      id += c;
+    else if (id.empty() || id.back() != '_')
+      id += '_';
+  if (id.empty() || llvm::isDigit(id.front()))
+    id = "_" + id;
+  return id;
+}
+
+/// `text` as the inside of a C string literal.
+std::string escape(llvm::StringRef text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += llvm::isPrint(c) ? c : '?';
+  }
+  return out;
+}
+
+const char *roleName(ArgRole role) {
+  switch (role) {
+  case ArgRole::IVariable: return "KRED_I_VARIABLE";
+  case ArgRole::JVariable: return "KRED_J_VARIABLE";
+  case ArgRole::Parameter: return "KRED_PARAMETER";
+  case ArgRole::Unused: return "KRED_UNUSED";
+  case ArgRole::Output: return "KRED_OUTPUT";
+  case ArgRole::Ranges: break;
+  }
+  return "KRED_UNUSED";
+}
+
+const char *dtypeName(runtime::ElementType type) {
+  switch (type) {
+  case runtime::ElementType::F16: return "KRED_FLOAT16";
+  case runtime::ElementType::BF16: return "KRED_BFLOAT16";
+  case runtime::ElementType::F32: return "KRED_FLOAT32";
+  case runtime::ElementType::F64: return "KRED_FLOAT64";
+  case runtime::ElementType::I64: return "KRED_INT64";
+  }
+  return "KRED_FLOAT32";
+}
+
+/// The C parameter names of a kernel's arrays: its aliases, unique, never
+/// `status`.
+std::vector<std::string> parameterNames(const KernelSignature &signature) {
+  std::set<std::string> taken = {"status"};
+  std::vector<std::string> names;
+  for (const ArgSpec &arg : signature.args) {
+    std::string name = toIdentifier(arg.name);
+    while (!taken.insert(name).second)
+      name += "_";
+    names.push_back(name);
+  }
+  return names;
+}
+
+/// "[batch..., N, 3] float32, an i-variable" for the header's comment.
+std::string describe(const KernelSignature &signature, const ArgSpec &arg) {
+  std::string batch = signature.batchDims ? "batch..., " : "";
+  std::string rows = arg.role == ArgRole::JVariable ? "M"
+                     : arg.role == ArgRole::IVariable ? "N"
+                     : signature.outputsIndexedByI ? "N" : "M";
+  std::string shape =
+      arg.role == ArgRole::Parameter || arg.role == ArgRole::Unused
+          ? llvm::formatv("[{0}{1}]", batch, arg.dim).str()
+          : llvm::formatv("[{0}{1}, {2}]", batch, rows, arg.dim).str();
+  const char *role = arg.role == ArgRole::IVariable   ? "i-variable"
+                     : arg.role == ArgRole::JVariable ? "j-variable"
+                     : arg.role == ArgRole::Parameter ? "parameter"
+                     : arg.role == ArgRole::Output    ? "output"
+                                                      : "unused input";
+  return llvm::formatv("{0} {1}, {2}", shape,
+                       runtime::getElementTypeName(arg.elementType), role);
+}
+
+std::string prototype(const Library &library, const KernelSignature &signature) {
+  std::vector<std::string> names = parameterNames(signature);
+  std::string text = "int " + library.name + "_" + toIdentifier(signature.name) + "(";
+  for (auto [arg, name] : llvm::zip(signature.args, names))
+    text += (arg.role == ArgRole::Output ? "kred_array *" : "const kred_array *") +
+            name + ", ";
+  return text + "kred_status *status)";
+}
+} // namespace
+
+llvm::Error aot::checkLibrary(const Library &library) {
+  if (!isIdentifier(library.name))
+    return llvm::createStringError(
+        "the library's name '" + library.name +
+        "' must be a C identifier (letters, digits, '_'): it prefixes every "
+        "function of the library (-o libNAME.so)");
+  std::set<std::string> functions;
+  for (const KernelSignature &signature : library.kernels) {
+    if (!functions.insert(toIdentifier(signature.name)).second)
+      return llvm::createStringError("two kernels are both named '" +
+                                     toIdentifier(signature.name) + "' in C");
+    if (static_cast<int64_t>(signature.args.size()) > kMaxArgs)
+      return llvm::createStringError(llvm::formatv(
+          "kernel '{0}' takes {1} arrays; an AOT library takes at most {2}",
+          signature.name, signature.args.size(), kMaxArgs));
+    for (const ArgSpec &arg : signature.args) {
+      if (arg.role == ArgRole::Ranges)
+        return llvm::createStringError(
+            "kernel '" + signature.name +
+            "' takes block-sparse ranges, which AOT libraries do not support yet");
+      if (arg.rank > kMaxRank)
+        return llvm::createStringError(llvm::formatv(
+            "kernel '{0}': '{1}' has {2} dimensions; at most {3}",
+            signature.name, arg.name, arg.rank, kMaxRank));
+    }
+  }
+  return llvm::Error::success();
+}
+
+std::string aot::writeHeader(const Library &library) {
+  std::string guard = llvm::StringRef(library.name).upper() + "_KRED_AOT_H";
+  std::string origin = library.origin;
+  for (size_t at; (at = origin.find("*/")) != std::string::npos;)
+    origin.replace(at, 2, "* /");
+  std::string text = "/* " + library.name + ".h: written by kred-aot from " +
+                     origin + ". Link lib" + library.name +
+                     ".so (and libomp). */\n";
+  text += kAotHeader;
+  text += "\n#ifndef " + guard + "\n#define " + guard + "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  for (const KernelSignature &signature : library.kernels) {
+    text += llvm::formatv("/* Kernel '{0}' ({1} batch dimension{2}; outputs "
+                          "indexed by {3}):\n",
+                          signature.name, signature.batchDims,
+                          signature.batchDims == 1 ? "" : "s",
+                          signature.outputsIndexedByI ? "i" : "j");
+    for (auto [arg, name] : llvm::zip(signature.args, parameterNames(signature)))
+      text += "     " + name + ": " + describe(signature, arg) + "\n";
+    text += "   Returns KRED_OK, or KRED_BAD_ARGUMENT with status->message. */\n";
+    text += prototype(library, signature) + ";\n\n";
+  }
+  text += "/* The kernels, for callers that discover them (kred.aot.load). */\n";
+  text += "const kred_kernel_info *" + library.name + "_kernels(int32_t *count);\n";
+  text += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + " */\n";
+  return text;
+}
+
+std::string aot::writeSource(const Library &library) {
+  std::string text = "/* lib" + library.name + ".so's C part, written by kred-aot. */\n";
+  text += "#include \"" + library.name + ".h\"\n\n";
+  text += kAotRuntime;
+  text += "\n#define KRED_EXPORT __attribute__((visibility(\"default\")))\n\n";
+  size_t count = library.kernels.size();
+  text += llvm::formatv("static const kred_kernel_info kred_kernels[{0}];\n\n", count);
+  for (auto [k, signature] : llvm::enumerate(library.kernels)) {
+    text += llvm::formatv("static const kred_arg_info kred_args_{0}[] = {{\n", k);
+    for (const ArgSpec &arg : signature.args)
+      text += llvm::formatv("  {{\"{0}\", {1}, {2}, {3}, {4}},\n",
+                            escape(arg.name), roleName(arg.role),
+                            dtypeName(arg.elementType), arg.rank, arg.dim);
+    text += "};\n";
+    text += "void " + library.entryPoints[k] + "(void **descriptors);\n";
+    text += llvm::formatv(
+        "static int kred_call_{0}(const kred_array *args, kred_status *status) {{\n"
+        "  return kred_run(&kred_kernels[{0}], {1}, args, status);\n}\n"
+        "static int kred_output_shape_{0}(const kred_array *inputs, int32_t output,\n"
+        "                                 int64_t *shape, kred_status *status) {{\n"
+        "  return kred_output_shape(&kred_kernels[{0}], inputs, output, shape, status);\n}\n",
+        k, library.entryPoints[k]);
+    // The typed function: the arrays by name, gathered into one list.
+    std::vector<std::string> names = parameterNames(signature);
+    text += "KRED_EXPORT " + prototype(library, signature) + " {\n";
+    text += llvm::formatv("  kred_array args[{0}];\n", signature.args.size());
+    for (auto [a, name] : llvm::enumerate(names))
+      text += llvm::formatv(
+          "  if (!{0})\n    return kred_fail(status, \"'%s' is missing (a null "
+          "pointer)\", kred_args_{1}[{2}].name);\n  args[{2}] = *{0};\n",
+          name, k, a);
+    text += llvm::formatv("  return kred_call_{0}(args, status);\n}\n\n", k);
+  }
+  text += llvm::formatv("static const kred_kernel_info kred_kernels[{0}] = {{\n", count);
+  for (auto [k, signature] : llvm::enumerate(library.kernels))
+    text += llvm::formatv("  {{\"{0}\", {1}, {2}, {3}, kred_args_{4}, kred_call_{4}, "
+                          "kred_output_shape_{4}},\n",
+                          escape(signature.name), signature.batchDims,
+                          signature.outputsIndexedByI ? 1 : 0,
+                          signature.args.size(), k);
+  text += "};\n\n";
+  text += "KRED_EXPORT const kred_kernel_info *" + library.name +
+          "_kernels(int32_t *count) {\n";
+  text += llvm::formatv("  *count = {0};\n  return kred_kernels;\n}\n", count);
+  return text;
+}
