@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 LLVM_DIR  ?= /usr/lib/llvm-22
 JOBS      ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build test demo bench docs clean fuzz fuzz-build sanitize
+.PHONY: all bootstrap configure build test demo bench docs clean fuzz fuzz-build sanitize wheel
 
 all: build
 
@@ -21,6 +21,11 @@ configure: $(BUILD_DIR)/build.ninja
 
 build: bootstrap configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# pip wheel . into dist/, installed and checked in a fresh venv (a second
+# full build: not part of make test).
+wheel: bootstrap
+	scripts/check_wheel.sh dist
 
 test: build
 	cmake --build $(BUILD_DIR) --target check-kred
