@@ -4,7 +4,7 @@
  * kred_aot.h: every function is static. The rules and messages are the
  * runtime's (lib/Runtime/Signature.cpp: checkArguments, getOutputShapes;
  * CpuTarget.cpp: small calls on one thread), for a library that cannot link
- * it; test/Aot checks the messages against it.
+ * it; test/python/test_aot.py checks the messages against it.
  *
  *===----------------------------------------------------------------------===*/
 
