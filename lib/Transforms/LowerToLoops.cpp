@@ -178,7 +178,7 @@ LogicalResult ReduceLowering::check() {
                           "multiple of the vector width ")
            << width << ", but tile-i = " << tileI << " and tile-j = " << tileJ;
   FailureOr<std::unique_ptr<ReductionState>> created =
-      ReductionState::create(op, computeType, width);
+      ReductionState::create(op, computeType, width, vectorRegisters);
   if (failed(created))
     return failure();
   state = std::move(*created);

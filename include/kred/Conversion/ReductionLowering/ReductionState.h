@@ -28,10 +28,13 @@ public:
   virtual ~ReductionState() = default;
 
   /// Builds the state of `op`'s reduction for formula lane groups of
-  /// `width` lanes (0: scalars) of `computeType`; fails (after reporting on
-  /// `op`) for unsupported configurations, before any IR is built.
+  /// `width` lanes (0: scalars) of `computeType`, on a target with
+  /// `vectorRegisters` registers of that width (0: none to spare, as on a
+  /// GPU thread); fails (after reporting on `op`) for unsupported
+  /// configurations, before any IR is built.
   static llvm::FailureOr<std::unique_ptr<ReductionState>>
-  create(ReduceOp op, mlir::FloatType computeType, int64_t width);
+  create(ReduceOp op, mlir::FloatType computeType, int64_t width,
+         int64_t vectorRegisters = 0);
 
   /// Types of the state values kept per row between j tiles.
   virtual llvm::SmallVector<mlir::Type> getTypes() = 0;
