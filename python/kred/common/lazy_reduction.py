@@ -317,10 +317,15 @@ class ReductionMixin:
             raise ValueError(f"K @ v: K has {self.nj} columns (N), but v has shape "
                              f"{shape}, with {rows} rows; expected shape (N,) or "
                              "(..., N, E)")
-        columns = (1, rows, 1) if len(shape) == 1 else shape[:-2] + (1,) + shape[-2:]
-        v_class = self.complex_class if self.library.is_complex(v) else self.real_class
-        product = self * v_class(v.reshape(columns))
-        result = product.sum(product.dim() - 2, **kwargs)
+        # v as a j-variable, K * v summed over j. A real v is given with
+        # axis=1 (no dummy axis to add and remove); a complex one is viewed
+        # as (re, im) pairs from its (..., 1, N, E) form.
+        if self.library.is_complex(v):
+            columns = (1, rows, 1) if len(shape) == 1 else shape[:-2] + (1,) + shape[-2:]
+            v = self.complex_class(v.reshape(columns))
+        else:
+            v = self.real_class(v, axis=1)
+        result = (self * v)._reduce("Sum", 1, **kwargs)
         if isinstance(result, LazyReduction):
             return result
         return result.reshape(-1) if len(shape) == 1 else result

@@ -45,6 +45,25 @@ class Leaf:
         self.category, self.array, self.dim = category, array, dim
 
 
+def _merged_sizes(operands):
+    """A node's (batch, N, M) from its operands' sizes when all are known
+    (else None: computed from the leaves when asked), as _compute_sizes
+    would find them over all their leaves."""
+    batch, ni, nj = [], None, None
+    for o in operands:
+        sizes = o._sizes_cache
+        if sizes is None:
+            return None
+        b, oi, oj = sizes
+        if len(b) > len(batch):
+            batch = [1] * (len(b) - len(batch)) + batch
+        b = [1] * (len(batch) - len(b)) + list(b)
+        batch = [max(x, y) for x, y in zip(batch, b)]
+        ni = oi if oi is not None else ni
+        nj = oj if oj is not None else nj
+    return batch, ni, nj
+
+
 def _common_ranges(operands):
     """The block-sparse pattern operands share (pykeops' promotion): the one
     that is set; two different ones cannot be combined."""
@@ -112,7 +131,11 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
     def _init_node(self, formula, dim, leaves, symbolic=()):
         self.formula_template, self._dim = formula, dim
         self._leaves, self._symbolic = leaves, tuple(symbolic)
+        # A leaf's sizes now (cheap), so that nodes merge their operands'
+        # (_node) instead of walking every leaf; larger ones when asked.
         self._sizes_cache = None
+        if len(leaves) <= 1:
+            self._sizes_cache = self._compute_sizes()
 
     def _init_leaf(self, category, array):
         leaf = _new_leaf_id()
@@ -185,6 +208,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             if o._symbolic:
                 symbolic += [s for s in o._symbolic if s not in symbolic]
         node._init_node(formula, dim, leaves, symbolic)
+        node._sizes_cache = _merged_sizes(operands)
         ranges = _common_ranges(operands)
         if ranges is not None:  # checked when it was set on an operand
             node._ranges = ranges
