@@ -55,27 +55,24 @@ def points(rng, n, d):
 # Dense references, as NumPy and PyTorch users write them: squared
 # distances through BLAS (|x|^2 + |y|^2 - 2 <x, y>), by row blocks so that
 # N = 20,000 fits in memory.
-def sqdist_numpy(x, y):
-    return (x * x).sum(1)[:, None] + (y * y).sum(1)[None] - 2 * x @ y.T
-
-
-def sqdist_torch(x, y):
+def sqdist(x, y):
+    """For NumPy arrays and torch tensors alike."""
     return (x * x).sum(1)[:, None] + (y * y).sum(1)[None] - 2 * x @ y.T
 
 
 def gauss_numpy(x, y, b):
-    return np.concatenate([np.exp(-sqdist_numpy(x[s:e], y)) @ b for s, e in blocks(len(x))])
+    return np.concatenate([np.exp(-sqdist(x[s:e], y)) @ b for s, e in blocks(len(x))])
 
 
 def gauss_torch(x, y, b):
     x, y, b = map(torch.from_numpy, (x, y, b))
-    return torch.cat([torch.exp(-sqdist_torch(x[s:e], y)) @ b for s, e in blocks(len(x))])
+    return torch.cat([torch.exp(-sqdist(x[s:e], y)) @ b for s, e in blocks(len(x))])
 
 
 def knn_numpy(x, y, k):
     out = []
     for s, e in blocks(len(x)):
-        d = sqdist_numpy(x[s:e], y)
+        d = sqdist(x[s:e], y)
         part = np.argpartition(d, k - 1, axis=1)[:, :k]
         out.append(np.take_along_axis(part, np.argsort(np.take_along_axis(d, part, 1), 1), 1))
     return np.concatenate(out)
@@ -83,14 +80,14 @@ def knn_numpy(x, y, k):
 
 def knn_torch(x, y, k):
     x, y = torch.from_numpy(x), torch.from_numpy(y)
-    return torch.cat([sqdist_torch(x[s:e], y).topk(k, largest=False).indices
+    return torch.cat([sqdist(x[s:e], y).topk(k, largest=False).indices
                       for s, e in blocks(len(x))])
 
 
 def lse_numpy(x, y):
     out = []
     for s, e in blocks(len(x)):
-        v = -sqdist_numpy(x[s:e], y)
+        v = -sqdist(x[s:e], y)
         m = v.max(1, keepdims=True)
         out.append(m + np.log(np.exp(v - m).sum(1, keepdims=True)))
     return np.concatenate(out)
@@ -98,7 +95,7 @@ def lse_numpy(x, y):
 
 def lse_torch(x, y):
     x, y = torch.from_numpy(x), torch.from_numpy(y)
-    return torch.cat([torch.logsumexp(-sqdist_torch(x[s:e], y), 1, keepdim=True)
+    return torch.cat([torch.logsumexp(-sqdist(x[s:e], y), 1, keepdim=True)
                       for s, e in blocks(len(x))])
 
 

@@ -136,34 +136,42 @@ static void optimize(llvm::Module &module,
       .run(module, mam);
 }
 
+std::string runtime::getOpenMPLibraryDir() {
+  // $KRED_OPENMP_DIR: where a copied build keeps libomp (scripts/gpu_bundle.sh).
+  return llvm::sys::Process::GetEnv("KRED_OPENMP_DIR")
+      .value_or(KRED_OPENMP_LIBRARY_DIR);
+}
+
+llvm::Error runtime::runProgram(llvm::ArrayRef<llvm::StringRef> argv,
+                                llvm::StringRef what) {
+  std::string errorMessage;
+  llvm::SmallString<128> logPath;
+  llvm::sys::fs::createTemporaryFile("kred-tool", "log", logPath);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  int rc = llvm::sys::ExecuteAndWait(argv[0], argv, std::nullopt, redirects, 0,
+                                     0, &errorMessage);
+  std::string log;
+  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+    log = (*buffer)->getBuffer().str();
+  llvm::sys::fs::remove(logPath);
+  if (rc != 0)
+    return llvm::createStringError(what + " failed: " + errorMessage + log);
+  return llvm::Error::success();
+}
+
 /// Runs `ld -shared` on `objectPath`; libomp's folder is both searched and
 /// recorded as the run path.
 static llvm::Error link(llvm::StringRef objectPath, llvm::StringRef soPath) {
   llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName("ld");
   if (!ld)
     return llvm::createStringError("cannot find the linker 'ld' on PATH (install binutils)");
-  // $KRED_OPENMP_DIR: where a copied build keeps libomp (scripts/gpu_bundle.sh).
-  std::string libDir = llvm::sys::Process::GetEnv("KRED_OPENMP_DIR")
-                           .value_or(KRED_OPENMP_LIBRARY_DIR);
+  std::string libDir = getOpenMPLibraryDir();
   std::string rpath = "-rpath=" + libDir;
   std::string libSearch = "-L" + libDir;
-  llvm::SmallVector<llvm::StringRef> argv = {
-      *ld,       "-shared", "-o", soPath, objectPath, libSearch,
-      rpath,     "-lomp",   "-lm"};
-  std::string errorMessage;
-  llvm::SmallString<128> logPath;
-  llvm::sys::fs::createTemporaryFile("kred-ld", "log", logPath);
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
-                                                logPath.str()};
-  int rc = llvm::sys::ExecuteAndWait(*ld, argv, std::nullopt, redirects, 0, 0,
-                                     &errorMessage);
-  std::string log;
-  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
-    log = (*buffer)->getBuffer().str();
-  llvm::sys::fs::remove(logPath);
-  if (rc != 0)
-    return llvm::createStringError("linking the kernel failed: " + errorMessage + log);
-  return llvm::Error::success();
+  return runProgram({*ld, "-shared", "-o", soPath, objectPath, libSearch, rpath,
+                     "-lomp", "-lm"},
+                    "linking the kernel");
 }
 
 /// Writes `input` to a fresh file and returns the line giving the kred-opt

@@ -210,6 +210,21 @@ void renameKernels(ModuleOp module, llvm::ArrayRef<KernelSymbol> kernels) {
       func.erase();
 }
 
+/// The signatures of the kernel functions of `module`, in order.
+llvm::Expected<std::vector<KernelSignature>> getKernelSignatures(ModuleOp module) {
+  auto functions = findKernelFunctions(module);
+  if (!functions)
+    return functions.takeError();
+  std::vector<KernelSignature> signatures;
+  for (func::FuncOp func : *functions) {
+    auto signature = getSignature(func);
+    if (!signature)
+      return signature.takeError();
+    signatures.push_back(std::move(*signature));
+  }
+  return signatures;
+}
+
 /// Compiles or finds the kernels of a parsed module. Called with the state
 /// locked.
 llvm::Expected<CompiledModule>
@@ -221,18 +236,13 @@ compileParsed(RuntimeState &state, ModuleOp module,
                                          start)
         .count();
   };
-  auto functions = findKernelFunctions(module);
-  if (!functions)
-    return functions.takeError();
-  std::vector<KernelSignature> signatures;
+  auto found = getKernelSignatures(module);
+  if (!found)
+    return found.takeError();
+  std::vector<KernelSignature> &signatures = *found;
   std::vector<std::string> names;
-  for (func::FuncOp func : *functions) {
-    auto signature = getSignature(func);
-    if (!signature)
-      return signature.takeError();
-    names.push_back(signature->name);
-    signatures.push_back(std::move(*signature));
-  }
+  for (const KernelSignature &signature : signatures)
+    names.push_back(signature.name);
   auto target = createTarget(options);
   if (!target)
     return target.takeError();
@@ -417,19 +427,16 @@ runtime::compileKernelObject(llvm::StringRef source,
   auto module = parseLocked(state, source);
   if (!module)
     return module.takeError();
-  auto functions = findKernelFunctions(**module);
-  if (!functions)
-    return functions.takeError();
+  auto signatures = getKernelSignatures(**module);
+  if (!signatures)
+    return signatures.takeError();
   KernelObject result;
+  result.signatures = std::move(*signatures);
   std::vector<KernelSymbol> symbols;
-  for (func::FuncOp func : *functions) {
-    auto signature = getSignature(func);
-    if (!signature)
-      return signature.takeError();
-    KernelSymbol symbol{signature->name,
+  for (const KernelSignature &signature : result.signatures) {
+    KernelSymbol symbol{signature.name,
                         llvm::formatv("{0}_{1}", prefix, symbols.size())};
     result.entryPoints.push_back(getEntryPointName(symbol.symbol));
-    result.signatures.push_back(std::move(*signature));
     symbols.push_back(std::move(symbol));
   }
   renameKernels(**module, symbols);

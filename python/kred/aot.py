@@ -54,6 +54,11 @@ def _torch():
     return sys.modules.get("torch")
 
 
+def _torch_dtypes(torch):
+    """torch's dtypes by kred_dtype."""
+    return [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int64]
+
+
 class _Marshalled:
     """An array or tensor as a kred_array (keeping what it points at alive)."""
 
@@ -67,8 +72,8 @@ class _Marshalled:
             if value.device.type != "cpu":
                 raise ValueError(f"'{name}' lives on {value.device}; AOT libraries run on the CPU")
             value = value.detach().contiguous()
-            dtype = {torch.float16: 0, torch.bfloat16: 1, torch.float32: 2,
-                     torch.float64: 3, torch.int64: 4}.get(value.dtype, -1)
+            dtypes = _torch_dtypes(torch)
+            dtype = dtypes.index(value.dtype) if value.dtype in dtypes else -1
             pointer = value.data_ptr()
         else:
             value = np.ascontiguousarray(value)
@@ -126,9 +131,7 @@ class AotKernel:
             status = _Status()
             self._check(self._info.output_shape(arrays, k, shape, ctypes.byref(status)), status)
             if as_torch:
-                dtype = {0: torch.float16, 1: torch.bfloat16, 2: torch.float32,
-                         3: torch.float64, 4: torch.int64}[spec.dtype]
-                outs.append(torch.empty(tuple(shape), dtype=dtype))
+                outs.append(torch.empty(tuple(shape), dtype=_torch_dtypes(torch)[spec.dtype]))
             else:
                 outs.append(np.empty(tuple(shape), dtype=_DTYPES[spec.dtype]))
         return outs

@@ -60,15 +60,9 @@ const char *roleName(ArgRole role) {
   return "KRED_UNUSED";
 }
 
-const char *dtypeName(runtime::ElementType type) {
-  switch (type) {
-  case runtime::ElementType::F16: return "KRED_FLOAT16";
-  case runtime::ElementType::BF16: return "KRED_BFLOAT16";
-  case runtime::ElementType::F32: return "KRED_FLOAT32";
-  case runtime::ElementType::F64: return "KRED_FLOAT64";
-  case runtime::ElementType::I64: return "KRED_INT64";
-  }
-  return "KRED_FLOAT32";
+/// KRED_FLOAT32, ...: kred_aot.h's names are the runtime's, upper case.
+std::string dtypeName(runtime::ElementType type) {
+  return "KRED_" + llvm::StringRef(runtime::getElementTypeName(type)).upper();
 }
 
 /// The C parameter names of a kernel's arrays: its aliases, unique, never

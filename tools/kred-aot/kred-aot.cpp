@@ -20,7 +20,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
@@ -67,24 +66,6 @@ static llvm::Error writeFile(llvm::StringRef path, llvm::StringRef text) {
   return llvm::Error::success();
 }
 
-/// Runs `argv`; its output is part of the error when it fails.
-static llvm::Error run(llvm::ArrayRef<llvm::StringRef> argv,
-                       llvm::StringRef what) {
-  llvm::SmallString<128> log;
-  llvm::sys::fs::createTemporaryFile("kred-aot", "log", log);
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(argv[0], argv, std::nullopt, redirects, 0,
-                                     0, &message);
-  std::string output;
-  if (auto buffer = llvm::MemoryBuffer::getFile(log))
-    output = (*buffer)->getBuffer().str();
-  llvm::sys::fs::remove(log);
-  if (rc != 0)
-    return llvm::createStringError(what + " failed: " + message + "\n" + output);
-  return llvm::Error::success();
-}
-
 /// Compiles `source` and links it with `object` into `library`, exporting
 /// only the symbols that start with `<name>_`.
 static llvm::Error link(const aot::Library &library, llvm::StringRef source,
@@ -101,14 +82,13 @@ static llvm::Error link(const aot::Library &library, llvm::StringRef source,
   if (llvm::Error err = writeFile(
           script, "{ global: " + library.name + "_*; local: *; };\n"))
     return err;
-  std::string libDir = llvm::sys::Process::GetEnv("KRED_OPENMP_DIR")
-                           .value_or(KRED_OPENMP_LIBRARY_DIR);
+  std::string libDir = runtime::getOpenMPLibraryDir();
   std::string include = ("-I" + llvm::sys::path::parent_path(outputPath)).str();
   if (include == "-I")
     include = "-I.";
   std::string versionScript = ("-Wl,--version-script=" + script).str();
   std::string search = "-L" + libDir, rpath = "-Wl,-rpath," + libDir;
-  return run({*compiler, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden",
+  return runtime::runProgram({*compiler, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden",
               "-shared", include, "-o", outputPath, source, object,
               versionScript, search, rpath, "-lomp", "-lm"},
              "compiling and linking the library with '" + *compiler + "'");

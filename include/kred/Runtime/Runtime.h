@@ -207,6 +207,14 @@ llvm::Expected<KernelObject> compileKernelObject(llvm::StringRef source,
                                                  const CpuTargetOptions &options,
                                                  llvm::StringRef prefix);
 
+/// For tools that link kernels (kred-aot), as the runtime does: the folder
+/// of the libomp kernels link and record as their run path
+/// ($KRED_OPENMP_DIR, else the one kred was built with), and a program run
+/// whose output becomes the error when it fails ("<what> failed: ...").
+std::string getOpenMPLibraryDir();
+llvm::Error runProgram(llvm::ArrayRef<llvm::StringRef> argv,
+                       llvm::StringRef what);
+
 /// compileKernels for a module holding exactly one kernel.
 llvm::Expected<CompiledKernel> compileModule(llvm::StringRef source,
                                              const CompileOptions &options);

@@ -128,14 +128,15 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
                         f"of numbers or an (ind, dim, cat) tuple, got {type(x).__name__}")
 
     # --- construction ---------------------------------------------------------
-    def _init_node(self, formula, dim, leaves, symbolic=()):
+    def _init_node(self, formula, dim, leaves, symbolic=(), sizes=None):
         self.formula_template, self._dim = formula, dim
         self._leaves, self._symbolic = leaves, tuple(symbolic)
-        # A leaf's sizes now (cheap), so that nodes merge their operands'
-        # (_node) instead of walking every leaf; larger ones when asked.
-        self._sizes_cache = None
-        if len(leaves) <= 1:
-            self._sizes_cache = self._compute_sizes()
+        # `sizes` (merged from operands by _node), else a leaf's now (cheap),
+        # so that nodes merge their operands' instead of walking every leaf;
+        # larger ones when asked.
+        if sizes is None and len(leaves) <= 1:
+            sizes = self._compute_sizes()
+        self._sizes_cache = sizes
 
     def _init_leaf(self, category, array):
         leaf = _new_leaf_id()
@@ -207,8 +208,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             leaves.update(o._leaves)
             if o._symbolic:
                 symbolic += [s for s in o._symbolic if s not in symbolic]
-        node._init_node(formula, dim, leaves, symbolic)
-        node._sizes_cache = _merged_sizes(operands)
+        node._init_node(formula, dim, leaves, symbolic, _merged_sizes(operands))
         ranges = _common_ranges(operands)
         if ranges is not None:  # checked when it was set on an operand
             node._ranges = ranges
