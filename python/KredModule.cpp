@@ -165,6 +165,9 @@ struct PyKernel {
     return buffer;
   }
 
+  /// Binds the kernel to the layouts of `args` (checked as run checks them).
+  struct PyBoundKernel bind(const py::sequence &args) const;
+
   /// The outputs' shapes for inputs of these shapes (checked).
   std::vector<py::tuple> outputShapes(
       const std::vector<std::vector<int64_t>> &inputShapes) const {
@@ -255,8 +258,61 @@ const char *originName(KernelOrigin origin) {
   return "?";
 }
 
+/// A kernel bound to its arrays' layouts (Kernel.bind): runs on arrays at
+/// other addresses, laid out alike, without checking them again.
+struct PyBoundKernel {
+  std::shared_ptr<const Kernel> kernel; // outlives the bound launch
+  std::shared_ptr<const BoundLaunch> launch;
+
+  /// `arrays`: addresses (integers) or NumPy arrays, inputs then outputs.
+  void run(const py::sequence &arrays) const {
+    PyObject *fast = PySequence_Fast(arrays.ptr(), "expected a list of arrays");
+    if (!fast)
+      throw py::error_already_set();
+    llvm::SmallVector<void *, 8> addresses;
+    bool valid = true;
+    for (Py_ssize_t k = 0, e = PySequence_Fast_GET_SIZE(fast); k < e; ++k) {
+      py::handle item = PySequence_Fast_GET_ITEM(fast, k);
+      if (PyLong_Check(item.ptr()))
+        addresses.push_back(PyLong_AsVoidPtr(item.ptr()));
+      else if (py::isinstance<py::array>(item))
+        addresses.push_back(const_cast<void *>(
+            py::reinterpret_borrow<py::array>(item).data()));
+      else
+        valid = false;
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred())
+      throw py::error_already_set();
+    if (!valid)
+      throw py::type_error("a bound kernel runs on addresses (integers) or "
+                           "NumPy arrays");
+    llvm::Error err = llvm::Error::success();
+    {
+      py::gil_scoped_release release;
+      err = launch->run(addresses);
+    }
+    if (err)
+      throwError(std::move(err));
+  }
+};
+
+PyBoundKernel PyKernel::bind(const py::sequence &args) const {
+  std::vector<Buffer> buffers;
+  for (size_t k = 0, e = args.size(); k < e; ++k)
+    buffers.push_back(toBuffer(args[k], k));
+  auto launch = compiled.kernel->bind(buffers);
+  if (!launch)
+    throwError(launch.takeError());
+  return PyBoundKernel{compiled.kernel, std::move(*launch)};
+}
+
 /// The Kernel class: a compiled kernel, its signature, its run.
 void bindKernel(py::module_ &m) {
+  py::class_<PyBoundKernel>(m, "BoundKernel")
+      .def("run", &PyBoundKernel::run, py::arg("arrays"),
+           "runs on arrays laid out as the bound ones (addresses, or NumPy "
+           "arrays), inputs then outputs; they are not checked again");
   py::class_<PyKernel>(m, "Kernel")
       .def_property_readonly("signature", &PyKernel::signature,
                              "the arguments: inputs then outputs")
@@ -288,7 +344,10 @@ void bindKernel(py::module_ &m) {
            "arrays or (address, dtype, shape[, strides[, device]]) tuples); "
            "on a GPU, launched on the CUstream `stream`, and with "
            "host_arrays=True the arrays are on the host (copied to the "
-           "device and the outputs back)");
+           "device and the outputs back)")
+      .def("bind", &PyKernel::bind, py::arg("args"),
+           "a BoundKernel: the arrays' layouts (as run takes them: inputs "
+           "then outputs) checked once, for runs at other addresses");
 }
 
 /// A reduction as pykeops' Genred takes it (formula, aliases, reduction,

@@ -37,28 +37,78 @@ public:
   llvm::Error launch(const KernelSignature &signature,
                      llvm::ArrayRef<Buffer> args,
                      const LaunchOptions &) const override {
+    auto call = prepare(signature, args);
+    if (!call)
+      return call.takeError();
+    call->call({});
+    return llvm::Error::success();
+  }
+
+  std::unique_ptr<BoundLaunch> bind(const KernelSignature &signature,
+                                    llvm::ArrayRef<Buffer> args) const override {
+    auto call = prepare(signature, args);
+    if (!call) { // No entry point: the general way reports it at each run.
+      llvm::consumeError(call.takeError());
+      return LoadedCode::bind(signature, args);
+    }
+    return std::make_unique<EntryCall>(std::move(*call));
+  }
+
+private:
+  /// A call of a kernel's entry point: one memref descriptor per array,
+  /// and whether it runs on the calling thread alone.
+  struct EntryCall : BoundLaunch {
+    const SharedObject *object;
+    EntryPoint entry;
+    llvm::SmallVector<int64_t, 48> fields; // the descriptors, one after another
+    llvm::SmallVector<unsigned, 8> starts; // where each begins
+    bool serial;
+
+    /// Runs at the bound addresses, or at `addresses` when given.
+    void call(llvm::ArrayRef<void *> addresses) const {
+      llvm::SmallVector<int64_t, 48> descriptors(fields);
+      llvm::SmallVector<void *, 8> pointers;
+      for (auto [k, start] : llvm::enumerate(starts)) {
+        if (!addresses.empty()) // allocated and aligned pointers
+          descriptors[start] = descriptors[start + 1] =
+              reinterpret_cast<int64_t>(addresses[k]);
+        pointers.push_back(&descriptors[start]);
+      }
+      if (serial)
+        object->setThreads(1);
+      entry(pointers.data());
+      if (serial)
+        object->setThreads(object->defaultThreads);
+    }
+
+    llvm::Error run(llvm::ArrayRef<void *> addresses,
+                    const LaunchOptions &) const override {
+      if (addresses.size() != starts.size())
+        return llvm::createStringError(
+            "a bound kernel takes one address per bound array");
+      call(addresses);
+      return llvm::Error::success();
+    }
+  };
+
+  llvm::Expected<EntryCall> prepare(const KernelSignature &signature,
+                                    llvm::ArrayRef<Buffer> args) const {
     auto entry = library->getEntryPoints().find(signature.name);
     if (entry == library->getEntryPoints().end())
       return llvm::createStringError("no entry point for kernel '" +
                                      signature.name + "'");
-    // One memref descriptor per array.
-    llvm::SmallVector<llvm::SmallVector<int64_t>, 8> descriptors;
-    llvm::SmallVector<void *, 8> pointers;
-    for (const Buffer &buffer : args)
-      descriptors.push_back(getMemrefDescriptor(buffer));
-    for (auto &d : descriptors)
-      pointers.push_back(d.data());
-    bool serial = setThreads && defaultThreads > 1 &&
+    EntryCall call;
+    call.object = this;
+    call.entry = reinterpret_cast<EntryPoint>(entry->second);
+    for (const Buffer &buffer : args) {
+      call.starts.push_back(call.fields.size());
+      llvm::append_range(call.fields, getMemrefDescriptor(buffer));
+    }
+    call.serial = setThreads && defaultThreads > 1 &&
                   countPairs(signature, args) < kSerialPairs;
-    if (serial)
-      setThreads(1);
-    reinterpret_cast<EntryPoint>(entry->second)(pointers.data());
-    if (serial)
-      setThreads(defaultThreads);
-    return llvm::Error::success();
+    return call;
   }
 
-private:
   /// Below this many (i, j) pairs a kernel runs on one thread.
   static constexpr double kSerialPairs = 1 << 17;
 

@@ -61,11 +61,44 @@ public:
     return code->launch(signature, args, launch);
   }
 
+  llvm::Expected<std::unique_ptr<BoundLaunch>>
+  bind(llvm::ArrayRef<Buffer> args) const override {
+    if (llvm::Error err = checkArguments(signature, args, device))
+      return std::move(err);
+    return code->bind(signature, args);
+  }
+
 private:
   KernelSignature signature;
   std::string source;
   Device device;
   std::shared_ptr<const LoadedCode> code;
+};
+
+/// A bound launch that keeps the buffers and sets their addresses at each
+/// run (what any target can do; the CPU target does less per run).
+class BufferedLaunch : public BoundLaunch {
+public:
+  BufferedLaunch(const LoadedCode &code, const KernelSignature &signature,
+                 llvm::ArrayRef<Buffer> args)
+      : code(code), signature(signature), buffers(args) {}
+
+  llvm::Error run(llvm::ArrayRef<void *> addresses,
+                  const LaunchOptions &launch) const override {
+    if (addresses.size() != buffers.size())
+      return llvm::createStringError(llvm::formatv(
+          "kernel '{0}' was bound to {1} arrays, got {2} addresses",
+          signature.name, buffers.size(), addresses.size()));
+    std::vector<Buffer> args = buffers;
+    for (auto [buffer, address] : llvm::zip(args, addresses))
+      buffer.data = address;
+    return code.launch(signature, args, launch);
+  }
+
+private:
+  const LoadedCode &code;
+  const KernelSignature &signature;
+  std::vector<Buffer> buffers;
 };
 
 /// The process-wide compiler state: one MLIR context and the memory cache.
@@ -108,6 +141,12 @@ std::string getCompilerIdentity() {
 }
 
 } // namespace
+
+std::unique_ptr<BoundLaunch>
+LoadedCode::bind(const KernelSignature &signature,
+                 llvm::ArrayRef<Buffer> args) const {
+  return std::make_unique<BufferedLaunch>(*this, signature, args);
+}
 
 llvm::Expected<std::unique_ptr<Target>>
 runtime::createTarget(const CompileOptions &options) {

@@ -235,3 +235,47 @@ def test_reduction_out(front, dtype, rng):
     np.testing.assert_allclose(front.to_numpy(out),
                                SQ(npd(arrays)["x"] - npd(arrays)["y"])[..., 0].sum(1)[:, None],
                                **tolerance(dtype))
+
+
+def test_repeated_reductions_reuse_a_plan_and_stay_right(front, rng):
+    """A reduction of the same structure on arrays of the same layouts
+    runs the plan of the first call (pykeops' dummy axes kept, no formula
+    text made again); new data, new numbers, batch dimensions, a strided
+    array, other shapes and arrays that need gradients all still give the
+    reference."""
+    LT = front.module.LazyTensor
+    plans = LT._lazy_plans
+    plans.clear()
+
+    def gaussian(x, y, b, scale):
+        x_i, y_j, b_j = LT(x[..., :, None, :]), LT(y[..., None, :, :]), LT(b[..., None, :, :])
+        return ((-((x_i - y_j) ** 2).sum(-1) * scale).exp() * b_j).sum(dim=x.ndim - 1)
+
+    def reference(x, y, b, scale):
+        d = ((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(-1)
+        return np.exp(-d * scale) @ b
+
+    cases = []
+    for shape_x, shape_y, scale in [((5, 3), (7, 3), 0.5), ((5, 3), (7, 3), 2.0),
+                                    ((6, 3), (4, 3), 1.0), ((2, 5, 3), (2, 7, 3), 0.7)]:
+        x, y = rng.standard_normal(shape_x), rng.standard_normal(shape_y)
+        b = rng.standard_normal(shape_y[:-1] + (2,))
+        cases.append((x, y, b, scale))
+    for _ in range(3):
+        for x, y, b, scale in cases:
+            got = gaussian(*(front.array(a, "float32") for a in (x, y, b)), scale)
+            np.testing.assert_allclose(front.to_numpy(got), reference(x, y, b, scale),
+                                       rtol=2e-5, atol=1e-6)
+    # One plan per layout: the scale is a number parameter, not part of the plan.
+    assert len(plans) == 3
+    x, y, b, scale = cases[0]
+    wide = front.array(np.repeat(x, 2, axis=0), "float32")[::2]
+    got = gaussian(wide, front.array(y, "float32"), front.array(b, "float32"), scale)
+    np.testing.assert_allclose(front.to_numpy(got), reference(x, y, b, scale), rtol=2e-5,
+                               atol=1e-6)
+    assert len(plans) == 3  # a strided array is copied, by the unplanned call
+    if front.name == "torch":
+        import torch
+        xt = torch.tensor(x, requires_grad=True)
+        gaussian(xt, torch.tensor(y), torch.tensor(b), scale).sum().backward()
+        assert xt.grad is not None and len(plans) == 3

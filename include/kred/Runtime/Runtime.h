@@ -153,6 +153,18 @@ struct LaunchOptions {
 /// Where a kernel came from, for tools and benchmarks.
 enum class KernelOrigin { Compiled, MemoryCache, DiskCache };
 
+/// A kernel's launch on arrays of fixed element types, shapes and device,
+/// checked once (Kernel::bind): a run gives only the arrays' addresses, for
+/// callers that make many calls alike (Python's call plans).
+class BoundLaunch {
+public:
+  virtual ~BoundLaunch() = default;
+  /// Runs on arrays laid out as the bound ones, at `addresses` (inputs
+  /// then outputs, as many as were bound).
+  virtual llvm::Error run(llvm::ArrayRef<void *> addresses,
+                          const LaunchOptions &launch = {}) const = 0;
+};
+
 class Kernel {
 public:
   virtual ~Kernel() = default;
@@ -162,6 +174,10 @@ public:
   /// runs the kernel; reports the first mismatch without running.
   virtual llvm::Error run(llvm::ArrayRef<Buffer> args,
                           const LaunchOptions &launch = {}) const = 0;
+  /// Checks `args` as run does and binds the launch to their layouts; the
+  /// result must not outlive the kernel.
+  virtual llvm::Expected<std::unique_ptr<BoundLaunch>>
+  bind(llvm::ArrayRef<Buffer> args) const = 0;
   /// The canonical kred IR the kernel was compiled from (its whole module).
   virtual const std::string &getSource() const = 0;
   /// The device it runs on: its arrays must live there.

@@ -37,6 +37,10 @@ public:
   virtual llvm::Error launch(const KernelSignature &signature,
                              llvm::ArrayRef<Buffer> args,
                              const LaunchOptions &options) const = 0;
+  /// launch, bound to the layouts of `args` (already checked): by default
+  /// the buffers are kept and only their addresses change.
+  virtual std::unique_ptr<BoundLaunch>
+  bind(const KernelSignature &signature, llvm::ArrayRef<Buffer> args) const;
 };
 
 /// Code generation and loading for one kind of device.

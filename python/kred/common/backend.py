@@ -25,15 +25,20 @@ MAX_PLANS = 64
 class CallPlan:
     """What a call found out, for the next call with arrays of the same
     dtypes, shapes, devices and layouts: each array's batch-padded shape
-    (None: as given; `padded` is None when no array needs one), the
-    outputs, and `launch(arrays)`, which runs the kernel on them."""
-    __slots__ = ("padded", "copied", "shapes", "dtypes", "launch", "kernel")
+    (None: as given; `padded` is None when no array needs one),
+    `make_outputs()`, which makes the outputs, and `launch(arrays)`, which
+    runs the kernel on them (reading only their addresses where
+    `addresses_only`); `single`: the result is the one output as made."""
+    __slots__ = ("padded", "copied", "make_outputs", "single", "launch", "kernel",
+                 "addresses_only")
 
-    def __init__(self, padded, copied, shapes, dtypes, launch, kernel):
+    def __init__(self, padded, copied, make_outputs, single, launch, addresses_only,
+                 kernel):
         self.padded = padded if any(p is not None for p in padded) else None
         # The arrays that are made contiguous first (None: none).
         self.copied = copied if any(copied) else None
-        self.shapes, self.dtypes, self.launch, self.kernel = shapes, dtypes, launch, kernel
+        self.make_outputs, self.single = make_outputs, single
+        self.launch, self.addresses_only, self.kernel = launch, addresses_only, kernel
 
 
 class Backend:
@@ -46,6 +51,10 @@ class Backend:
     def contiguous(self, a): raise NotImplementedError
     def is_contiguous(self, a): raise NotImplementedError
     def empty(self, shape, dtype, like): raise NotImplementedError
+    def output_maker(self, shapes, dtypes, like):
+        """make() -> new arrays of these shapes and dtypes where `like` is
+        (without keeping `like`)."""
+        raise NotImplementedError
     def describe(self, a): raise NotImplementedError
     # For LazyTensor: arrays from Python numbers, coercion of the right
     # operand of K @ v, and complex arrays as interleaved (re, im) reals.
@@ -80,15 +89,31 @@ class Backend:
         shape, device and layout, the options), or None where it cannot
         be told cheaply (something that is not an array)."""
         try:
-            layouts = tuple(self.layout(a) for a in args)
+            layouts = [self.layout(a) for a in args]
         except AttributeError:
             return None
-        return None if None in layouts else (backend, device_id) + layouts
+        return None if None in layouts else (backend, device_id, *layouts)
 
     def layout(self, a):
         """An array's dtype, shape, device and (when it is not C-contiguous)
         strides, hashable; None where a plan cannot take it."""
         raise NotImplementedError
+
+    def plan_layout(self, a):
+        """A LazyTensor leaf's array's dtype, shape and device, hashable,
+        where a LazyPlan can pass it as it is (C-contiguous, no gradient
+        needed); ("numbers", count) for a list of numbers; else None."""
+        raise NotImplementedError
+
+    def launch_as(self, plan, shapes):
+        """plan.launch for arrays laid out as the plan's but of other shapes
+        (with or without pykeops' dummy axes): reshaped to `shapes` first,
+        unless the launch reads only addresses."""
+        if plan.addresses_only:
+            return plan.launch
+        launch, count = plan.launch, len(shapes)
+        return lambda arrays: launch([self.reshape(a, s) for a, s in zip(arrays, shapes)] +
+                                     arrays[count:])
 
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):
         arrays, dtype, batch = genred._check_arguments(args)
@@ -112,26 +137,28 @@ class Backend:
             genred._plans[key] = CallPlan(
                 [tuple(a.shape) if a.ndim != given.ndim else None
                  for a, given in zip(arrays, args)],
-                [not self.is_contiguous(given) for given in args], shapes, dtypes,
-                self._launcher(kernel, arrays + outputs, home, device), kernel)
+                [not self.is_contiguous(given) for given in args],
+                self.output_maker(shapes, dtypes, outputs[0] if outputs else None),
+                len(outputs) == 1 and genred.k is None,
+                *self._launcher(kernel, arrays + outputs, home, device), kernel)
         return self._results(genred, outputs)
 
     def _launcher(self, kernel, arrays, home, device):
-        """launch(arrays) for arrays laid out as these."""
-        return lambda arrays: self._run(kernel, arrays, home, device)
+        """(launch(arrays) for arrays laid out as these, whether it reads
+        only their addresses)."""
+        return (lambda arrays: self._run(kernel, arrays, home, device)), False
 
     def run_plan(self, genred, plan, args):
         """A call with a plan: the arrays only need the copies and batch
         padding the plan names."""
-        arrays = list(args) if plan.copied is None else [
+        arrays = args if plan.copied is None else [
             self.contiguous(a) if copy else a for a, copy in zip(args, plan.copied)]
-        if plan.padded is not None:
+        if plan.padded is not None and not plan.addresses_only:
             arrays = [a if shape is None else self.reshape(a, shape)
                       for a, shape in zip(arrays, plan.padded)]
-        like = arrays[0] if arrays else None
-        outputs = [self.empty(s, d, like) for s, d in zip(plan.shapes, plan.dtypes)]
-        plan.launch(arrays + outputs)
-        return self._results(genred, outputs)
+        outputs = plan.make_outputs()
+        plan.launch([*arrays, *outputs])
+        return outputs[0] if plan.single else self._results(genred, outputs)
 
     @staticmethod
     def _results(genred, outputs):

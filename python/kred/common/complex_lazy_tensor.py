@@ -156,22 +156,22 @@ def make_lazy_tensor_classes(library, genred_class, solver_class):
     class LazyTensor(GenericLazyTensor):
         __doc__ = GenericLazyTensor.__doc__
         _genred_cache = {}
+        _lazy_plans = {}
 
         def __new__(cls, x=None, axis=None, is_complex=False):
-            if is_complex or isinstance(x, complex) or _is_complex_list(x) or \
-                    library.is_complex(x):
+            if is_complex or library.is_complex(x) or isinstance(x, complex) or \
+                    _is_complex_list(x):
                 return ComplexLazyTensor(x, axis)
             return object.__new__(cls)
-
-        def __init__(self, x=None, axis=None, is_complex=False):
-            super().__init__(x, axis)
 
     class ComplexLazyTensor(ComplexGenericLazyTensor):
         __doc__ = ComplexGenericLazyTensor.__doc__
         _genred_cache = LazyTensor._genred_cache
+        _lazy_plans = LazyTensor._lazy_plans
 
     for cls in (LazyTensor, ComplexLazyTensor):
         cls.library, cls.genred_class = library, genred_class
+        cls.plain_genred_class = genred_class  # genred_class, unless sharded
         cls.solver_class = solver_class
         cls.real_class, cls.complex_class = LazyTensor, ComplexLazyTensor
     return LazyTensor, ComplexLazyTensor

@@ -43,6 +43,35 @@ def _split_options(name, options):
     return compile_options, call_options
 
 
+# Reductions remembered per LazyTensor class (LazyPlan); a program that
+# keeps making new structures starts again from empty.
+MAX_LAZY_PLANS = 256
+
+
+class LazyPlan:
+    """A LazyTensor reduction done before, for a call of the same structure
+    (formula, leaf categories, reduction) on arrays of the same dtypes,
+    shapes and devices: the arrays as given (pykeops' dummy axes kept) go
+    to the kernel its Genred call planned (CallPlan), and numbers become
+    arrays of `dtype`. Nothing is parsed, hashed as text or checked again."""
+    __slots__ = ("genred", "plan", "launch", "is_complex", "library", "numbers_dtype")
+
+    def __init__(self, genred, plan, launch, is_complex, library, numbers_dtype):
+        self.genred, self.plan, self.launch = genred, plan, launch
+        self.is_complex, self.library, self.numbers_dtype = is_complex, library, numbers_dtype
+
+    def __call__(self, arrays):
+        plan = self.plan
+        library = self.library
+        if self.numbers_dtype is not None:
+            arrays = [library.array(a, self.numbers_dtype) if type(a) is list else a
+                      for a in arrays]
+        outputs = plan.make_outputs()
+        self.launch(arrays + outputs)
+        result = outputs[0] if plan.single else library._results(self.genred, outputs)
+        return _as_complex(result, library) if self.is_complex else result
+
+
 class LazyReduction:
     """A reduction waiting for arrays: the result of reducing a LazyTensor
     that holds symbolic variables (LazyTensor((ind, dim, cat)), Vi(0, 3)),
@@ -127,6 +156,13 @@ class ReductionMixin:
 
     def _reduce(self, reduction, axis, k=None, weight=None, **options):
         call = options.pop("call", True)
+        plan_key = None
+        if call and not options:
+            plan_key, arrays = self._plan_key(reduction, axis, k, weight)
+            if plan_key is not None:
+                plan = type(self)._lazy_plans.get(plan_key)
+                if plan is not None:
+                    return plan(arrays)
         if self.ranges is not None:
             options.setdefault("ranges", self.ranges)
         if self.backend is not None:
@@ -150,7 +186,63 @@ class ReductionMixin:
                                 self.is_complex, self.library)
         if symbolic or not call:
             return pending
-        return pending()
+        result = pending()
+        if plan_key is not None:
+            self._remember_plan(plan_key, pending)
+        return result
+
+    def _plan_key(self, reduction, axis, k, weight):
+        """(what a LazyPlan of this reduction depends on, the leaves' arrays
+        as given), or (None, None) where there is no plan to make: symbolic
+        variables, ranges, a backend chosen, a sharded Genred, or arrays
+        that need a copy or gradients."""
+        if self._symbolic or self._ranges is not None or self.backend is not None or \
+                self.genred_class is not self.plain_genred_class:
+            return None, None
+        leaves, template = self._leaves, self.formula_template
+        template2 = None
+        if weight is not None:
+            weight = self._wrap(weight)
+            if weight._symbolic or weight._ranges is not None:
+                return None, None
+            leaves, template2 = {**leaves, **weight._leaves}, weight.formula_template
+        layout = self.library.plan_layout
+        key, arrays = [type(self), reduction, axis, k], []
+        for n, (leaf_id, leaf) in enumerate(leaves.items()):
+            array = leaf.raw
+            described = layout(array)
+            if described is None:
+                return None, None
+            # The leaves numbered in order, named by category: equal
+            # structures give equal formulas.
+            placeholder, name = f"V#{leaf_id}#", f"{leaf.category}{n}"
+            template = template.replace(placeholder, name)
+            if template2 is not None:
+                template2 = template2.replace(placeholder, name)
+            key.append(described)
+            arrays.append(array)
+        key += [template, template2]
+        return tuple(key), arrays
+
+    def _remember_plan(self, plan_key, pending):
+        """A LazyPlan from the call `pending` just made, where its Genred
+        planned it without copying an array."""
+        leaves, genred, library = pending._leaves, pending.genred, self.library
+        numbers_dtype = None
+        if pending._has_numbers:
+            numbers_dtype = next(library.dtype_name(leaf.raw) for leaf in leaves
+                                 if type(leaf.raw) is not list)
+        arrays = _leaf_arrays(leaves, library, numbers_dtype)
+        call_plan = genred._plans.get(library.call_key(arrays, "auto", -1))
+        if call_plan is None or call_plan.copied is not None:
+            return
+        shapes = [tuple(a.shape) for a in arrays] if call_plan.padded is None else [
+            tuple(a.shape) if p is None else p for a, p in zip(arrays, call_plan.padded)]
+        plans = type(self)._lazy_plans
+        if len(plans) >= MAX_LAZY_PLANS:
+            plans.clear()
+        plans[plan_key] = LazyPlan(genred, call_plan, library.launch_as(call_plan, shapes),
+                                   self.is_complex, library, numbers_dtype)
 
     def _specification(self, weight=None):
         """(formula, formula2, aliases, leaves, symbolic variables) of this
@@ -281,7 +373,7 @@ class ReductionMixin:
         kred.numpy.cluster.from_matrix) that this LazyTensor's reductions use
         unless given ranges=; None: dense. Operations pass it on (operands
         with different patterns cannot be combined); K.t() swaps its axes."""
-        return self.__dict__.get("_ranges")
+        return self._ranges
 
     @ranges.setter
     def ranges(self, value):

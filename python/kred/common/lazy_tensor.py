@@ -8,18 +8,14 @@ Conventions follow pykeops 2.3: `ndim` is the dimension D of the formula's
 values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
 `dim()` is len(_shape)."""
 
+import itertools
 import numbers
 
 from .aliases import CATEGORY_CODE
 from .lazy_ops import FormulaOpsMixin
 from .lazy_reduction import ReductionMixin, first_array_position, substitute_leaves
 
-_next_leaf_id = [0]
-
-
-def _new_leaf_id():
-    _next_leaf_id[0] += 1
-    return _next_leaf_id[0]
+_new_leaf_id = itertools.count(1).__next__
 
 
 def _is_number(x):
@@ -35,33 +31,54 @@ def _is_scalar(x, value):
 
 
 class Leaf:
-    """An array of the formula: category "i", "j" or "param"; `array` is an
-    array, or a list of Python floats (a parameter made an array of the
-    reduction's dtype when it runs, so that new values need no new
-    compilation)."""
-    __slots__ = ("category", "array", "dim")
+    """An array of the formula: category "i", "j" or "param"; `raw` is the
+    array as given (with pykeops' dummy axes) or a list of Python floats (a
+    parameter made an array of the reduction's dtype when it runs, so that
+    new values need no new compilation); `shape` is the array's shape
+    without dummy axes, and `array` the array in that shape (made when
+    first asked: a call that reuses a plan passes `raw` as it is)."""
+    __slots__ = ("category", "raw", "dim", "shape", "_array")
 
-    def __init__(self, category, array, dim):
-        self.category, self.array, self.dim = category, array, dim
+    def __init__(self, category, array, dim, shape=None):
+        self.category, self.raw, self.dim = category, array, dim
+        if shape is None and not isinstance(array, list):
+            shape = tuple(array.shape)
+        self.shape = shape
+        self._array = array if shape is None or array.shape == shape else None
+
+    @property
+    def array(self):
+        if self._array is None:
+            self._array = self.raw.reshape(self.shape)
+        return self._array
 
 
 def _merged_sizes(operands):
     """A node's (batch, N, M) from its operands' sizes when all are known
     (else None: computed from the leaves when asked), as _compute_sizes
     would find them over all their leaves."""
-    batch, ni, nj = [], None, None
+    batch, ni, nj = None, None, None
     for o in operands:
         sizes = o._sizes_cache
         if sizes is None:
             return None
         b, oi, oj = sizes
-        if len(b) > len(batch):
-            batch = [1] * (len(b) - len(batch)) + batch
-        b = [1] * (len(batch) - len(b)) + list(b)
-        batch = [max(x, y) for x, y in zip(batch, b)]
-        ni = oi if oi is not None else ni
-        nj = oj if oj is not None else nj
-    return batch, ni, nj
+        if b:
+            batch = b if batch is None else _broadcast(batch, b)
+        if oi is not None:
+            ni = oi
+        if oj is not None:
+            nj = oj
+    return batch or [], ni, nj
+
+
+def _broadcast(batch, b):
+    """The batch shape of arrays with batch shapes `batch` and `b` (each
+    dimension the larger, as _compute_sizes merges them)."""
+    if len(b) > len(batch):
+        batch = [1] * (len(b) - len(batch)) + list(batch)
+    b = [1] * (len(batch) - len(b)) + list(b)
+    return [max(x, y) for x, y in zip(batch, b)]
 
 
 def _common_ranges(operands):
@@ -69,7 +86,7 @@ def _common_ranges(operands):
     that is set; two different ones cannot be combined."""
     found = None
     for o in operands:
-        r = o.__dict__.get("_ranges")
+        r = o._ranges
         if r is None or r is found:
             continue
         if found is not None and not all(
@@ -96,17 +113,18 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
     is_complex = False
     __array_priority__ = 1000  # NumPy defers a + b to LazyTensor.__radd__
     __array_ufunc__ = None
+    _ranges = None      # see the ranges property
 
-    def __init__(self, x=None, axis=None):
+    def __init__(self, x=None, axis=None, is_complex=False):
+        # is_complex: LazyTensor.__new__'s choice of class, made already.
+        if self.library.is_array(x):
+            self._init_leaf(x, *self._classify(x, axis))
+            return
         self._symbolic = ()
         self._leaves = {}
         self._sizes_cache = None
         if x is None:
             return  # Filled by _node.
-        if self.library.is_array(x):
-            category, array = self._classify(x, axis)
-            self._init_leaf(category, array)
-            return
         if isinstance(x, GenericLazyTensor):
             self._init_node(x.formula_template, x._dim, dict(x._leaves), x._symbolic)
             self.ranges = x.ranges
@@ -138,10 +156,17 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             sizes = self._compute_sizes()
         self._sizes_cache = sizes
 
-    def _init_leaf(self, category, array):
+    def _init_leaf(self, array, category, shape):
+        """A leaf: `array` as given, read as an array of `shape` (without
+        pykeops' dummy axes) indexed by `category`."""
         leaf = _new_leaf_id()
-        dim = int(array.shape[-1])
-        self._init_node(f"V#{leaf}#", dim, {leaf: Leaf(category, array, dim)})
+        dim = int(shape[-1])
+        self.formula_template, self._dim, self._symbolic = f"V#{leaf}#", dim, ()
+        self._leaves = {leaf: Leaf(category, array, dim, shape)}
+        rows = shape[-2] if category != "param" else None
+        self._sizes_cache = (list(shape[:-2 if rows is not None else -1]),
+                             rows if category == "i" else None,
+                             rows if category == "j" else None)
 
     def _init_symbolic(self, x, axis):
         if len(x) != 3 or not all(isinstance(v, int) and not isinstance(v, bool)
@@ -169,27 +194,28 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
                         {leaf: Leaf("param", values, len(values))})
 
     def _classify(self, x, axis):
-        """(category, array without dummy axes) of an array, as pykeops reads
+        """(category, shape without dummy axes) of an array, as pykeops reads
         its shape; 1-D arrays with axis 0 or 1 are columns (N, 1)."""
-        be = self.library
         shape = tuple(x.shape)
-        if len(shape) == 0:
-            return "param", be.reshape(x, (1,))
+        n = len(shape)
+        if n >= 3 and axis is None:  # the common case first
+            if shape[-2] == 1:
+                if shape[-3] == 1:
+                    return "param", shape[:-3] + shape[-1:]
+                return "i", shape[:-2] + shape[-1:]
+            if shape[-3] == 1:
+                return "j", shape[:-3] + shape[-2:]
+        if n == 0:
+            return "param", (1,)
         if axis is not None and axis not in (0, 1, 2):
             raise ValueError(f"axis must be 0 (i), 1 (j) or 2 (parameter), got {axis!r}")
-        if len(shape) == 1:
+        if n == 1:
             if axis in (0, 1):
-                return ("i", "j")[axis], be.reshape(x, shape + (1,))
-            return "param", x
+                return ("i", "j")[axis], shape + (1,)
+            return "param", shape
         if axis is not None:
-            return ("i", "j", "param")[axis], x
-        if len(shape) >= 3 and shape[-3] == 1 and shape[-2] == 1:
-            return "param", be.reshape(x, shape[:-3] + shape[-1:])
-        if len(shape) >= 3 and shape[-2] == 1:
-            return "i", be.reshape(x, shape[:-2] + shape[-1:])
-        if len(shape) >= 3 and shape[-3] == 1:
-            return "j", be.reshape(x, shape[:-3] + shape[-2:])
-        if len(shape) == 2:
+            return ("i", "j", "param")[axis], shape
+        if n == 2:
             raise ValueError(f"a 2-D array of shape {shape} needs axis=0 (indexed by i) "
                              "or axis=1 (indexed by j)")
         raise ValueError("LazyTensor expects an array with a dummy axis: shape "
@@ -202,13 +228,30 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
     def _node(self, formula, dim, *operands, is_complex=None):
         if is_complex is None:
             is_complex = self.is_complex
-        node = object.__new__(self._result_class(is_complex))
+        node = object.__new__(self.complex_class if is_complex else self.real_class)
+        node.formula_template, node._dim = formula, dim
+        if len(operands) == 1:  # its operand's leaves, sizes and ranges
+            o = operands[0]
+            node._leaves, node._symbolic, node._sizes_cache = \
+                o._leaves, o._symbolic, o._sizes_cache
+            if o._ranges is not None:
+                node._ranges = o._ranges
+            return node
+        if len(operands) == 2 and not (operands[0]._symbolic or operands[1]._symbolic):
+            a, b = operands  # the common case, without loops
+            node._leaves = {**a._leaves, **b._leaves}
+            node._symbolic = ()
+            node._sizes_cache = _merged_sizes(operands)
+            if a._ranges is not None or b._ranges is not None:
+                node._ranges = _common_ranges(operands)
+            return node
         leaves, symbolic = {}, []
         for o in operands:
             leaves.update(o._leaves)
             if o._symbolic:
                 symbolic += [s for s in o._symbolic if s not in symbolic]
-        node._init_node(formula, dim, leaves, symbolic, _merged_sizes(operands))
+        node._leaves, node._symbolic = leaves, tuple(symbolic)
+        node._sizes_cache = _merged_sizes(operands)
         ranges = _common_ranges(operands)
         if ranges is not None:  # checked when it was set on an operand
             node._ranges = ranges
@@ -283,15 +326,11 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
     def _compute_sizes(self):
         batch, ni, nj = [], None, None
         for leaf in self._leaves.values():
-            if isinstance(leaf.array, list):
+            if leaf.shape is None:  # a list of numbers
                 continue
-            s = tuple(leaf.array.shape)
+            s = leaf.shape
             rows = 0 if leaf.category == "param" else 1
-            b = list(s[:len(s) - rows - 1])
-            if len(b) > len(batch):
-                batch = [1] * (len(b) - len(batch)) + batch
-            b = [1] * (len(batch) - len(b)) + b
-            batch = [max(x, y) for x, y in zip(batch, b)]
+            batch = _broadcast(batch, s[:len(s) - rows - 1])
             if leaf.category == "i":
                 ni = s[-2]
             elif leaf.category == "j":
@@ -328,16 +367,17 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
 
     def _binary(self, other, template, op_name, dim=None, check="sameor1",
                 reverse=False, is_complex=None):
-        other = self._wrap(other)
+        if not isinstance(other, GenericLazyTensor):
+            other = self._wrap(other)
         a, b = self._dim, other._dim
-        if check == "sameor1" and a != b and 1 not in (a, b):
+        if a != b and check == "sameor1" and 1 not in (a, b):
             raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
                              "expected equal dimensions or 1")
         if check == "same" and a != b:
             raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
                              "expected equal dimensions")
         if dim is None:
-            dim = max(a, b)
+            dim = a if a >= b else b
         lhs, rhs = (other, self) if reverse else (self, other)
         return self._node(template.format(lhs.formula_template, rhs.formula_template),
                           dim, self, other, is_complex=is_complex)
@@ -366,6 +406,8 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             isinstance(other, complex) or self.library.is_complex(other)
 
     def __add__(self, o):
+        if isinstance(o, GenericLazyTensor) and not o.is_complex:  # the common case
+            return self._binary(o, "({} + {})", "+")
         if _is_scalar(o, 0):
             return self
         if self._complex_other(o):
@@ -380,6 +422,8 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         return self._binary(o, "({} + {})", "+", reverse=True)
 
     def __sub__(self, o):
+        if isinstance(o, GenericLazyTensor) and not o.is_complex:
+            return self._binary(o, "({} - {})", "-")
         if _is_scalar(o, 0):
             return self
         if self._complex_other(o):
@@ -405,6 +449,8 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         return None
 
     def __mul__(self, o, reverse=False):
+        if isinstance(o, GenericLazyTensor) and not o.is_complex:
+            return self._binary(o, "({} * {})", "*", reverse=reverse)
         shortcut = self._multiplication_shortcut(o)
         if shortcut is not None:
             return shortcut
@@ -416,6 +462,8 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         return self.__mul__(o, reverse=True)
 
     def __truediv__(self, o):
+        if isinstance(o, GenericLazyTensor) and not o.is_complex:
+            return self._binary(o, "({} / {})", "/")
         if _is_scalar(o, 1):
             return self
         if self._complex_other(o):

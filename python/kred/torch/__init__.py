@@ -171,6 +171,13 @@ class TorchBackend(Backend):
             return torch.empty(shape, dtype=_TORCH_DTYPES[dtype])
         return torch.empty(shape, dtype=_TORCH_DTYPES[dtype], device=like.device)
 
+    def output_maker(self, shapes, dtypes, like):
+        specs = [(s, _TORCH_DTYPES[d]) for s, d in zip(shapes, dtypes)]
+        if like is None or like.device.type == "cpu":
+            return lambda: [torch.empty(s, dtype=d) for s, d in specs]
+        device = like.device
+        return lambda: [torch.empty(s, dtype=d, device=device) for s, d in specs]
+
     def device_of(self, a):
         return "cpu" if a.device.type == "cpu" else \
             f"{a.device.type}:{a.device.index or 0}"
@@ -188,9 +195,15 @@ class TorchBackend(Backend):
             return super()._launcher(kernel, arrays, home, device)
         # The same dtypes, shapes, strides and device on every call: only the
         # addresses change.
-        tails = [self.describe(a)[1:] for a in arrays]
-        return lambda arrays: kernel.run([(a.data_ptr(),) + tail
-                                          for a, tail in zip(arrays, tails)])
+        run = kernel.bind([self.describe(a) for a in arrays]).run
+        return (lambda arrays: run([a.data_ptr() for a in arrays])), True
+
+    def plan_layout(self, a):
+        if type(a) is torch.Tensor:
+            if a.requires_grad or not a.is_contiguous():
+                return None
+            return (a.dtype, a.shape, a.device)
+        return ("numbers", len(a)) if type(a) is list else None
 
     def array(self, values, dtype):
         return torch.tensor(values, dtype=_TORCH_DTYPES[dtype])
@@ -243,8 +256,10 @@ class Genred(GenredBase):
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
         call = {"backend": backend, "device_id": device_id, "ranges": ranges}
-        if not any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
-            # Outputs made and filled outside autograd's sight.
+        for a in args:
+            if isinstance(a, torch.Tensor) and a.requires_grad:
+                break
+        else:  # Outputs made and filled outside autograd's sight.
             return self._call(args, call, out)
         kind = REDUCTIONS[self.reduction_op]
         if not torch.is_grad_enabled() or not kind.with_values:

@@ -12,6 +12,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -66,13 +67,41 @@ int main() {
                   std::to_string(expected));
   }
 
+  // A bound launch: the layouts checked once, then runs at other addresses
+  // (other data) give what a checked run gives; bad layouts are refused
+  // at binding with run's message.
+  auto bound = kernel.bind(args);
+  if (!bound)
+    return fail("bind: " + llvm::toString(bound.takeError()));
+  std::vector<float> x2(x.rbegin(), x.rend()), boundOut(n), checkedOut(n);
+  std::vector<void *> addresses = {x2.data(), y.data(), b.data(), boundOut.data()};
+  if (llvm::Error err = (*bound)->run(addresses))
+    return fail("bound run: " + llvm::toString(std::move(err)));
+  std::vector<Buffer> checkedArgs = args;
+  checkedArgs[0].data = x2.data();
+  checkedArgs[3].data = checkedOut.data();
+  if (llvm::Error err = kernel.run(checkedArgs))
+    return fail("run on x2: " + llvm::toString(std::move(err)));
+  if (boundOut != checkedOut || boundOut == out)
+    return fail("the bound run did not read the new addresses");
+  addresses.pop_back();
+  llvm::Error tooFew = (*bound)->run(addresses);
+  std::string message = tooFew ? llvm::toString(std::move(tooFew)) : "";
+  if (message != "a bound kernel takes one address per bound array")
+    return fail("bound run with 3 addresses: '" + message + "'");
+  checkedArgs[0].shape = {n, 2};
+  auto badBinding = kernel.bind(checkedArgs);
+  message = badBinding ? "" : llvm::toString(badBinding.takeError());
+  if (message != "'X' has shape [37, 2], but its last dimension must be 3")
+    return fail("bind with a wrong shape: '" + message + "'");
+
   auto again = compileFormula({spec}, options);
   if (!again || again->origin != KernelOrigin::MemoryCache)
     return fail("the second compilation did not hit the memory cache");
 
   args[1].shape = {m, 2};
   llvm::Error wrong = kernel.run(args);
-  std::string message = wrong ? llvm::toString(std::move(wrong)) : "";
+  message = wrong ? llvm::toString(std::move(wrong)) : "";
   if (message != "'Y' has shape [101, 2], but its last dimension must be 3")
     return fail("wrong-shape error: '" + message + "'");
 
@@ -130,6 +159,20 @@ int main() {
     return fail("gpu-sim copies: " + llvm::toString(copies.takeError()));
   if (llvm::Error err = simKernel->kernel->run(copies->buffers()))
     return fail("gpu-sim run: " + llvm::toString(std::move(err)));
+  if (llvm::Error err = copies->copyOutputsBack())
+    return fail("gpu-sim copy back: " + llvm::toString(std::move(err)));
+  // Targets without a launch of their own bind by keeping the buffers.
+  auto simBound = simKernel->kernel->bind(copies->buffers());
+  if (!simBound)
+    return fail("gpu-sim bind: " + llvm::toString(simBound.takeError()));
+  std::vector<void *> simAddresses;
+  for (const Buffer &buffer : copies->buffers())
+    simAddresses.push_back(buffer.data);
+  // The simulator's device memory is host memory: cleared, so that the
+  // values compared below are the bound run's.
+  std::fill_n(static_cast<float *>(simAddresses[3]), n, 0.0f);
+  if (llvm::Error err = (*simBound)->run(simAddresses))
+    return fail("gpu-sim bound run: " + llvm::toString(std::move(err)));
   if (llvm::Error err = copies->copyOutputsBack())
     return fail("gpu-sim copy back: " + llvm::toString(std::move(err)));
   for (int64_t i = 0; i < n; ++i)
