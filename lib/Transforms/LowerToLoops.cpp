@@ -25,6 +25,7 @@
 #include "kred/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -134,6 +135,25 @@ private:
                                RowMemory row);
   Lanes varLanes(OpBuilder &b, BatchContext &batch, VarOp var, Value i,
                  Value j0);
+  /// Caps tile-j where the j buffers of a tile would exceed kColumnTileBytes:
+  /// every block of rows streams the whole tile, which must stay in the L2
+  /// cache (D = 256: 2,048 columns are 2 MB, 256 are 256 KB).
+  void capColumnTile();
+  /// The i-variables' components: each is one lane vector per row.
+  int64_t getRowLaneCount();
+  /// Whether i-variables are read from memory at each chunk: where their
+  /// lanes outnumber the registers and arithmetic takes memory operands
+  /// (x86). Hoisted out of the chunk loop, as the compiler would hoist
+  /// them, D = 256 rows spill 64 B per coordinate and push the j lanes out
+  /// of the L1 cache; read at each chunk, they fold into the arithmetic as
+  /// broadcast memory operands, from the rows' own 4 B per coordinate.
+  bool readsRowsPerChunk() {
+    return memoryOperands && getRowLaneCount() > vectorRegisters / 2;
+  }
+  /// `i`, as a value the compiler cannot prove equal to it nor invariant
+  /// in the chunk loop (an empty asm statement that also reads `j0`), so
+  /// that loads indexed by it stay in that loop.
+  Value getOpaqueRow(OpBuilder &b, Value i, Value j0);
   /// Without block-sparse ranges every chunk starts at a multiple of W, and
   /// the j buffers are laid out chunk by chunk ([Mpad / W][D][W], flat): a chunk's
   /// D coordinates are one contiguous block, read at unit stride. Ranges
@@ -177,6 +197,7 @@ LogicalResult ReduceLowering::check() {
     return op.emitOpError("tile sizes must be positive with tile-j a "
                           "multiple of the vector width ")
            << width << ", but tile-i = " << tileI << " and tile-j = " << tileJ;
+  capColumnTile();
   FailureOr<std::unique_ptr<ReductionState>> created =
       ReductionState::create(op, computeType, width, vectorRegisters);
   if (failed(created))
@@ -492,11 +513,10 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   // temporaries. An overcommitted budget reloads constants and spills rows
   // on every chunk: more instructions than the shared loads save.
   constexpr int64_t kTemporaries = 3;
-  int64_t perRow = carried, shared = kTemporaries;
-  for (auto [position, var] : vars) {
-    int64_t dim = getFormulaDim(var.getResult());
-    (var.getCategory() == VarCategory::i ? perRow : shared) += dim;
-  }
+  int64_t perRow = carried + getRowLaneCount(), shared = kTemporaries;
+  for (auto [position, var] : vars)
+    if (var.getCategory() != VarCategory::i)
+      shared += getFormulaDim(var.getResult());
   llvm::SmallDenseSet<OperationName> approximated;
   op.getBody().walk([&](Operation *inner) {
     if (matchPattern(inner, m_Constant()))
@@ -507,10 +527,14 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
         shared += constants;
   });
   // Rows that cannot keep their lanes in registers anyway (D = 64) reload
-  // them from the stack: then sharing each j load between two rows halves
-  // the traffic from the cache, which bounds such kernels.
-  if (perRow > vectorRegisters / 2)
-    return 2;
+  // them from the stack or read them at each chunk: then sharing each j
+  // load between rows divides the traffic from the cache, which bounds
+  // such kernels. Read at each chunk, a row holds only its state and sum
+  // chains: four rows where they fit (AVX-512).
+  if (perRow > vectorRegisters / 2) {
+    int64_t fourRows = 4 * (carried + static_cast<int64_t>(kSumChains)) + kTemporaries;
+    return readsRowsPerChunk() && fourRows <= vectorRegisters ? 4 : 2;
+  }
   // Exponential sums rescale their state with an exp.
   bool exponential =
       getReductionKindInfo(op.getKind()).family == ExponentialFamily;
@@ -619,6 +643,38 @@ void ReduceLowering::emitOutputs(OpBuilder &b, BatchContext &batch,
 // Per chunk of W columns
 //===----------------------------------------------------------------------===//
 
+void ReduceLowering::capColumnTile() {
+  constexpr int64_t kColumnTileBytes = 256 * 1024;
+  int64_t columnBytes = 0;
+  for (auto [position, var] : vars)
+    if (var.getCategory() == VarCategory::j)
+      columnBytes += getFormulaDim(var.getResult()) * computeType.getWidth() / 8;
+  if (columnBytes > 0)
+    tileJ = std::min(
+        tileJ, std::max(width, kColumnTileBytes / columnBytes / width * width));
+}
+
+int64_t ReduceLowering::getRowLaneCount() {
+  int64_t count = 0;
+  for (auto [position, var] : vars)
+    if (var.getCategory() == VarCategory::i)
+      count += getFormulaDim(var.getResult());
+  return count;
+}
+
+Value ReduceLowering::getOpaqueRow(OpBuilder &b, Value i, Value j0) {
+  Type i64 = b.getI64Type();
+  auto opaque = LLVM::InlineAsmOp::create(
+      b, loc, i64,
+      ValueRange{arith::IndexCastOp::create(b, loc, i64, i),
+                 arith::IndexCastOp::create(b, loc, i64, j0)},
+      /*asm_string=*/"", /*constraints=*/"=r,0,r", /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                    opaque.getResult(0));
+}
+
 Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
                                Value i, Value j0) {
   int64_t position = static_cast<int64_t>(var.getPosition());
@@ -627,6 +683,8 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
   Lanes l;
   switch (var.getCategory()) {
   case VarCategory::i:
+    if (readsRowsPerChunk())
+      i = getOpaqueRow(b, i, j0);
     for (int64_t d = 0; d < dim; ++d)
       l.push_back(lanes.broadcast(
           loadScalar(b, op.getInputs()[position],

@@ -7,6 +7,9 @@
 // RUN: kred-opt %s --split-input-file \
 // RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1}))" \
 // RUN:   | FileCheck %s --check-prefix=X86
+// RUN: kred-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1}))" \
+// RUN:   | FileCheck %s --check-prefix=X86-512
 
 // rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
 // the vector registers hold: each row keeps its 3 coordinates and its sum;
@@ -57,6 +60,38 @@ func.func @linear(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x1xf32
     %xi = kred.var i 0 : vector<1xf32>
     %yj = kred.var j 1 : vector<1xf32>
     %f = kred.mul %xi, %yj : vector<1xf32>, vector<1xf32>
+    kred.yield %f : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// D = 256: the rows' 256 lanes cannot stay in registers. Where arithmetic
+// takes memory operands, each chunk reads them through a row index the
+// compiler cannot hoist (an empty asm statement reading the chunk's
+// start), so that they fold into the arithmetic instead of spilling;
+// elsewhere they are loaded as usual. The j tiles hold 256 KB of y:
+// 256 columns of 256 floats.
+// X86-LABEL: func @wide
+// X86: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
+// X86: scf.for %[[J0:.*]] = %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>) {
+// X86: %[[J:.*]] = arith.index_cast %[[J0]] : index to i64
+// X86: llvm.inline_asm "", "=r,0,r" %{{.*}}, %[[J]] : (i64, i64) -> i64
+// AVX2-LABEL: func @wide
+// AVX2: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
+// AVX2-NOT: llvm.inline_asm
+// Each row then holds only its sum's chains in registers: with 32 of them,
+// four rows share each j lane (above: two with 16).
+// X86-512-LABEL: func @wide
+// X86-512: iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// X86-512: llvm.inline_asm
+func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf32>) {
+  kred.reduce sum over j ins(%x, %y : memref<?x256xf32>, memref<?x256xf32>)
+      outs(%out : memref<?x1xf32>) {
+    %xi = kred.var i 0 : vector<256xf32>
+    %yj = kred.var j 1 : vector<256xf32>
+    %f = kred.scalprod %xi, %yj : vector<256xf32>, vector<256xf32>
     kred.yield %f : vector<1xf32>
   }
   return

@@ -103,7 +103,7 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
   // reads vector-width, tile-i, tile-j, rows-per-chunk, vector-registers
   // and memory-operands (0 / -1: the host's).
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect"
   ];

@@ -75,7 +75,8 @@ namespace kred {
     "SIMD lanes of 32-bit floats (16 for AVX-512, 8 for AVX2); 0: the "        \
     "host's")                                                                  \
   X(int64_t, tileI, "tile-i", 32, "Output rows per parallel tile")             \
-  X(int64_t, tileJ, "tile-j", 2048, "Reduced columns per tile")                \
+  X(int64_t, tileJ, "tile-j", 2048,                                            \
+    "Reduced columns per tile (CPU: at most 256 KB of j-variables)")           \
   X(int64_t, rowsPerChunk, "rows-per-chunk", 0,                                \
     "Rows updated together from each chunk of j lanes; 0: as many as the "     \
     "vector registers hold")                                                   \

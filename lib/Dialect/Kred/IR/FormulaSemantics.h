@@ -11,6 +11,7 @@
 #define KRED_LIB_DIALECT_KRED_IR_FORMULASEMANTICS_H
 
 #include "kred/Dialect/Kred/IR/Differentiation.h"
+#include "kred/Dialect/Kred/IR/KredEvaluate.h"
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
 namespace kred {
@@ -51,13 +52,6 @@ template <typename A>
 Scalar<A> boolToFloat(A &a, typename A::Cond condition) {
   return a.select(condition, a.cst(1.0), a.cst(0.0));
 }
-
-/// A sum of at least 2 * kSumChains terms is kept as kSumChains partial
-/// sums (term k in chain k mod kSumChains), added pairwise at the end: one
-/// chain of dependent adds or fused multiply-adds waits for each result (4
-/// cycles), while a core starts two per cycle. Four chains of two rows of
-/// a chunk keep both units busy and fit AVX2's 16 registers.
-constexpr size_t kSumChains = 4;
 
 /// The sum of `n` terms: `first(k)` starts a chain with term k,
 /// `next(k, s)` adds term k to the chain's sum s.

@@ -15,6 +15,13 @@
 
 namespace kred {
 
+/// A sum of at least 2 * kSumChains terms is kept as kSumChains partial
+/// sums (term k in chain k mod kSumChains), added pairwise at the end: one
+/// chain of dependent adds or fused multiply-adds waits for each result (4
+/// cycles), while a core starts two per cycle. Four chains of two rows of
+/// a chunk keep both units busy and fit AVX2's 16 registers.
+constexpr size_t kSumChains = 4;
+
 /// Evaluates one formula op on the values of its operands. Fails for ops
 /// without a numeric meaning (kred.var, the derivative ops) and for operand
 /// values whose sizes disagree with the op's types.
