@@ -20,7 +20,11 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   // 1-2. The shared front stage: normal form, symbolic simplification, fast
   // math at the formula level.
   buildNormalizePipeline(pm, options.fastMath);
-  // 3. Tiling over SIMD lanes of j, with the reduction state.
+  // 3. A row's own contractions computed once per row, then tiling over
+  // SIMD lanes of j, with the reduction state.
+  KredPrecomputeInvariantsOptions invariants;
+  invariants.sqdistExpansion = options.sqdistExpansion;
+  pm.addNestedPass<func::FuncOp>(createKredPrecomputeInvariants(invariants));
   pm.addNestedPass<func::FuncOp>(createKredLowerToLoops(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -225,3 +225,52 @@ def test_calls_with_known_layouts_reuse_their_plan_and_stay_right(front, rng):
         wide = front.array(np.repeat(front.to_numpy(x), 2, axis=0), "float32")[::2]
         np.testing.assert_allclose(front.to_numpy(f(wide, y, b)), problems[0][1], rtol=1e-5)
     assert len(f._plans) == 4
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_row_terms_computed_once_per_row_match_the_reference(front, rng, dtype):
+    """|x_i| and |y_j| of D = 32 (contractions reading only i or only j)
+    are computed once per row into buffers (kred-precompute-invariants):
+    cosine similarities summed, their 3 largest and a log-sum-exp, against
+    NumPy in float64."""
+    n, m, d = 37, 53, 32
+    x, y = rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    b = rng.standard_normal((m, 2))
+    cosine = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ \
+        (y / np.linalg.norm(y, axis=1, keepdims=True)).T
+    formula = "(X | Y) / (Norm2(X) * Norm2(Y))"
+    aliases = [f"X = Vi({d})", f"Y = Vj({d})", "B = Vj(2)"]
+    args = [front.array(a, dtype) for a in (x, y, b)]
+    tol = tolerance(dtype)
+    genred = front.module.Genred
+    np.testing.assert_allclose(front.to_numpy(genred(formula + " * B", aliases, axis=1)(*args)),
+                               cosine @ b, **tol)
+    largest = genred(f"-{formula}", aliases[:2], reduction_op="ArgKMin", axis=1, opt_arg=3)
+    np.testing.assert_array_equal(front.to_numpy(largest(*args[:2])),
+                                  np.argsort(-cosine, axis=1, kind="stable")[:, :3])
+    lse = genred(formula, aliases[:2], reduction_op="LogSumExp", axis=0)
+    np.testing.assert_allclose(front.to_numpy(lse(*args[:2]))[:, 0],
+                               np.log(np.exp(cosine).sum(0)), **tol)
+
+
+def test_sqdist_expansion_is_opt_in_and_accurate_for_centred_points(front, rng):
+    """compile_options={"sqdist-expansion": True}: SqDist as |x|^2 + |y|^2 -
+    2 <x, y> (D = 64), within float32 rounding for points near the origin;
+    for points far from it the cancellation its documentation describes
+    shows, and the default (exact) form stays accurate."""
+    d = 64
+    x, y = rng.standard_normal((40, d)) / 8, rng.standard_normal((50, d)) / 8
+    b = rng.standard_normal((50, 1))
+    aliases = [f"X = Vi({d})", f"Y = Vj({d})", "B = Vj(1)"]
+
+    def gaussian(offset, **options):
+        f = front.module.Genred("Exp(-SqDist(X, Y)) * B", aliases, axis=1, **options)
+        return front.to_numpy(f(*(front.array(a, "float32") for a in (x + offset, y + offset, b))))
+
+    reference = np.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+    expanded = gaussian(0.0, compile_options={"sqdist-expansion": True})
+    np.testing.assert_allclose(expanded, reference, rtol=1e-4, atol=1e-5)
+    far_exact = gaussian(100.0)
+    far_expanded = gaussian(100.0, compile_options={"sqdist-expansion": True})
+    np.testing.assert_allclose(far_exact, reference, rtol=1e-3, atol=1e-4)
+    assert np.abs(far_expanded - reference).max() > 100 * np.abs(far_exact - reference).max()

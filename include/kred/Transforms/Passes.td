@@ -109,6 +109,29 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def KredPrecomputeInvariants
+    : Pass<"kred-precompute-invariants", "mlir::func::FuncOp"> {
+  let summary = "compute a row's own contractions once per row";
+  let description = [{
+    A formula term that reads only i-variables (or only j-variables) and
+    holds a contraction (an op reading 16 components or more: |y_j|^2 at
+    D = 64, Norm2, a scalar product) is computed once per row, by a
+    reduction of one term per row into a buffer before the reduction,
+    which then reads the buffer as an i- (or j-) variable: N (or M)
+    evaluations instead of N x M. With `sqdist-expansion`, SqDist(a, b) of
+    an i-term and a j-term is first written max(|a|^2 + |b|^2 - 2 <a, b>, 0), whose
+    pairs cost one fused multiply-add per coordinate; its error grows with
+    |a|^2 + |b|^2 instead of |a - b|^2 (opt-in; docs/Rationale.md).
+    Reductions over j on memrefs, without batch dimensions or ranges,
+    computed in f32 or f64.
+  }];
+  let options = [
+    Option<"sqdistExpansion", "sqdist-expansion", "bool", /*default=*/"false",
+           "Write SqDist(x_i, y_j) as |x|^2 + |y|^2 - 2 <x, y>">,
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def KredLowerToGpu : Pass<"kred-lower-to-gpu", "mlir::ModuleOp"> {
   let summary = "turn each reduction into a GPU kernel, a thread per output row";
   let description = [{

@@ -87,6 +87,9 @@ namespace kred {
     "vector constants at their uses, exp-bound formulas take one row per "    \
     "chunk; 1 or 0; -1: 1 on x86")                                             \
   X(bool, openmp, "openmp", true, "Run tiles of rows on OpenMP threads")       \
+  X(bool, sqdistExpansion, "sqdist-expansion", false,                          \
+    "SqDist(x_i, y_j) as |x|^2 + |y|^2 - 2 <x, y>: one FMA per coordinate, "   \
+    "an error that grows with |x|^2 + |y|^2 (docs/Rationale.md)")              \
   X(int, avx512, "avx512", -1,                                                 \
     "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
     "host's")                                                                  \
