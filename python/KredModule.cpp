@@ -184,11 +184,17 @@ struct PyKernel {
   /// Runs on `args`; on a GPU, `stream` is the CUstream to launch on, and
   /// with `host_arrays` the arrays are on the host: copied to the device
   /// and the outputs back.
-  void run(const py::sequence &args, uintptr_t stream, bool hostArrays) const {
+  /// Every argument as a Buffer.
+  std::vector<Buffer> toBuffers(const py::sequence &args) const {
     std::vector<Buffer> buffers;
     buffers.reserve(args.size());
     for (size_t k = 0, e = args.size(); k < e; ++k)
       buffers.push_back(toBuffer(args[k], k));
+    return buffers;
+  }
+
+  void run(const py::sequence &args, uintptr_t stream, bool hostArrays) const {
+    std::vector<Buffer> buffers = toBuffers(args);
     const Kernel &kernel = *compiled.kernel;
     LaunchOptions launch;
     launch.cudaStream = reinterpret_cast<void *>(stream);
@@ -298,10 +304,7 @@ struct PyBoundKernel {
 };
 
 PyBoundKernel PyKernel::bind(const py::sequence &args) const {
-  std::vector<Buffer> buffers;
-  for (size_t k = 0, e = args.size(); k < e; ++k)
-    buffers.push_back(toBuffer(args[k], k));
-  auto launch = compiled.kernel->bind(buffers);
+  auto launch = compiled.kernel->bind(toBuffers(args));
   if (!launch)
     throwError(launch.takeError());
   return PyBoundKernel{compiled.kernel, std::move(*launch)};

@@ -140,7 +140,7 @@ private:
   /// cache (D = 256: 2,048 columns are 2 MB, 256 are 256 KB).
   void capColumnTile();
   /// The i-variables' components: each is one lane vector per row.
-  int64_t getRowLaneCount();
+  int64_t countRowLanes();
   /// Whether i-variables are read from memory at each chunk: where their
   /// lanes outnumber the registers and arithmetic takes memory operands
   /// (x86). Hoisted out of the chunk loop, as the compiler would hoist
@@ -148,7 +148,7 @@ private:
   /// of the L1 cache; read at each chunk, they fold into the arithmetic as
   /// broadcast memory operands, from the rows' own 4 B per coordinate.
   bool readsRowsPerChunk() {
-    return memoryOperands && getRowLaneCount() > vectorRegisters / 2;
+    return memoryOperands && rowLanes > vectorRegisters / 2;
   }
   /// `i`, as a value the compiler cannot prove equal to it nor invariant
   /// in the chunk loop (an empty asm statement that also reads `j0`), so
@@ -174,6 +174,7 @@ private:
   /// kred.var ops by input position (first one seen).
   llvm::MapVector<int64_t, VarOp> vars;
   int64_t firstJPosition = -1;
+  int64_t rowLanes = 0; // countRowLanes()
   bool largeFormula = false;
 };
 } // namespace
@@ -184,6 +185,7 @@ LogicalResult ReduceLowering::check() {
   FormulaVariables variables = collectVariables(op);
   vars = std::move(variables.byPosition);
   firstJPosition = variables.firstJPosition;
+  rowLanes = countRowLanes();
   constexpr size_t kLargeFormulaOps = 512;
   largeFormula = op.getBody().front().getOperations().size() > kLargeFormulaOps;
   computeType = getComputeType(op);
@@ -513,7 +515,7 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   // temporaries. An overcommitted budget reloads constants and spills rows
   // on every chunk: more instructions than the shared loads save.
   constexpr int64_t kTemporaries = 3;
-  int64_t perRow = carried + getRowLaneCount(), shared = kTemporaries;
+  int64_t perRow = carried + rowLanes, shared = kTemporaries;
   for (auto [position, var] : vars)
     if (var.getCategory() != VarCategory::i)
       shared += getFormulaDim(var.getResult());
@@ -654,7 +656,7 @@ void ReduceLowering::capColumnTile() {
         tileJ, std::max(width, kColumnTileBytes / columnBytes / width * width));
 }
 
-int64_t ReduceLowering::getRowLaneCount() {
+int64_t ReduceLowering::countRowLanes() {
   int64_t count = 0;
   for (auto [position, var] : vars)
     if (var.getCategory() == VarCategory::i)

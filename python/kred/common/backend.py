@@ -105,16 +105,6 @@ class Backend:
         needed); ("numbers", count) for a list of numbers; else None."""
         raise NotImplementedError
 
-    def launch_as(self, plan, shapes):
-        """plan.launch for arrays laid out as the plan's but of other shapes
-        (with or without pykeops' dummy axes): reshaped to `shapes` first,
-        unless the launch reads only addresses."""
-        if plan.addresses_only:
-            return plan.launch
-        launch, count = plan.launch, len(shapes)
-        return lambda arrays: launch([self.reshape(a, s) for a, s in zip(arrays, shapes)] +
-                                     arrays[count:])
-
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):
         arrays, dtype, batch = genred._check_arguments(args)
         if ranges is not None and batch:

@@ -52,23 +52,21 @@ class LazyPlan:
     """A LazyTensor reduction done before, for a call of the same structure
     (formula, leaf categories, reduction) on arrays of the same dtypes,
     shapes and devices: the arrays as given (pykeops' dummy axes kept) go
-    to the kernel its Genred call planned (CallPlan), and numbers become
-    arrays of `dtype`. Nothing is parsed, hashed as text or checked again."""
-    __slots__ = ("genred", "plan", "launch", "is_complex", "library", "numbers_dtype")
+    to the kernel its Genred call planned (a CallPlan whose launch reads
+    only addresses), and numbers become arrays of `numbers_dtype`. Nothing
+    is parsed, hashed as text or checked again."""
+    __slots__ = ("genred", "plan", "is_complex", "library", "numbers_dtype")
 
-    def __init__(self, genred, plan, launch, is_complex, library, numbers_dtype):
-        self.genred, self.plan, self.launch = genred, plan, launch
+    def __init__(self, genred, plan, is_complex, library, numbers_dtype):
+        self.genred, self.plan = genred, plan
         self.is_complex, self.library, self.numbers_dtype = is_complex, library, numbers_dtype
 
     def __call__(self, arrays):
-        plan = self.plan
         library = self.library
         if self.numbers_dtype is not None:
             arrays = [library.array(a, self.numbers_dtype) if type(a) is list else a
                       for a in arrays]
-        outputs = plan.make_outputs()
-        self.launch(arrays + outputs)
-        result = outputs[0] if plan.single else library._results(self.genred, outputs)
+        result = library.run_plan(self.genred, self.plan, arrays)
         return _as_complex(result, library) if self.is_complex else result
 
 
@@ -226,7 +224,8 @@ class ReductionMixin:
 
     def _remember_plan(self, plan_key, pending):
         """A LazyPlan from the call `pending` just made, where its Genred
-        planned it without copying an array."""
+        planned it without copying an array and its launch reads only
+        addresses (the CPU): the arrays' dummy axes do not matter there."""
         leaves, genred, library = pending._leaves, pending.genred, self.library
         numbers_dtype = None
         if pending._has_numbers:
@@ -234,15 +233,14 @@ class ReductionMixin:
                                  if type(leaf.raw) is not list)
         arrays = _leaf_arrays(leaves, library, numbers_dtype)
         call_plan = genred._plans.get(library.call_key(arrays, "auto", -1))
-        if call_plan is None or call_plan.copied is not None:
+        if call_plan is None or call_plan.copied is not None or \
+                not call_plan.addresses_only:
             return
-        shapes = [tuple(a.shape) for a in arrays] if call_plan.padded is None else [
-            tuple(a.shape) if p is None else p for a, p in zip(arrays, call_plan.padded)]
         plans = type(self)._lazy_plans
         if len(plans) >= MAX_LAZY_PLANS:
             plans.clear()
-        plans[plan_key] = LazyPlan(genred, call_plan, library.launch_as(call_plan, shapes),
-                                   self.is_complex, library, numbers_dtype)
+        plans[plan_key] = LazyPlan(genred, call_plan, self.is_complex, library,
+                                   numbers_dtype)
 
     def _specification(self, weight=None):
         """(formula, formula2, aliases, leaves, symbolic variables) of this

@@ -222,9 +222,6 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
                          "(..., N, 1, D) for an i-variable, (..., 1, M, D) for a "
                          f"j-variable or (..., 1, 1, D) for a parameter; got shape {shape}")
 
-    def _result_class(self, is_complex):
-        return self.complex_class if is_complex else self.real_class
-
     def _node(self, formula, dim, *operands, is_complex=None):
         if is_complex is None:
             is_complex = self.is_complex
