@@ -25,6 +25,29 @@ def test_outputs_written_in_place():
     assert torch.allclose(out, ((x[:, None] - y[None]) ** 2).sum(-1).sum(1, keepdim=True))
 
 
+def test_planned_calls_give_new_outputs_and_leave_autograd_to_tensors_needing_it():
+    """A Genred call with a plan (an earlier call's layouts) returns a new
+    tensor each time; the same call on a tensor requiring grad still builds
+    a graph with the gradient of dense torch, and under no_grad does not."""
+    f = kt.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"], axis=1)
+    x, y, b = (torch.rand(n, d, dtype=torch.float64) for n, d in ((5, 3), (7, 3), (7, 1)))
+
+    def dense(x):
+        return (torch.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b)
+    first, second = f(x, y, b), f(x, y, b)
+    assert first is not second and first.data_ptr() != second.data_ptr()
+    assert len(f._plans) == 1 and torch.allclose(first, dense(x))
+    xg = x.clone().requires_grad_(True)
+    got = f(xg, y, b)
+    assert got.requires_grad
+    got.sum().backward()
+    xr = x.clone().requires_grad_(True)
+    dense(xr).sum().backward()
+    assert torch.allclose(xg.grad, xr.grad)
+    with torch.no_grad():
+        assert not f(xg, y, b).requires_grad
+
+
 def test_bfloat16():
     x, y = torch.rand(4, 2), torch.rand(9, 2)
     f = kt.Genred("SqDist(X, Y)", ["X = Vi(2)", "Y = Vj(2)"], axis=1)

@@ -28,9 +28,10 @@ class CallPlan:
     (None: as given; `padded` is None when no array needs one),
     `make_outputs()`, which makes the outputs, and `launch(arrays)`, which
     runs the kernel on them (reading only their addresses where
-    `addresses_only`); `single`: the result is the one output as made."""
+    `addresses_only`); `single`: the result is the one output as made;
+    `run(args)`: the whole call (Backend.plan_runner)."""
     __slots__ = ("padded", "copied", "make_outputs", "single", "launch", "kernel",
-                 "addresses_only")
+                 "addresses_only", "run")
 
     def __init__(self, padded, copied, make_outputs, single, launch, addresses_only,
                  kernel):
@@ -124,19 +125,36 @@ class Backend:
         if key is not None:
             if len(genred._plans) >= MAX_PLANS:  # shapes that keep changing
                 genred._plans.clear()
-            genred._plans[key] = CallPlan(
+            plan = CallPlan(
                 [tuple(a.shape) if a.ndim != given.ndim else None
                  for a, given in zip(arrays, args)],
                 [not self.is_contiguous(given) for given in args],
                 self.output_maker(shapes, dtypes, outputs[0] if outputs else None),
                 len(outputs) == 1 and genred.k is None,
                 *self._launcher(kernel, arrays + outputs, home, device), kernel)
+            plan.run = self.plan_runner(genred, plan)
+            genred._plans[key] = plan
         return self._results(genred, outputs)
 
     def _launcher(self, kernel, arrays, home, device):
         """(launch(arrays) for arrays laid out as these, whether it reads
         only their addresses)."""
         return (lambda arrays: self._run(kernel, arrays, home, device)), False
+
+    def plan_runner(self, genred, plan):
+        """run(args) -> the result of a call with this plan: where the arrays
+        go to the kernel as given and make one output, without the steps
+        run_plan would skip (small calls are dominated by Python steps)."""
+        if plan.single and plan.copied is None and \
+                (plan.padded is None or plan.addresses_only):
+            make_outputs, launch = plan.make_outputs, plan.launch
+
+            def run(args):
+                outputs = make_outputs()
+                launch([*args, *outputs])
+                return outputs[0]
+            return run
+        return lambda args: self.run_plan(genred, plan, args)
 
     def run_plan(self, genred, plan, args):
         """A call with a plan: the arrays only need the copies and batch

@@ -250,7 +250,7 @@ class GenredBase:
             plan = self._plans.get(key)
             if plan is not None:
                 self._last_kernel = plan.kernel
-                return self.backend.run_plan(self, plan, args)
+                return plan.run(args)
         check_call_options(backend, device_id, ranges)
         return self.backend.call(self, args, out, ranges, backend, device_id, key)
 

@@ -55,10 +55,10 @@ class LazyPlan:
     to the kernel its Genred call planned (a CallPlan whose launch reads
     only addresses), and numbers become arrays of `numbers_dtype`. Nothing
     is parsed, hashed as text or checked again."""
-    __slots__ = ("genred", "plan", "is_complex", "library", "numbers_dtype")
+    __slots__ = ("plan", "is_complex", "library", "numbers_dtype")
 
-    def __init__(self, genred, plan, is_complex, library, numbers_dtype):
-        self.genred, self.plan = genred, plan
+    def __init__(self, plan, is_complex, library, numbers_dtype):
+        self.plan = plan
         self.is_complex, self.library, self.numbers_dtype = is_complex, library, numbers_dtype
 
     def __call__(self, arrays):
@@ -66,7 +66,7 @@ class LazyPlan:
         if self.numbers_dtype is not None:
             arrays = [library.array(a, self.numbers_dtype) if type(a) is list else a
                       for a in arrays]
-        result = library.run_plan(self.genred, self.plan, arrays)
+        result = self.plan.run(arrays)
         return _as_complex(result, library) if self.is_complex else result
 
 
@@ -239,8 +239,7 @@ class ReductionMixin:
         plans = type(self)._lazy_plans
         if len(plans) >= MAX_LAZY_PLANS:
             plans.clear()
-        plans[plan_key] = LazyPlan(genred, call_plan, self.is_complex, library,
-                                   numbers_dtype)
+        plans[plan_key] = LazyPlan(call_plan, self.is_complex, library, numbers_dtype)
 
     def _specification(self, weight=None):
         """(formula, formula2, aliases, leaves, symbolic variables) of this

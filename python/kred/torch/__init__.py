@@ -161,10 +161,17 @@ class TorchBackend(Backend):
     def is_contiguous(self, a):
         return a.is_contiguous()
 
-    def layout(self, a):
-        if a.is_contiguous():
-            return (a.dtype, a.shape, a.device)
-        return (a.dtype, a.shape, a.device, a.stride())
+    def call_key(self, args, backend, device_id):
+        # One pass (the cost of a small call): tensors only, none that
+        # autograd must see.
+        key = [backend, device_id]
+        grad = torch.is_grad_enabled()
+        for a in args:
+            if type(a) is not torch.Tensor or (grad and a.requires_grad):
+                return None
+            key.append((a.dtype, a.shape, a.device) if a.is_contiguous() else
+                       (a.dtype, a.shape, a.device, a.stride()))
+        return tuple(key)
 
     def empty(self, shape, dtype, like):
         if like is None or like.device.type == "cpu":
@@ -172,11 +179,15 @@ class TorchBackend(Backend):
         return torch.empty(shape, dtype=_TORCH_DTYPES[dtype], device=like.device)
 
     def output_maker(self, shapes, dtypes, like):
-        specs = [(s, _TORCH_DTYPES[d]) for s, d in zip(shapes, dtypes)]
-        if like is None or like.device.type == "cpu":
-            return lambda: [torch.empty(s, dtype=d) for s, d in specs]
-        device = like.device
-        return lambda: [torch.empty(s, dtype=d, device=device) for s, d in specs]
+        device = "cpu" if like is None else like.device
+        # empty_like of kept templates: cheaper than torch.empty's arguments.
+        templates = [torch.empty(s, dtype=_TORCH_DTYPES[d], device=device)
+                     for s, d in zip(shapes, dtypes)]
+        empty_like = torch.empty_like
+        if len(templates) == 1:
+            (template,) = templates
+            return lambda: [empty_like(template)]
+        return lambda: [empty_like(t) for t in templates]
 
     def device_of(self, a):
         return "cpu" if a.device.type == "cpu" else \
@@ -254,7 +265,17 @@ class Genred(GenredBase):
     __doc__ = GenredBase.__doc__
     backend = TorchBackend()
 
+    # Whether a call planned before runs as planned (False where _call does
+    # more than one process' reduction: kred.torch.distributed).
+    _plans_are_calls = True
+
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
+        if ranges is None and out is None and self._plans_are_calls:
+            # A planned call (no tensor autograd must see: see call_key).
+            plan = self._plans.get(self.backend.call_key(args, backend, device_id))
+            if plan is not None:
+                self._last_kernel = plan.kernel
+                return plan.run(args)
         call = {"backend": backend, "device_id": device_id, "ranges": ranges}
         for a in args:
             if isinstance(a, torch.Tensor) and a.requires_grad:

@@ -41,6 +41,7 @@ class Genred(LocalGenred):
     when None); see the module's documentation."""
 
     default_group = None  # set by sharded()
+    _plans_are_calls = False  # its plans are the local parts of a ring's steps
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
