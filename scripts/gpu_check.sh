@@ -48,6 +48,8 @@ done
 step "Python GPU tests (on the GPU and on the simulator)"
 if $PY -c "import numpy, pytest" 2>/dev/null; then
   check "test_gpu.py" $PY -m pytest -q test/python/test_gpu.py
+  # An AOT library's GPU code (kred-aot --gpu-chip) on CUDA tensors.
+  check "AOT GPU code" $PY -m pytest -q test/python/test_aot.py -k "gpu"
 else
   echo "-- skipped: numpy and pytest are needed"
 fi

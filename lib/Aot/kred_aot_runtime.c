@@ -3,8 +3,9 @@
  * Pasted by kred-aot into the C file of each library it writes, after
  * kred_aot.h: every function is static. The rules and messages are the
  * runtime's (lib/Runtime/Signature.cpp: checkArguments, getOutputShapes;
- * CpuTarget.cpp: small calls on one thread), for a library that cannot link
- * it; test/python/test_aot.py checks the messages against it.
+ * CpuTarget.cpp: small calls on one thread; BlockSparse.cpp: the ranges),
+ * for a library that cannot link it; test/python/test_aot.py checks the
+ * messages against it.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -28,6 +29,14 @@ static int kred_fail(kred_status *status, const char *format, ...) {
     va_end(args);
   }
   return KRED_BAD_ARGUMENT;
+}
+
+static int kred_succeed(kred_status *status) {
+  if (status) {
+    status->code = KRED_OK;
+    status->message[0] = 0;
+  }
+  return KRED_OK;
 }
 
 static const char *kred_dtype_name(kred_dtype dtype) {
@@ -122,6 +131,16 @@ static int kred_check_shapes(const kred_kernel_info *kernel,
   for (int a = 0; a < count; ++a) {
     const kred_arg_info *spec = &kernel->args[a];
     const kred_array *array = &args[a];
+    if (spec->role == KRED_RANGES) {
+      int pairs = spec->rank == 2;
+      if (array->rank != spec->rank || (pairs && array->shape[1] != 2))
+        return kred_fail(status, "ranges array '%s' has shape %s, expected %s",
+                         spec->name,
+                         kred_shape_string(array->shape, array->rank, shape, sizeof shape),
+                         pairs ? "[clusters, 2] ([start, end) pairs)"
+                               : "[clusters] (slice ends)");
+      continue;
+    }
     if (array->rank != spec->rank)
       return kred_fail(status, "'%s' has shape %s, expected %d dimensions (%s)",
                        spec->name,
@@ -181,21 +200,92 @@ static int kred_check_shapes(const kred_kernel_info *kernel,
   return KRED_OK;
 }
 
-static int kred_count_inputs(const kred_kernel_info *kernel) {
-  int inputs = 0;
+static int kred_count_role(const kred_kernel_info *kernel, kred_role role) {
+  int count = 0;
   for (int a = 0; a < kernel->num_args; ++a)
-    inputs += kernel->args[a].role != KRED_OUTPUT;
-  return inputs;
+    count += kernel->args[a].role == role;
+  return count;
+}
+
+/* One [start, end) pair array or one slice-ends array. */
+typedef struct kred_ranges_array {
+  const char *name;
+  const int64_t *data;
+  int64_t length;
+} kred_ranges_array;
+
+static kred_ranges_array kred_ranges_view(const kred_array *a, const char *name) {
+  kred_ranges_array view = {name, (const int64_t *)a->data, a->shape[0]};
+  return view;
+}
+
+/* Pairs within [0, rows], start <= end; with `disjoint`, also sorted
+ * without overlap (clusters reduced in parallel write their own rows). */
+static int kred_check_pairs(kred_ranges_array a, int64_t rows, int disjoint,
+                            kred_status *status) {
+  int64_t previous_end = 0;
+  for (int64_t k = 0; k < a.length; ++k) {
+    long long start = a.data[2 * k], end = a.data[2 * k + 1];
+    if (start < 0 || start > end || end > rows)
+      return kred_fail(status, "invalid block-sparse ranges: %s[%lld] = [%lld, %lld) is "
+                       "not a range of rows within [0, %lld)",
+                       a.name, (long long)k, start, end, (long long)rows);
+    if (disjoint && start < previous_end)
+      return kred_fail(status, "invalid block-sparse ranges: %s[%lld] = [%lld, %lld) "
+                       "overlaps or precedes the previous cluster, which ends at %lld; "
+                       "clusters must be sorted and disjoint",
+                       a.name, (long long)k, start, end, (long long)previous_end);
+    previous_end = end;
+  }
+  return KRED_OK;
+}
+
+/* One slice end per cluster, non-decreasing, within the reduced ranges. */
+static int kred_check_slices(kred_ranges_array slices, kred_ranges_array clusters,
+                             kred_ranges_array reduced, kred_status *status) {
+  int64_t previous = 0;
+  if (slices.length != clusters.length)
+    return kred_fail(status, "invalid block-sparse ranges: %s has %lld entries, but %s "
+                     "has %lld clusters", slices.name, (long long)slices.length,
+                     clusters.name, (long long)clusters.length);
+  for (int64_t k = 0; k < slices.length; ++k) {
+    int64_t end = slices.data[k];
+    if (end < previous || end > reduced.length)
+      return kred_fail(status, "invalid block-sparse ranges: %s[%lld] = %lld is not a "
+                       "slice end within [%lld, %lld] (slice ends are non-decreasing "
+                       "indices into %s)", slices.name, (long long)k, (long long)end,
+                       (long long)previous, (long long)reduced.length, reduced.name);
+    previous = end;
+  }
+  return KRED_OK;
+}
+
+/* KeOps' six arrays, from `ranges` on: every entry before any work. */
+static int kred_check_ranges(const kred_array *ranges, const int64_t rows[2],
+                             kred_status *status) {
+  static const char *const names[] = {"ranges_i", "slices_i", "redranges_j",
+                                      "ranges_j", "slices_j", "redranges_i"};
+  for (int side = 0; side < 2; ++side) {
+    kred_ranges_array clusters = kred_ranges_view(&ranges[3 * side], names[3 * side]);
+    kred_ranges_array slices = kred_ranges_view(&ranges[3 * side + 1], names[3 * side + 1]);
+    kred_ranges_array reduced = kred_ranges_view(&ranges[3 * side + 2], names[3 * side + 2]);
+    if (kred_check_pairs(clusters, rows[side], 1, status) ||
+        kred_check_slices(slices, clusters, reduced, status) ||
+        kred_check_pairs(reduced, rows[1 - side], 0, status))
+      return KRED_BAD_ARGUMENT;
+  }
+  return KRED_OK;
 }
 
 static int kred_output_shape(const kred_kernel_info *kernel,
                              const kred_array *inputs, int32_t output,
                              int64_t *shape, kred_status *status) {
-  int count = kred_count_inputs(kernel);
+  int outputs = kred_count_role(kernel, KRED_OUTPUT);
+  int count = kernel->num_args - outputs - kred_count_role(kernel, KRED_RANGES);
   kred_agreed agreed;
-  if (output < 0 || output >= kernel->num_args - count)
+  if (output < 0 || output >= outputs)
     return kred_fail(status, "kernel '%s' has %d outputs, not an output #%d",
-                     kernel->name, kernel->num_args - count, output);
+                     kernel->name, outputs, output);
   for (int a = 0; a < count; ++a)
     if (kred_check_placement(&kernel->args[a], &inputs[a], status))
       return KRED_BAD_ARGUMENT;
@@ -208,33 +298,50 @@ static int kred_output_shape(const kred_kernel_info *kernel,
   return KRED_OK;
 }
 
+/* Every array of a call: layout, dtype, shapes, ranges. */
+static int kred_check_arguments(const kred_kernel_info *kernel, const kred_array *args,
+                                kred_agreed *agreed, kred_status *status) {
+  if (kernel->num_args > 64)
+    return kred_fail(status, "kernel '%s' takes more than 64 arrays", kernel->name);
+  for (int a = 0; a < kernel->num_args; ++a)
+    if (kred_check_placement(&kernel->args[a], &args[a], status))
+      return KRED_BAD_ARGUMENT;
+  if (kred_check_shapes(kernel, args, kernel->num_args, agreed, status))
+    return KRED_BAD_ARGUMENT;
+  int ranges = kred_count_role(kernel, KRED_RANGES);
+  if (ranges && kred_check_ranges(&args[kernel->num_args - ranges], agreed->rows, status))
+    return KRED_BAD_ARGUMENT;
+  return KRED_OK;
+}
+
+/* An array's memref descriptor, {allocated, aligned, offset, sizes...,
+ * strides...}, into d; returns its number of fields. */
+static int kred_fill_descriptor(const kred_array *a, int64_t *d) {
+  int rank = a->rank;
+  int64_t stride = 1;
+  d[0] = d[1] = (int64_t)(intptr_t)a->data;
+  d[2] = 0;
+  for (int k = rank - 1; k >= 0; --k) {
+    d[3 + k] = a->shape[k];
+    d[3 + rank + k] = stride;
+    stride *= a->shape[k];
+  }
+  return 3 + 2 * rank;
+}
+
 /* Checks the arrays, then calls `entry` with one memref descriptor per
- * array: {allocated, aligned, offset, sizes..., strides...}. */
+ * array. */
 static int kred_run(const kred_kernel_info *kernel, void (*entry)(void **),
                     const kred_array *args, kred_status *status) {
   int64_t descriptors[64][3 + 2 * KRED_AOT_MAX_RANK];
   void *pointers[64];
   kred_agreed agreed;
   double pairs = 1;
-  if (kernel->num_args > 64)
-    return kred_fail(status, "kernel '%s' takes more than 64 arrays", kernel->name);
-  for (int a = 0; a < kernel->num_args; ++a)
-    if (kred_check_placement(&kernel->args[a], &args[a], status))
-      return KRED_BAD_ARGUMENT;
-  if (kred_check_shapes(kernel, args, kernel->num_args, &agreed, status))
+  if (kred_check_arguments(kernel, args, &agreed, status))
     return KRED_BAD_ARGUMENT;
   for (int a = 0; a < kernel->num_args; ++a) {
-    int64_t *d = descriptors[a];
-    int rank = args[a].rank;
-    d[0] = d[1] = (int64_t)(intptr_t)args[a].data;
-    d[2] = 0;
-    int64_t stride = 1;
-    for (int k = rank - 1; k >= 0; --k) {
-      d[3 + k] = args[a].shape[k];
-      d[3 + rank + k] = stride;
-      stride *= args[a].shape[k];
-    }
-    pointers[a] = d;
+    kred_fill_descriptor(&args[a], descriptors[a]);
+    pointers[a] = descriptors[a];
   }
   for (int k = 0; k < kernel->batch_dims; ++k)
     pairs *= (double)agreed.batch[k];
@@ -246,9 +353,5 @@ static int kred_run(const kred_kernel_info *kernel, void (*entry)(void **),
   entry(pointers);
   if (serial)
     omp_set_num_threads(threads);
-  if (status) {
-    status->code = KRED_OK;
-    status->message[0] = 0;
-  }
-  return KRED_OK;
+  return kred_succeed(status);
 }

@@ -31,6 +31,11 @@ using LaunchTable = std::map<std::string, LaunchInfo>;
 /// The launches of a module lowered by kred-lower-to-gpu, by kernel symbol.
 LaunchTable collectLaunches(mlir::ModuleOp module);
 
+/// `module` through kred-gpu-pipeline: the PTX of its kernels and their
+/// launches.
+llvm::Expected<std::pair<std::string, LaunchTable>>
+buildPtx(mlir::ModuleOp module, const GpuTargetOptions &options);
+
 /// One "kernel SYMBOL BLOCK ARG..." line per kernel, and back (false on a
 /// malformed line).
 std::string serializeLaunches(const LaunchTable &launches);

@@ -298,6 +298,14 @@ llvm::Expected<std::string> runtime::emitPtx(ModuleOp module,
   return code->image;
 }
 
+llvm::Expected<std::pair<std::string, LaunchTable>>
+runtime::buildPtx(ModuleOp module, const GpuTargetOptions &options) {
+  auto code = buildGpuCode(module, options);
+  if (!code)
+    return code.takeError();
+  return std::make_pair(std::move(code->image), std::move(code->launches));
+}
+
 llvm::Expected<int> runtime::getCudaDeviceCount() {
   return cuda::getDeviceCount();
 }

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuLaunch.h"
 #include "RuntimeInternal.h"
 
 #include "kred/Frontend/SourceLimits.h"
@@ -457,32 +458,76 @@ runtime::compileKernels(llvm::StringRef source, const CompileOptions &options) {
   return compileParsed(state, **module, options, start);
 }
 
-llvm::Expected<KernelObject>
-runtime::compileKernelObject(llvm::StringRef source,
-                             const CpuTargetOptions &options,
-                             llvm::StringRef prefix) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
+namespace {
+/// A module parsed for ahead-of-time compilation, its kernels renamed
+/// `<prefix>_<k>` in function order.
+struct RenamedKernels {
+  OwningOpRef<ModuleOp> module;
+  std::vector<KernelSignature> signatures;
+  std::vector<KernelSymbol> symbols;
+};
+
+/// Under the state's mutex.
+llvm::Expected<RenamedKernels> parseRenamed(RuntimeState &state,
+                                            llvm::StringRef source,
+                                            llvm::StringRef prefix) {
   auto module = parseLocked(state, source);
   if (!module)
     return module.takeError();
   auto signatures = getKernelSignatures(**module);
   if (!signatures)
     return signatures.takeError();
-  KernelObject result;
-  result.signatures = std::move(*signatures);
-  std::vector<KernelSymbol> symbols;
-  for (const KernelSignature &signature : result.signatures) {
-    KernelSymbol symbol{signature.name,
-                        llvm::formatv("{0}_{1}", prefix, symbols.size())};
-    result.entryPoints.push_back(getEntryPointName(symbol.symbol));
-    symbols.push_back(std::move(symbol));
-  }
-  renameKernels(**module, symbols);
-  auto object = buildObjectFile(**module, symbols, options);
+  RenamedKernels result{std::move(*module), std::move(*signatures), {}};
+  for (const KernelSignature &signature : result.signatures)
+    result.symbols.push_back(
+        {signature.name, llvm::formatv("{0}_{1}", prefix, result.symbols.size())});
+  renameKernels(*result.module, result.symbols);
+  return result;
+}
+} // namespace
+
+llvm::Expected<KernelObject>
+runtime::compileKernelObject(llvm::StringRef source,
+                             const CpuTargetOptions &options,
+                             llvm::StringRef prefix) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto kernels = parseRenamed(state, source, prefix);
+  if (!kernels)
+    return kernels.takeError();
+  auto object = buildObjectFile(*kernels->module, kernels->symbols, options);
   if (!object)
     return object.takeError();
-  result.object = object->str().str();
+  KernelObject result{object->str().str(), std::move(kernels->signatures), {}};
+  for (const KernelSymbol &symbol : kernels->symbols)
+    result.entryPoints.push_back(getEntryPointName(symbol.symbol));
+  return result;
+}
+
+llvm::Expected<GpuKernelImage>
+runtime::compileGpuKernelImage(llvm::StringRef source,
+                               const GpuTargetOptions &options,
+                               llvm::StringRef prefix) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto kernels = parseRenamed(state, source, prefix);
+  if (!kernels)
+    return kernels.takeError();
+  auto image = buildPtx(*kernels->module, options);
+  if (!image)
+    return image.takeError();
+  GpuKernelImage result;
+  result.ptx = std::move(image->first);
+  result.signatures = std::move(kernels->signatures);
+  for (const KernelSymbol &symbol : kernels->symbols) {
+    auto launch = image->second.find(symbol.symbol);
+    if (launch == image->second.end())
+      return llvm::createStringError("kred-gpu-pipeline made no GPU kernel for '" +
+                                     symbol.name + "'");
+    result.symbols.push_back(symbol.symbol);
+    result.blockSizes.push_back(launch->second.blockSize);
+    result.launchedArguments.push_back(launch->second.arguments);
+  }
   return result;
 }
 

@@ -51,6 +51,13 @@ static cl::opt<int64_t> batchDims("batch-dims",
                                   cl::init(0),
                                   cl::cat(tools::getKernelSourceCategory()));
 
+static cl::opt<bool> ranges("ranges",
+                            cl::desc("A formula's kernel takes KeOps' six "
+                                     "block-sparse ranges arrays after its "
+                                     "outputs"),
+                            cl::init(false),
+                            cl::cat(tools::getKernelSourceCategory()));
+
 llvm::StringRef tools::getFormulaDtype() { return dtype; }
 
 std::string tools::describeKernelSource() {
@@ -80,6 +87,7 @@ static OwningOpRef<ModuleOp> parseOrImport(llvm::SourceMgr &sourceMgr,
   if (kOption >= 0)
     options.k = kOption;
   options.batchDims = batchDims;
+  options.ranges = ranges;
   return importFormula(sourceMgr, context, options);
 }
 

@@ -55,7 +55,7 @@ const char *roleName(ArgRole role) {
   case ArgRole::Parameter: return "KRED_PARAMETER";
   case ArgRole::Unused: return "KRED_UNUSED";
   case ArgRole::Output: return "KRED_OUTPUT";
-  case ArgRole::Ranges: break;
+  case ArgRole::Ranges: return "KRED_RANGES";
   }
   return "KRED_UNUSED";
 }
@@ -81,6 +81,9 @@ std::vector<std::string> parameterNames(const KernelSignature &signature) {
 
 /// "[batch..., N, 3] float32, an i-variable" for the header's comment.
 std::string describe(const KernelSignature &signature, const ArgSpec &arg) {
+  if (arg.role == ArgRole::Ranges)
+    return arg.rank == 2 ? "[clusters, 2] int64, block-sparse [start, end) pairs"
+                         : "[clusters] int64, block-sparse slice ends";
   std::string batch = signature.batchDims ? "batch..., " : "";
   std::string rows = arg.role == ArgRole::JVariable ? "M"
                      : arg.role == ArgRole::IVariable ? "N"
@@ -98,13 +101,77 @@ std::string describe(const KernelSignature &signature, const ArgSpec &arg) {
                        runtime::getElementTypeName(arg.elementType), role);
 }
 
-std::string prototype(const Library &library, const KernelSignature &signature) {
+/// The typed C function of a kernel; its GPU form (`gpu`) ends in _gpu
+/// and takes a stream.
+std::string prototype(const Library &library, const KernelSignature &signature,
+                      bool gpu) {
   std::vector<std::string> names = parameterNames(signature);
-  std::string text = "int " + library.name + "_" + toIdentifier(signature.name) + "(";
+  std::string text = "int " + library.name + "_" + toIdentifier(signature.name) +
+                     (gpu ? "_gpu(" : "(");
   for (auto [arg, name] : llvm::zip(signature.args, names))
     text += (arg.role == ArgRole::Output ? "kred_array *" : "const kred_array *") +
             name + ", ";
-  return text + "kred_status *status)";
+  return text + (gpu ? "void *stream, " : "") + "kred_status *status)";
+}
+
+/// The typed function's definition: the arrays by name, gathered into one
+/// list for kred_call_K (kred_gpu_call_K).
+std::string typedFunction(const Library &library, size_t k,
+                          const KernelSignature &signature, bool gpu) {
+  std::vector<std::string> names = parameterNames(signature);
+  std::string text = "KRED_EXPORT " + prototype(library, signature, gpu) + " {\n";
+  text += llvm::formatv("  kred_array args[{0}];\n", signature.args.size());
+  for (auto [a, name] : llvm::enumerate(names))
+    text += llvm::formatv(
+        "  if (!{0})\n    return kred_fail(status, \"'%s' is missing (a null "
+        "pointer)\", kred_args_{1}[{2}].name);\n  args[{2}] = *{0};\n",
+        name, k, a);
+  return text + llvm::formatv("  return kred_{0}call_{1}(args, {2}status);\n}\n\n",
+                              gpu ? "gpu_" : "", k, gpu ? "stream, " : "")
+                    .str();
+}
+
+/// `text` as a C string literal, one source line per line of text.
+std::string literal(llvm::StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n\"\n\"";
+      continue;
+    }
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c == '\t' ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+/// The GPU part of the library's C file: the launches, the PTX, the
+/// driver code (kred_aot_gpu.c) and one kred_gpu_call_K per kernel.
+std::string writeGpuSource(const runtime::GpuKernelImage &gpu) {
+  std::string text = llvm::formatv("\n#define KRED_PTX_BYTES {0}\n"
+                                   "#define KRED_GPU_KERNEL_COUNT {1}\n",
+                                   gpu.ptx.size() + 1, gpu.symbols.size());
+  text += kAotGpu;
+  for (auto [k, launched] : llvm::enumerate(gpu.launchedArguments)) {
+    text += llvm::formatv("static const int32_t kred_launched_{0}[] = {{", k);
+    for (int64_t position : launched)
+      text += std::to_string(position) + ", ";
+    text += "-1};\n";
+  }
+  text += "static const kred_gpu_kernel kred_gpu_kernels[KRED_GPU_KERNEL_COUNT] = {\n";
+  for (auto [k, symbol] : llvm::enumerate(gpu.symbols))
+    text += llvm::formatv("  {{\"{0}\", {1}, {2}, kred_launched_{3}},\n", symbol,
+                          gpu.blockSizes[k], gpu.launchedArguments[k].size(), k);
+  text += "};\n";
+  text += "static const char kred_ptx[KRED_PTX_BYTES] =\n" + literal(gpu.ptx) + ";\n\n";
+  for (size_t k = 0; k < gpu.symbols.size(); ++k)
+    text += llvm::formatv(
+        "static int kred_gpu_call_{0}(const kred_array *args, void *stream,\n"
+        "                             kred_status *status) {{\n"
+        "  return kred_gpu_run(&kred_kernels[{0}], {0}, args, stream, status);\n}\n",
+        k);
+  return text;
 }
 } // namespace
 
@@ -124,10 +191,11 @@ llvm::Error aot::checkLibrary(const Library &library) {
           "kernel '{0}' takes {1} arrays; an AOT library takes at most {2}",
           signature.name, signature.args.size(), kMaxArgs));
     for (const ArgSpec &arg : signature.args) {
-      if (arg.role == ArgRole::Ranges)
+      if (arg.role == ArgRole::Ranges && library.gpu)
         return llvm::createStringError(
             "kernel '" + signature.name +
-            "' takes block-sparse ranges, which AOT libraries do not support yet");
+            "' takes block-sparse ranges, which kred's GPU target does not run "
+            "yet: build it without --gpu-chip");
       if (arg.rank > kMaxRank)
         return llvm::createStringError(llvm::formatv(
             "kernel '{0}': '{1}' has {2} dimensions; at most {3}",
@@ -156,7 +224,12 @@ std::string aot::writeHeader(const Library &library) {
     for (auto [arg, name] : llvm::zip(signature.args, parameterNames(signature)))
       text += "     " + name + ": " + describe(signature, arg) + "\n";
     text += "   Returns KRED_OK, or KRED_BAD_ARGUMENT with status->message. */\n";
-    text += prototype(library, signature) + ";\n\n";
+    text += prototype(library, signature, false) + ";\n";
+    if (library.gpu)
+      text += "/* The same on the GPU: device pointers, launched on `stream` (see\n"
+              "   kred_kernel_info.gpu_call); KRED_NO_DEVICE without a CUDA driver. */\n" +
+              prototype(library, signature, true) + ";\n";
+    text += "\n";
   }
   text += "/* The kernels, for callers that discover them (kred.aot.load). */\n";
   text += "const kred_kernel_info *" + library.name + "_kernels(int32_t *count);\n";
@@ -171,6 +244,8 @@ std::string aot::writeSource(const Library &library) {
   text += "\n#define KRED_EXPORT __attribute__((visibility(\"default\")))\n\n";
   size_t count = library.kernels.size();
   text += llvm::formatv("static const kred_kernel_info kred_kernels[{0}];\n\n", count);
+  if (library.gpu)
+    text += writeGpuSource(*library.gpu);
   for (auto [k, signature] : llvm::enumerate(library.kernels)) {
     text += llvm::formatv("static const kred_arg_info kred_args_{0}[] = {{\n", k);
     for (const ArgSpec &arg : signature.args)
@@ -186,24 +261,18 @@ std::string aot::writeSource(const Library &library) {
         "                                 int64_t *shape, kred_status *status) {{\n"
         "  return kred_output_shape(&kred_kernels[{0}], inputs, output, shape, status);\n}\n",
         k, library.entryPoints[k]);
-    // The typed function: the arrays by name, gathered into one list.
-    std::vector<std::string> names = parameterNames(signature);
-    text += "KRED_EXPORT " + prototype(library, signature) + " {\n";
-    text += llvm::formatv("  kred_array args[{0}];\n", signature.args.size());
-    for (auto [a, name] : llvm::enumerate(names))
-      text += llvm::formatv(
-          "  if (!{0})\n    return kred_fail(status, \"'%s' is missing (a null "
-          "pointer)\", kred_args_{1}[{2}].name);\n  args[{2}] = *{0};\n",
-          name, k, a);
-    text += llvm::formatv("  return kred_call_{0}(args, status);\n}\n\n", k);
+    text += typedFunction(library, k, signature, false);
+    if (library.gpu)
+      text += typedFunction(library, k, signature, true);
   }
   text += llvm::formatv("static const kred_kernel_info kred_kernels[{0}] = {{\n", count);
   for (auto [k, signature] : llvm::enumerate(library.kernels))
     text += llvm::formatv("  {{\"{0}\", {1}, {2}, {3}, kred_args_{4}, kred_call_{4}, "
-                          "kred_output_shape_{4}},\n",
+                          "kred_output_shape_{4}, {5}},\n",
                           escape(signature.name), signature.batchDims,
                           signature.outputsIndexedByI ? 1 : 0,
-                          signature.args.size(), k);
+                          signature.args.size(), k,
+                          library.gpu ? "kred_gpu_call_" + std::to_string(k) : "0");
   text += "};\n\n";
   text += "KRED_EXPORT const kred_kernel_info *" + library.name +
           "_kernels(int32_t *count) {\n";

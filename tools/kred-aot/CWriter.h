@@ -13,6 +13,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,12 @@ struct Library {
   std::vector<std::string> entryPoints;
   /// What the kernels were made from, for the header's comment.
   std::string origin;
+  /// The kernels' GPU code (kred-aot --gpu-chip), in the same order.
+  std::optional<runtime::GpuKernelImage> gpu;
 };
 
-/// Checks that the kernels can be given a C ABI: identifiers, ranks, no
-/// block-sparse ranges.
+/// Checks that the kernels can be given a C ABI: identifiers, ranks; no
+/// block-sparse ranges on the GPU.
 llvm::Error checkLibrary(const Library &library);
 std::string writeHeader(const Library &library);
 std::string writeSource(const Library &library);

@@ -3,12 +3,15 @@
 //   kred-aot gaussian.kf -o build/libgauss.so    (writes build/gauss.h too)
 //   kred-aot --formula "..." --reduction ArgKMin --k 8 --axis 1 -o libknn.so
 //   kred-aot kernels.mlir -o libkernels.so --pipeline-options='cpu-features=-avx512f'
+//   kred-aot gaussian.kf --gpu-chip=sm_90 -o libgauss.so  (+ NAME_KERNEL_gpu)
 //
 // Compiles every kernel of the input for this CPU (kred-cpu-pipeline, as
 // the runtime does) into one object, writes the C part (argument checks, a
 // function per kernel: kred_aot_runtime.c and CWriter.cpp) and links both
 // with the C compiler (`cc`, or $CC) into a shared library that needs only
-// the C library and libomp.
+// the C library and libomp. With --gpu-chip, the kernels' PTX
+// (kred-gpu-pipeline) is embedded too, run through the CUDA driver, which
+// the library opens at its first GPU call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +41,11 @@ static cl::opt<std::string> pipelineOptions(
     cl::desc("kred-cpu-pipeline options, as kred-opt takes them "
              "('cpu-features=-avx512f', 'fast-math=false')"),
     cl::cat(category));
+static cl::opt<std::string> gpuChip(
+    "gpu-chip",
+    cl::desc("Also embed the kernels' GPU code (PTX) for this chip (sm_80, "
+             "sm_90, ...): one NAME_KERNEL_gpu function per kernel"),
+    cl::value_desc("sm_XY"), cl::cat(category));
 static cl::opt<bool> keepSource("keep-c",
                                 cl::desc("Keep the generated C file beside "
                                          "the library (<NAME>.c)"),
@@ -116,7 +124,22 @@ int main(int argc, char **argv) {
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
   aot::Library library{*name, compiled->signatures, compiled->entryPoints,
-                       tools::describeKernelSource()};
+                       tools::describeKernelSource(), std::nullopt};
+  if (!gpuChip.empty()) {
+    if (!llvm::StringRef(gpuChip).starts_with("sm_"))
+      return fail("--gpu-chip is '" + gpuChip +
+                  "'; expected a CUDA architecture such as sm_80 or sm_90");
+    library.gpu.emplace(); // checked as a library with GPU code
+    if (llvm::Error err = aot::checkLibrary(library))
+      return fail(llvm::toString(std::move(err)));
+    GpuTargetOptions gpuOptions;
+    gpuOptions.chip = gpuChip;
+    auto gpu = runtime::compileGpuKernelImage(loaded.text, gpuOptions,
+                                              "kred_aot_" + *name);
+    if (!gpu)
+      return fail(llvm::toString(gpu.takeError()));
+    library.gpu = std::move(*gpu);
+  }
   if (llvm::Error err = aot::checkLibrary(library))
     return fail(llvm::toString(std::move(err)));
 

@@ -7,14 +7,21 @@
  *                   kred_status *status);
  *
  * with the inputs in the kernel's order (a formula's aliases by position),
- * then its outputs. Arrays are C-contiguous, of the kernel's dtype:
+ * then its outputs, then - for a block-sparse kernel (kred-aot --ranges) -
+ * KeOps' six int64 ranges arrays: ranges_i [Ci, 2], slices_i [Ci],
+ * redranges_j [Rj, 2], ranges_j [Cj, 2], slices_j [Cj], redranges_i [Ri, 2]
+ * (pykeops' layout; checked before any work). Arrays are C-contiguous, of
+ * the kernel's dtype:
  * an i-variable of dimension D is [batch..., N, D], a j-variable
  * [batch..., M, D], a parameter [batch..., D], an output [batch..., rows, E]
  * (rows: N when the reduction is over j); batch dimensions of size 1
  * broadcast, outputs carry the full batch shape. A call returns KRED_OK, or
  * KRED_BAD_ARGUMENT with a message in `status` (if not NULL) naming the
  * array and what was expected, without running. The library needs only the
- * C library and the OpenMP runtime (libomp).
+ * C library and the OpenMP runtime (libomp). A library written with
+ * --gpu-chip also has NAME_KERNEL_gpu(..., void *stream, kred_status *):
+ * the same arrays in GPU memory (see kred_kernel_info.gpu_call), run
+ * through the CUDA driver, which it opens when first called.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -45,7 +52,10 @@ typedef struct kred_array {
   const int64_t *strides;
 } kred_array;
 
-enum { KRED_OK = 0, KRED_BAD_ARGUMENT = 1 };
+/* KRED_NO_DEVICE: a GPU call where the CUDA driver cannot be loaded or
+ * started; KRED_DEVICE_ERROR: the driver refused (the message has its
+ * error). */
+enum { KRED_OK = 0, KRED_BAD_ARGUMENT = 1, KRED_NO_DEVICE = 2, KRED_DEVICE_ERROR = 3 };
 
 typedef struct kred_status {
   int code;
@@ -58,7 +68,8 @@ typedef enum kred_role {
   KRED_J_VARIABLE = 1,
   KRED_PARAMETER = 2,
   KRED_UNUSED = 3,
-  KRED_OUTPUT = 4
+  KRED_OUTPUT = 4,
+  KRED_RANGES = 5 /* one of the six block-sparse ranges arrays */
 } kred_role;
 
 typedef struct kred_arg_info {
@@ -74,15 +85,21 @@ typedef struct kred_kernel_info {
   const char *name;
   int32_t batch_dims;
   int32_t outputs_indexed_by_i; /* 1: reduction over j, outputs have N rows */
-  int32_t num_args;             /* inputs, then outputs */
+  int32_t num_args;             /* inputs, then outputs, then any ranges */
   const kred_arg_info *args;
   /* Runs the kernel on num_args arrays, checked first. */
   int (*call)(const kred_array *args, kred_status *status);
   /* The shape of output `output` (0-based among outputs) for the inputs
-   * given (the first num_args - outputs arrays), checked as a call is:
+   * given (the arrays before the outputs), checked as a call is:
    * shape receives batch_dims + 2 sizes. */
   int (*output_shape)(const kred_array *inputs, int32_t output, int64_t *shape,
                       kred_status *status);
+  /* The GPU kernel (a library written with --gpu-chip), else NULL: the
+   * arrays' data are device pointers (CUdeviceptr) of the calling thread's
+   * CUDA context (device 0's primary context, made current, if it has
+   * none); launched on `stream` (a CUstream, NULL: the default stream),
+   * asynchronously, as CUDA launches are. */
+  int (*gpu_call)(const kred_array *args, void *stream, kred_status *status);
 } kred_kernel_info;
 
 /* Every library exports NAME_kernels: its kernels, *count of them. */

@@ -223,6 +223,22 @@ llvm::Expected<KernelObject> compileKernelObject(llvm::StringRef source,
                                                  const CpuTargetOptions &options,
                                                  llvm::StringRef prefix);
 
+/// kred-aot's GPU code: the kernels of a module (as compileKernels takes
+/// it) through kred-gpu-pipeline for `options.chip`, in one PTX image,
+/// kernel k under the symbol `<prefix>_<k>` (in function order), with the
+/// block size it was compiled for and the positions of the arguments it is
+/// launched with (the arrays its formula reads). Needs no GPU.
+struct GpuKernelImage {
+  std::string ptx;
+  std::vector<KernelSignature> signatures;
+  std::vector<std::string> symbols;
+  std::vector<int64_t> blockSizes;
+  std::vector<std::vector<int64_t>> launchedArguments;
+};
+llvm::Expected<GpuKernelImage>
+compileGpuKernelImage(llvm::StringRef source, const GpuTargetOptions &options,
+                      llvm::StringRef prefix);
+
 /// For tools that link kernels (kred-aot), as the runtime does: the folder
 /// of the libomp kernels link and record as their run path
 /// ($KRED_OPENMP_DIR, else the one kred was built with), and a program run
