@@ -101,9 +101,10 @@ class Backend:
         raise NotImplementedError
 
     def plan_layout(self, a):
-        """A LazyTensor leaf's array's dtype, shape and device, hashable,
-        where a LazyPlan can pass it as it is (C-contiguous, no gradient
-        needed); ("numbers", count) for a list of numbers; else None."""
+        """A LazyTensor leaf's array's dtype and shape, hashable, where a
+        LazyPlan can pass it as it is (on the CPU, C-contiguous, no
+        gradient needed); ("numbers", count) for a list of numbers; else
+        None."""
         raise NotImplementedError
 
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):

@@ -43,6 +43,11 @@ def _split_options(name, options):
     return compile_options, call_options
 
 
+# The names of a plan key's leaves ("i0", "j1", ...), made once.
+_NAMED_LEAVES = 32
+_LEAF_NAMES = {category: [f"{category}{n}" for n in range(_NAMED_LEAVES)]
+               for category in ("i", "j", "param")}
+
 # Reductions remembered per LazyTensor class (LazyPlan); a program that
 # keeps making new structures starts again from empty.
 MAX_LAZY_PLANS = 256
@@ -206,17 +211,18 @@ class ReductionMixin:
             leaves, template2 = {**leaves, **weight._leaves}, weight.formula_template
         layout = self.library.plan_layout
         key, arrays = [type(self), reduction, axis, k], []
-        for n, (leaf_id, leaf) in enumerate(leaves.items()):
+        for n, leaf in enumerate(leaves.values()):
             array = leaf.raw
             described = layout(array)
             if described is None:
                 return None, None
             # The leaves numbered in order, named by category: equal
             # structures give equal formulas.
-            placeholder, name = f"V#{leaf_id}#", f"{leaf.category}{n}"
-            template = template.replace(placeholder, name)
+            name = _LEAF_NAMES[leaf.category][n] if n < _NAMED_LEAVES else \
+                f"{leaf.category}{n}"
+            template = template.replace(leaf.placeholder, name)
             if template2 is not None:
-                template2 = template2.replace(placeholder, name)
+                template2 = template2.replace(leaf.placeholder, name)
             key.append(described)
             arrays.append(array)
         key += [template, template2]
@@ -433,7 +439,7 @@ class ReductionMixin:
         leaves = {}
         for key, leaf in self._leaves.items():
             swapped = {"i": "j", "j": "i"}.get(leaf.category, leaf.category)
-            leaves[key] = type(leaf)(swapped, leaf.array, leaf.dim)
+            leaves[key] = type(leaf)(swapped, leaf.array, leaf.dim, leaf.placeholder)
         swap = {0: 1, 1: 0, 2: 2}
         formula = re.sub(r"Var\((\d+),(\d+),([01])\)",
                          lambda m: f"Var({m.group(1)},{m.group(2)},"

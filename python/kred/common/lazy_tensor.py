@@ -36,20 +36,24 @@ class Leaf:
     parameter made an array of the reduction's dtype when it runs, so that
     new values need no new compilation); `shape` is the array's shape
     without dummy axes, and `array` the array in that shape (made when
-    first asked: a call that reuses a plan passes `raw` as it is)."""
-    __slots__ = ("category", "raw", "dim", "shape", "_array")
+    first asked: a call that reuses a plan passes `raw` as it is);
+    `placeholder` is its V#id# in formula templates."""
+    __slots__ = ("category", "raw", "dim", "shape", "_array", "placeholder")
 
-    def __init__(self, category, array, dim, shape=None):
+    def __init__(self, category, array, dim, placeholder, shape=None):
         self.category, self.raw, self.dim = category, array, dim
+        self.placeholder = placeholder
         if shape is None and not isinstance(array, list):
             shape = tuple(array.shape)
         self.shape = shape
-        self._array = array if shape is None or array.shape == shape else None
+        self._array = None
 
     @property
     def array(self):
         if self._array is None:
-            self._array = self.raw.reshape(self.shape)
+            raw = self.raw
+            self._array = raw if self.shape is None or raw.shape == self.shape else \
+                raw.reshape(self.shape)
         return self._array
 
 
@@ -161,8 +165,9 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         pykeops' dummy axes) indexed by `category`."""
         leaf = _new_leaf_id()
         dim = int(shape[-1])
-        self.formula_template, self._dim, self._symbolic = f"V#{leaf}#", dim, ()
-        self._leaves = {leaf: Leaf(category, array, dim, shape)}
+        placeholder = f"V#{leaf}#"
+        self.formula_template, self._dim, self._symbolic = placeholder, dim, ()
+        self._leaves = {leaf: Leaf(category, array, dim, placeholder, shape)}
         rows = shape[-2] if category != "param" else None
         self._sizes_cache = (list(shape[:-2 if rows is not None else -1]),
                              rows if category == "i" else None,
@@ -190,8 +195,9 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
                             f"{values!r}")
         leaf = _new_leaf_id()
         values = [float(v) for v in values]
-        self._init_node(f"V#{leaf}#", len(values),
-                        {leaf: Leaf("param", values, len(values))})
+        placeholder = f"V#{leaf}#"
+        self._init_node(placeholder, len(values),
+                        {leaf: Leaf("param", values, len(values), placeholder)})
 
     def _classify(self, x, axis):
         """(category, shape without dummy axes) of an array, as pykeops reads

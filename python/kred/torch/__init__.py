@@ -211,9 +211,10 @@ class TorchBackend(Backend):
 
     def plan_layout(self, a):
         if type(a) is torch.Tensor:
-            if a.requires_grad or not a.is_contiguous():
+            # LazyPlans launch on addresses: CPU tensors only.
+            if a.requires_grad or a.is_cuda or not a.is_contiguous():
                 return None
-            return (a.dtype, a.shape, a.device)
+            return (a.dtype, a.shape)
         return ("numbers", len(a)) if type(a) is list else None
 
     def array(self, values, dtype):
