@@ -6,6 +6,8 @@ their backward is a kred Sum reduction of the formula's symbolic gradient
 differentiate through the selected terms (as torch.min does); index outputs
 do not require grad."""
 
+import math
+
 import torch
 
 from ..common.backend import Backend
@@ -19,6 +21,8 @@ _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.float32: "float32", torch.float64: "float64",
            torch.int64: "int64"}
 _TORCH_DTYPES = {name: dtype for dtype, name in _DTYPES.items()}
+# The largest outputs a plan keeps a template of (see output_maker).
+_TEMPLATE_ELEMENTS = 1 << 16
 
 
 
@@ -180,9 +184,12 @@ class TorchBackend(Backend):
 
     def output_maker(self, shapes, dtypes, like):
         device = "cpu" if like is None else like.device
-        # empty_like of kept templates: cheaper than torch.empty's arguments.
-        templates = [torch.empty(s, dtype=_TORCH_DTYPES[d], device=device)
-                     for s, d in zip(shapes, dtypes)]
+        specs = [(s, _TORCH_DTYPES[d]) for s, d in zip(shapes, dtypes)]
+        if sum(math.prod(s) for s in shapes) > _TEMPLATE_ELEMENTS:
+            return lambda: [torch.empty(s, dtype=d, device=device) for s, d in specs]
+        # Small outputs (where the call's cost is Python's): empty_like of
+        # kept templates, cheaper than torch.empty's arguments.
+        templates = [torch.empty(s, dtype=d, device=device) for s, d in specs]
         empty_like = torch.empty_like
         if len(templates) == 1:
             (template,) = templates
