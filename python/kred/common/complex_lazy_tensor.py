@@ -159,8 +159,8 @@ def make_lazy_tensor_classes(library, genred_class, solver_class):
         _lazy_plans = {}
 
         def __new__(cls, x=None, axis=None, is_complex=False):
-            if is_complex or library.is_complex(x) or isinstance(x, complex) or \
-                    _is_complex_list(x):
+            if is_complex or (library.is_complex(x) if library.is_array(x) else
+                              isinstance(x, complex) or _is_complex_list(x)):
                 return ComplexLazyTensor(x, axis)
             return object.__new__(cls)
 

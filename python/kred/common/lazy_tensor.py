@@ -164,7 +164,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         """A leaf: `array` as given, read as an array of `shape` (without
         pykeops' dummy axes) indexed by `category`."""
         leaf = _new_leaf_id()
-        dim = int(shape[-1])
+        dim = shape[-1]  # a Python int: shapes are tuples of them
         placeholder = f"V#{leaf}#"
         self.formula_template, self._dim, self._symbolic = placeholder, dim, ()
         self._leaves = {leaf: Leaf(category, array, dim, placeholder, shape)}
@@ -244,7 +244,13 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             a, b = operands  # the common case, without loops
             node._leaves = {**a._leaves, **b._leaves}
             node._symbolic = ()
-            node._sizes_cache = _merged_sizes(operands)
+            sa, sb = a._sizes_cache, b._sizes_cache
+            if sa is not None and sb is not None and not sa[0] and not sb[0]:
+                # No batch: _merged_sizes' rows, b's first.
+                node._sizes_cache = ([], sa[1] if sb[1] is None else sb[1],
+                                     sa[2] if sb[2] is None else sb[2])
+            else:
+                node._sizes_cache = _merged_sizes(operands)
             if a._ranges is not None or b._ranges is not None:
                 node._ranges = _common_ranges(operands)
             return node
