@@ -44,6 +44,26 @@ def test_kmin_argkmin(front, dtype, k, axis):
                                       ref_indices[:, 0])
 
 
+@pytest.mark.parametrize("k", [10, 24, 40])
+@pytest.mark.parametrize("features", ["", "-avx512f"])
+def test_buffers_padded_to_whole_registers_keep_the_first_k(k, features):
+    """K = 10, 24 (and 40 where it fits: AVX-512) take buffers of 16, 32
+    (64) slots on the vector units; entries that fall past K must not
+    come back. Many ties (integer coordinates), AVX-512 and AVX2 code."""
+    import kred.numpy as kn
+    rng = np.random.default_rng(k)
+    x = rng.integers(-4, 5, (37, 3)).astype(np.float32)
+    y = rng.integers(-4, 5, (1001, 3)).astype(np.float32)
+    options = {"cpu-features": features} if features else None
+    f = kn.Genred("SqDist(X, Y)", ["X = Vi(3)", "Y = Vj(3)"], reduction_op="KMin_ArgKMin",
+                  opt_arg=k, axis=1, compile_options=options)
+    values, indices = f(x, y)
+    dense = ((x[:, None].astype(np.float64) - y[None]) ** 2).sum(-1)
+    ref_values, ref_indices = stable_kmin(dense, k, 1)
+    np.testing.assert_array_equal(indices.reshape(37, k), ref_indices)
+    np.testing.assert_array_equal(values.reshape(37, k), ref_values)
+
+
 def test_more_neighbours_than_points(front):
     m = front.module
     x = np.arange(4.0)[:, None]
