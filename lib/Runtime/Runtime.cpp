@@ -467,59 +467,37 @@ struct RenamedKernels {
   std::vector<KernelSymbol> symbols;
 };
 
-/// Under the state's mutex.
-llvm::Expected<RenamedKernels> parseRenamed(RuntimeState &state,
-                                            llvm::StringRef source,
-                                            llvm::StringRef prefix) {
+/// `build(kernels)` on the kernels of `source` renamed, under the state's
+/// mutex.
+template <typename Result, typename Build>
+llvm::Expected<Result> buildRenamed(llvm::StringRef source,
+                                    llvm::StringRef prefix, Build build) {
+  RuntimeState &state = getState();
+  std::lock_guard<std::mutex> lock(state.mutex);
   auto module = parseLocked(state, source);
   if (!module)
     return module.takeError();
   auto signatures = getKernelSignatures(**module);
   if (!signatures)
     return signatures.takeError();
-  RenamedKernels result{std::move(*module), std::move(*signatures), {}};
-  for (const KernelSignature &signature : result.signatures)
-    result.symbols.push_back(
-        {signature.name, llvm::formatv("{0}_{1}", prefix, result.symbols.size())});
-  renameKernels(*result.module, result.symbols);
-  return result;
-}
-} // namespace
-
-llvm::Expected<KernelObject>
-runtime::compileKernelObject(llvm::StringRef source,
-                             const CpuTargetOptions &options,
-                             llvm::StringRef prefix) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto kernels = parseRenamed(state, source, prefix);
-  if (!kernels)
-    return kernels.takeError();
-  auto object = buildObjectFile(*kernels->module, kernels->symbols, options);
-  if (!object)
-    return object.takeError();
-  KernelObject result{object->str().str(), std::move(kernels->signatures), {}};
-  for (const KernelSymbol &symbol : kernels->symbols)
-    result.entryPoints.push_back(getEntryPointName(symbol.symbol));
-  return result;
+  RenamedKernels kernels{std::move(*module), std::move(*signatures), {}};
+  for (const KernelSignature &signature : kernels.signatures)
+    kernels.symbols.push_back(
+        {signature.name, llvm::formatv("{0}_{1}", prefix, kernels.symbols.size())});
+  renameKernels(*kernels.module, kernels.symbols);
+  return build(kernels);
 }
 
+/// The GPU image of renamed kernels: their PTX and each one's launch.
 llvm::Expected<GpuKernelImage>
-runtime::compileGpuKernelImage(llvm::StringRef source,
-                               const GpuTargetOptions &options,
-                               llvm::StringRef prefix) {
-  RuntimeState &state = getState();
-  std::lock_guard<std::mutex> lock(state.mutex);
-  auto kernels = parseRenamed(state, source, prefix);
-  if (!kernels)
-    return kernels.takeError();
-  auto image = buildPtx(*kernels->module, options);
+buildPtxImage(RenamedKernels &kernels, const GpuTargetOptions &options) {
+  auto image = buildPtx(*kernels.module, options);
   if (!image)
     return image.takeError();
   GpuKernelImage result;
   result.ptx = std::move(image->first);
-  result.signatures = std::move(kernels->signatures);
-  for (const KernelSymbol &symbol : kernels->symbols) {
+  result.signatures = std::move(kernels.signatures);
+  for (const KernelSymbol &symbol : kernels.symbols) {
     auto launch = image->second.find(symbol.symbol);
     if (launch == image->second.end())
       return llvm::createStringError("kred-gpu-pipeline made no GPU kernel for '" +
@@ -529,6 +507,33 @@ runtime::compileGpuKernelImage(llvm::StringRef source,
     result.launchedArguments.push_back(launch->second.arguments);
   }
   return result;
+}
+} // namespace
+
+llvm::Expected<KernelObject>
+runtime::compileKernelObject(llvm::StringRef source,
+                             const CpuTargetOptions &options,
+                             llvm::StringRef prefix) {
+  return buildRenamed<KernelObject>(
+      source, prefix,
+      [&](RenamedKernels &kernels) -> llvm::Expected<KernelObject> {
+        auto object = buildObjectFile(*kernels.module, kernels.symbols, options);
+        if (!object)
+          return object.takeError();
+        KernelObject result{object->str().str(), std::move(kernels.signatures), {}};
+        for (const KernelSymbol &symbol : kernels.symbols)
+          result.entryPoints.push_back(getEntryPointName(symbol.symbol));
+        return result;
+      });
+}
+
+llvm::Expected<GpuKernelImage>
+runtime::compileGpuKernelImage(llvm::StringRef source,
+                               const GpuTargetOptions &options,
+                               llvm::StringRef prefix) {
+  return buildRenamed<GpuKernelImage>(source, prefix, [&](RenamedKernels &kernels) {
+    return buildPtxImage(kernels, options);
+  });
 }
 
 llvm::Expected<std::string> runtime::emitPtx(llvm::StringRef source,
