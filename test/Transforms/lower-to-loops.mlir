@@ -105,24 +105,23 @@ func.func @kahan(%x: memref<?x1xf64>, %y: memref<?x1xf64>, %out: memref<?x1xf64>
 // -----
 
 // ArgMin keeps its best (value, index) in the row's memory and carries one
-// threshold per row: each chunk is compared with it once (unordered, so NaN
-// lanes pass), and only the lanes that pass are inserted, one per set bit of
-// the mask, by an insertion that moves worse entries down.
+// threshold per row, broadcast: each chunk is compared with it once
+// (unordered, so NaN lanes pass), and only the lanes that pass are inserted,
+// one per set bit of the mask, by an insertion that moves worse entries down.
 // CHECK-LABEL: func @argmin
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<4x1xf32>
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<4x1xi64>
-// CHECK: scf.for %{{.*}} iter_args(%[[T0:.*]] = %{{.*}}, %[[T1:.*]] = %{{.*}}) -> (f32, f32)
-// CHECK:   %[[BT:.*]] = vector.broadcast %[[T0]] : f32 to vector<8xf32>
-// CHECK:   %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %[[BT]] : vector<8xf32>
+// CHECK: scf.for %{{.*}} iter_args(%[[T0:.*]] = %{{.*}}, %[[T1:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %[[T0]] : vector<8xf32>
 // CHECK:   %[[BITS:.*]] = vector.bitcast %[[PASS]] : vector<8xi1> to vector<1xi8>
-// CHECK:   scf.if %{{.*}} -> (f32) {
+// CHECK:   scf.if %{{.*}} -> (vector<8xf32>) {
 // CHECK:     scf.while
 // CHECK:       math.cttz %{{.*}} : i8
 // CHECK:       vector.extract %{{.*}}[%{{.*}}] : f32 from vector<8xf32>
 // CHECK:       scf.while
 // CHECK:         memref.store
 // CHECK:     } else {
-// CHECK:       scf.yield %[[T0]] : f32
+// CHECK:       scf.yield %[[T0]] : vector<8xf32>
 // CHECK: memref.store %{{.*}} : memref<?x1xi64>
 func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xi64>) {
   kred.reduce arg_min over j ins(%x, %y : memref<?x2xf32>, memref<?x2xf32>)
@@ -174,7 +173,7 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 // CHECK: vector.store %{{.*}}, %[[ROW]][%{{.*}}] : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
 // CHECK: %[[EMPTY:.*]] = arith.constant 0x7FC00000 : f32
 // CHECK: arith.select %{{.*}}, %[[EMPTY]], %{{.*}} : f32
-// CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK: scf.for %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>)
 // CHECK:   arith.cmpf ult
 // A lane that passes is inserted into all K slots at once: the slots it
 // goes before (one comparison for a number, the full rule for NaN and

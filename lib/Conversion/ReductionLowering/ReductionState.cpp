@@ -190,7 +190,11 @@ public:
     slots = chooseSlots();
   }
 
-  SmallVector<Type> getTypes() override { return SmallVector<Type>(dim, type); }
+  // The thresholds, one per component, broadcast: each chunk compares with
+  // it as it is (a scalar would be broadcast again at every chunk).
+  SmallVector<Type> getTypes() override {
+    return SmallVector<Type>(dim, VectorType::get({width}, type));
+  }
   // Layout: the values of components 0..D-1, then their indices; `slots`
   // entries each, the first K of which are the result.
   SmallVector<MemRefType> getRowMemoryTypes() override {
@@ -208,7 +212,7 @@ public:
     for (int64_t d = 0; d < dim; ++d) {
       store(b, loc, values, row[d]);
       store(b, loc, indices, row[dim + d]);
-      thresholds.push_back(threshold(b, loc, row[d], row[dim + d]));
+      thresholds.push_back(broadcastThreshold(b, loc, row[d], row[dim + d]));
     }
     return thresholds;
   }
@@ -225,8 +229,7 @@ public:
     for (int64_t d = 0; d < dim; ++d) {
       LaneBuilder l(b, loc, type, width);
       Value candidates =
-          l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT, f[d],
-                l.broadcast(carried[d]));
+          l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT, f[d], carried[d]);
       if (inRange)
         candidates = arith::AndIOp::create(b, loc, candidates, inRange);
       out.push_back(insertLanes(b, loc, carried[d], row[d], row[dim + d],
@@ -276,6 +279,13 @@ private:
                        last));
   }
 
+  /// threshold() in every lane.
+  Value broadcastThreshold(OpBuilder &b, Location loc, Value valueMemory,
+                           Value indexMemory) {
+    return LaneBuilder(b, loc, type, width)
+        .broadcast(threshold(b, loc, valueMemory, indexMemory));
+  }
+
   /// Inserts the lanes of (f, j) selected by `mask` into the buffer in
   /// memory, in increasing lane order (a loop over the set bits of the
   /// mask), and returns the new threshold; when no lane is selected, only
@@ -322,7 +332,7 @@ private:
                 scf::YieldOp::create(wb, wl, rest);
               });
           scf::YieldOp::create(nb, nl,
-                               threshold(nb, nl, valueMemory, indexMemory));
+                               broadcastThreshold(nb, nl, valueMemory, indexMemory));
         },
         [&](OpBuilder &nb, Location nl) {
           scf::YieldOp::create(nb, nl, oldThreshold);
