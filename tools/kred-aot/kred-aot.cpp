@@ -129,9 +129,11 @@ int main(int argc, char **argv) {
     if (!llvm::StringRef(gpuChip).starts_with("sm_"))
       return fail("--gpu-chip is '" + gpuChip +
                   "'; expected a CUDA architecture such as sm_80 or sm_90");
-    library.gpu.emplace(); // checked as a library with GPU code
-    if (llvm::Error err = aot::checkLibrary(library))
-      return fail(llvm::toString(std::move(err)));
+    library.gpu.emplace(); // checked as a library with GPU code, made below
+  }
+  if (llvm::Error err = aot::checkLibrary(library))
+    return fail(llvm::toString(std::move(err)));
+  if (library.gpu) {
     GpuTargetOptions gpuOptions;
     gpuOptions.chip = gpuChip;
     auto gpu = runtime::compileGpuKernelImage(loaded.text, gpuOptions,
@@ -140,8 +142,6 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(gpu.takeError()));
     library.gpu = std::move(*gpu);
   }
-  if (llvm::Error err = aot::checkLibrary(library))
-    return fail(llvm::toString(std::move(err)));
 
   llvm::SmallString<256> header(llvm::sys::path::parent_path(outputPath));
   llvm::sys::path::append(header, *name + ".h");

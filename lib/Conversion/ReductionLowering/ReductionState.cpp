@@ -187,7 +187,7 @@ public:
                    int64_t vectorRegisters)
       : spec(spec), dim(spec.dim), k(spec.k), type(type), width(width),
         vectorRegisters(vectorRegisters), isMin(spec.info().isMin) {
-    slots = chooseSlots();
+    chooseSlots();
   }
 
   // The thresholds, one per component, broadcast: each chunk compares with
@@ -321,7 +321,7 @@ private:
                     wb, wl, extractLane(wb, wl, j, wb.getIndexAttr(0)),
                     arith::IndexCastOp::create(wb, wl, wb.getI64Type(), lane));
                 Value v = extractLane(wb, wl, f, lane);
-                if (insertsAsLanes())
+                if (asLanes)
                   insertEntryAsLanes(wb, wl, valueMemory, indexMemory, v,
                                      index);
                 else
@@ -400,9 +400,6 @@ private:
   /// machine with AVX2 code, N = M = 1e4: K = 32, D = 3: 54 ms as lanes, 92
   /// ms shifting; K = 64, D = 64: 742 ms as lanes (spilled), 472 shifting.
   static constexpr int64_t kMaxLaneInsertion = 64;
-  bool insertsAsLanes() {
-    return width > 1 && k > 1 && k <= kMaxLaneInsertion && fitsInRegisters(slots);
-  }
   bool fitsInRegisters(int64_t entries) {
     int64_t elementBytes = type.getWidth() / 8;
     int64_t registerBytes = width * elementBytes;
@@ -417,10 +414,12 @@ private:
   /// single instructions, where K = 10, 24 or 40 splits each into pieces.
   /// Measured (AVX-512, D = 3, N = M = 1e4, 2 cores): K = 24 51.5 ms with
   /// 24 slots, K = 32 22.2 ms with 32.
-  int64_t chooseSlots() {
+  /// Sets `slots` and `asLanes`.
+  void chooseSlots() {
+    bool lanes = width > 1 && k > 1 && k <= kMaxLaneInsertion;
     int64_t padded = static_cast<int64_t>(llvm::PowerOf2Ceil(k));
-    bool lanes = width > 1 && k > 1 && padded <= kMaxLaneInsertion;
-    return lanes && fitsInRegisters(padded) ? padded : k;
+    slots = lanes && fitsInRegisters(padded) ? padded : k;
+    asLanes = lanes && fitsInRegisters(slots);
   }
 
   /// insertEntry on all K slots at once. The slots (v, index) goes before
@@ -490,6 +489,7 @@ private:
   int64_t width, vectorRegisters;
   bool isMin;
   int64_t slots;
+  bool asLanes; // insertEntryAsLanes, else insertEntry
 };
 
 } // namespace

@@ -51,10 +51,9 @@ class Backend:
     def reshape(self, a, shape): raise NotImplementedError
     def contiguous(self, a): raise NotImplementedError
     def is_contiguous(self, a): raise NotImplementedError
-    def empty(self, shape, dtype, like): raise NotImplementedError
     def output_maker(self, shapes, dtypes, like):
         """make() -> new arrays of these shapes and dtypes where `like` is
-        (without keeping `like`)."""
+        (without keeping `like`): a call's outputs, and its plan's."""
         raise NotImplementedError
     def describe(self, a): raise NotImplementedError
     # For LazyTensor: arrays from Python numbers, coercion of the right
@@ -119,19 +118,22 @@ class Backend:
                              "of kred; use backend='CPU' with arrays on the CPU")
         kernel, output_specs = genred._kernel(dtype, batch, ranges is not None, device)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
-        outputs = self._outputs(out, shapes, dtypes, arrays)
+        if out is None:
+            make_outputs = self.output_maker(shapes, dtypes, arrays[0] if arrays else None)
+            outputs = make_outputs()
+        else:
+            outputs = self._given_outputs(out, shapes, dtypes)
         ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
                                             zip(ranges, RANGES_NAMES)]
         self._run(kernel, arrays + outputs + ranges, home, device)
-        if key is not None:
+        if key is not None:  # (only without out=)
             if len(genred._plans) >= MAX_PLANS:  # shapes that keep changing
                 genred._plans.clear()
             plan = CallPlan(
                 [tuple(a.shape) if a.ndim != given.ndim else None
                  for a, given in zip(arrays, args)],
                 [not self.is_contiguous(given) for given in args],
-                self.output_maker(shapes, dtypes, outputs[0] if outputs else None),
-                len(outputs) == 1 and genred.k is None,
+                make_outputs, len(outputs) == 1 and genred.k is None,
                 *self._launcher(kernel, arrays + outputs, home, device), kernel)
             plan.run = self.plan_runner(genred, plan)
             genred._plans[key] = plan
@@ -189,10 +191,8 @@ class Backend:
             raise ValueError(f"the arrays are on {home} but the kernel runs on {device}; "
                              "move them (or pass device_id to match)")
 
-    def _outputs(self, out, shapes, dtypes, arrays):
-        like = arrays[0] if arrays else None
-        if out is None:
-            return [self.empty(s, d, like) for s, d in zip(shapes, dtypes)]
+    def _given_outputs(self, out, shapes, dtypes):
+        """out=, checked: the arrays the results are written into."""
         given = list(out) if isinstance(out, (tuple, list)) else [out]
         if len(given) != len(shapes):
             raise ValueError(f"out must hold {len(shapes)} array(s) for this reduction, "

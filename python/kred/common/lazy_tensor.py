@@ -61,19 +61,20 @@ def _merged_sizes(operands):
     """A node's (batch, N, M) from its operands' sizes when all are known
     (else None: computed from the leaves when asked), as _compute_sizes
     would find them over all their leaves."""
-    batch, ni, nj = None, None, None
+    merged = ([], None, None)
     for o in operands:
-        sizes = o._sizes_cache
-        if sizes is None:
+        if o._sizes_cache is None:
             return None
-        b, oi, oj = sizes
-        if b:
-            batch = b if batch is None else _broadcast(batch, b)
-        if oi is not None:
-            ni = oi
-        if oj is not None:
-            nj = oj
-    return batch or [], ni, nj
+        merged = _merge_two(merged, o._sizes_cache)
+    return merged
+
+
+def _merge_two(first, second):
+    """The sizes of two operands' leaves together: batch shapes broadcast,
+    the second's rows where it has them."""
+    (b1, i1, j1), (b2, i2, j2) = first, second
+    batch = _broadcast(b1, b2) if b1 and b2 else (b1 or b2)
+    return batch, i1 if i2 is None else i2, j1 if j2 is None else j2
 
 
 def _broadcast(batch, b):
@@ -245,12 +246,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
             node._leaves = {**a._leaves, **b._leaves}
             node._symbolic = ()
             sa, sb = a._sizes_cache, b._sizes_cache
-            if sa is not None and sb is not None and not sa[0] and not sb[0]:
-                # No batch: _merged_sizes' rows, b's first.
-                node._sizes_cache = ([], sa[1] if sb[1] is None else sb[1],
-                                     sa[2] if sb[2] is None else sb[2])
-            else:
-                node._sizes_cache = _merged_sizes(operands)
+            node._sizes_cache = None if sa is None or sb is None else _merge_two(sa, sb)
             if a._ranges is not None or b._ranges is not None:
                 node._ranges = _common_ranges(operands)
             return node

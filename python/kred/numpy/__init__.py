@@ -57,9 +57,6 @@ class NumpyBackend(Backend):
                     "in the machine's byte order")
         return None
 
-    def empty(self, shape, dtype, like):
-        return np.empty(shape, dtype=dtype)
-
     def output_maker(self, shapes, dtypes, like):
         specs = [(s, np.dtype(d)) for s, d in zip(shapes, dtypes)]
         return lambda: [np.empty(s, dtype=d) for s, d in specs]

@@ -177,11 +177,6 @@ class TorchBackend(Backend):
                        (a.dtype, a.shape, a.device, a.stride()))
         return tuple(key)
 
-    def empty(self, shape, dtype, like):
-        if like is None or like.device.type == "cpu":
-            return torch.empty(shape, dtype=_TORCH_DTYPES[dtype])
-        return torch.empty(shape, dtype=_TORCH_DTYPES[dtype], device=like.device)
-
     def output_maker(self, shapes, dtypes, like):
         device = "cpu" if like is None else like.device
         specs = [(s, _TORCH_DTYPES[d]) for s, d in zip(shapes, dtypes)]
