@@ -744,6 +744,7 @@ void bindTables(py::module_ &m) {
 } // namespace
 
 void bindPartialStates(py::module_ &m); // PartialStatesBinding.cpp
+void bindLazyCore(py::module_ &m);      // LazyCore.cpp
 
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
@@ -751,6 +752,7 @@ PYBIND11_MODULE(_kred, m) {
   bindCompilation(m);
   bindFormula(m);
   bindPartialStates(m);
+  bindLazyCore(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

@@ -99,6 +99,10 @@ class Backend:
         strides, hashable; None where a plan cannot take it."""
         raise NotImplementedError
 
+    # (array type, {dtype: name}) of the arrays that LazyNode makes leaves
+    # of in C (with plan layouts as plan_layout's); (None, {}): none.
+    leaf_arrays = (None, {})
+
     def plan_layout(self, a):
         """A LazyTensor leaf's array's dtype and shape, hashable, where a
         LazyPlan can pass it as it is (on the CPU, C-contiguous, no

@@ -3,6 +3,7 @@ interleaved (re, im) pairs of reals and computed by KeOps' complex formula
 operations (ComplexMult, ComplexExp, Conj, ...), which the importer turns
 into real formula ops. Complex arrays come in and out as complex arrays."""
 
+from .. import _kred
 from .lazy_tensor import GenericLazyTensor, _is_scalar
 
 
@@ -18,7 +19,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
     # Real formula ops that keep their meaning on (re, im) pairs.
     _COMPONENTWISE = ("Minus",)
 
-    def __init__(self, x=None, axis=None):
+    def _py_init(self, x=None, axis=None):
         if isinstance(x, complex):
             x = [x]
         if isinstance(x, list):
@@ -31,7 +32,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
                 raise TypeError("ComplexLazyTensor takes complex arrays or numbers; "
                                 "make a real array complex with LazyTensor(x).real2complex()")
             x = self.library.view_as_real(x)
-        super().__init__(x, axis)
+        super()._py_init(x, axis)
 
     @property
     def dtype(self):
@@ -158,11 +159,12 @@ def make_lazy_tensor_classes(library, genred_class, solver_class):
         _genred_cache = {}
         _lazy_plans = {}
 
-        def __new__(cls, x=None, axis=None, is_complex=False):
+        @classmethod
+        def _construct(cls, x=None, axis=None, is_complex=False):
             if is_complex or (library.is_complex(x) if library.is_array(x) else
                               isinstance(x, complex) or _is_complex_list(x)):
                 return ComplexLazyTensor(x, axis)
-            return object.__new__(cls)
+            return super()._construct(x, axis)
 
     class ComplexLazyTensor(ComplexGenericLazyTensor):
         __doc__ = ComplexGenericLazyTensor.__doc__
@@ -174,4 +176,6 @@ def make_lazy_tensor_classes(library, genred_class, solver_class):
         cls.plain_genred_class = genred_class  # genred_class, unless sharded
         cls.solver_class = solver_class
         cls.real_class, cls.complex_class = LazyTensor, ComplexLazyTensor
+    # LazyTensor(x) of a tensor with a real dtype is made in C (LazyNode).
+    _kred.lazy_register(LazyTensor, *library.leaf_arrays)
     return LazyTensor, ComplexLazyTensor

@@ -6,6 +6,7 @@ use_double_acc, sum_scheme, enable_chunks, use_fast_math for compilation."""
 
 import re
 
+from .. import _kred
 from .aliases import CATEGORY_CODE
 from .genred import check_call_options, options_text
 
@@ -42,11 +43,6 @@ def _split_options(name, options):
                        call_options.get("device_id", -1), call_options.get("ranges"))
     return compile_options, call_options
 
-
-# The names of a plan key's leaves ("i0", "j1", ...), made once.
-_NAMED_LEAVES = 32
-_LEAF_NAMES = {category: [f"{category}{n}" for n in range(_NAMED_LEAVES)]
-               for category in ("i", "j", "param")}
 
 # Reductions remembered per LazyTensor class (LazyPlan); a program that
 # keeps making new structures starts again from empty.
@@ -194,39 +190,11 @@ class ReductionMixin:
             self._remember_plan(plan_key, pending)
         return result
 
-    def _plan_key(self, reduction, axis, k, weight):
-        """(what a LazyPlan of this reduction depends on, the leaves' arrays
-        as given), or (None, None) where there is no plan to make: symbolic
-        variables, ranges, a backend chosen, a sharded Genred, or arrays
-        that need a copy or gradients."""
-        if self._symbolic or self._ranges is not None or self.backend is not None or \
-                self.genred_class is not self.plain_genred_class:
-            return None, None
-        leaves, template = self._leaves, self.formula_template
-        template2 = None
-        if weight is not None:
-            weight = self._wrap(weight)
-            if weight._symbolic or weight._ranges is not None:
-                return None, None
-            leaves, template2 = {**leaves, **weight._leaves}, weight.formula_template
-        layout = self.library.plan_layout
-        key, arrays = [type(self), reduction, axis, k], []
-        for n, leaf in enumerate(leaves.values()):
-            array = leaf.raw
-            described = layout(array)
-            if described is None:
-                return None, None
-            # The leaves numbered in order, named by category: equal
-            # structures give equal formulas.
-            name = _LEAF_NAMES[leaf.category][n] if n < _NAMED_LEAVES else \
-                f"{leaf.category}{n}"
-            template = template.replace(leaf.placeholder, name)
-            if template2 is not None:
-                template2 = template2.replace(leaf.placeholder, name)
-            key.append(described)
-            arrays.append(array)
-        key += [template, template2]
-        return tuple(key), arrays
+    # _plan_key(reduction, axis, k, weight) -> (what a LazyPlan of this
+    # reduction depends on, the leaves' arrays as given), or (None, None)
+    # where there is no plan to make, is LazyNode's: the formula with its
+    # leaves numbered in order and named by category ("i0", "j1"), the
+    # arrays' layouts (Backend.plan_layout).
 
     def _remember_plan(self, plan_key, pending):
         """A LazyPlan from the call `pending` just made, where its Genred
@@ -435,7 +403,7 @@ class ReductionMixin:
 
     def t(self):
         """Swaps the roles of i and j: K.t() has shape (..., N, M, D)."""
-        node = object.__new__(type(self))
+        node = _kred.LazyNode.__new__(type(self))
         leaves = {}
         for key, leaf in self._leaves.items():
             swapped = {"i": "j", "j": "i"}.get(leaf.category, leaf.category)

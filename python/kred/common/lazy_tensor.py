@@ -8,14 +8,14 @@ Conventions follow pykeops 2.3: `ndim` is the dimension D of the formula's
 values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
 `dim()` is len(_shape)."""
 
-import itertools
 import numbers
 
+from .. import _kred
 from .aliases import CATEGORY_CODE
 from .lazy_ops import FormulaOpsMixin
 from .lazy_reduction import ReductionMixin, first_array_position, substitute_leaves
 
-_new_leaf_id = itertools.count(1).__next__
+_new_leaf_id = _kred.new_leaf_id
 
 
 def _is_number(x):
@@ -30,31 +30,14 @@ def _is_scalar(x, value):
     return _is_number(x) and not isinstance(x, complex) and x == value
 
 
-class Leaf:
-    """An array of the formula: category "i", "j" or "param"; `raw` is the
-    array as given (with pykeops' dummy axes) or a list of Python floats (a
-    parameter made an array of the reduction's dtype when it runs, so that
-    new values need no new compilation); `shape` is the array's shape
-    without dummy axes, and `array` the array in that shape (made when
-    first asked: a call that reuses a plan passes `raw` as it is);
-    `placeholder` is its V#id# in formula templates."""
-    __slots__ = ("category", "raw", "dim", "shape", "_array", "placeholder")
-
-    def __init__(self, category, array, dim, placeholder, shape=None):
-        self.category, self.raw, self.dim = category, array, dim
-        self.placeholder = placeholder
-        if shape is None and not isinstance(array, list):
-            shape = tuple(array.shape)
-        self.shape = shape
-        self._array = None
-
-    @property
-    def array(self):
-        if self._array is None:
-            raw = self.raw
-            self._array = raw if self.shape is None or raw.shape == self.shape else \
-                raw.reshape(self.shape)
-        return self._array
+# An array of the formula (kred._kred.LazyLeaf): category "i", "j" or
+# "param"; `raw` is the array as given (with pykeops' dummy axes) or a list
+# of Python floats (a parameter made an array of the reduction's dtype when
+# it runs, so that new values need no new compilation); `shape` is the
+# array's shape without dummy axes, and `array` the array in that shape
+# (made when first asked: a call that reuses a plan passes `raw` as it is);
+# `placeholder` is its V#id# in formula templates.
+Leaf = _kred.LazyLeaf
 
 
 def _merged_sizes(operands):
@@ -103,7 +86,7 @@ def _common_ranges(operands):
     return found
 
 
-class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
+class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
     """A symbolic tensor. Build it as in pykeops: LazyTensor(x[:, None, :])
     is indexed by i, LazyTensor(y[None, :, :]) by j, LazyTensor(p) with p of
     shape (D,) (or (..., 1, 1, D)) is a parameter, LazyTensor(x, axis=0|1)
@@ -118,10 +101,19 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
     is_complex = False
     __array_priority__ = 1000  # NumPy defers a + b to LazyTensor.__radd__
     __array_ufunc__ = None
-    _ranges = None      # see the ranges property
+    # LazyNode (C) holds formula_template, _dim, _leaves, _symbolic,
+    # _sizes_cache and _ranges, makes leaves of tensors and the nodes of
+    # _unary, _binary and _node where they have no symbolic variables, and
+    # _plan_key; it calls the Python methods below for the rest.
 
-    def __init__(self, x=None, axis=None, is_complex=False):
-        # is_complex: LazyTensor.__new__'s choice of class, made already.
+    @classmethod
+    def _construct(cls, x=None, axis=None, is_complex=False):
+        """LazyTensor(x, axis) where LazyNode does not make it."""
+        node = _kred.LazyNode.__new__(cls)
+        node._py_init(x, axis)
+        return node
+
+    def _py_init(self, x=None, axis=None):
         if self.library.is_array(x):
             self._init_leaf(x, *self._classify(x, axis))
             return
@@ -229,27 +221,14 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
                          "(..., N, 1, D) for an i-variable, (..., 1, M, D) for a "
                          f"j-variable or (..., 1, 1, D) for a parameter; got shape {shape}")
 
-    def _node(self, formula, dim, *operands, is_complex=None):
+    def _node_general(self, formula, dim, *operands, is_complex=None):
+        """LazyNode._node where operands have symbolic variables, or are
+        more than two: their leaves, symbolic variables, sizes and ranges
+        merged."""
         if is_complex is None:
             is_complex = self.is_complex
-        node = object.__new__(self.complex_class if is_complex else self.real_class)
+        node = _kred.LazyNode.__new__(self.complex_class if is_complex else self.real_class)
         node.formula_template, node._dim = formula, dim
-        if len(operands) == 1:  # its operand's leaves, sizes and ranges
-            o = operands[0]
-            node._leaves, node._symbolic, node._sizes_cache = \
-                o._leaves, o._symbolic, o._sizes_cache
-            if o._ranges is not None:
-                node._ranges = o._ranges
-            return node
-        if len(operands) == 2 and not (operands[0]._symbolic or operands[1]._symbolic):
-            a, b = operands  # the common case, without loops
-            node._leaves = {**a._leaves, **b._leaves}
-            node._symbolic = ()
-            sa, sb = a._sizes_cache, b._sizes_cache
-            node._sizes_cache = None if sa is None or sb is None else _merge_two(sa, sb)
-            if a._ranges is not None or b._ranges is not None:
-                node._ranges = _common_ranges(operands)
-            return node
         leaves, symbolic = {}, []
         for o in operands:
             leaves.update(o._leaves)
@@ -366,26 +345,10 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin):
         return f"LazyTensor(formula={self.formula!r}, shape={self.shape})"
 
     # --- building formulas ------------------------------------------------------
-    def _unary(self, name, dim=None, extra="", is_complex=None):
-        return self._node(f"{name}({self.formula_template}{extra})",
-                          self._dim if dim is None else dim, self, is_complex=is_complex)
-
-    def _binary(self, other, template, op_name, dim=None, check="sameor1",
-                reverse=False, is_complex=None):
-        if not isinstance(other, GenericLazyTensor):
-            other = self._wrap(other)
-        a, b = self._dim, other._dim
-        if a != b and check == "sameor1" and 1 not in (a, b):
-            raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
-                             "expected equal dimensions or 1")
-        if check == "same" and a != b:
-            raise ValueError(f"operands of {op_name} have dimensions {a} and {b}; "
-                             "expected equal dimensions")
-        if dim is None:
-            dim = a if a >= b else b
-        lhs, rhs = (other, self) if reverse else (self, other)
-        return self._node(template.format(lhs.formula_template, rhs.formula_template),
-                          dim, self, other, is_complex=is_complex)
+    # _unary(name, dim=None, extra="", is_complex=None) -> name(self extra)
+    # and _binary(other, template, op_name, dim=None, check="sameor1",
+    # reverse=False, is_complex=None) -> template.format(self, other), its
+    # dimensions checked ("sameor1", "same" or None), are LazyNode's.
 
     def _ternary(self, a, b, name, check="sameor1"):
         a, b = self._wrap(a), self._wrap(b)
@@ -549,3 +512,6 @@ def make_variables(lazy_class):
         return Var(x_or_ind, dim, 2)
 
     return Var, Vi, Vj, Pm
+
+
+_kred.lazy_setup(_merge_two, _common_ranges)

@@ -149,6 +149,7 @@ def _extra(name, genred, like, grad, result, partial, ctx, args):
 
 class TorchBackend(Backend):
     array_name = "torch.Tensor"
+    leaf_arrays = (torch.Tensor, {d: n for d, n in _DTYPES.items() if d.is_floating_point})
 
     def is_array(self, a):
         return isinstance(a, torch.Tensor)
