@@ -303,6 +303,19 @@ struct PyBoundKernel {
   }
 };
 
+} // namespace
+
+const BoundLaunch *boundLaunchOf(PyObject *bound) {
+  try {
+    return py::cast<const PyBoundKernel &>(py::handle(bound)).launch.get();
+  } catch (const py::cast_error &) {
+    PyErr_SetString(PyExc_TypeError, "AddressLaunch takes a BoundKernel");
+    return nullptr;
+  }
+}
+
+namespace {
+
 PyBoundKernel PyKernel::bind(const py::sequence &args) const {
   auto launch = compiled.kernel->bind(toBuffers(args));
   if (!launch)
@@ -745,6 +758,7 @@ void bindTables(py::module_ &m) {
 
 void bindPartialStates(py::module_ &m); // PartialStatesBinding.cpp
 void bindLazyCore(py::module_ &m);      // LazyCore.cpp
+void bindAddressLaunch(py::module_ &m); // AddressLaunch.cpp
 
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
@@ -753,6 +767,7 @@ PYBIND11_MODULE(_kred, m) {
   bindFormula(m);
   bindPartialStates(m);
   bindLazyCore(m);
+  bindAddressLaunch(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

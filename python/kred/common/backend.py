@@ -26,20 +26,30 @@ class CallPlan:
     """What a call found out, for the next call with arrays of the same
     dtypes, shapes, devices and layouts: each array's batch-padded shape
     (None: as given; `padded` is None when no array needs one),
-    `make_outputs()`, which makes the outputs, and `launch(arrays)`, which
-    runs the kernel on them (reading only their addresses where
+    `output_makers` (one zero-argument callable per output) and
+    `make_outputs()`, which makes them all, and `launch(arrays)`, which runs
+    the kernel on them (reading only their addresses where
     `addresses_only`); `single`: the result is the one output as made;
     `run(args)`: the whole call (Backend.plan_runner)."""
-    __slots__ = ("padded", "copied", "make_outputs", "single", "launch", "kernel",
-                 "addresses_only", "run")
+    __slots__ = ("padded", "copied", "output_makers", "make_outputs", "single", "launch",
+                 "kernel", "addresses_only", "run")
 
-    def __init__(self, padded, copied, make_outputs, single, launch, addresses_only,
+    def __init__(self, padded, copied, output_makers, single, launch, addresses_only,
                  kernel):
         self.padded = padded if any(p is not None for p in padded) else None
         # The arrays that are made contiguous first (None: none).
         self.copied = copied if any(copied) else None
-        self.make_outputs, self.single = make_outputs, single
+        self.output_makers, self.single = output_makers, single
+        self.make_outputs = all_outputs(output_makers)
         self.launch, self.addresses_only, self.kernel = launch, addresses_only, kernel
+
+
+def all_outputs(makers):
+    """make() -> [each maker's output]."""
+    if len(makers) == 1:
+        (make_one,) = makers
+        return lambda: [make_one()]
+    return lambda: [make() for make in makers]
 
 
 class Backend:
@@ -51,9 +61,9 @@ class Backend:
     def reshape(self, a, shape): raise NotImplementedError
     def contiguous(self, a): raise NotImplementedError
     def is_contiguous(self, a): raise NotImplementedError
-    def output_maker(self, shapes, dtypes, like):
-        """make() -> new arrays of these shapes and dtypes where `like` is
-        (without keeping `like`): a call's outputs, and its plan's."""
+    def output_makers(self, shapes, dtypes, like):
+        """[make() -> a new array of this shape and dtype where `like` is
+        (without keeping `like`)], one per output: a call's, and its plan's."""
         raise NotImplementedError
     def describe(self, a): raise NotImplementedError
     # For LazyTensor: arrays from Python numbers, coercion of the right
@@ -123,8 +133,8 @@ class Backend:
         kernel, output_specs = genred._kernel(dtype, batch, ranges is not None, device)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         if out is None:
-            make_outputs = self.output_maker(shapes, dtypes, arrays[0] if arrays else None)
-            outputs = make_outputs()
+            makers = self.output_makers(shapes, dtypes, arrays[0] if arrays else None)
+            outputs = [make() for make in makers]
         else:
             outputs = self._given_outputs(out, shapes, dtypes)
         ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
@@ -137,7 +147,7 @@ class Backend:
                 [tuple(a.shape) if a.ndim != given.ndim else None
                  for a, given in zip(arrays, args)],
                 [not self.is_contiguous(given) for given in args],
-                make_outputs, len(outputs) == 1 and genred.k is None,
+                makers, len(outputs) == 1 and genred.k is None,
                 *self._launcher(kernel, arrays + outputs, home, device), kernel)
             plan.run = self.plan_runner(genred, plan)
             genred._plans[key] = plan
@@ -154,6 +164,8 @@ class Backend:
         run_plan would skip (small calls are dominated by Python steps)."""
         if plan.single and plan.copied is None and \
                 (plan.padded is None or plan.addresses_only):
+            if isinstance(plan.launch, _kred.AddressLaunch):  # all in C
+                return _kred.AddressLaunch(plan.launch, plan.output_makers[0])
             make_outputs, launch = plan.make_outputs, plan.launch
 
             def run(args):

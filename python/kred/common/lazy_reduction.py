@@ -213,7 +213,8 @@ class ReductionMixin:
         plans = type(self)._lazy_plans
         if len(plans) >= MAX_LAZY_PLANS:
             plans.clear()
-        plans[plan_key] = LazyPlan(call_plan, self.is_complex, library, numbers_dtype)
+        plans[plan_key] = call_plan.run if numbers_dtype is None and not self.is_complex \
+            else LazyPlan(call_plan, self.is_complex, library, numbers_dtype)
 
     def _specification(self, weight=None):
         """(formula, formula2, aliases, leaves, symbolic variables) of this

@@ -2,8 +2,11 @@
 ComplexLazyTensor, Vi, Vj, Pm, generic_sum, generic_logsumexp,
 generic_argmin, generic_argkmin."""
 
+import functools
+
 import numpy as np
 
+from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import GenredBase
@@ -57,9 +60,9 @@ class NumpyBackend(Backend):
                     "in the machine's byte order")
         return None
 
-    def output_maker(self, shapes, dtypes, like):
-        specs = [(s, np.dtype(d)) for s, d in zip(shapes, dtypes)]
-        return lambda: [np.empty(s, dtype=d) for s, d in specs]
+    def output_makers(self, shapes, dtypes, like):
+        return [functools.partial(np.empty, s, dtype=np.dtype(d))
+                for s, d in zip(shapes, dtypes)]
 
     def describe(self, a):
         return a  # The native module reads NumPy arrays in place.
@@ -68,7 +71,7 @@ class NumpyBackend(Backend):
         if home == device == "cpu":
             # The same dtypes and shapes on every call: only the addresses
             # change, read from the arrays.
-            return kernel.bind(arrays).run, True
+            return _kred.AddressLaunch(kernel.bind(arrays)), True
         return super()._launcher(kernel, arrays, home, device)
 
     def array(self, values, dtype):

@@ -6,10 +6,12 @@ their backward is a kred Sum reduction of the formula's symbolic gradient
 differentiate through the selected terms (as torch.min does); index outputs
 do not require grad."""
 
+import functools
 import math
 
 import torch
 
+from .. import _kred
 from ..common.backend import Backend
 from ..common.generic import make_generic
 from ..common.genred import REDUCTIONS, GenredBase
@@ -21,7 +23,7 @@ _DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16",
            torch.float32: "float32", torch.float64: "float64",
            torch.int64: "int64"}
 _TORCH_DTYPES = {name: dtype for dtype, name in _DTYPES.items()}
-# The largest outputs a plan keeps a template of (see output_maker).
+# The largest outputs a plan keeps a template of (see output_makers).
 _TEMPLATE_ELEMENTS = 1 << 16
 
 
@@ -178,19 +180,16 @@ class TorchBackend(Backend):
                        (a.dtype, a.shape, a.device, a.stride()))
         return tuple(key)
 
-    def output_maker(self, shapes, dtypes, like):
+    def output_makers(self, shapes, dtypes, like):
         device = "cpu" if like is None else like.device
         specs = [(s, _TORCH_DTYPES[d]) for s, d in zip(shapes, dtypes)]
         if sum(math.prod(s) for s in shapes) > _TEMPLATE_ELEMENTS:
-            return lambda: [torch.empty(s, dtype=d, device=device) for s, d in specs]
+            return [functools.partial(torch.empty, s, dtype=d, device=device)
+                    for s, d in specs]
         # Small outputs (where the call's cost is Python's): empty_like of
         # kept templates, cheaper than torch.empty's arguments.
-        templates = [torch.empty(s, dtype=d, device=device) for s, d in specs]
-        empty_like = torch.empty_like
-        if len(templates) == 1:
-            (template,) = templates
-            return lambda: [empty_like(template)]
-        return lambda: [empty_like(t) for t in templates]
+        return [functools.partial(torch.empty_like, torch.empty(s, dtype=d, device=device))
+                for s, d in specs]
 
     def device_of(self, a):
         return "cpu" if a.device.type == "cpu" else \
@@ -209,8 +208,7 @@ class TorchBackend(Backend):
             return super()._launcher(kernel, arrays, home, device)
         # The same dtypes, shapes, strides and device on every call: only the
         # addresses change.
-        run = kernel.bind([self.describe(a) for a in arrays]).run
-        return (lambda arrays: run([a.data_ptr() for a in arrays])), True
+        return _kred.AddressLaunch(kernel.bind([self.describe(a) for a in arrays])), True
 
     def plan_layout(self, a):
         if type(a) is torch.Tensor:

@@ -1,0 +1,134 @@
+"""LazyTensor's common path in C (python/LazyCore.cpp, AddressLaunch.cpp):
+leaves of torch tensors, unary and binary nodes and plan keys made there
+agree with the Python paths they shortcut; their errors are the Python
+ones; nothing they hold outlives the call."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import kred._kred as native  # noqa: E402
+import kred.numpy as kn  # noqa: E402
+import kred.torch as kt  # noqa: E402
+
+LT = kt.LazyTensor
+
+
+def as_python_leaf(t):
+    """The same tensor as a type LazyNode does not make leaves of
+    (nn.Parameter): LazyTensor goes through its Python constructor."""
+    return torch.nn.Parameter(t, requires_grad=False)
+
+
+@pytest.mark.parametrize("shape", [(5, 1, 3), (1, 7, 3), (1, 1, 3), (2, 5, 1, 3),
+                                   (2, 1, 7, 2), (4, 1, 1, 2), (3, 1, 1, 1, 4)])
+def test_leaves_made_in_c_are_those_python_makes(shape):
+    t = torch.rand(shape, dtype=torch.float64)
+    fast, slow = LT(t), LT(as_python_leaf(t))
+    assert type(fast) is type(slow) is LT
+    assert fast._shape == slow._shape and fast.ndim == slow.ndim
+    assert (fast.ni, fast.nj, fast.batchdims) == (slow.ni, slow.nj, slow.batchdims)
+    assert fast.formula == slow.formula
+    (leaf_fast,), (leaf_slow,) = fast._leaves.values(), slow._leaves.values()
+    assert leaf_fast.category == leaf_slow.category
+    assert tuple(leaf_fast.shape) == tuple(leaf_slow.shape)
+    assert torch.equal(leaf_fast.array, leaf_slow.array)
+    assert leaf_fast.placeholder != leaf_slow.placeholder  # distinct leaves
+
+
+def test_python_paths_still_decide_other_inputs():
+    """Complex, 2-D with axis, integer-dtype and malformed tensors keep
+    Python's behaviour and messages."""
+    z = torch.rand(4, 1, 2, dtype=torch.complex64)
+    assert type(LT(z)) is kt.ComplexLazyTensor
+    assert LT(torch.rand(4, 2), axis=1).nj == 4
+    with pytest.raises(ValueError, match="expects an array with a dummy axis"):
+        LT(torch.rand(3, 4, 2))
+    with pytest.raises(ValueError, match="needs axis=0"):
+        LT(torch.rand(4, 2))
+
+
+def test_binary_dimension_errors_name_the_operation():
+    x3, y2 = LT(torch.rand(5, 1, 3)), LT(torch.rand(1, 6, 2))
+    with pytest.raises(ValueError, match=r"operands of - have dimensions 3 and 2; "
+                                         r"expected equal dimensions or 1"):
+        x3 - y2
+    with pytest.raises(ValueError, match=r"operands of \| have dimensions 3 and 2; "
+                                         r"expected equal dimensions$"):
+        x3 | y2
+    assert (x3 * LT(torch.rand(1, 6, 1))).ndim == 3  # 1 broadcasts
+    assert (2.0 - x3).formula == "(Var(1,1,2) - Var(0,3,0))"  # self's leaves first
+
+
+def test_nodes_merge_sizes_batches_and_ranges_as_python():
+    a = LT(torch.rand(2, 1, 5, 1, 3))
+    b = LT(torch.rand(3, 1, 6, 3))
+    node = a - b  # batch shapes broadcast by Python's _merge_two
+    assert node._shape == (2, 3, 5, 6, 3)
+    ranges = tuple(torch.tensor(v, dtype=torch.int32) for v in
+                   ([[0, 5]], [1], [[0, 6]], [[0, 6]], [1], [[0, 5]]))
+    x, y = LT(torch.rand(5, 1, 3)), LT(torch.rand(1, 6, 3))
+    x.ranges = ranges
+    assert (x - y).ranges is not None and (-x).ranges is not None
+
+
+def test_gradients_follow_requires_grad_read_at_the_reduction():
+    """A leaf made before its tensor requires grad: the reduction builds the
+    graph (no plan), with dense torch's gradient."""
+    LT._lazy_plans.clear()
+    x = torch.rand(5, 3, dtype=torch.float64)
+    y = torch.rand(7, 3, dtype=torch.float64)
+    p = torch.rand(1, 1, 3, dtype=torch.float64)
+
+    def reduce(p_leaf):
+        return ((LT(x[:, None]) - LT(y[None]) * p_leaf) ** 2).sum(-1).sum(dim=1)
+    reduce(LT(p))
+    reduce(LT(p))  # planned
+    assert len(LT._lazy_plans) == 1
+    leaf = LT(p)
+    p.requires_grad_(True)
+    got = reduce(leaf)
+    assert got.requires_grad
+    got.sum().backward()
+    pd = p.detach().clone().requires_grad_(True)
+    ((x[:, None] - y[None] * pd) ** 2).sum().backward()
+    assert torch.allclose(p.grad, pd.grad)
+
+
+@pytest.mark.parametrize("front", [kn, kt])
+def test_planned_reductions_release_their_inputs(front):
+    """Neither a plan nor LazyNode keeps the arrays of a call."""
+    LazyTensor = front.LazyTensor
+    make = (lambda a: torch.from_numpy(a)) if front is kt else (lambda a: a)
+    rng = np.random.default_rng(0)
+    refs = []
+    for _ in range(3):
+        x = make(rng.standard_normal((6, 3)).astype(np.float32))
+        y = make(rng.standard_normal((4, 3)).astype(np.float32))
+        refs.append(weakref.ref(x) if front is kt else None)
+        got = ((LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])) ** 2).sum(-1) \
+            .sum(dim=1)
+        ref = ((np.asarray(x)[:, None] - np.asarray(y)[None]) ** 2).sum(-1).sum(1)
+        np.testing.assert_allclose(np.asarray(got)[:, 0], ref, rtol=1e-5)
+        del x, y, got
+    gc.collect()
+    assert all(r is None or r() is None for r in refs)
+
+
+def test_address_launch_checks_its_arguments():
+    with pytest.raises(TypeError, match="takes a BoundKernel"):
+        native.AddressLaunch(object())
+    f = kn.Genred("SqDist(X, Y)", ["X = Vi(2)", "Y = Vj(2)"], axis=1)
+    x, y = np.random.rand(3, 2).astype(np.float32), np.random.rand(4, 2).astype(np.float32)
+    out = f(x, y)
+    launch = native.AddressLaunch(f._last_kernel.bind([x, y, out]))
+    with pytest.raises(TypeError, match="one list of arrays"):
+        launch(x, y)
+    with pytest.raises(TypeError, match="tensors, NumPy arrays or addresses, got a str"):
+        launch([x, "not an array", out])
+    out2 = np.zeros_like(out)
+    assert launch([x, y, out2]) is None
+    np.testing.assert_allclose(out2, out)
