@@ -18,7 +18,6 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace py = pybind11;
@@ -740,10 +739,14 @@ PyObject *nodeBinary(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 PyObject *noPlan() { return PyTuple_Pack(2, Py_None, Py_None); }
 
-/// `templ` with each V#id# replaced by its leaf's name in `leafNames`.
-PyObject *renameLeaves(PyObject *templ,
-                       const std::unordered_map<unsigned long long,
-                                                std::string> &leafNames) {
+/// A leaf's id and its name in a plan key ("i0", "j1", "param2").
+struct LeafName {
+  unsigned long long id;
+  std::string name;
+};
+
+/// `templ` with each V#id# replaced by its leaf's name.
+PyObject *renameLeaves(PyObject *templ, const std::vector<LeafName> &leafNames) {
   Py_ssize_t size;
   const char *text = PyUnicode_AsUTF8AndSize(templ, &size);
   if (!text)
@@ -756,10 +759,12 @@ PyObject *renameLeaves(PyObject *templ,
       unsigned long long id = 0;
       while (end < size && text[end] >= '0' && text[end] <= '9')
         id = id * 10 + (text[end++] - '0');
-      auto found = leafNames.find(id);
-      if (end < size && text[end] == '#' && end > n + 2 &&
-          found != leafNames.end()) {
-        out += found->second;
+      const LeafName *found = nullptr;
+      for (const LeafName &leaf : leafNames) // a formula has few leaves
+        if (leaf.id == id)
+          found = &leaf;
+      if (end < size && text[end] == '#' && end > n + 2 && found) {
+        out += found->name;
         n = end + 1;
         continue;
       }
@@ -776,31 +781,27 @@ int plannable(PyObject *self) {
   NodeObject *node = asNode(self);
   if (hasSymbolic(node) || hasRanges(node))
     return 0;
-  Ref backend(PyObject_GetAttr(self, names.backend));
-  Ref genred(PyObject_GetAttr(self, names.genredClass));
-  Ref plain(PyObject_GetAttr(self, names.plainGenredClass));
-  if (!backend || !genred || !plain)
-    return -1;
-  return backend.get() == Py_None && genred.get() == plain.get();
+  // Class attributes (sharded() sets genred_class on the class).
+  PyTypeObject *type = Py_TYPE(self);
+  PyObject *backend = _PyType_Lookup(type, names.backend);
+  PyObject *genred = _PyType_Lookup(type, names.genredClass);
+  PyObject *plain = _PyType_Lookup(type, names.plainGenredClass);
+  return (!backend || backend == Py_None) && genred == plain;
 }
 
 /// What a plan key holds for a leaf (None: no plan).
-PyObject *leafLayout(PyObject *self, PyObject *leaf, Ref &library) {
-  if (Py_TYPE(leaf) == &LeafType && ((LeafObject *)leaf)->layout) {
-    auto *l = (LeafObject *)leaf;
-    if (l->layout == Py_None)
+PyObject *leafLayout(PyObject *self, LeafObject *leaf, Ref &library) {
+  if (leaf->layout) {
+    if (leaf->layout == Py_None)
       return Py_NewRef(Py_None);
-    Ref grad(PyObject_GetAttr(l->raw, names.requiresGrad));
+    Ref grad(PyObject_GetAttr(leaf->raw, names.requiresGrad));
     if (!grad)
       return nullptr;
-    return Py_NewRef(grad.get() == Py_False ? l->layout : Py_None);
+    return Py_NewRef(grad.get() == Py_False ? leaf->layout : Py_None);
   }
   if (!library && !(library.p = PyObject_GetAttr(self, names.library)))
     return nullptr;
-  Ref raw(PyObject_GetAttrString(leaf, "raw"));
-  if (!raw)
-    return nullptr;
-  return PyObject_CallMethodOneArg(library.get(), names.planLayout, raw.get());
+  return PyObject_CallMethodOneArg(library.get(), names.planLayout, leaf->raw);
 }
 
 /// _plan_key(reduction, axis, k, weight): (what a LazyPlan of this
@@ -848,11 +849,17 @@ PyObject *nodePlanKey(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
   PyObject *head[] = {(PyObject *)Py_TYPE(self), a[0], a[1], a[2]};
   for (int n = 0; n < 4; ++n)
     PyTuple_SET_ITEM(key.get(), n, Py_NewRef(head[n]));
-  std::unordered_map<unsigned long long, std::string> leafNames;
+  std::vector<LeafName> leafNames;
+  leafNames.reserve(count);
   Ref library;
   Py_ssize_t position = 0, n = 0;
-  PyObject *id, *leaf;
-  while (PyDict_Next(leaves, &position, &id, &leaf)) {
+  PyObject *id, *value;
+  while (PyDict_Next(leaves, &position, &id, &value)) {
+    if (Py_TYPE(value) != &LeafType) {
+      PyErr_SetString(PyExc_TypeError, "a LazyTensor's leaves are LazyLeaf objects");
+      return nullptr;
+    }
+    auto *leaf = (LeafObject *)value;
     PyObject *layout = leafLayout(self, leaf, library);
     if (!layout)
       return nullptr;
@@ -861,16 +868,12 @@ PyObject *nodePlanKey(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
       return noPlan();
     }
     PyTuple_SET_ITEM(key.get(), 4 + n, layout);
-    Ref raw(PyObject_GetAttrString(leaf, "raw"));
-    Ref category(PyObject_GetAttrString(leaf, "category"));
-    if (!raw || !category)
-      return nullptr;
-    PyList_SET_ITEM(arrays.get(), n, raw.release());
-    const char *categoryText = PyUnicode_AsUTF8(category.get());
+    PyList_SET_ITEM(arrays.get(), n, Py_NewRef(leaf->raw));
+    const char *category = PyUnicode_AsUTF8(leaf->category);
     unsigned long long leafId = PyLong_AsUnsignedLongLong(id);
-    if (!categoryText || PyErr_Occurred())
+    if (!category || PyErr_Occurred())
       return nullptr;
-    leafNames[leafId] = categoryText + std::to_string(n);
+    leafNames.push_back({leafId, category + std::to_string(n)});
     ++n;
   }
   PyObject *text = renameLeaves(node->formula, leafNames);
