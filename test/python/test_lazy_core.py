@@ -132,3 +132,42 @@ def test_address_launch_checks_its_arguments():
     out2 = np.zeros_like(out)
     assert launch([x, y, out2]) is None
     np.testing.assert_allclose(out2, out)
+
+
+def test_operators_keep_pykeops_shortcuts_and_formulas():
+    x, y = LT(torch.rand(5, 1, 3)), LT(torch.rand(1, 6, 3))
+    assert (x + 0) is x and (0 + x) is x and (x - 0) is x and (x * 1) is x
+    assert (x / 1) is x and (x * 0) == 0
+    assert (x - y).formula == "(Var(0,3,0) - Var(1,3,1))"
+    assert (x * y).formula == "(Var(0,3,0) * Var(1,3,1))"
+    assert (x / y).formula == "(Var(0,3,0) / Var(1,3,1))"
+    assert (-x).formula == "Minus(Var(0,3,0))" and (x * -1).formula == "Minus(Var(0,3,0))"
+    assert (x ** 2).formula == "Square(Var(0,3,0))"
+    assert (x ** 3).formula == "Pow(Var(0,3,0), 3)" and (x ** 0.5).formula == "Sqrt(Var(0,3,0))"
+    assert (2 * x).formula == "(IntCst(2) * Var(0,3,0))"
+    assert (2.0 * x).formula == "(Var(1,1,2) * Var(0,3,0))"
+    with pytest.raises(TypeError):
+        pow(x, 2, 3)
+    z = LT(torch.rand(5, 1, 2, dtype=torch.complex64))
+    assert (-z).formula.startswith("Minus(") and type(-z) is kt.ComplexLazyTensor
+    with pytest.raises(ValueError, match="powers of complex LazyTensors"):
+        z ** 2
+
+
+def test_sum_over_features_i_j_and_its_errors():
+    xn, yn = np.random.rand(5, 3), np.random.rand(6, 3)
+    x, y = LT(torch.tensor(xn)[:, None]), LT(torch.tensor(yn)[None])
+    d = ((x - y) ** 2).sum(-1)
+    assert d.formula == "Sum(Square((Var(0,3,0) - Var(1,3,1))))" and d.ndim == 1
+    dense = ((xn[:, None] - yn[None]) ** 2).sum(-1)
+    for kwargs, ref in (({"dim": 1}, dense.sum(1)), ({"axis": 0}, dense.sum(0)),
+                        ({"dim": -2}, dense.sum(1)), ({}, None)):
+        got = d.sum(**kwargs)
+        if ref is None:  # sum() is over the last axis
+            assert got.formula == "Sum(" + d.formula + ")"
+        else:
+            np.testing.assert_allclose(got.numpy()[:, 0], ref)
+    with pytest.raises(ValueError, match="dim must be 0 .* or 1 .* got 5"):
+        d.sum(dim=5)
+    lazy = d.sum(dim=1, call=False)  # options: Python's path
+    np.testing.assert_allclose(lazy().numpy()[:, 0], dense.sum(1))

@@ -276,8 +276,10 @@ class ReductionMixin:
                             precond=precond, **call_options)
         return result.reshape(shape)
 
-    # Reductions, or the same operation over the features (axis -1), as pykeops.
-    def sum(self, axis=-1, dim=None, **kw):
+    # Reductions, or the same operation over the features (axis -1), as
+    # pykeops. sum(axis=-1, dim=None, **kw) is LazyNode's (C), which calls
+    # _sum_general off its common path.
+    def _sum_general(self, axis=-1, dim=None, **kw):
         a = self._axis(dim, axis, "sum", features=True)
         if a == "features":
             return self._feature_sum()

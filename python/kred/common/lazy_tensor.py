@@ -368,12 +368,14 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
         return self._reduce(reduction_op, self._axis(dim, axis, reduction_op), k=opt_arg,
                             weight=other, call=call, **kwargs)
 
-    # Arithmetic, with pykeops' shortcuts for 0, 1 and -1.
+    # Arithmetic, with pykeops' shortcuts for 0, 1 and -1: +, -, *, /, unary
+    # - and ** are LazyNode's (C), which calls these for what is not two
+    # LazyTensors of one real class (_add for self + o, _radd for o + self).
     def _complex_other(self, other):
         return (isinstance(other, GenericLazyTensor) and other.is_complex) or \
             isinstance(other, complex) or self.library.is_complex(other)
 
-    def __add__(self, o):
+    def _add(self, o):
         if isinstance(o, GenericLazyTensor) and not o.is_complex:  # the common case
             return self._binary(o, "({} + {})", "+")
         if _is_scalar(o, 0):
@@ -382,14 +384,14 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return self.real2complex() + o
         return self._binary(o, "({} + {})", "+")
 
-    def __radd__(self, o):
+    def _radd(self, o):
         if _is_scalar(o, 0):
             return self
         if self._complex_other(o):
             return self._wrap(o) + self
         return self._binary(o, "({} + {})", "+", reverse=True)
 
-    def __sub__(self, o):
+    def _sub(self, o):
         if isinstance(o, GenericLazyTensor) and not o.is_complex:
             return self._binary(o, "({} - {})", "-")
         if _is_scalar(o, 0):
@@ -398,7 +400,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return self.real2complex() - o
         return self._binary(o, "({} - {})", "-")
 
-    def __rsub__(self, o):
+    def _rsub(self, o):
         if _is_scalar(o, 0):
             return -self
         if self._complex_other(o):
@@ -416,7 +418,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return -self
         return None
 
-    def __mul__(self, o, reverse=False):
+    def _mul(self, o, reverse=False):
         if isinstance(o, GenericLazyTensor) and not o.is_complex:
             return self._binary(o, "({} * {})", "*", reverse=reverse)
         shortcut = self._multiplication_shortcut(o)
@@ -426,10 +428,10 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return self._wrap(o) * self
         return self._binary(o, "({} * {})", "*", reverse=reverse)
 
-    def __rmul__(self, o):
-        return self.__mul__(o, reverse=True)
+    def _rmul(self, o):
+        return self._mul(o, reverse=True)
 
-    def __truediv__(self, o):
+    def _truediv(self, o):
         if isinstance(o, GenericLazyTensor) and not o.is_complex:
             return self._binary(o, "({} / {})", "/")
         if _is_scalar(o, 1):
@@ -438,7 +440,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return self.real2complex() / o
         return self._binary(o, "({} / {})", "/")
 
-    def __rtruediv__(self, o):
+    def _rtruediv(self, o):
         if _is_scalar(o, 0):
             return 0
         if _is_scalar(o, 1):
@@ -447,7 +449,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
             return self._wrap(o) / self
         return self._binary(o, "({} / {})", "/", reverse=True)
 
-    def __neg__(self): return self._unary("Minus")
+    def _neg(self): return self._unary("Minus")
     def __abs__(self): return self._unary("Abs")
     def abs(self): return abs(self)
 
@@ -458,7 +460,7 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
     def __ror__(self, o):
         return self._binary(o, "({} | {})", "|", dim=1, check="same", reverse=True)
 
-    def __pow__(self, other):
+    def _pow(self, other):
         if isinstance(other, int) and not isinstance(other, bool):
             return self.square() if other == 2 else self._unary("Pow", extra=f", {other}")
         if isinstance(other, float):
