@@ -17,6 +17,7 @@
 #include <Python.h>
 
 #include <initializer_list>
+#include <string_view>
 
 namespace kred::lazy {
 
@@ -91,6 +92,11 @@ unsigned long long newLeafId();
 /// LazyTensor(x) made in C (LazyLeaf.cpp); nullptr without an error where
 /// Python must make it.
 PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x);
+
+/// A str's UTF-8 text (empty, with a Python error set, if it is none).
+std::string_view utf8(PyObject *text);
+/// The concatenation of `parts` as a str (without printf's cost).
+PyObject *concat(std::initializer_list<std::string_view> parts);
 
 /// Positional and keyword arguments of a METH_FASTCALL method, by name;
 /// missing optional ones stay nullptr.

@@ -9,6 +9,8 @@
 
 #include <structmember.h>
 
+#include <string>
+
 namespace kred::lazy {
 namespace {
 
@@ -203,7 +205,8 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x) {
     return nullptr;
   unsigned long long id = newLeafId();
   Ref key(PyLong_FromUnsignedLongLong(id));
-  Ref placeholder(PyUnicode_FromFormat("V#%llu#", id));
+  std::string digits = std::to_string(id);
+  Ref placeholder(concat({"V#", digits, "#"}));
   auto *leaf = (LeafObject *)LeafType.tp_alloc(&LeafType, 0);
   Ref leafRef((PyObject *)leaf);
   if (!key || !placeholder || !leaf)

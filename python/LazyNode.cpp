@@ -255,6 +255,22 @@ PyObject *makeNode(PyObject *self, PyObject *formula, PyObject *dim,
 
 } // namespace
 
+std::string_view utf8(PyObject *text) {
+  Py_ssize_t size = 0;
+  const char *data = PyUnicode_Check(text) ? PyUnicode_AsUTF8AndSize(text, &size)
+                                           : nullptr;
+  if (!data && !PyErr_Occurred())
+    PyErr_SetString(PyExc_TypeError, "a str expected");
+  return data ? std::string_view(data, size) : std::string_view();
+}
+
+PyObject *concat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view part : parts)
+    out += part;
+  return PyUnicode_FromStringAndSize(out.data(), (Py_ssize_t)out.size());
+}
+
 bool parseArguments(const char *method, PyObject *const *args,
                     Py_ssize_t nargs, PyObject *kwnames,
                     std::initializer_list<const char *> parameters,
@@ -333,8 +349,11 @@ PyObject *unaryNode(PyObject *self, PyObject *nameArg, PyObject *dimArg,
   Ref extra(extraArg ? asText(extraArg) : PyUnicode_FromString(""));
   if (!name || !extra || !node->formula)
     return nullptr;
-  Ref formula(PyUnicode_FromFormat("%U(%U%U)", name.get(), node->formula,
-                                   extra.get()));
+  std::string_view nameText = utf8(name.get()), formulaText = utf8(node->formula),
+                   extraText = utf8(extra.get());
+  if (PyErr_Occurred())
+    return nullptr;
+  Ref formula(concat({nameText, "(", formulaText, extraText, ")"}));
   if (!formula)
     return nullptr;
   PyObject *dim = dimArg && dimArg != Py_None ? dimArg : node->dim;
@@ -361,27 +380,19 @@ PyObject *nodeUnary(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 /// template.format(lhs, rhs): here for templates with two {} and no other
 /// brace.
 PyObject *formatTwo(PyObject *templ, PyObject *lhs, PyObject *rhs) {
-  Py_ssize_t size, lhsSize, rhsSize;
-  const char *text = PyUnicode_Check(templ)
-                         ? PyUnicode_AsUTF8AndSize(templ, &size)
-                         : nullptr;
-  const char *left = text ? PyUnicode_AsUTF8AndSize(lhs, &lhsSize) : nullptr;
-  const char *right = left ? PyUnicode_AsUTF8AndSize(rhs, &rhsSize) : nullptr;
-  if (right) {
-    std::string_view t(text, size);
+  std::string_view t = utf8(templ), left = utf8(lhs), right = utf8(rhs);
+  if (!PyErr_Occurred()) {
     size_t first = t.find("{}");
     size_t second = first == t.npos ? t.npos : t.find("{}", first + 2);
-    if (second != t.npos && t.find_first_of("{}", second + 2) == t.npos &&
-        t.substr(0, first).find_first_of("{}") == t.npos &&
-        t.substr(first + 2, second - first - 2).find_first_of("{}") ==
-            t.npos) {
-      std::string out;
-      out.reserve(size + lhsSize + rhsSize);
-      out.append(t.substr(0, first)).append(left, lhsSize);
-      out.append(t.substr(first + 2, second - first - 2));
-      out.append(right, rhsSize).append(t.substr(second + 2));
-      return PyUnicode_FromStringAndSize(out.data(), (Py_ssize_t)out.size());
-    }
+    auto plain = [](std::string_view part) {
+      return part.find_first_of("{}") == part.npos;
+    };
+    if (second != t.npos && plain(t.substr(0, first)) &&
+        plain(t.substr(first + 2, second - first - 2)) &&
+        plain(t.substr(second + 2)))
+      return concat({t.substr(0, first), left,
+                     t.substr(first + 2, second - first - 2), right,
+                     t.substr(second + 2)});
   }
   PyErr_Clear();
   Ref method(PyObject_GetAttr(templ, names.format));
