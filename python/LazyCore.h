@@ -43,7 +43,7 @@ struct Names {
   PyObject *shape, *dtype, *isCuda, *isContiguous, *requiresGrad, *reshape,
       *construct, *isComplex, *complexClass, *realClass, *nodeGeneral, *wrap,
       *backend, *genredClass, *plainGenredClass, *library, *planLayout,
-      *format, *sameor1, *same, *i, *j, *param, *lazyPlans, *reduce,
+      *format, *sameor1, *same, *i, *j, *param, *lazyPlans, *reduceGeneral,
       *sumGeneral, *sum, *minus, *square;
 };
 extern Names names;
@@ -89,9 +89,10 @@ const FastClass *fastClass(PyTypeObject *type);
 /// A new leaf id (V#id# in formula templates), shared with Python.
 unsigned long long newLeafId();
 
-/// LazyTensor(x) made in C (LazyLeaf.cpp); nullptr without an error where
-/// Python must make it.
-PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x);
+/// LazyTensor(x) (axis -1) or LazyTensor(x, axis=0|1) made in C
+/// (LazyLeaf.cpp); nullptr without an error where Python must make it.
+PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
+                   int axis);
 
 /// A str's UTF-8 text (empty, with a Python error set, if it is none).
 std::string_view utf8(PyObject *text);
@@ -123,11 +124,14 @@ extern PyNumberMethods nodeNumberMethods;
 PyObject *nodeSum(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames);
 
-/// Plans (LazyPlans.cpp): _plan_key, and a reduction run by the plan an
-/// earlier identical call made (nullptr without an error: no plan).
+/// Plans (LazyPlans.cpp): _plan_key; a reduction (reduction, axis, k,
+/// weight) run by the plan an earlier identical call made (nullptr without
+/// an error: no plan); _reduce, which runs it or calls _reduce_general.
 PyObject *nodePlanKey(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                       PyObject *kwnames);
-PyObject *runPlanned(PyObject *self, PyObject *reduction, PyObject *axis);
+PyObject *runPlanned(PyObject *self, PyObject *const *reduction);
+PyObject *nodeReduce(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames);
 
 } // namespace kred::lazy
 

@@ -144,6 +144,35 @@ PyObject *tensorLayout(PyObject *x, PyObject *dtype, PyObject *shape) {
   return PyTuple_Pack(2, dtype, shape);
 }
 
+/// The category and leaf shape (without dummy axes) of an array of shape
+/// `s`, as _classify has them: (..., N, 1, D) "i", (..., 1, M, D) "j",
+/// (..., 1, 1, D) "param"; with axis 0 or 1, (N, D) "i" or "j". nullptr
+/// for the other cases, which Python decides.
+PyObject *classify(PyObject *s, int axis, PyObject *&category) {
+  Py_ssize_t n = PyTuple_GET_SIZE(s);
+  if (axis == 0 || axis == 1) {
+    category = axis == 0 ? names.i : names.j;
+    return n == 2 ? tupleSlices(s, 0, 2, 0, 0) : nullptr;
+  }
+  if (axis != -1 || n < 3)
+    return nullptr;
+  bool dummyRow = isOne(PyTuple_GET_ITEM(s, n - 2));
+  bool dummyColumn = isOne(PyTuple_GET_ITEM(s, n - 3));
+  if (dummyRow && dummyColumn) {
+    category = names.param;
+    return tupleSlices(s, 0, n - 3, n - 1, n);
+  }
+  if (dummyRow) {
+    category = names.i;
+    return tupleSlices(s, 0, n - 2, n - 1, n);
+  }
+  if (dummyColumn) {
+    category = names.j;
+    return tupleSlices(s, 0, n - 3, n - 2, n);
+  }
+  return nullptr;
+}
+
 } // namespace
 
 PyTypeObject LeafType = [] {
@@ -163,10 +192,11 @@ PyTypeObject LeafType = [] {
 }();
 
 
-/// LazyTensor(x) for a tensor x of shape (..., N, 1, D), (..., 1, M, D) or
-/// (..., 1, 1, D) and a real dtype, as GenericLazyTensor._init_leaf makes
-/// it; nullptr without an error where Python must make it.
-PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x) {
+/// LazyTensor(x) (axis -1) or LazyTensor(x, axis) for a tensor x of a
+/// real dtype, as GenericLazyTensor._init_leaf makes it (see classify);
+/// nullptr without an error where Python must make it.
+PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
+                   int axis) {
   if (!fc.arrayType || (PyObject *)Py_TYPE(x) != fc.arrayType)
     return nullptr;
   Ref dtype(PyObject_GetAttr(x, names.dtype));
@@ -179,27 +209,10 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x) {
   if (!shape || !PyTuple_Check(shape.get()))
     return nullptr;
   PyObject *s = shape.get();
-  Py_ssize_t n = PyTuple_GET_SIZE(s);
-  if (n < 3)
-    return nullptr;
-  bool dummyRow = isOne(PyTuple_GET_ITEM(s, n - 2));
-  bool dummyColumn = isOne(PyTuple_GET_ITEM(s, n - 3));
-  PyObject *category;
-  Ref leafShape;
-  if (dummyRow && dummyColumn) {
-    category = names.param;
-    leafShape.p = tupleSlices(s, 0, n - 3, n - 1, n);
-  } else if (dummyRow) {
-    category = names.i;
-    leafShape.p = tupleSlices(s, 0, n - 2, n - 1, n);
-  } else if (dummyColumn) {
-    category = names.j;
-    leafShape.p = tupleSlices(s, 0, n - 3, n - 2, n);
-  } else {
-    return nullptr; // Python's error
-  }
+  PyObject *category = nullptr;
+  Ref leafShape(classify(s, axis, category));
   if (!leafShape)
-    return nullptr;
+    return nullptr; // Python decides, with its own messages
   Ref layout(tensorLayout(x, dtype.get(), s));
   if (!layout)
     return nullptr;

@@ -52,7 +52,7 @@ bool internNames() {
       {&names.j, "j"},
       {&names.param, "param"},
       {&names.lazyPlans, "_lazy_plans"},
-      {&names.reduce, "_reduce"},
+      {&names.reduceGeneral, "_reduce_general"},
       {&names.sumGeneral, "_sum_general"},
       {&names.sum, "Sum"},
       {&names.minus, "Minus"},
@@ -107,16 +107,24 @@ PyObject *blankNode(PyTypeObject *type) {
 /// LazyTensor(...): a leaf of a tensor here; else cls._construct(...).
 PyObject *nodeNew(PyTypeObject *type, PyObject *args, PyObject *kwds) {
   Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-  bool noKeywords = !kwds || PyDict_GET_SIZE(kwds) == 0;
-  if (nargs == 0 && noKeywords)
+  Py_ssize_t keywords = kwds ? PyDict_GET_SIZE(kwds) : 0;
+  if (nargs == 0 && keywords == 0)
     return blankNode(type);
-  if (nargs == 1 && noKeywords)
-    if (const FastClass *fc = fastClass(type)) {
-      PyObject *leaf = fastLeaf(type, *fc, PyTuple_GET_ITEM(args, 0));
-      if (leaf)
-        return leaf;
-      PyErr_Clear(); // Python decides, with its own messages
-    }
+  // LazyTensor(x), LazyTensor(x, axis) or LazyTensor(x, axis=axis).
+  PyObject *axis = nargs == 2 && keywords == 0 ? PyTuple_GET_ITEM(args, 1)
+                   : nargs == 1 && keywords == 1
+                       ? PyDict_GetItemString(kwds, "axis")
+                       : nullptr;
+  const FastClass *fc = fastClass(type);
+  long axisValue = axis && PyLong_CheckExact(axis) ? PyLong_AsLong(axis) : -1;
+  if (fc && ((nargs == 1 && keywords == 0) || axisValue == 0 || axisValue == 1)) {
+    PyObject *leaf = PyErr_Occurred() ? nullptr
+                                      : fastLeaf(type, *fc, PyTuple_GET_ITEM(args, 0),
+                                                 (int)axisValue);
+    if (leaf)
+      return leaf;
+    PyErr_Clear(); // Python decides, with its own messages
+  }
   Ref construct(PyObject_GetAttr((PyObject *)type, names.construct));
   if (!construct)
     return nullptr;
@@ -507,6 +515,10 @@ PyMethodDef nodeMethods[] = {
     {"_plan_key", (PyCFunction)(void (*)())nodePlanKey,
      METH_FASTCALL | METH_KEYWORDS,
      "_plan_key(reduction, axis, k, weight): (key, arrays) or (None, None)"},
+    {"_reduce", (PyCFunction)(void (*)())nodeReduce,
+     METH_FASTCALL | METH_KEYWORDS,
+     "_reduce(reduction, axis, k=None, weight=None, **options): the "
+     "reduction over i (axis 0) or j (1), by its plan where one serves"},
     {"sum", (PyCFunction)(void (*)())nodeSum, METH_FASTCALL | METH_KEYWORDS,
      "sum(axis=-1, dim=None, **options): the Sum reduction over i or j "
      "(dim = batch dims or batch dims + 1), or over the last axis (-1)"},

@@ -146,11 +146,12 @@ PyObject *nodeSum(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
       Ref axisObject(PyLong_FromLong(axis));
       if (!axisObject)
         return nullptr;
-      if (PyObject *result = runPlanned(self, names.sum, axisObject.get()))
+      PyObject *reduction[] = {names.sum, axisObject.get(), Py_None, Py_None};
+      if (PyObject *result = runPlanned(self, reduction))
         return result;
       if (PyErr_Occurred())
         return nullptr;
-      return PyObject_CallMethodObjArgs(self, names.reduce, names.sum,
+      return PyObject_CallMethodObjArgs(self, names.reduceGeneral, names.sum,
                                         axisObject.get(), nullptr);
     }
   }

@@ -176,12 +176,9 @@ PyObject *nodePlanKey(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
   return PyTuple_Pack(2, key.get(), arrays.get());
 }
 
-/// A reduction without k or weight run by its plan; nullptr without an
-/// error where there is none.
-PyObject *runPlanned(PyObject *self, PyObject *reduction, PyObject *axis) {
-  PyObject *a[] = {reduction, axis, Py_None, Py_None};
+PyObject *runPlanned(PyObject *self, PyObject *const *reduction) {
   Ref key, arrays;
-  if (!planKey(self, a, key, arrays) || !key)
+  if (!planKey(self, reduction, key, arrays) || !key)
     return nullptr;
   PyObject *plans = _PyType_Lookup(Py_TYPE(self), names.lazyPlans);
   if (!plans || !PyDict_Check(plans))
@@ -193,5 +190,20 @@ PyObject *runPlanned(PyObject *self, PyObject *reduction, PyObject *axis) {
   return PyObject_CallOneArg(plan, arrays.get());
 }
 
+PyObject *nodeReduce(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames) {
+  Py_ssize_t keywords = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  PyObject *a[4] = {nullptr, nullptr, Py_None, Py_None};
+  bool common = nargs >= 2 && nargs <= 4 && keywords == 0;
+  for (Py_ssize_t n = 0; common && n < nargs; ++n)
+    a[n] = args[n];
+  if (common) {
+    if (PyObject *result = runPlanned(self, a))
+      return result;
+    if (PyErr_Occurred())
+      return nullptr;
+  }
+  return forward(self, names.reduceGeneral, args, nargs, kwnames);
+}
 
 } // namespace kred::lazy

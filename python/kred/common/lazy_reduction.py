@@ -153,7 +153,9 @@ class ReductionMixin:
                          f"{batch + 1} (over j){last} for this LazyTensor of "
                          f"{rank} dimensions, got {dim}")
 
-    def _reduce(self, reduction, axis, k=None, weight=None, **options):
+    # _reduce(reduction, axis, k=None, weight=None, **options) is LazyNode's
+    # (C): the plan of an identical earlier call, else _reduce_general.
+    def _reduce_general(self, reduction, axis, k=None, weight=None, **options):
         call = options.pop("call", True)
         plan_key = None
         if call and not options:
