@@ -261,6 +261,20 @@ PyObject *makeNode(PyObject *self, PyObject *formula, PyObject *dim,
   return nodeRef.release();
 }
 
+/// makeNode's node, else Python's _node_general(formula, dim, *operands,
+/// is_complex=isComplex).
+PyObject *buildNode(PyObject *self, PyObject *formula, PyObject *dim,
+                    PyObject *const *operands, Py_ssize_t count,
+                    PyObject *isComplex) {
+  PyObject *result = makeNode(self, formula, dim, operands, count, isComplex);
+  if (result || PyErr_Occurred())
+    return result;
+  PyObject *call[] = {formula, dim, operands[0], count > 1 ? operands[1] : isComplex,
+                      isComplex};
+  Ref kw(isComplex ? PyTuple_Pack(1, names.isComplex) : nullptr);
+  return forward(self, names.nodeGeneral, call, 2 + count, kw.get());
+}
+
 } // namespace
 
 std::string_view utf8(PyObject *text) {
@@ -365,12 +379,7 @@ PyObject *unaryNode(PyObject *self, PyObject *nameArg, PyObject *dimArg,
   if (!formula)
     return nullptr;
   PyObject *dim = dimArg && dimArg != Py_None ? dimArg : node->dim;
-  PyObject *result = makeNode(self, formula.get(), dim, &self, 1, isComplex);
-  if (result || PyErr_Occurred())
-    return result;
-  PyObject *call[] = {formula.get(), dim, self, isComplex};
-  Ref kw(isComplex ? PyTuple_Pack(1, names.isComplex) : nullptr);
-  return forward(self, names.nodeGeneral, call, 3, kw.get());
+  return buildNode(self, formula.get(), dim, &self, 1, isComplex);
 }
 
 namespace {
@@ -460,12 +469,7 @@ PyObject *binaryNode(PyObject *self, PyObject *otherArg, PyObject *templ,
   if (!formula)
     return nullptr;
   PyObject *operands[] = {self, other.get()};
-  PyObject *result = makeNode(self, formula.get(), dim, operands, 2, isComplex);
-  if (result || PyErr_Occurred())
-    return result;
-  PyObject *call[] = {formula.get(), dim, self, other.get(), isComplex};
-  Ref kw(isComplex ? PyTuple_Pack(1, names.isComplex) : nullptr);
-  return forward(self, names.nodeGeneral, call, 4, kw.get());
+  return buildNode(self, formula.get(), dim, operands, 2, isComplex);
 }
 
 namespace {
