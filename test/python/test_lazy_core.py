@@ -3,6 +3,7 @@ leaves of torch tensors, unary and binary nodes and plan keys made there
 agree with the Python paths they shortcut; their errors are the Python
 ones; nothing they hold outlives the call."""
 
+import copy
 import gc
 import weakref
 
@@ -171,3 +172,14 @@ def test_sum_over_features_i_j_and_its_errors():
         d.sum(dim=5)
     lazy = d.sum(dim=1, call=False)  # options: Python's path
     np.testing.assert_allclose(lazy().numpy()[:, 0], dense.sum(1))
+
+
+def test_lazytensors_copy_and_deepcopy():
+    x = torch.rand(5, 3)
+    k = (LT(x[:, None]) - LT(torch.rand(1, 6, 3))).sum(-1)
+    shallow, deep = copy.copy(k), copy.deepcopy(k)
+    assert shallow.formula == deep.formula == k.formula and deep._shape == k._shape
+    assert shallow._leaves is k._leaves and deep._leaves is not k._leaves
+    deep_leaf = next(iter(deep._leaves.values()))
+    assert deep_leaf.raw is not next(iter(k._leaves.values())).raw
+    np.testing.assert_allclose(deep.sum(dim=1).numpy(), k.sum(dim=1).numpy(), rtol=1e-6)

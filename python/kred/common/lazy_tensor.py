@@ -8,6 +8,7 @@ Conventions follow pykeops 2.3: `ndim` is the dimension D of the formula's
 values, `_shape` is (batch..., M, N, D), `shape` drops a trailing D = 1 and
 `dim()` is len(_shape)."""
 
+import copyreg
 import numbers
 
 from .. import _kred
@@ -38,6 +39,19 @@ def _is_scalar(x, value):
 # (made when first asked: a call that reuses a plan passes `raw` as it is);
 # `placeholder` is its V#id# in formula templates.
 Leaf = _kred.LazyLeaf
+copyreg.pickle(Leaf, lambda leaf: (Leaf, (leaf.category, leaf.raw, leaf.dim,
+                                          leaf.placeholder, leaf.shape)))
+
+
+def _rebuild_node(cls, fields, state):
+    """A LazyTensor from GenericLazyTensor.__reduce__'s fields (copy.copy,
+    copy.deepcopy)."""
+    node = _kred.LazyNode.__new__(cls)
+    (node.formula_template, node._dim, node._leaves, node._symbolic, node._sizes_cache,
+     node._ranges) = fields
+    if state:
+        node.__dict__.update(state)
+    return node
 
 
 def _merged_sizes(operands):
@@ -112,6 +126,12 @@ class GenericLazyTensor(ReductionMixin, FormulaOpsMixin, _kred.LazyNode):
         node = _kred.LazyNode.__new__(cls)
         node._py_init(x, axis)
         return node
+
+    def __reduce__(self):
+        # LazyNode's slots and any attribute set on the object.
+        return _rebuild_node, (type(self), (self.formula_template, self._dim, self._leaves,
+                                            self._symbolic, self._sizes_cache,
+                                            self._ranges), self.__dict__ or None)
 
     def _py_init(self, x=None, axis=None):
         if self.library.is_array(x):
