@@ -183,3 +183,63 @@ def test_lazytensors_copy_and_deepcopy():
     deep_leaf = next(iter(deep._leaves.values()))
     assert deep_leaf.raw is not next(iter(k._leaves.values())).raw
     np.testing.assert_allclose(deep.sum(dim=1).numpy(), k.sum(dim=1).numpy(), rtol=1e-6)
+
+
+def random_expression(rng, leaves, depth):
+    """(LazyTensor, dense torch tensor) of one random formula over `leaves`
+    [(LazyTensor, dense broadcastable tensor)], built by the same operators
+    on both: the C paths (two LazyTensors of one class, ** 2, unary -, sum)
+    and Python's (numbers, the feature sum's dimension)."""
+    if depth == 0:
+        return leaves[rng.integers(len(leaves))]
+    a_lazy, a_dense = random_expression(rng, leaves, depth - 1)
+    b_lazy, b_dense = random_expression(rng, leaves, depth - 1)
+    choice = rng.integers(9)
+    if choice == 0:
+        return a_lazy + b_lazy, a_dense + b_dense
+    if choice == 1:
+        return a_lazy - b_lazy, a_dense - b_dense
+    if choice == 2:
+        return a_lazy * b_lazy, a_dense * b_dense
+    if choice == 3:
+        return a_lazy / (b_lazy ** 2 + 1.0), a_dense / (b_dense ** 2 + 1.0)
+    if choice == 4:
+        return -a_lazy, -a_dense
+    if choice == 5:
+        return (-(a_lazy ** 2)).exp(), (-(a_dense ** 2)).exp()
+    if choice == 6:
+        return a_lazy.sum(-1), a_dense.sum(-1, keepdim=True)
+    if choice == 7:
+        return 0.5 * a_lazy - 2, 0.5 * a_dense - 2
+    return a_lazy * 1, a_dense  # pykeops' shortcut: the same LazyTensor
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_expressions_match_dense_torch_planned_or_not(seed):
+    """Random formulas over i, j and parameter leaves (batched for odd
+    seeds), each reduced twice over i and over j (the second call through
+    its plan): dense torch's values, float64."""
+    rng = np.random.default_rng(seed)
+    batch = (2,) if seed % 2 else ()
+    n, m, d = 5, 7, 3
+    x = torch.rand(*batch, n, d, dtype=torch.float64)
+    y = torch.rand(*batch, m, d, dtype=torch.float64)
+    p = torch.rand(d, dtype=torch.float64)
+    LT._lazy_plans.clear()
+    for _ in range(8):
+        def build():
+            leaves = [(LT(x[..., :, None, :]), x[..., :, None, :]),
+                      (LT(y[..., None, :, :]), y[..., None, :, :]),
+                      (LT(p[None, None, :]), p[None, None, :])]
+            lazy, dense = random_expression(np.random.default_rng(state), leaves, 3)
+            return leaves[0][0] * 0.25 + lazy, x[..., :, None, :] * 0.25 + dense
+        state = int(rng.integers(1 << 30))
+        for axis in (0, 1):
+            for _ in range(2):
+                lazy, dense = build()
+                # (M or N is 1 where the formula has no j or i variable.)
+                dense = dense.expand(*lazy._shape[:-1], dense.shape[-1])
+                got = lazy.sum(dim=len(batch) + axis)
+                torch.testing.assert_close(got, dense.sum(len(batch) + axis),
+                                           rtol=1e-10, atol=1e-12)
+    assert LT._lazy_plans  # the second calls ran plans
