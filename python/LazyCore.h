@@ -51,10 +51,12 @@ bool internNames();
 
 /// An array of a formula (LazyLeaf; see Leaf in lazy_tensor.py). `layout`:
 /// what a plan key holds for it, found when the leaf was made in C (None:
-/// no plan; nullptr: ask the library).
+/// no plan; nullptr: ask the library); `gradients`: whether the array may
+/// require gradients (a torch tensor), which rules a plan out.
 struct LeafObject {
   PyObject_HEAD
   PyObject *category, *raw, *dim, *shape, *array, *placeholder, *layout;
+  bool gradients;
 };
 extern PyTypeObject LeafType;
 
@@ -78,7 +80,8 @@ NodeObject *allocNode(PyTypeObject *type);
 
 /// A real LazyTensor class (its own real_class) registered with
 /// lazy_register: its nodes are made in C, and its leaves of arrays of
-/// exactly `arrayType` (torch.Tensor) with a dtype in `dtypes`.
+/// exactly `arrayType` (torch.Tensor, numpy.ndarray) with a dtype in
+/// `dtypes`.
 struct FastClass {
   PyTypeObject *cls;
   PyObject *arrayType; // nullptr: leaves made in Python

@@ -1,15 +1,23 @@
 //===- LazyLeaf.cpp - LazyTensor's leaves, made in C ----------------------===//
 //
 // LazyLeaf, an array of a LazyTensor's formula, and LazyTensor(x) made in C
-// for a torch tensor x with pykeops' dummy axes (see LazyCore.h).
+// for a torch tensor or NumPy array x with pykeops' dummy axes (see
+// LazyCore.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "LazyCore.h"
 
+#include "llvm/Support/SwapByteOrder.h"
+
 #include <structmember.h>
 
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
 #include <string>
+
+namespace py = pybind11;
 
 namespace kred::lazy {
 namespace {
@@ -128,9 +136,20 @@ bool isOne(PyObject *o) {
   return PyLong_CheckExact(o) && PyLong_AsLong(o) == 1;
 }
 
-/// The layout a plan key holds for a torch tensor made a leaf here:
-/// (dtype, shape) on the CPU and C-contiguous, else None.
-PyObject *tensorLayout(PyObject *x, PyObject *dtype, PyObject *shape) {
+/// The layout a plan key holds for an array made a leaf here: (dtype,
+/// shape) where a plan can pass the array as it is (a torch tensor on the
+/// CPU, C-contiguous; a NumPy array C-contiguous in the machine's byte
+/// order), else None, as Backend.plan_layout.
+PyObject *arrayLayout(PyObject *x, PyObject *dtype, PyObject *shape) {
+  if (py::isinstance<py::array>(x)) {
+    auto array = py::reinterpret_borrow<py::array>(x);
+    char order = array.dtype().byteorder();
+    bool native = order == '=' || order == '|' ||
+                  order == (llvm::sys::IsLittleEndianHost ? '<' : '>');
+    if (!native || !(array.flags() & py::array::c_style))
+      return Py_NewRef(Py_None);
+    return PyTuple_Pack(2, dtype, shape);
+  }
   Ref cuda(PyObject_GetAttr(x, names.isCuda));
   if (!cuda)
     return nullptr;
@@ -213,7 +232,7 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
   Ref leafShape(classify(s, axis, category));
   if (!leafShape)
     return nullptr; // Python decides, with its own messages
-  Ref layout(tensorLayout(x, dtype.get(), s));
+  Ref layout(arrayLayout(x, dtype.get(), s));
   if (!layout)
     return nullptr;
   unsigned long long id = newLeafId();
@@ -232,6 +251,7 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
   leaf->shape = Py_NewRef(leafShape.get());
   leaf->placeholder = Py_NewRef(placeholder.get());
   leaf->layout = layout.release();
+  leaf->gradients = !py::isinstance<py::array>(x);
 
   bool param = category == names.param;
   PyObject *rows = param ? Py_None : PyTuple_GET_ITEM(leafShape.get(), m - 2);

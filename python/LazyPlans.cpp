@@ -69,8 +69,8 @@ bool plannable(PyObject *self) {
 /// What a plan key holds for a leaf (None: no plan).
 PyObject *leafLayout(PyObject *self, LeafObject *leaf, Ref &library) {
   if (leaf->layout) {
-    if (leaf->layout == Py_None)
-      return Py_NewRef(Py_None);
+    if (leaf->layout == Py_None || !leaf->gradients)
+      return Py_NewRef(leaf->layout);
     Ref grad(PyObject_GetAttr(leaf->raw, names.requiresGrad));
     if (!grad)
       return nullptr;

@@ -40,6 +40,34 @@ def test_leaves_made_in_c_are_those_python_makes(shape):
     assert leaf_fast.placeholder != leaf_slow.placeholder  # distinct leaves
 
 
+class _Subclass(np.ndarray):
+    """A NumPy array type LazyNode does not make leaves of."""
+
+
+@pytest.mark.parametrize("shape", [(5, 1, 3), (1, 7, 3), (1, 1, 3), (2, 5, 1, 3)])
+def test_numpy_leaves_made_in_c_are_those_python_makes(shape):
+    a = np.random.rand(*shape)
+    fast, slow = kn.LazyTensor(a), kn.LazyTensor(a.view(_Subclass))
+    assert fast._shape == slow._shape and fast.formula == slow.formula
+    (leaf_fast,), (leaf_slow,) = fast._leaves.values(), slow._leaves.values()
+    assert (leaf_fast.category, tuple(leaf_fast.shape)) == \
+        (leaf_slow.category, tuple(leaf_slow.shape))
+    np.testing.assert_array_equal(leaf_fast.array, leaf_slow.array)
+
+
+def test_numpy_arrays_a_plan_cannot_take_are_still_reduced_right():
+    """Non-contiguous and byte-swapped arrays: no plan, the right values."""
+    x, y = np.random.rand(6, 3), np.random.rand(8, 3)
+    ref = ((x[:, None] - y[None]) ** 2).sum(-1).sum(1)
+    strided = np.repeat(x, 2, axis=0)[::2]
+    swapped = x.astype(x.dtype.newbyteorder())  # the same values, big-endian
+    for xs in (strided, swapped, x):
+        for _ in range(2):
+            got = ((kn.LazyTensor(xs[:, None, :]) - kn.LazyTensor(y[None, :, :])) ** 2) \
+                .sum(-1).sum(dim=1)
+            np.testing.assert_allclose(got[:, 0], ref, rtol=1e-12)
+
+
 def test_python_paths_still_decide_other_inputs():
     """Complex, 2-D with axis, integer-dtype and malformed tensors keep
     Python's behaviour and messages."""

@@ -60,6 +60,9 @@ class NumpyBackend(Backend):
                     "in the machine's byte order")
         return None
 
+    leaf_arrays = (np.ndarray, {np.dtype(name): name for name in
+                                ("float16", "float32", "float64")})
+
     def output_makers(self, shapes, dtypes, like):
         return [functools.partial(np.empty, s, dtype=np.dtype(d))
                 for s, d in zip(shapes, dtypes)]
