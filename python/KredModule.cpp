@@ -759,6 +759,7 @@ void bindTables(py::module_ &m) {
 void bindPartialStates(py::module_ &m); // PartialStatesBinding.cpp
 void bindLazyCore(py::module_ &m);      // LazyCore.cpp
 void bindAddressLaunch(py::module_ &m); // AddressLaunch.cpp
+void bindTensorCallKey(py::module_ &m); // TensorCallKey.cpp
 
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
@@ -768,6 +769,7 @@ PYBIND11_MODULE(_kred, m) {
   bindPartialStates(m);
   bindLazyCore(m);
   bindAddressLaunch(m);
+  bindTensorCallKey(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

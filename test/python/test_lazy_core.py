@@ -1,7 +1,8 @@
-"""LazyTensor's common path in C (python/LazyCore.cpp, AddressLaunch.cpp):
-leaves of torch tensors, unary and binary nodes and plan keys made there
-agree with the Python paths they shortcut; their errors are the Python
-ones; nothing they hold outlives the call."""
+"""The common path of small calls in C (python/Lazy*.cpp, AddressLaunch.cpp,
+TensorCallKey.cpp): leaves of torch tensors and NumPy arrays, operators,
+nodes, plan keys and call keys made there agree with the Python paths they
+shortcut (or replaced); their errors are the Python ones; nothing they hold
+outlives the call."""
 
 import copy
 import gc
@@ -271,3 +272,32 @@ def test_random_expressions_match_dense_torch_planned_or_not(seed):
                 torch.testing.assert_close(got, dense.sum(len(batch) + axis),
                                            rtol=1e-10, atol=1e-12)
     assert LT._lazy_plans  # the second calls ran plans
+
+
+def reference_call_key(args, backend, device_id):
+    """TorchBackend.call_key as Python wrote it before it moved to C."""
+    key = [backend, device_id]
+    grad = torch.is_grad_enabled()
+    for a in args:
+        if type(a) is not torch.Tensor or (grad and a.requires_grad):
+            return None
+        key.append((a.dtype, a.shape, a.device) if a.is_contiguous() else
+                   (a.dtype, a.shape, a.device, a.stride()))
+    return tuple(key)
+
+
+def test_tensor_call_keys_are_those_python_made():
+    x, t = torch.rand(4, 3), torch.rand(3, 4).t()
+    g = torch.rand(4, 3, requires_grad=True)
+    cases = [[x], [x, t], [x, t.double()], [x, g], [x, 1.0], [torch.nn.Parameter(x)], [],
+             [x[:, None, :]], [torch.rand(2, 4, 3)[:, :, 1:]]]
+    for args in cases:
+        for backend, device_id in (("auto", -1), ("CPU", 0)):
+            assert native.tensor_call_key(args, backend, device_id) == \
+                reference_call_key(args, backend, device_id)
+            with torch.no_grad():
+                assert native.tensor_call_key(args, backend, device_id) == \
+                    reference_call_key(args, backend, device_id)
+    assert native.tensor_call_key([g], "auto", -1) is None
+    with torch.no_grad():
+        assert native.tensor_call_key([g], "auto", -1) is not None

@@ -149,6 +149,9 @@ def _extra(name, genred, like, grad, result, partial, ctx, args):
     return genred._positions(size, like)
 
 
+_kred.tensor_call_key_setup(torch.Tensor, torch.is_grad_enabled)
+
+
 class TorchBackend(Backend):
     array_name = "torch.Tensor"
     leaf_arrays = (torch.Tensor, {d: n for d, n in _DTYPES.items() if d.is_floating_point})
@@ -168,17 +171,10 @@ class TorchBackend(Backend):
     def is_contiguous(self, a):
         return a.is_contiguous()
 
-    def call_key(self, args, backend, device_id):
-        # One pass (the cost of a small call): tensors only, none that
-        # autograd must see.
-        key = [backend, device_id]
-        grad = torch.is_grad_enabled()
-        for a in args:
-            if type(a) is not torch.Tensor or (grad and a.requires_grad):
-                return None
-            key.append((a.dtype, a.shape, a.device) if a.is_contiguous() else
-                       (a.dtype, a.shape, a.device, a.stride()))
-        return tuple(key)
+    # call_key(args, backend, device_id), in C (the cost of a small call):
+    # tensors only, none that autograd must see; per tensor (dtype, shape,
+    # device) and, unless C-contiguous, its strides.
+    call_key = staticmethod(_kred.tensor_call_key)
 
     def output_makers(self, shapes, dtypes, like):
         device = "cpu" if like is None else like.device
