@@ -71,6 +71,15 @@ PyObject *mergeTwo = nullptr;     // _merge_two(sizes, sizes)
 PyObject *commonRanges = nullptr; // _common_ranges(operands)
 
 std::vector<FastClass> fastClasses; // lazy_register
+
+/// Whether lazy_setup gave the Python helpers (else a Python error).
+bool setUp() {
+  if (mergeTwo && commonRanges)
+    return true;
+  PyErr_SetString(PyExc_RuntimeError,
+                  "LazyNode needs kred.common.lazy_tensor (lazy_setup)");
+  return false;
+}
 unsigned long long leafCounter = 0;
 
 } // namespace
@@ -208,6 +217,8 @@ PyObject *mergeSizes(PyObject *a, PyObject *b) {
                           jb == Py_None ? PyTuple_GET_ITEM(a, 2) : jb);
     }
   }
+  if (!setUp())
+    return nullptr;
   return PyObject_CallFunctionObjArgs(mergeTwo, a, b, nullptr);
 }
 
@@ -252,7 +263,8 @@ PyObject *makeNode(PyObject *self, PyObject *formula, PyObject *dim,
       return nullptr;
     PyList_SET_ITEM(both.get(), 0, Py_NewRef(operands[0]));
     PyList_SET_ITEM(both.get(), 1, Py_NewRef(operands[1]));
-    Ref ranges(PyObject_CallOneArg(commonRanges, both.get()));
+    Ref ranges(setUp() ? PyObject_CallOneArg(commonRanges, both.get())
+                       : nullptr);
     if (!ranges)
       return nullptr;
     if (ranges.get() != Py_None)

@@ -301,3 +301,18 @@ def test_tensor_call_keys_are_those_python_made():
     assert native.tensor_call_key([g], "auto", -1) is None
     with torch.no_grad():
         assert native.tensor_call_key([g], "auto", -1) is not None
+
+
+def test_bare_native_types_refuse_clearly():
+    """The C types used without kred.common.lazy_tensor's classes: Python
+    errors, not crashes."""
+    a, b = native.LazyNode(), native.LazyNode()
+    assert a._leaves == {} and a._symbolic == () and a.formula_template is None
+    with pytest.raises(ValueError, match="without formula"):
+        a._binary(b, "({} + {})", "+")
+    for call in (lambda: a + 1, lambda: -a, lambda: a.sum(), lambda: native.LazyNode(1)):
+        with pytest.raises(AttributeError):
+            call()
+    assert a._plan_key("Sum", 1, None, None) == (None, None)
+    with pytest.raises(AttributeError):
+        native.LazyLeaf("i", 1, 3, "V#1#")  # an int has no shape
