@@ -57,6 +57,29 @@ def test_reductions(front, dtype, rng, op):
         np.testing.assert_allclose(got, ref, **tolerance(dtype))
 
 
+@pytest.mark.parametrize("op", ["Min", "Max"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_min_max_propagate_nan_and_keep_infinities(front, dtype, op, axis):
+    """Min and Max over 37 terms: NaN wherever a term is NaN (in a chunk's
+    first lane, its middle or the tail past the last whole chunk), +-inf
+    kept, as NumPy's min and max (the vector lanes use MINPS-like selects)."""
+    rng = np.random.default_rng(3)
+    variables = ["X = Vi(1)", "Y = Vj(1)"] if axis == 1 else ["X = Vj(1)", "Y = Vi(1)"]
+    f = front.module.Genred("X + Y", variables, reduction_op=op, axis=axis)
+    for position, value in ((0, np.nan), (9, np.nan), (36, np.nan), (17, np.inf),
+                            (33, -np.inf), (5, 0.0)):
+        terms = rng.standard_normal(37)
+        terms[position] = value
+        # One X = 0 against the 37 terms along the reduced axis.
+        got = front.to_numpy(f(front.array(np.zeros((1, 1)), dtype),
+                               front.array(terms[:, None], dtype)))[0, 0]
+        ref = (np.min if op == "Min" else np.max)(terms.astype(dtype))
+        if np.isnan(ref):
+            assert np.isnan(got), (position, got)
+        else:
+            assert got == ref, (position, got, ref)
+
+
 def test_min_argmin_and_kmin(front, dtype, rng):
     x, y, _ = data(rng)
     d = sqdist(x, y)

@@ -100,6 +100,29 @@ Value LaneBuilder::select(Value condition, Value a, Value c) {
 }
 Value LaneBuilder::isNaN(Value a) { return cmp(CmpFPredicate::UNO, a, a); }
 
+/// On vector lanes, as x86's MINPS/MAXPS compute (the second operand
+/// where either is NaN), then x where x is NaN: three instructions where
+/// LLVM lowers arith.minimumf to seven (a NaN test of each operand and a
+/// signed-zero fix-up; the sign of a zero result is not specified here).
+/// Single lanes (the GPU's threads) keep arith.minimumf, one PTX
+/// instruction.
+static Value extremum(LaneBuilder &l, bool isMin, Value x, Value y) {
+  Value firstWins = l.cmp(isMin ? CmpFPredicate::OLT : CmpFPredicate::OGT, x, y);
+  return l.select(l.isNaN(x), x, l.select(firstWins, x, y));
+}
+
+Value LaneBuilder::minimum(Value x, Value y) {
+  if (width <= 1)
+    return arith::MinimumFOp::create(b, loc, x, y);
+  return extremum(*this, true, x, y);
+}
+
+Value LaneBuilder::maximum(Value x, Value y) {
+  if (width <= 1)
+    return arith::MaximumFOp::create(b, loc, x, y);
+  return extremum(*this, false, x, y);
+}
+
 Value LaneBuilder::negate(Value a) {
   Type i1 = b.getI1Type();
   Value ones = arith::ConstantOp::create(

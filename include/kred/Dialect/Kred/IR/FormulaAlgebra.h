@@ -135,11 +135,12 @@ public:
   }
   KRED_LANE_BINARY(atan2, mlir::math::Atan2Op)
   KRED_LANE_BINARY(powf, mlir::math::PowFOp)
-  KRED_LANE_BINARY(minimum, mlir::arith::MinimumFOp)
-  KRED_LANE_BINARY(maximum, mlir::arith::MaximumFOp)
   KRED_LANE_BINARY(both, mlir::arith::AndIOp)
   KRED_LANE_BINARY(either, mlir::arith::OrIOp)
 #undef KRED_LANE_BINARY
+  /// NaN-propagating minimum and maximum (arith.minimumf, maximumf).
+  mlir::Value minimum(mlir::Value x, mlir::Value y);
+  mlir::Value maximum(mlir::Value x, mlir::Value y);
   mlir::Value negate(mlir::Value a);
   mlir::Value index(int64_t value);
   mlir::Value indexLess(mlir::Value a, mlir::Value c) {
