@@ -42,8 +42,8 @@ struct Ref {
 struct Names {
   PyObject *shape, *dtype, *isCuda, *isContiguous, *requiresGrad, *reshape,
       *construct, *isComplex, *complexClass, *realClass, *nodeGeneral, *wrap,
-      *backend, *genredClass, *plainGenredClass, *library, *planLayout,
-      *format, *sameor1, *same, *i, *j, *param, *lazyPlans, *reduceGeneral,
+      *backend, *genredClass, *plainGenredClass, *format, *sameor1, *same,
+      *i, *j, *param, *lazyPlans, *reduceGeneral,
       *sumGeneral, *sum, *minus, *square;
 };
 extern Names names;
@@ -51,7 +51,7 @@ bool internNames();
 
 /// An array of a formula (LazyLeaf; see Leaf in lazy_tensor.py). `layout`:
 /// what a plan key holds for it, found when the leaf was made in C (None:
-/// no plan; nullptr: ask the library); `gradients`: whether the array may
+/// no plan; nullptr: planLayout's); `gradients`: whether the array may
 /// require gradients (a torch tensor), which rules a plan out.
 struct LeafObject {
   PyObject_HEAD
@@ -88,6 +88,16 @@ struct FastClass {
   PyObject *dtypes;
 };
 const FastClass *fastClass(PyTypeObject *type);
+/// Whether `type` is exactly a registered class's array type.
+bool isLeafArrayType(PyTypeObject *type);
+
+/// What a LazyPlan's key holds for a leaf's array as given
+/// (Backend.plan_layout): (dtype, shape) where a plan can pass it as it is
+/// (exactly a registered array type; a torch tensor on the CPU,
+/// C-contiguous, not requiring gradients; a NumPy array C-contiguous in the
+/// machine's byte order), ("numbers", count) for a list of numbers, else
+/// None.
+PyObject *planLayout(PyObject *a);
 
 /// A new leaf id (V#id# in formula templates), shared with Python.
 unsigned long long newLeafId();

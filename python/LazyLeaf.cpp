@@ -280,4 +280,23 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
 }
 
 
+PyObject *planLayout(PyObject *a) {
+  if (PyList_CheckExact(a))
+    return Py_BuildValue("(sn)", "numbers", PyList_GET_SIZE(a));
+  if (!isLeafArrayType(Py_TYPE(a)))
+    return Py_NewRef(Py_None);
+  if (!py::isinstance<py::array>(a)) { // a tensor: none that needs gradients
+    Ref grad(PyObject_GetAttr(a, names.requiresGrad));
+    if (!grad)
+      return nullptr;
+    if (grad.get() != Py_False)
+      return Py_NewRef(Py_None);
+  }
+  Ref dtype(PyObject_GetAttr(a, names.dtype));
+  Ref shape(dtype ? PyObject_GetAttr(a, names.shape) : nullptr);
+  if (!shape)
+    return nullptr;
+  return arrayLayout(a, dtype.get(), shape.get());
+}
+
 } // namespace kred::lazy

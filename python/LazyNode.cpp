@@ -43,8 +43,6 @@ bool internNames() {
       {&names.backend, "backend"},
       {&names.genredClass, "genred_class"},
       {&names.plainGenredClass, "plain_genred_class"},
-      {&names.library, "library"},
-      {&names.planLayout, "plan_layout"},
       {&names.format, "format"},
       {&names.sameor1, "sameor1"},
       {&names.same, "same"},
@@ -89,6 +87,13 @@ const FastClass *fastClass(PyTypeObject *type) {
     if (f.cls == type)
       return &f;
   return nullptr;
+}
+
+bool isLeafArrayType(PyTypeObject *type) {
+  for (const FastClass &f : fastClasses)
+    if (f.arrayType == (PyObject *)type)
+      return true;
+  return false;
 }
 
 unsigned long long newLeafId() { return ++leafCounter; }
@@ -572,6 +577,16 @@ void bindLazyCore(py::module_ &m) {
                                (PyObject *)&LeafType));
   m.add_object("LazyNode", py::reinterpret_borrow<py::object>(
                                (PyObject *)&NodeType));
+  m.def(
+      "plan_layout",
+      [](py::handle a) {
+        PyObject *layout = planLayout(a.ptr());
+        if (!layout)
+          throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(layout);
+      },
+      "Backend.plan_layout: (dtype, shape) of an array a LazyPlan passes as "
+      "it is, ('numbers', count) for a list of numbers, else None");
   m.def("new_leaf_id", &newLeafId,
         "a new LazyTensor leaf id (V#id# in formula templates)");
   m.def(

@@ -66,19 +66,17 @@ bool plannable(PyObject *self) {
   return (!backend || backend == Py_None) && genred == plain;
 }
 
-/// What a plan key holds for a leaf (None: no plan).
-PyObject *leafLayout(PyObject *self, LeafObject *leaf, Ref &library) {
-  if (leaf->layout) {
-    if (leaf->layout == Py_None || !leaf->gradients)
-      return Py_NewRef(leaf->layout);
-    Ref grad(PyObject_GetAttr(leaf->raw, names.requiresGrad));
-    if (!grad)
-      return nullptr;
-    return Py_NewRef(grad.get() == Py_False ? leaf->layout : Py_None);
-  }
-  if (!library && !(library.p = PyObject_GetAttr(self, names.library)))
+/// What a plan key holds for a leaf (None: no plan): its layout found when
+/// it was made in C, the tensor's need of gradients read now.
+PyObject *leafLayout(LeafObject *leaf) {
+  if (!leaf->layout)
+    return planLayout(leaf->raw);
+  if (leaf->layout == Py_None || !leaf->gradients)
+    return Py_NewRef(leaf->layout);
+  Ref grad(PyObject_GetAttr(leaf->raw, names.requiresGrad));
+  if (!grad)
     return nullptr;
-  return PyObject_CallMethodOneArg(library.get(), names.planLayout, leaf->raw);
+  return Py_NewRef(grad.get() == Py_False ? leaf->layout : Py_None);
 }
 
 /// The key of a reduction a = (reduction, axis, k, weight) and the leaves'
@@ -120,7 +118,6 @@ bool planKey(PyObject *self, PyObject *const *a, Ref &key, Ref &arrays) {
     PyTuple_SET_ITEM(tuple.get(), n, Py_NewRef(head[n]));
   std::vector<LeafName> leafNames;
   leafNames.reserve(count);
-  Ref library;
   Py_ssize_t position = 0, n = 0;
   PyObject *id, *value;
   while (PyDict_Next(leaves, &position, &id, &value)) {
@@ -129,7 +126,7 @@ bool planKey(PyObject *self, PyObject *const *a, Ref &key, Ref &arrays) {
       return false;
     }
     auto *leaf = (LeafObject *)value;
-    PyObject *layout = leafLayout(self, leaf, library);
+    PyObject *layout = leafLayout(leaf);
     if (!layout)
       return false;
     if (layout == Py_None) {

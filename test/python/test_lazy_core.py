@@ -316,3 +316,16 @@ def test_bare_native_types_refuse_clearly():
     assert a._plan_key("Sum", 1, None, None) == (None, None)
     with pytest.raises(AttributeError):
         native.LazyLeaf("i", 1, 3, "V#1#")  # an int has no shape
+
+
+def test_plan_layouts_are_the_rule_plans_need():
+    """_kred.plan_layout (what a LazyPlan key holds for an array): the
+    array as a plan can pass it, numbers by count, nothing else."""
+    t = torch.rand(4, 3)
+    a = np.random.rand(4, 3)
+    assert native.plan_layout(t) == (t.dtype, t.shape)
+    assert native.plan_layout(a) == (a.dtype, a.shape)
+    assert native.plan_layout([1.0, 2.0]) == ("numbers", 2)
+    for no_plan in (t.t(), t.clone().requires_grad_(True), torch.nn.Parameter(t),
+                    a.T, a.astype(a.dtype.newbyteorder()), a.view(_Subclass), (1.0,), 2.0):
+        assert native.plan_layout(no_plan) is None

@@ -110,15 +110,9 @@ class Backend:
         raise NotImplementedError
 
     # (array type, {dtype: name}) of the arrays that LazyNode makes leaves
-    # of in C (with plan layouts as plan_layout's); (None, {}): none.
+    # of in C, and whose layouts LazyTensor plans hold (_kred.plan_layout:
+    # where a plan can pass them as they are); (None, {}): none.
     leaf_arrays = (None, {})
-
-    def plan_layout(self, a):
-        """A LazyTensor leaf's array's dtype and shape, hashable, where a
-        LazyPlan can pass it as it is (on the CPU, C-contiguous, no
-        gradient needed); ("numbers", count) for a list of numbers; else
-        None."""
-        raise NotImplementedError
 
     def call(self, genred, args, out, ranges=None, backend="auto", device_id=-1, key=None):
         arrays, dtype, batch = genred._check_arguments(args)

@@ -196,7 +196,7 @@ class ReductionMixin:
     # reduction depends on, the leaves' arrays as given), or (None, None)
     # where there is no plan to make, is LazyNode's: the formula with its
     # leaves numbered in order and named by category ("i0", "j1"), the
-    # arrays' layouts (Backend.plan_layout).
+    # arrays' layouts (_kred.plan_layout).
 
     def _remember_plan(self, plan_key, pending):
         """A LazyPlan from the call `pending` just made, where its Genred

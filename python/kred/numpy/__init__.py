@@ -46,12 +46,6 @@ class NumpyBackend(Backend):
             return None
         return (a.dtype, a.shape) if a.flags.c_contiguous else (a.dtype, a.shape, a.strides)
 
-    def plan_layout(self, a):
-        if type(a) is np.ndarray:
-            plain = a.flags.c_contiguous and a.dtype.isnative
-            return (a.dtype, a.shape) if plain else None
-        return ("numbers", len(a)) if type(a) is list else None
-
     def output_problem(self, a):
         if not a.flags.writeable:
             return "is read-only (its writeable flag is off)"

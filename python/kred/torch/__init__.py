@@ -206,14 +206,6 @@ class TorchBackend(Backend):
         # addresses change.
         return _kred.AddressLaunch(kernel.bind([self.describe(a) for a in arrays])), True
 
-    def plan_layout(self, a):
-        if type(a) is torch.Tensor:
-            # LazyPlans launch on addresses: CPU tensors only.
-            if a.requires_grad or a.is_cuda or not a.is_contiguous():
-                return None
-            return (a.dtype, a.shape)
-        return ("numbers", len(a)) if type(a) is list else None
-
     def array(self, values, dtype):
         return torch.tensor(values, dtype=_TORCH_DTYPES[dtype])
 
