@@ -103,6 +103,16 @@ def lse_torch(x, y):
                       for s, e in blocks(len(x))])
 
 
+def min_numpy(x, y):
+    return np.concatenate([sqdist(x[s:e], y).min(1, keepdims=True) for s, e in blocks(len(x))])
+
+
+def min_torch(x, y):
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    return torch.cat([sqdist(x[s:e], y).min(1, keepdim=True).values
+                      for s, e in blocks(len(x))])
+
+
 GAUSS = ("Exp(-SqDist(X, Y)) * B", "Sum")
 
 
@@ -173,6 +183,9 @@ def main():
         genred(kn, "-SqDist(X, Y)", "LogSumExp", 3),
         pkn and genred(pkn, "-SqDist(X, Y)", "LogSumExp", 3),
         lse_numpy, lse_torch, lambda _, a, r: rel(a, r))
+    add("Min D=3 N=M=10000", (x, y), genred(kn, "SqDist(X, Y)", "Min", 3),
+        pkn and genred(pkn, "SqDist(X, Y)", "Min", 3), min_numpy, min_torch,
+        lambda _, a, r: rel(a, r))
     for n in (100, 10000):
         x, y = torch.from_numpy(points(rng, n, 3)), torch.from_numpy(points(rng, n, 3))
         b = torch.rand(n, 1)
