@@ -382,6 +382,19 @@ llvm::Error DeviceMemory::copyToHost(void *host, size_t bytes) const {
                      "copying from " + device.str());
 }
 
+llvm::Error runtime::copyToHost(const Buffer &buffer, void *host) {
+  size_t bytes = getByteSize(buffer);
+  if (buffer.device.kind == DeviceKind::GpuSim)
+    return std::memcpy(host, buffer.data, bytes), llvm::Error::success();
+  auto context = cuda::ScopedContext::enter(buffer.device.index);
+  if (!context)
+    return context.takeError();
+  return cuda::check(
+      cuda::getDriver()->memcpyDtoH(
+          host, reinterpret_cast<cuda::DevicePointer>(buffer.data), bytes),
+      "copying from " + buffer.device.str());
+}
+
 llvm::Expected<DeviceCopies>
 DeviceCopies::create(const KernelSignature &signature,
                      llvm::ArrayRef<Buffer> hostArgs, const Device &device) {

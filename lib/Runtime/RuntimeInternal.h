@@ -50,6 +50,10 @@ llvm::Expected<KernelSignature> getSignature(mlir::func::FuncOp func);
 llvm::Error checkBlockSparseRanges(llvm::ArrayRef<Buffer> ranges,
                                    const int64_t rows[2]);
 
+/// Copies the bytes of `buffer`, which lives on a GPU (or gpu-sim), to
+/// `host`.
+llvm::Error copyToHost(const Buffer &buffer, void *host);
+
 /// The memref descriptor of a C-contiguous buffer, as kernels take it:
 /// {allocated, aligned, offset, sizes[rank], strides[rank]}, 64-bit each.
 llvm::SmallVector<int64_t> getMemrefDescriptor(const Buffer &buffer);

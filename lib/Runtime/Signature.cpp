@@ -390,8 +390,24 @@ llvm::Error runtime::checkArguments(const KernelSignature &signature,
   auto first = llvm::find_if(signature.args, [](const ArgSpec &a) {
     return a.role == ArgRole::Ranges;
   });
-  return checkBlockSparseRanges(
-      args.take_back(signature.args.end() - first), rows);
+  llvm::ArrayRef<Buffer> ranges = args.take_back(signature.args.end() - first);
+  if (device.kind == DeviceKind::Cpu)
+    return checkBlockSparseRanges(ranges, rows);
+  // Read on the host: copied from the GPU first (KBs, one per cluster).
+  std::vector<std::vector<int64_t>> copies;
+  std::vector<Buffer> onHost(ranges.begin(), ranges.end());
+  copies.reserve(onHost.size());
+  for (Buffer &buffer : onHost) {
+    int64_t elements = 1;
+    for (int64_t d : buffer.shape)
+      elements *= d;
+    copies.emplace_back(elements);
+    if (elements != 0)
+      if (llvm::Error err = copyToHost(buffer, copies.back().data()))
+        return err;
+    buffer.data = copies.back().data();
+  }
+  return checkBlockSparseRanges(onHost, rows);
 }
 
 llvm::Expected<std::vector<std::vector<int64_t>>>

@@ -16,6 +16,11 @@
 //       barrier
 //     rows < N: finalize, store
 //
+//   With block-sparse ranges, the loop over tiles runs per cluster meeting
+//   the block's rows (found by bisecting ranges_i, the same for all the
+//   block's threads), over each of the cluster's j-ranges: every thread
+//   copies and waits at the barriers, only the cluster's rows add terms.
+//
 // Each kernel becomes a gpu.func of the same arguments in the gpu.module
 // @kred_kernels; the host function keeps its signature and launches it.
 //
@@ -67,11 +72,22 @@ private:
   Value loadScalar(OpBuilder &b, Value memref, ValueRange indices);
   SmallVector<Value> inputIndices(int64_t position, ValueRange rest);
   void allocateSharedTiles(gpu::GPUFuncOp kernel);
-  /// Thread t's copy of column jt + t of every j-variable (when < M).
-  void emitTileCopy(OpBuilder &b, Value column, Value numCols, Value tid);
+  /// Thread t's copy of column jt + t of every j-variable (when < end).
+  void emitTileCopy(OpBuilder &b, Value column, Value end);
   /// The tile's `count` columns from jt added to `carried`.
   SmallVector<Value> emitTileColumns(OpBuilder &b, Value jt, Value count,
                                      ValueRange carried, RowMemory row);
+  /// Columns [begin, end) added to `initial`, B at a time through shared
+  /// memory by the whole block; only threads for which `active` (all where
+  /// it is null) add them. Every thread must call it with the same range.
+  SmallVector<Value> emitColumnTiles(OpBuilder &b, Value begin, Value end,
+                                     ValueRange initial, Value active,
+                                     RowMemory row);
+  /// The block-sparse reduction of the block's rows [blockBegin, min(
+  /// blockBegin + B, N)): the clusters that meet them, one after the other.
+  SmallVector<Value> emitBlockSparse(OpBuilder &b, Value blockBegin,
+                                     Value numRows, Value i,
+                                     ValueRange initial, RowMemory row);
 
   ReduceOp op;
   Location loc;
@@ -86,6 +102,8 @@ private:
   /// Registers: i-variables and parameters; shared tiles of j-variables.
   DenseMap<int64_t, Lanes> rowLanes;
   DenseMap<int64_t, Value> sharedTiles;
+  /// The thread's index in its block.
+  Value tid;
 };
 } // namespace
 
@@ -132,9 +150,9 @@ void GpuReduceLowering::allocateSharedTiles(gpu::GPUFuncOp kernel) {
 }
 
 void GpuReduceLowering::emitTileCopy(OpBuilder &b, Value column,
-                                     Value numCols, Value tid) {
+                                     Value end) {
   Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                        column, numCols);
+                                        column, end);
   scf::IfOp::create(b, loc, inRange, [&](OpBuilder &b, Location) {
     for (auto [position, tile] : sharedTiles) {
       for (int64_t d = 0, e = cast<MemRefType>(tile.getType()).getDimSize(0);
@@ -183,12 +201,119 @@ SmallVector<Value> GpuReduceLowering::emitTileColumns(OpBuilder &b, Value jt,
   return SmallVector<Value>(loop.getResults());
 }
 
+SmallVector<Value> GpuReduceLowering::emitColumnTiles(OpBuilder &b,
+                                                      Value begin, Value end,
+                                                      ValueRange initial,
+                                                      Value active,
+                                                      RowMemory row) {
+  Value cb = constIndex(b, blockSize);
+  auto tiles = scf::ForOp::create(
+      b, loc, begin, end, cb, initial,
+      [&](OpBuilder &b, Location, Value jt, ValueRange s) {
+        emitTileCopy(b, arith::AddIOp::create(b, loc, jt, tid), end);
+        if (dropBarrier != 1)
+          gpu::BarrierOp::create(b, loc);
+        Value count = arith::MinSIOp::create(
+            b, loc, cb, arith::SubIOp::create(b, loc, end, jt));
+        auto addTile = [&](OpBuilder &b) {
+          SmallVector<Value> saved(s);
+          SmallVector<Value> carried = emitTileColumns(
+              b, jt, count, state->beginTile(b, loc, saved), row);
+          return state->endTile(b, loc, saved, carried);
+        };
+        SmallVector<Value> next;
+        if (!active) {
+          next = addTile(b);
+        } else {
+          auto ifActive = scf::IfOp::create(
+              b, loc, active,
+              [&](OpBuilder &b, Location) {
+                scf::YieldOp::create(b, loc, addTile(b));
+              },
+              [&](OpBuilder &b, Location) { scf::YieldOp::create(b, loc, s); });
+          next.assign(ifActive.getResults().begin(),
+                      ifActive.getResults().end());
+        }
+        if (dropBarrier != 2)
+          gpu::BarrierOp::create(b, loc);
+        scf::YieldOp::create(b, loc, next);
+      });
+  return SmallVector<Value>(tiles.getResults());
+}
+
+/// The first k in [0, rows of `pairs`) with pairs[k][column] > value, by
+/// bisection; `pairs[.][column]` does not decrease (the runtime's check).
+static Value findFirstAbove(OpBuilder &b, Location loc, Value pairs,
+                            int64_t column, Value value) {
+  Type index = b.getIndexType();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value col = arith::ConstantIndexOp::create(b, loc, column);
+  Value count = memref::DimOp::create(b, loc, pairs, 0);
+  auto search = scf::WhileOp::create(
+      b, loc, TypeRange{index, index}, ValueRange{c0, count},
+      [&](OpBuilder &b, Location, ValueRange bounds) {
+        Value open = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           bounds[0], bounds[1]);
+        scf::ConditionOp::create(b, loc, open, bounds);
+      },
+      [&](OpBuilder &b, Location, ValueRange bounds) {
+        Value mid = arith::ShRUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, bounds[0], bounds[1]), c1);
+        Value above = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sgt,
+            BlockSparseRanges::loadIndex(b, loc, pairs, {mid, col}), value);
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{arith::SelectOp::create(
+                           b, loc, above, bounds[0],
+                           arith::AddIOp::create(b, loc, mid, c1)),
+                       arith::SelectOp::create(b, loc, above, mid, bounds[1])});
+      });
+  return search.getResult(0);
+}
+
+SmallVector<Value> GpuReduceLowering::emitBlockSparse(OpBuilder &b,
+                                                      Value blockBegin,
+                                                      Value numRows, Value i,
+                                                      ValueRange initial,
+                                                      RowMemory row) {
+  BlockSparseRanges ranges(op);
+  Value blockLast = arith::SubIOp::create(
+      b, loc,
+      arith::MinSIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, blockBegin, constIndex(b, blockSize)),
+          numRows),
+      constIndex(b, 1));
+  // Clusters are sorted and disjoint: those ending after the block's first
+  // row and starting at or before its last. The same for every thread.
+  Value first = findFirstAbove(b, loc, ranges.getRangesI(), 1, blockBegin);
+  Value last = findFirstAbove(b, loc, ranges.getRangesI(), 0, blockLast);
+  auto clusters = scf::ForOp::create(
+      b, loc, first, last, constIndex(b, 1), initial,
+      [&](OpBuilder &b, Location, Value k, ValueRange s) {
+        auto [rowsBegin, rowsEnd] = ranges.getClusterRows(b, loc, k);
+        Value active = arith::AndIOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, i,
+                                  rowsBegin),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
+                                  rowsEnd));
+        scf::YieldOp::create(
+            b, loc,
+            ranges.forEachColumnRange(
+                b, loc, ranges.getClusterSlices(b, loc, k), s,
+                [&](OpBuilder &b, Value begin, Value end, ValueRange carried) {
+                  return emitColumnTiles(b, begin, end, carried, active, row);
+                }));
+      });
+  return SmallVector<Value>(clusters.getResults());
+}
+
 LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
   if (failed(checkLowerable(op, "GPU")))
     return failure();
-  if (!op.getRanges().empty())
-    return op.emitOpError("has block-sparse ranges; the GPU code generator "
-                          "does not take them yet");
   FormulaVariables variables = collectVariables(op);
   vars = std::move(variables.byPosition);
   firstJPosition = variables.firstJPosition;
@@ -204,14 +329,11 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
   int64_t batchDims = static_cast<int64_t>(op.getBatchDims());
   batch = getBatchIndices(b, loc, op, getBatchSizes(b, loc, op),
                           gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
-  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   Value cb = constIndex(b, blockSize);
-  Value i = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc,
-                            gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                            cb),
-      tid);
+  Value blockBegin = arith::MulIOp::create(
+      b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), cb);
+  Value i = arith::AddIOp::create(b, loc, blockBegin, tid);
   Value numRows = memref::DimOp::create(b, loc, op.getOutputs()[0], batchDims);
   Value numCols = getTermCount(b, loc, op, firstJPosition);
   // Rows past N run the loop too (their barriers are needed) from row N - 1.
@@ -237,26 +359,14 @@ LogicalResult GpuReduceLowering::run(gpu::GPUFuncOp kernel) {
   for (MemRefType type : state->getRowMemoryTypes())
     row.push_back(memref::AllocaOp::create(b, loc, type));
 
-  auto tiles = scf::ForOp::create(
-      b, loc, constIndex(b, 0), numCols, cb, state->init(b, loc, row),
-      [&](OpBuilder &b, Location, Value jt, ValueRange s) {
-        emitTileCopy(b, arith::AddIOp::create(b, loc, jt, tid), numCols, tid);
-        if (dropBarrier != 1)
-          gpu::BarrierOp::create(b, loc);
-        Value count = arith::MinSIOp::create(
-            b, loc, cb, arith::SubIOp::create(b, loc, numCols, jt));
-        SmallVector<Value> saved(s);
-        SmallVector<Value> carried = emitTileColumns(
-            b, jt, count, state->beginTile(b, loc, saved), row);
-        SmallVector<Value> next = state->endTile(b, loc, saved, carried);
-        if (dropBarrier != 2)
-          gpu::BarrierOp::create(b, loc);
-        scf::YieldOp::create(b, loc, next);
-      });
+  SmallVector<Value> initial = state->init(b, loc, row);
+  SmallVector<Value> final =
+      op.getRanges().empty()
+          ? emitColumnTiles(b, constIndex(b, 0), numCols, initial, Value(), row)
+          : emitBlockSparse(b, blockBegin, numRows, i, initial, row);
   Value isRow =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, numRows);
   scf::IfOp::create(b, loc, isRow, [&](OpBuilder &b, Location) {
-    SmallVector<Value> final(tiles.getResults());
     storeOutputs(b, loc, op, state->finalize(b, loc, final, row),
                  batch.outputs, i);
     scf::YieldOp::create(b, loc);

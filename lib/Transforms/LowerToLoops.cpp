@@ -107,7 +107,6 @@ private:
   /// Tiles of tile-i rows over [0, N) in parallel, each reducing `columns`.
   void emitDenseRows(OpBuilder &b, BatchContext &batch, ColumnsFn columns);
   void emitBlockSparse(OpBuilder &b, BatchContext &batch);
-  Value loadIndex(OpBuilder &b, Value memref, ValueRange indices);
   void emitRowTile(OpBuilder &b, BatchContext &batch, Value rowBegin,
                    Value rowEnd, ColumnsFn columns);
   void allocateTileState(OpBuilder &b, TileContext &tile);
@@ -260,35 +259,20 @@ void ReduceLowering::emitDenseRows(OpBuilder &b, BatchContext &batch,
       });
 }
 
-Value ReduceLowering::loadIndex(OpBuilder &b, Value memref,
-                                ValueRange indices) {
-  Value v = memref::LoadOp::create(b, loc, memref, indices);
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-}
-
-/// KeOps' block-sparse scheme: i-cluster k is rows ranges_i[k] and meets
-/// the j-ranges redranges_j[slices_i[k - 1] : slices_i[k]] (the runtime has
-/// checked the arrays). Rows of no cluster keep the identity.
+/// KeOps' block-sparse scheme (BlockSparseRanges): every row gets the
+/// identity, then the i-clusters run in parallel, each one's rows by tiles
+/// over the cluster's j-ranges.
 void ReduceLowering::emitBlockSparse(OpBuilder &b, BatchContext &batch) {
   emitDenseRows(b, batch, [](OpBuilder &, TileContext &) {});
-  Value rangesI = op.getRanges()[0], slicesI = op.getRanges()[1],
-        redrangesJ = op.getRanges()[2];
+  BlockSparseRanges ranges(op);
   Value c0 = constIndex(b, 0), c1 = constIndex(b, 1);
   Value ti = constIndex(b, tileI);
-  Value clusters = memref::DimOp::create(b, loc, rangesI, 0);
   scf::ParallelOp::create(
-      b, loc, ValueRange{c0}, ValueRange{clusters}, ValueRange{c1},
-      [&](OpBuilder &b, Location, ValueRange ivs) {
+      b, loc, ValueRange{c0}, ValueRange{ranges.getNumClusters(b, loc)},
+      ValueRange{c1}, [&](OpBuilder &b, Location, ValueRange ivs) {
         Value k = ivs[0];
-        Value rowsBegin = loadIndex(b, rangesI, {k, c0});
-        Value rowsEnd = loadIndex(b, rangesI, {k, c1});
-        Value isFirst =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, c0);
-        Value previous = arith::SelectOp::create(
-            b, loc, isFirst, c0, arith::SubIOp::create(b, loc, k, c1));
-        Value sliceBegin = arith::SelectOp::create(
-            b, loc, isFirst, c0, loadIndex(b, slicesI, {previous}));
-        Value sliceEnd = loadIndex(b, slicesI, {k});
+        auto [rowsBegin, rowsEnd] = ranges.getClusterRows(b, loc, k);
+        auto slices = ranges.getClusterSlices(b, loc, k);
         scf::ForOp::create(
             b, loc, rowsBegin, rowsEnd, ti, {},
             [&](OpBuilder &b, Location, Value rowBegin, ValueRange) {
@@ -297,13 +281,11 @@ void ReduceLowering::emitBlockSparse(OpBuilder &b, BatchContext &batch) {
                   rowsEnd);
               emitRowTile(
                   b, batch, rowBegin, rowEnd, [&](OpBuilder &b, TileContext &t) {
-                    scf::ForOp::create(
-                        b, loc, sliceBegin, sliceEnd, c1, {},
-                        [&](OpBuilder &b, Location, Value s, ValueRange) {
-                          Value begin = loadIndex(b, redrangesJ, {s, c0});
-                          Value end = loadIndex(b, redrangesJ, {s, c1});
+                    ranges.forEachColumnRange(
+                        b, loc, slices, {},
+                        [&](OpBuilder &b, Value begin, Value end, ValueRange) {
                           emitColumns(b, batch, t, begin, end);
-                          scf::YieldOp::create(b, loc);
+                          return SmallVector<Value>();
                         });
                   });
               scf::YieldOp::create(b, loc);

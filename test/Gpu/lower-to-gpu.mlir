@@ -102,9 +102,44 @@ module {
 
 // -----
 
+// Block-sparse ranges: the same grid and tiles; only ranges_i, slices_i and
+// redranges_j travel. Each block bisects ranges_i for the clusters meeting
+// its rows (the same for all its threads), and for each one runs the
+// cluster's j-ranges tile by tile: the whole block copies and waits at the
+// barriers, and only the cluster's own rows add the tile's terms.
+// CHECK-LABEL: func.func @sparse
+// CHECK: gpu.launch_func @kred_kernels::@sparse {{.*}} args(%{{.*}} : memref<?x1xf32>, %{{.*}} : memref<?x1xf32>, %{{.*}} : memref<?x1xf32>, %[[RI:.*]] : memref<?x2xi64>, %[[SI:.*]] : memref<?xi64>, %[[RJ:.*]] : memref<?x2xi64>)
+// CHECK: gpu.func @sparse({{.*}}, %[[KRI:.*]]: memref<?x2xi64>, %[[KSI:.*]]: memref<?xi64>, %[[KRJ:.*]]: memref<?x2xi64>)
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: %[[BEGIN:.*]] = arith.muli %{{.*}}, %[[C128:.*]] : index
+// CHECK: %[[ROW:.*]] = arith.addi %[[BEGIN]], %[[TID]] : index
+// The first cluster ending after the block's first row...
+// CHECK: %[[FIRST:.*]]:2 = scf.while
+// CHECK:   memref.load %[[KRI]][%{{.*}}, %c1]
+// CHECK:   arith.cmpi sgt, %{{.*}}, %[[BEGIN]]
+// ... and the first one starting after its last row.
+// CHECK: %[[LAST:.*]]:2 = scf.while
+// CHECK:   memref.load %[[KRI]][%{{.*}}, %c0]
+// CHECK: scf.for %[[K:[^ ]*]] = %[[FIRST]]#0 to %[[LAST]]#0
+// CHECK:   %[[RB:.*]] = memref.load %[[KRI]][%[[K]], %c0]
+// CHECK:   %[[RE:.*]] = memref.load %[[KRI]][%[[K]], %c1]
+// CHECK:   %[[MINE:.*]] = arith.andi
+// CHECK:   memref.load %[[KSI]][%[[K]]]
+// CHECK:   scf.for %[[S:[^ ]*]] =
+// CHECK:     memref.load %[[KRJ]][%[[S]], %c0]
+// CHECK:     memref.load %[[KRJ]][%[[S]], %c1]
+// CHECK:     scf.for %[[JT:[^ ]*]] = %{{.*}} to %[[JEND:[^ ]*]] step %[[C128]]
+// CHECK:       %[[COL:.*]] = arith.addi %[[JT]], %[[TID]] : index
+// CHECK:       arith.cmpi slt, %[[COL]], %[[JEND]]
+// CHECK:       gpu.barrier
+// CHECK:       scf.if %[[MINE]] -> (vector<1xf32>)
+// CHECK:         arith.mulf
+// CHECK:       } else {
+// CHECK:       gpu.barrier
+// CHECK: arith.cmpi slt, %[[ROW]]
+// CHECK: memref.store
 module {
   func.func @sparse(%arg0: memref<?x1xf32> {kred.alias = "X"}, %arg1: memref<?x1xf32> {kred.alias = "Y"}, %arg2: memref<?x1xf32> {kred.output}, %r0: memref<?x2xi64>, %r1: memref<?xi64>, %r2: memref<?x2xi64>, %r3: memref<?x2xi64>, %r4: memref<?xi64>, %r5: memref<?x2xi64>) {
-    // expected-error @+1 {{has block-sparse ranges; the GPU code generator does not take them yet}}
     kred.reduce sum over j ins(%arg0, %arg1 : memref<?x1xf32>, memref<?x1xf32>) outs(%arg2 : memref<?x1xf32>) ranges(%r0, %r1, %r2, %r3, %r4, %r5 : memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>, memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>) {
       %0 = kred.var i 0 : vector<1xf32>
       %1 = kred.var j 1 : vector<1xf32>

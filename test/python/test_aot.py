@@ -363,7 +363,8 @@ def test_kred_aot_gpu_errors(tmp_path):
     bad = subprocess.run([KRED_AOT, kf, "--ranges", "--gpu-chip=sm_90", "-o",
                           str(tmp_path / "libg.so")], capture_output=True, text=True)
     assert bad.returncode != 0
-    assert "takes block-sparse ranges, which kred's GPU target does not run yet" in bad.stderr
+    assert "takes block-sparse ranges, which GPU libraries of kred-aot do not take yet" \
+        in bad.stderr
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (scripts/gpu_check.sh)")

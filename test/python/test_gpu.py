@@ -192,12 +192,93 @@ def test_gpu_backend_without_a_gpu_is_a_clear_error(front, monkeypatch):
                                backend="CPU")))
 
 
-def test_block_sparse_ranges_stay_on_the_cpu(front, gpu):
-    x, y, b = (front.array(a, "float32") for a in problem(n=6, m=5))
-    ranges = kc.from_matrix(np.array([[0, 6]]), np.array([[0, 5]]),
-                                    np.ones((1, 1), bool))
-    with pytest.raises(ValueError, match="block-sparse ranges run on the CPU only"):
-        front.module.Genred(*GAUSS, axis=1)(x, y, b, ranges=ranges, backend="GPU")
+def random_clusters(rows, rng):
+    """Sorted, disjoint [start, end) clusters of [0, rows) that do not line up
+    with GPU blocks: empty ones, ones spanning blocks, gaps of no cluster."""
+    clusters, start = [], 0
+    while start < rows:
+        start = min(rows, start + int(rng.choice([0, 0, 3, 17])))
+        end = min(rows, start + int(rng.choice([0, 1, 6, 33, 70, 200])))
+        clusters.append([start, end])
+        start = end
+    return np.array(clusters, dtype=np.int64)
+
+
+def block_sparse_pattern(n, m, axis, seed):
+    """(ranges for a reduction over `axis`, the (n, m) mask of kept pairs
+    (x row, y row)): x's clusters meet about half of y's."""
+    rng = np.random.default_rng(seed)
+    rx, ry = random_clusters(n, rng), random_clusters(m, rng)
+    keep = rng.random((len(rx), len(ry))) < 0.5
+    mask = np.zeros((n, m), bool)
+    for (a, b_), row in zip(rx, keep):
+        for (c, d), kept in zip(ry, row):
+            mask[a:b_, c:d] = kept
+    ranges = kc.from_matrix(rx, ry, keep) if axis == 1 else kc.from_matrix(ry, rx, keep.T)
+    return ranges, mask
+
+
+def block_sparse_reference(reduction, k, x, y, b, mask):
+    """Row by row, the reduction over the row's kept y rows (indices into y);
+    None for rows with fewer than max(K, 1) of them."""
+    rows = []
+    for i, kept in enumerate(mask):
+        cols = np.flatnonzero(kept)
+        if len(cols) < (k or 1):
+            rows.append(None)
+            continue
+        want = reference(reduction, k, x[i:i + 1], y[cols], b[cols])
+        rows.append(tuple(cols[w] if w.dtype.kind == "i" else w
+                          for w in (want if isinstance(want, tuple) else (want,))))
+    return rows
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("reduction,k,formula", FAMILIES)
+def test_block_sparse_ranges_on_the_gpu(gpu, reduction, k, formula, axis, dtype):
+    x, y, b = problem(dtype, seed=7)
+    ranges, mask = block_sparse_pattern(len(x), len(y), axis, seed=8)
+    f = genred(reduction, k, formula, axis)
+    args = (x, y, b) if "B" in formula or reduction == "SumSoftMaxWeight" else (x, y)
+    got = f(*args, backend="GPU", ranges=ranges)
+    on_cpu = f(*args, backend="CPU", ranges=ranges)
+    got, on_cpu = (o if isinstance(o, tuple) else (o,) for o in (got, on_cpu))
+    assert mask.any(1).sum() > 100 and (~mask.any(1)).sum() > 5  # rows of no kept pair
+    for i, want in enumerate(block_sparse_reference(reduction, k, x, y, b, mask)):
+        # Rows with too few kept terms hold the identity, as on the CPU.
+        assert_matches(tuple(g[i:i + 1] for g in got),
+                       want or tuple(c[i:i + 1] for c in on_cpu), dtype)
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+def test_block_sparse_gradients_through_the_gpu_backend(gpu):
+    import kred.torch as kt
+    from kred.torch import LazyTensor
+    x, y, b = (torch.tensor(a, dtype=torch.float64, requires_grad=True)
+               for a in problem("float64", n=90, m=150, seed=9))
+    ranges, mask = block_sparse_pattern(90, 150, 1, seed=10)
+    weights = torch.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) * torch.from_numpy(mask)
+    dense = weights @ b
+    out = kt.Genred(*GAUSS, axis=1)(x, y, b, backend="GPU", ranges=ranges)
+    d_i = LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])
+    k_ij = (-(d_i ** 2).sum(-1)).exp()
+    k_ij.ranges = ranges
+    lazy = (k_ij * LazyTensor(b[None, :, :])).sum(dim=1, backend="GPU")
+    want = torch.autograd.grad((dense ** 2).sum(), [x, y, b])
+    for result in (out, lazy):
+        got = torch.autograd.grad((result ** 2).sum(), [x, y, b])
+        torch.testing.assert_close(result, dense, rtol=1e-10, atol=1e-12)
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_invalid_ranges_on_the_gpu_are_named(gpu):
+    x, y, b = problem("float64", n=6, m=5)
+    ranges = list(kc.from_matrix(np.array([[0, 6]]), np.array([[0, 5]]), np.ones((1, 1), bool)))
+    ranges[2] = np.array([[0, 9]])  # past the 5 rows of y
+    with pytest.raises(ValueError, match=r"redranges_j\[0\] = \[0, 9\) is not a range of rows"):
+        kn.Genred(*GAUSS, axis=1)(x, y, b, backend="GPU", ranges=ranges)
 
 
 @needs_torch_cuda
@@ -216,6 +297,25 @@ def test_torch_cuda_tensors_stay_on_the_device_with_gradients():
     torch.testing.assert_close(gx.cpu(), rx, rtol=1e-10, atol=0)
     with pytest.raises(ValueError, match="all arrays must be on one device"):
         f(xc, y, b)
+
+
+@needs_torch_cuda
+def test_block_sparse_ranges_with_cuda_tensors():
+    """Ranges given as host arrays are moved to the tensors' GPU; ranges on
+    the GPU are read back there for their checks."""
+    import kred.torch as kt
+    x, y, b = (torch.tensor(a, dtype=torch.float64) for a in problem("float64"))
+    ranges, _ = block_sparse_pattern(len(x), len(y), 1, seed=11)
+    f = kt.Genred(*GAUSS, axis=1)
+    want = f(x, y, b, ranges=ranges)
+    on_gpu = [torch.from_numpy(r).cuda() for r in ranges]
+    for given in (ranges, on_gpu):
+        got = f(x.cuda(), y.cuda(), b.cuda(), ranges=given)
+        torch.testing.assert_close(got.cpu(), want, rtol=1e-12, atol=1e-14)
+    bad = list(on_gpu)
+    bad[2] = torch.tensor([[0, 10 ** 6]], device="cuda").expand(len(bad[2]), 2).contiguous()
+    with pytest.raises(ValueError, match=r"redranges_j\[0\]"):
+        f(x.cuda(), y.cuda(), b.cuda(), ranges=bad)
 
 
 def test_check_health_runs_a_gpu_kernel(gpu, capsys):

@@ -194,8 +194,10 @@ llvm::Error aot::checkLibrary(const Library &library) {
       if (arg.role == ArgRole::Ranges && library.gpu)
         return llvm::createStringError(
             "kernel '" + signature.name +
-            "' takes block-sparse ranges, which kred's GPU target does not run "
-            "yet: build it without --gpu-chip");
+            "' takes block-sparse ranges, which GPU libraries of kred-aot do "
+            "not take yet (their checks would read the ranges on the GPU); "
+            "build it without --gpu-chip, or run it through kred's runtime "
+            "(backend=\"GPU\")");
       if (arg.rank > kMaxRank)
         return llvm::createStringError(llvm::formatv(
             "kernel '{0}': '{1}' has {2} dimensions; at most {3}",

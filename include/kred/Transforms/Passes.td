@@ -145,7 +145,11 @@ def KredLowerToGpu : Pass<"kred-lower-to-gpu", "mlir::ModuleOp"> {
     the CPU's with lane groups of one lane. B is `block-size`, lowered (to
     a multiple of 32) when a tile of j-variables would not fit in 48 KiB of
     shared memory; it is recorded as the kernel's `known_block_size`.
-    Block-sparse ranges are not taken yet.
+    With block-sparse ranges the grid is the same: each block bisects
+    ranges_i for the clusters meeting its rows and runs each one's
+    j-ranges tile by tile, all its threads copying and at the barriers,
+    only the cluster's rows adding the terms (rows of no cluster keep the
+    identity).
   }];
   // Options: kred-gpu-pipeline's, as a whole (TargetOptions.h); this pass
   // reads block-size and test-drop-barrier.

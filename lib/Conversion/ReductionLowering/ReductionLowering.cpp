@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -198,4 +199,56 @@ void kred::storeOutputs(OpBuilder &b, Location loc, ReduceOp op,
       memref::StoreOp::create(b, loc, v, out, at);
     }
   }
+}
+
+BlockSparseRanges::BlockSparseRanges(ReduceOp op)
+    : rangesI(op.getRanges()[0]), slicesI(op.getRanges()[1]),
+      redrangesJ(op.getRanges()[2]) {}
+
+Value BlockSparseRanges::loadIndex(OpBuilder &b, Location loc, Value memref,
+                                   ValueRange indices) {
+  Value v = memref::LoadOp::create(b, loc, memref, indices);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+Value BlockSparseRanges::getNumClusters(OpBuilder &b, Location loc) {
+  return memref::DimOp::create(b, loc, rangesI, 0);
+}
+
+std::pair<Value, Value> BlockSparseRanges::getClusterRows(OpBuilder &b,
+                                                          Location loc,
+                                                          Value k) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  return {loadIndex(b, loc, rangesI, {k, c0}),
+          loadIndex(b, loc, rangesI, {k, c1})};
+}
+
+std::pair<Value, Value> BlockSparseRanges::getClusterSlices(OpBuilder &b,
+                                                            Location loc,
+                                                            Value k) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value isFirst =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, c0);
+  Value previous = arith::SelectOp::create(
+      b, loc, isFirst, c0, arith::SubIOp::create(b, loc, k, c1));
+  Value sliceBegin = arith::SelectOp::create(
+      b, loc, isFirst, c0, loadIndex(b, loc, slicesI, {previous}));
+  return {sliceBegin, loadIndex(b, loc, slicesI, {k})};
+}
+
+ValueRange BlockSparseRanges::forEachColumnRange(
+    OpBuilder &b, Location loc, std::pair<Value, Value> slices,
+    ValueRange init, ColumnRangeFn body) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, slices.first, slices.second, c1, init,
+      [&](OpBuilder &b, Location, Value s, ValueRange carried) {
+        Value begin = loadIndex(b, loc, redrangesJ, {s, c0});
+        Value end = loadIndex(b, loc, redrangesJ, {s, c1});
+        scf::YieldOp::create(b, loc, body(b, begin, end, carried));
+      });
+  return loop.getResults();
 }

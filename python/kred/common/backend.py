@@ -73,8 +73,9 @@ class Backend:
     def is_complex(self, a): raise NotImplementedError
     def view_as_real(self, a): raise NotImplementedError
     def view_as_complex(self, a): raise NotImplementedError
-    def index_array(self, a, name):
-        """A block-sparse ranges array as contiguous int64."""
+    def index_array(self, a, name, device="cpu"):
+        """A block-sparse ranges array as contiguous int64 on `device`, where
+        the other arrays are."""
         raise NotImplementedError
     def output_problem(self, a):
         """Why `a` cannot receive a result in place (besides its shape,
@@ -121,9 +122,6 @@ class Backend:
                              "(as in KeOps): stack the batch entries along the i and j "
                              "axes and give block-diagonal ranges instead")
         home, device = self._devices(arrays, backend, device_id)
-        if ranges is not None and device != "cpu":
-            raise ValueError("block-sparse ranges run on the CPU only in this version "
-                             "of kred; use backend='CPU' with arrays on the CPU")
         kernel, output_specs = genred._kernel(dtype, batch, ranges is not None, device)
         shapes, dtypes = genred._output_shapes(kernel, arrays, output_specs)
         if out is None:
@@ -131,8 +129,8 @@ class Backend:
             outputs = [make() for make in makers]
         else:
             outputs = self._given_outputs(out, shapes, dtypes)
-        ranges = [] if ranges is None else [self.index_array(r, name) for r, name in
-                                            zip(ranges, RANGES_NAMES)]
+        ranges = [] if ranges is None else [self.index_array(r, name, home) for r, name
+                                            in zip(ranges, RANGES_NAMES)]
         self._run(kernel, arrays + outputs + ranges, home, device)
         if key is not None:  # (only without out=)
             if len(genred._plans) >= MAX_PLANS:  # shapes that keep changing

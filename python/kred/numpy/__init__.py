@@ -96,7 +96,7 @@ class NumpyBackend(Backend):
     def concat_columns(self, arrays): return np.concatenate(arrays, -1)
     def to_numpy(self, a): return a
 
-    def index_array(self, a, name):
+    def index_array(self, a, name, device="cpu"):
         a = np.asarray(a)
         if a.dtype.kind not in "iu":
             raise TypeError(f"ranges array {name} must hold integers, got dtype {a.dtype}")

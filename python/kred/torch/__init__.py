@@ -241,11 +241,11 @@ class TorchBackend(Backend):
     def to_numpy(self, a):
         return a.detach().numpy()
 
-    def index_array(self, a, name):
+    def index_array(self, a, name, device="cpu"):
         a = torch.as_tensor(a)
         if a.is_floating_point() or a.is_complex():
             raise TypeError(f"ranges array {name} must hold integers, got dtype {a.dtype}")
-        return a.to(torch.int64).contiguous()
+        return a.to(device=device, dtype=torch.int64).contiguous()
 
     def from_numpy(self, a, like):
         return torch.from_numpy(a).to(like.dtype)

@@ -99,6 +99,40 @@ void storeOutputs(mlir::OpBuilder &b, mlir::Location loc, ReduceOp op,
                   llvm::ArrayRef<llvm::SmallVector<mlir::Value>> outputs,
                   llvm::ArrayRef<mlir::Value> outBatch, mlir::Value row);
 
+/// KeOps' block-sparse scheme for a reduction over j with ranges (the
+/// runtime has checked the arrays): i-cluster k is rows ranges_i[k] =
+/// [begin, end) and meets the j-ranges redranges_j[s] = [begin, end) for s
+/// in [slices_i[k - 1], slices_i[k]) (slices_i[-1] = 0). Rows of no
+/// cluster keep the identity.
+class BlockSparseRanges {
+public:
+  explicit BlockSparseRanges(ReduceOp op);
+
+  mlir::Value getNumClusters(mlir::OpBuilder &b, mlir::Location loc);
+  /// ranges_i[k]: the cluster's rows [begin, end).
+  std::pair<mlir::Value, mlir::Value> getClusterRows(mlir::OpBuilder &b,
+                                                     mlir::Location loc,
+                                                     mlir::Value k);
+  /// [slices_i[k - 1], slices_i[k]): where cluster k's j-ranges are.
+  std::pair<mlir::Value, mlir::Value> getClusterSlices(mlir::OpBuilder &b,
+                                                       mlir::Location loc,
+                                                       mlir::Value k);
+  /// A loop over the j-ranges of `slices` carrying `init`: `body(b, begin,
+  /// end, carried)` gives the values after columns [begin, end).
+  using ColumnRangeFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+      mlir::OpBuilder &, mlir::Value, mlir::Value, mlir::ValueRange)>;
+  mlir::ValueRange forEachColumnRange(mlir::OpBuilder &b, mlir::Location loc,
+                                      std::pair<mlir::Value, mlir::Value> slices,
+                                      mlir::ValueRange init, ColumnRangeFn body);
+  /// The i64 entry `indices` of a ranges array, as an index.
+  static mlir::Value loadIndex(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value memref, mlir::ValueRange indices);
+  mlir::Value getRangesI() const { return rangesI; }
+
+private:
+  mlir::Value rangesI, slicesI, redrangesJ;
+};
+
 /// Converts the float scalar `v` to the float type `to` (rounding to
 /// nearest even, also for bf16, without compiler-rt helpers).
 mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc,
