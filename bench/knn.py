@@ -4,6 +4,8 @@ topk and NumPy's argpartition; float32, uniform random points.
 
 usage: PYTHONPATH=build/python python3 bench/knn.py [--sizes 10000 100000]
            [--ks 1 10 50] [--dims 3 64] [--sample-rows 2000] [--json FILE]
+           [--cpu-features=-avx512f]   (kred's code for other CPU features:
+                                        AVX2 code on an AVX-512 machine)
 
 The quadratic-memory methods (torch, NumPy) and pykeops run on the first
 --sample-rows query points when N is larger, and their time is scaled to all
@@ -88,9 +90,13 @@ def main():
     parser.add_argument("--dims", type=int, nargs="*", default=[3, 64])
     parser.add_argument("--sample-rows", type=int, default=10000)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--cpu-features", default=None,
+                        help="LLVM features over the host's for kred's code, e.g. -avx512f")
     args = parser.parse_args()
+    options = {"cpu-features": args.cpu_features} if args.cpu_features else {}
 
-    print(f"k-NN, float32, {os.cpu_count()} cores, host {kred._kred.host()}")
+    print(f"k-NN, float32, {os.cpu_count()} cores, host {kred._kred.host()}"
+          + (f", kred's code with {args.cpu_features}" if args.cpu_features else ""))
     if pk is None:
         print("pykeops: not importable, its column is skipped (python3 -m venv "
               "--system-site-packages ~/keops-venv && ~/keops-venv/bin/pip install "
@@ -114,11 +120,12 @@ def main():
                 repeat = 5 if n * n * d <= 1e10 else 1
                 aliases = [f"X = Vi({d})", f"Y = Vj({d})"]
                 g = kn.Genred("SqDist(X, Y)", aliases, reduction_op="ArgKMin", axis=1,
-                              opt_arg=k)
+                              opt_arg=k, compile_options=options)
                 t_kred, idx_kred = best_time(lambda: g(x, y), repeat)
                 t_argmin = None
                 if k == 1:
-                    g1 = kn.Genred("SqDist(X, Y)", aliases, reduction_op="ArgMin", axis=1)
+                    g1 = kn.Genred("SqDist(X, Y)", aliases, reduction_op="ArgMin", axis=1,
+                                   compile_options=options)
                     t_argmin, _ = best_time(lambda: g1(x, y), repeat)
                 t_np, _ = best_time(lambda: knn_numpy(xs, y, k), 1 if n > 10_000 else 3)
                 t_np *= scale

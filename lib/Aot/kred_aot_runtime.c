@@ -197,6 +197,14 @@ static int kred_check_shapes(const kred_kernel_info *kernel,
                          kernel->args[a].name, k, (long long)args[a].shape[k],
                          (long long)agreed->batch[k]);
   }
+  int reduced = kernel->outputs_indexed_by_i ? 1 : 0;
+  if (agreed->from[reduced] >= 0 && agreed->rows[reduced] > kernel->max_terms)
+    return kred_fail(status,
+                     "'%s' has %lld rows, but kernel '%s' reduces at most %lld terms "
+                     "per output row (its K best terms keep 32-bit indices)",
+                     kernel->args[agreed->from[reduced]].name,
+                     (long long)agreed->rows[reduced], kernel->name,
+                     (long long)kernel->max_terms);
   return KRED_OK;
 }
 

@@ -3,6 +3,7 @@
 #include "RuntimeInternal.h"
 
 #include "kred/Dialect/Kred/IR/KredOps.h"
+#include "kred/Dialect/Kred/IR/ReductionSemantics.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -122,6 +123,8 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
   signature.name = func.getSymName().str();
   signature.batchDims = static_cast<int64_t>(reduce.getBatchDims());
   signature.outputsIndexedByI = reduce.getAxis() == IndexAxis::j;
+  if (ReductionSpec::get(reduce).hasEntries())
+    signature.maxTerms = std::numeric_limits<int32_t>::max();
 
   DenseMap<int64_t, VarCategory> categories;
   reduce.getBody().walk([&](VarOp var) {
@@ -336,6 +339,12 @@ checkShapes(const KernelSignature &signature,
             "broadcast batch shape of the inputs)",
             spec.name, k, shape[k], agreed.batchShape[k]));
   }
+  auto &terms = agreed.rows[signature.outputsIndexedByI ? 1 : 0];
+  if (terms && terms->first > signature.maxTerms)
+    return llvm::createStringError(llvm::formatv(
+        "'{0}' has {1} rows, but kernel '{2}' reduces at most {3} terms per "
+        "output row (its K best terms keep 32-bit indices)",
+        terms->second, terms->first, signature.name, signature.maxTerms));
   return agreed;
 }
 

@@ -51,7 +51,8 @@ class _KernelInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("batch_dims", ctypes.c_int32),
                 ("outputs_indexed_by_i", ctypes.c_int32), ("num_args", ctypes.c_int32),
                 ("args", ctypes.POINTER(_ArgInfo)), ("call", _CALL),
-                ("output_shape", _OUTPUT_SHAPE), ("gpu_call", _GPU_CALL)]
+                ("output_shape", _OUTPUT_SHAPE), ("gpu_call", _GPU_CALL),
+                ("max_terms", ctypes.c_int64)]
 
 
 def _torch():

@@ -96,3 +96,34 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
   }
   return
 }
+
+// -----
+
+// ArgKMin, K = 64: slots of f32 values and i32 indices (8 B each). With 16
+// registers of 8 lanes (512 B), a lane that passes shifts the 64 slots as
+// two pieces of 32 (each 256 B, half the registers); the entry that leaves
+// the first piece's last slot, when it moves, enters the second. With 32
+// registers of 16 lanes, one piece of 64.
+// AVX2-LABEL: func @knn64
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<32x64xi32>
+// AVX2: scf.if
+// AVX2: %[[V0:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<32xf32>
+// AVX2: %[[I0:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi32, strided<[1], offset: ?>>, vector<32xi32>
+// AVX2: %[[A0:.*]] = arith.cmpf olt, %{{.*}}, %[[V0]] : vector<32xf32>
+// AVX2: %[[MOVES:.*]] = vector.extract %[[A0]][31] : i1 from vector<32xi1>
+// AVX2: %[[LAST:.*]] = vector.extract %[[V0]][31] : f32 from vector<32xf32>
+// AVX2: arith.select %[[MOVES]], %[[LAST]], %{{.*}} : f32
+// AVX2: vector.load %{{.*}}[%c32{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<32xf32>
+// AVX512-LABEL: func @knn64
+// AVX512: vector.load %{{.*}}[%c0{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<64xf32>
+// AVX512-NOT: vector<32xf32>
+func.func @knn64(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x64xi64>) {
+  kred.reduce arg_k_min(64) over j ins(%x, %y : memref<?x3xf32>, memref<?x3xf32>)
+      outs(%out : memref<?x64xi64>) {
+    %xi = kred.var i 0 : vector<3xf32>
+    %yj = kred.var j 1 : vector<3xf32>
+    %d = kred.sqdist %xi, %yj : vector<3xf32>, vector<3xf32>
+    kred.yield %d : vector<1xf32>
+  }
+  return
+}

@@ -165,10 +165,11 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 
 // KMin keeps K sorted (value, index) slots per row in memory, initialized
 // to (+inf, -1); the threshold is the last slot's value (NaN while it is
-// empty, so that every lane passes). Outputs are read from memory.
+// empty, so that every lane passes). Outputs are read from memory. Slots
+// inserted as lanes keep 32-bit indices (twice as many fit in registers).
 // CHECK-LABEL: func @kmin
 // CHECK: %[[VALUES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xf32>
-// CHECK: %[[INDICES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xi64>
+// CHECK: %[[INDICES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xi32>
 // CHECK: %[[ROW:.*]] = memref.subview %[[VALUES]][%{{.*}}, 0] [1, 2] [1, 1]
 // CHECK: vector.store %{{.*}}, %[[ROW]][%{{.*}}] : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
 // CHECK: %[[EMPTY:.*]] = arith.constant 0x7FC00000 : f32
@@ -187,7 +188,9 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 // CHECK:     vector.shuffle %[[AFTER]], %{{.*}} [2, 0] : vector<2xi1>, vector<2xi1>
 // CHECK:     vector.shuffle %[[SLOTS]], %{{.*}} [2, 0] : vector<2xf32>, vector<2xf32>
 // CHECK:     vector.store
+// CHECK:     vector.shuffle %{{.*}}, %{{.*}} [2, 0] : vector<2xi32>, vector<2xi32>
 // CHECK:   } else {
+// CHECK:     arith.extsi %{{.*}} : vector<2xi32> to vector<2xi64>
 // CHECK:     arith.cmpi slt, %{{.*}} : vector<2xi64>
 // CHECK: memref.load %{{.*}} : memref<2xf32, strided<[1], offset: ?>>
 // CHECK: memref.store %{{.*}} : memref<?x2xf32>

@@ -139,6 +139,28 @@ def test_errors_are_the_runtimes(library, rng, change):
     assert str(aot_error.value) == f"kernel 'gauss': {runtime_error.value}"
 
 
+def test_k_best_kernels_reduce_at_most_2_31_terms(library):
+    """Their indices are kept in 32 bits: a larger call is refused, by the
+    runtime and by the AOT library alike (shapes only: nothing is read)."""
+    too_many = [(5, 3), (2 ** 31, 3)]
+    runtime = native.compile_module(kernel_text("knn"), disk_cache=False)
+    assert runtime.output_shapes([(5, 3), (2 ** 31 - 1, 3)]) == [(5, 4)]
+    with pytest.raises(ValueError) as runtime_error:
+        runtime.output_shapes(too_many)
+    assert "'input #1' has 2147483648 rows, but kernel 'knn' reduces at most " \
+           "2147483647 terms per output row" in str(runtime_error.value)
+    info = library.knn._info
+    assert (info.max_terms, library.gauss._info.max_terms) == (2 ** 31 - 1, 2 ** 63 - 1)
+    sizes = [(ctypes.c_int64 * 2)(*shape) for shape in too_many]
+    placeholder = ctypes.create_string_buffer(16)  # an address, never read
+    never_read = ctypes.addressof(placeholder)
+    arrays = (kred.aot._Array * 2)(*[kred.aot._Array(never_read, 2, 2, size, None)
+                                     for size in sizes])
+    status, shape = kred.aot._Status(), (ctypes.c_int64 * 2)()
+    assert info.output_shape(arrays, 0, shape, ctypes.byref(status)) != 0
+    assert status.message.decode() == str(runtime_error.value)
+
+
 def test_wrong_number_of_inputs(library):
     with pytest.raises(ValueError, match=r"kernel 'knn' takes 2 inputs \(input #0, input #1\), but 1 were given"):
         library.knn(np.zeros((2, 3), np.float32))

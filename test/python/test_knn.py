@@ -44,12 +44,13 @@ def test_kmin_argkmin(front, dtype, k, axis):
                                       ref_indices[:, 0])
 
 
-@pytest.mark.parametrize("k", [10, 24, 40])
+@pytest.mark.parametrize("k", [10, 24, 40, 64])
 @pytest.mark.parametrize("features", ["", "-avx512f"])
 def test_buffers_padded_to_whole_registers_keep_the_first_k(k, features):
-    """K = 10, 24 (and 40 where it fits: AVX-512) take buffers of 16, 32
-    (64) slots on the vector units; entries that fall past K must not
-    come back. Many ties (integer coordinates), AVX-512 and AVX2 code."""
+    """K = 10, 24 and 40 take buffers of 16, 32 and 64 slots on the vector
+    units; entries that fall past K must not come back. AVX2 code shifts
+    64 slots as two pieces of 32 (the entry that leaves the first enters
+    the second). Many ties (integer coordinates), AVX-512 and AVX2 code."""
     import kred.numpy as kn
     rng = np.random.default_rng(k)
     x = rng.integers(-4, 5, (37, 3)).astype(np.float32)

@@ -270,11 +270,12 @@ std::string aot::writeSource(const Library &library) {
   text += llvm::formatv("static const kred_kernel_info kred_kernels[{0}] = {{\n", count);
   for (auto [k, signature] : llvm::enumerate(library.kernels))
     text += llvm::formatv("  {{\"{0}\", {1}, {2}, {3}, kred_args_{4}, kred_call_{4}, "
-                          "kred_output_shape_{4}, {5}},\n",
+                          "kred_output_shape_{4}, {5}, {6}LL},\n",
                           escape(signature.name), signature.batchDims,
                           signature.outputsIndexedByI ? 1 : 0,
                           signature.args.size(), k,
-                          library.gpu ? "kred_gpu_call_" + std::to_string(k) : "0");
+                          library.gpu ? "kred_gpu_call_" + std::to_string(k) : "0",
+                          signature.maxTerms);
   text += "};\n\n";
   text += "KRED_EXPORT const kred_kernel_info *" + library.name +
           "_kernels(int32_t *count) {\n";

@@ -100,6 +100,9 @@ typedef struct kred_kernel_info {
    * none); launched on `stream` (a CUstream, NULL: the default stream),
    * asynchronously, as CUDA launches are. */
   int (*gpu_call)(const kred_array *args, void *stream, kred_status *status);
+  /* The most terms one output row may reduce (the K-best reductions keep
+   * 32-bit indices). */
+  int64_t max_terms;
 } kred_kernel_info;
 
 /* Every library exports NAME_kernels: its kernels, *count of them. */

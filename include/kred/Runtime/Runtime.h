@@ -29,6 +29,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,9 @@ struct KernelSignature {
   int64_t batchDims = 0;
   /// Whether outputs are indexed by i (the reduction is over j).
   bool outputsIndexedByI = true;
+  /// The most terms one output row may reduce: the K-best reductions
+  /// (KMin, ArgKMin, ...) keep their indices in 32 bits, on every target.
+  int64_t maxTerms = std::numeric_limits<int64_t>::max();
 };
 
 /// Where arrays live and kernels run.

@@ -199,15 +199,17 @@ public:
   // entries each, the first K of which are the result.
   SmallVector<MemRefType> getRowMemoryTypes() override {
     SmallVector<MemRefType> types(dim, MemRefType::get({slots}, type));
-    types.append(dim, MemRefType::get({slots}, IntegerType::get(
-                                                   type.getContext(), 64)));
+    types.append(dim, MemRefType::get({slots}, getIndexType()));
     return types;
   }
   bool needsIndices() override { return true; }
   SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
     LaneBuilder buffer(b, loc, type, slots);
     Value values = buffer.cst(isMin ? kInf : -kInf);
-    Value indices = buffer.index(-1);
+    Value indices = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(
+                    VectorType::get({slots}, getIndexType()),
+                    b.getIntegerAttr(getIndexType(), -1)));
     SmallVector<Value> thresholds;
     for (int64_t d = 0; d < dim; ++d) {
       store(b, loc, values, row[d]);
@@ -245,9 +247,8 @@ public:
     for (int64_t d = 0; d < dim; ++d)
       for (Value memory : {row[d], row[dim + d]})
         for (int64_t slot = 0; slot < k; ++slot)
-          entries.push_back(memref::LoadOp::create(
-              b, loc, memory,
-              ValueRange{arith::ConstantIndexOp::create(b, loc, slot)}));
+          entries.push_back(loadEntry(
+              b, loc, memory, arith::ConstantIndexOp::create(b, loc, slot)));
     LaneBuilder scalars(b, loc, type, 0);
     SmallVector<SmallVector<Value>> outputs;
     for (auto &output :
@@ -257,6 +258,20 @@ public:
   }
 
 private:
+  /// The buffer's indices: 32-bit where entries are inserted as lanes
+  /// (twice as many fit in the registers; the runtime refuses more than
+  /// 2^31 - 1 terms for such reductions), else 64-bit.
+  IntegerType getIndexType() {
+    return IntegerType::get(type.getContext(), asLanes ? 32 : 64);
+  }
+  /// Slot `slot` of a buffer, its index as i64.
+  Value loadEntry(OpBuilder &b, Location loc, Value memory, Value slot) {
+    Value v = memref::LoadOp::create(b, loc, memory, slot);
+    if (v.getType().isInteger(32))
+      v = arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+    return v;
+  }
+
   void store(OpBuilder &b, Location loc, Value v, Value memory) {
     vector::StoreOp::create(b, loc, v, memory,
                             ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
@@ -271,7 +286,7 @@ private:
     LaneBuilder scalars(b, loc, type, 0);
     Value lastSlot = arith::ConstantIndexOp::create(b, loc, k - 1);
     Value last = memref::LoadOp::create(b, loc, valueMemory, lastSlot);
-    Value lastIndex = memref::LoadOp::create(b, loc, indexMemory, lastSlot);
+    Value lastIndex = loadEntry(b, loc, indexMemory, lastSlot);
     Value lastEmpty = scalars.indexLess(lastIndex, scalars.index(0));
     return scalars.select(
         lastEmpty, scalars.cst(std::numeric_limits<double>::quiet_NaN()),
@@ -393,17 +408,20 @@ private:
   }
 
   /// Vector units insert into a buffer of 2 <= K <= 64 entries as one
-  /// K-lane group, without a loop, when its values and i64 indices fit in
-  /// the target's vector registers (AVX-512, f32: K <= 64; AVX2: K <= 42);
+  /// K-lane group, without a loop, when its values and i32 indices fit in
+  /// the target's vector registers (f32: K <= 64 on AVX2 and AVX-512);
   /// else (and on a GPU thread, with no registers to spare, and for K = 1,
   /// one comparison) entries shift one by one. Measured on one AVX-512
-  /// machine with AVX2 code, N = M = 1e4: K = 32, D = 3: 54 ms as lanes, 92
-  /// ms shifting; K = 64, D = 64: 742 ms as lanes (spilled), 472 shifting.
+  /// machine with AVX2 code, N = M = 1e4, D = 3: K = 32 54 ms as lanes, 92
+  /// ms shifting (i64 indices); with i32 indices instead of i64 (the lanes
+  /// of 64 entries fill AVX2's 16 registers), K = 32 40-47 -> 31-33 ms,
+  /// K = 64 150-157 (shifting) -> 133 ms, and D = 64, K = 64 309 -> 304
+  /// ms.
   static constexpr int64_t kMaxLaneInsertion = 64;
   bool fitsInRegisters(int64_t entries) {
     int64_t elementBytes = type.getWidth() / 8;
     int64_t registerBytes = width * elementBytes;
-    return entries * (elementBytes + 8) <= registerBytes * vectorRegisters;
+    return entries * (elementBytes + 4) <= registerBytes * vectorRegisters;
   }
 
   /// The buffer's length: K, or the next power of two where the K-lane
@@ -437,30 +455,82 @@ private:
     Value ordinary = scalars.cmp(before, v, scalars.cst(isMin ? kInf : -kInf));
     auto insertWith = [&](bool fullRule) {
       return [&, fullRule](OpBuilder &nb, Location nl) {
-        LaneBuilder group(nb, nl, type, slots);
-        Value c0 = arith::ConstantIndexOp::create(nb, nl, 0);
-        auto load = [&](Value memory, Type element) -> Value {
-          return vector::LoadOp::create(
-              nb, nl, cast<VectorType>(group.getType(element)), memory,
-              ValueRange{c0});
-        };
-        Value values = load(valueMemory, type);
-        Value indices = load(indexMemory, nb.getI64Type());
-        Value newValue = group.broadcast(v), newIndex = group.broadcast(index);
-        Value after =
-            fullRule ? ReductionSemantics<LaneBuilder>(group, spec)
-                           .laterEntryBefore(newValue, values, indices)
-                     : group.cmp(before, newValue, values);
-        vector::StoreOp::create(nb, nl,
-                                shiftAfter(nb, nl, after, values, newValue),
-                                valueMemory, ValueRange{c0});
-        vector::StoreOp::create(nb, nl,
-                                shiftAfter(nb, nl, after, indices, newIndex),
-                                indexMemory, ValueRange{c0});
+        // Piece by piece, in slot order: each piece's first slot takes the
+        // last entry of the piece before when that one moved, else the new
+        // entry (the slots that move are a suffix of the buffer).
+        int64_t piece = getPieceSize();
+        LaneBuilder group(nb, nl, type, piece);
+        Value index32 = arith::TruncIOp::create(nb, nl, getIndexType(), index);
+        Value carriedValue = v, carriedIndex = index32;
+        for (int64_t offset = 0; offset < slots; offset += piece) {
+          Value at = arith::ConstantIndexOp::create(nb, nl, offset);
+          auto load = [&](Value memory, Type element) -> Value {
+            return vector::LoadOp::create(
+                nb, nl, cast<VectorType>(group.getType(element)), memory,
+                ValueRange{at});
+          };
+          Value values = load(valueMemory, type);
+          Value indices = load(indexMemory, getIndexType());
+          Value after =
+              fullRule ? ReductionSemantics<LaneBuilder>(group, spec)
+                             .laterEntryBefore(
+                                 group.broadcast(v), values,
+                                 arith::ExtSIOp::create(
+                                     nb, nl, group.getType(nb.getI64Type()),
+                                     indices))
+                       : group.cmp(before, group.broadcast(v), values);
+          auto shiftPiece = [&, values, indices, after, carriedValue,
+                             carriedIndex](OpBuilder &sb, Location sl) {
+            vector::StoreOp::create(
+                sb, sl,
+                shiftAfter(sb, sl, after, values,
+                           vector::BroadcastOp::create(sb, sl, values.getType(),
+                                                       carriedValue)),
+                valueMemory, ValueRange{at});
+            vector::StoreOp::create(
+                sb, sl,
+                shiftAfter(sb, sl, after, indices,
+                           vector::BroadcastOp::create(sb, sl, indices.getType(),
+                                                       carriedIndex)),
+                indexMemory, ValueRange{at});
+          };
+          if (offset + piece >= slots) {
+            shiftPiece(nb, nl);
+            break;
+          }
+          auto last = [&](Value lanes) {
+            return vector::ExtractOp::create(nb, nl, lanes,
+                                             ArrayRef<int64_t>{piece - 1});
+          };
+          // The moving slots are a suffix: a piece whose last slot stays
+          // is left as it is.
+          Value lastMoves = last(after);
+          scf::IfOp::create(nb, nl, lastMoves, [&](OpBuilder &sb, Location sl) {
+            shiftPiece(sb, sl);
+            scf::YieldOp::create(sb, sl);
+          });
+          carriedValue = arith::SelectOp::create(nb, nl, lastMoves,
+                                                 last(values), v);
+          carriedIndex = arith::SelectOp::create(nb, nl, lastMoves,
+                                                 last(indices), index32);
+        }
         scf::YieldOp::create(nb, nl);
       };
     };
     scf::IfOp::create(b, loc, ordinary, insertWith(false), insertWith(true));
+  }
+
+  /// The slots insertEntryAsLanes shifts at once: all of them, or pieces
+  /// of a power of two that keep half the vector registers free (AVX2,
+  /// f32: pieces of 32 of 64 slots, which as one group spilled: AVX2 code,
+  /// K = 64, D = 3, N = M = 1e4: 133 -> 80-83 ms; quarters: 89-91 ms).
+  int64_t getPieceSize() {
+    int64_t piece = slots;
+    int64_t entryBytes = type.getWidth() / 8 + 4;
+    int64_t half = width * (type.getWidth() / 8) * vectorRegisters / 2;
+    while (llvm::isPowerOf2_64(piece) && piece > 2 && piece * entryBytes > half)
+      piece /= 2;
+    return piece;
   }
 
   /// `lanes` with the lanes selected by the suffix mask `after` moved one
@@ -468,8 +538,9 @@ private:
   Value shiftAfter(OpBuilder &b, Location loc, Value after, Value lanes,
                    Value entry) {
     // Slot s's predecessor: slot s - 1, and for slot 0 the new entry.
-    SmallVector<int64_t> fromPredecessor{slots};
-    for (int64_t s = 0; s + 1 < slots; ++s)
+    int64_t size = cast<VectorType>(lanes.getType()).getDimSize(0);
+    SmallVector<int64_t> fromPredecessor{size};
+    for (int64_t s = 0; s + 1 < size; ++s)
       fromPredecessor.push_back(s);
     Value none = arith::ConstantOp::create(
         b, loc,
