@@ -460,7 +460,19 @@ private:
         // entry (the slots that move are a suffix of the buffer).
         int64_t piece = getPieceSize();
         LaneBuilder group(nb, nl, type, piece);
+        Value newValue = group.broadcast(v);
         Value index32 = arith::TruncIOp::create(nb, nl, getIndexType(), index);
+        // Whether (v, index) goes before each entry of a piece.
+        auto goesBefore = [&](OpBuilder &ob, Location ol, Value values,
+                              Value indices) -> Value {
+          LaneBuilder lanes(ob, ol, type, piece);
+          if (!fullRule)
+            return lanes.cmp(before, newValue, values);
+          return ReductionSemantics<LaneBuilder>(lanes, spec).laterEntryBefore(
+              newValue, values,
+              arith::ExtSIOp::create(ob, ol, lanes.getType(ob.getI64Type()),
+                                     indices));
+        };
         Value carriedValue = v, carriedIndex = index32;
         for (int64_t offset = 0; offset < slots; offset += piece) {
           Value at = arith::ConstantIndexOp::create(nb, nl, offset);
@@ -471,28 +483,35 @@ private:
           };
           Value values = load(valueMemory, type);
           Value indices = load(indexMemory, getIndexType());
-          Value after =
-              fullRule ? ReductionSemantics<LaneBuilder>(group, spec)
-                             .laterEntryBefore(
-                                 group.broadcast(v), values,
-                                 arith::ExtSIOp::create(
-                                     nb, nl, group.getType(nb.getI64Type()),
-                                     indices))
-                       : group.cmp(before, group.broadcast(v), values);
+          Value after = goesBefore(nb, nl, values, indices);
+          // Each slot's predecessor: slot s - 1; for slot 0 the carried
+          // entry, which slot 0 takes whether or not it "moves". Whether the
+          // predecessor moves is compared again (cheaper than shuffling the
+          // i1 lanes, which x86 packs into bytes and back).
+          auto shifted = [&](OpBuilder &sb, Location sl, Value lanes,
+                             Value carried) -> std::pair<Value, Value> {
+            Value entry =
+                vector::BroadcastOp::create(sb, sl, lanes.getType(), carried);
+            return {vector::ShuffleOp::create(sb, sl, lanes, entry,
+                                              predecessorLanes(piece)),
+                    entry};
+          };
           auto shiftPiece = [&, values, indices, after, carriedValue,
                              carriedIndex](OpBuilder &sb, Location sl) {
-            vector::StoreOp::create(
-                sb, sl,
-                shiftAfter(sb, sl, after, values,
-                           vector::BroadcastOp::create(sb, sl, values.getType(),
-                                                       carriedValue)),
-                valueMemory, ValueRange{at});
-            vector::StoreOp::create(
-                sb, sl,
-                shiftAfter(sb, sl, after, indices,
-                           vector::BroadcastOp::create(sb, sl, indices.getType(),
-                                                       carriedIndex)),
-                indexMemory, ValueRange{at});
+            auto [predValues, valueEntry] =
+                shifted(sb, sl, values, carriedValue);
+            auto [predIndices, indexEntry] =
+                shifted(sb, sl, indices, carriedIndex);
+            Value predAfter = goesBefore(sb, sl, predValues, predIndices);
+            auto shift = [&](Value lanes, Value pred, Value entry) {
+              return select(sb, sl, after,
+                            select(sb, sl, predAfter, pred, entry), lanes);
+            };
+            vector::StoreOp::create(sb, sl, shift(values, predValues, valueEntry),
+                                    valueMemory, ValueRange{at});
+            vector::StoreOp::create(sb, sl,
+                                    shift(indices, predIndices, indexEntry),
+                                    indexMemory, ValueRange{at});
           };
           if (offset + piece >= slots) {
             shiftPiece(nb, nl);
@@ -533,25 +552,13 @@ private:
     return piece;
   }
 
-  /// `lanes` with the lanes selected by the suffix mask `after` moved one
-  /// slot on and `entry` in the first of them.
-  Value shiftAfter(OpBuilder &b, Location loc, Value after, Value lanes,
-                   Value entry) {
-    // Slot s's predecessor: slot s - 1, and for slot 0 the new entry.
-    int64_t size = cast<VectorType>(lanes.getType()).getDimSize(0);
-    SmallVector<int64_t> fromPredecessor{size};
+  /// The shuffle mask that gives each of `size` slots its predecessor's
+  /// lane: slot s - 1, and for slot 0 the first lane of the second operand.
+  static SmallVector<int64_t> predecessorLanes(int64_t size) {
+    SmallVector<int64_t> lanes{size};
     for (int64_t s = 0; s + 1 < size; ++s)
-      fromPredecessor.push_back(s);
-    Value none = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(cast<ShapedType>(after.getType()), false));
-    Value predecessorAfter =
-        vector::ShuffleOp::create(b, loc, after, none, fromPredecessor);
-    Value moved = select(
-        b, loc, predecessorAfter,
-        vector::ShuffleOp::create(b, loc, lanes, entry, fromPredecessor),
-        entry);
-    return select(b, loc, after, moved, lanes);
+      lanes.push_back(s);
+    return lanes;
   }
 
   ReductionSpec spec;
