@@ -178,17 +178,20 @@ func.func @logsumexp(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1x
 // CHECK:   arith.cmpf ult
 // A lane that passes is inserted into all K slots at once: the slots it
 // goes before (one comparison for a number, the full rule for NaN and
-// +inf) take their predecessor's entry, shifted in by a shuffle.
+// +inf) take their predecessor's entry, shifted in by a shuffle; whether
+// the predecessor moved is the same comparison on the shifted lanes.
 // CHECK: scf.while
 // CHECK:   math.cttz
 // CHECK:   %[[ORDINARY:.*]] = arith.cmpf olt, %{{.*}}, %{{.*}} : f32
 // CHECK:   scf.if %[[ORDINARY]] {
 // CHECK:     %[[SLOTS:.*]] = vector.load %{{.*}} : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
-// CHECK:     %[[AFTER:.*]] = arith.cmpf olt, %{{.*}}, %[[SLOTS]] : vector<2xf32>
-// CHECK:     vector.shuffle %[[AFTER]], %{{.*}} [2, 0] : vector<2xi1>, vector<2xi1>
-// CHECK:     vector.shuffle %[[SLOTS]], %{{.*}} [2, 0] : vector<2xf32>, vector<2xf32>
-// CHECK:     vector.store
+// CHECK:     %[[AFTER:.*]] = arith.cmpf olt, %[[NEW:[0-9a-z_]+]], %[[SLOTS]] : vector<2xf32>
+// CHECK:     %[[PRED:.*]] = vector.shuffle %[[SLOTS]], %{{.*}} [2, 0] : vector<2xf32>, vector<2xf32>
 // CHECK:     vector.shuffle %{{.*}}, %{{.*}} [2, 0] : vector<2xi32>, vector<2xi32>
+// CHECK:     %[[PRED_AFTER:.*]] = arith.cmpf olt, %[[NEW]], %[[PRED]] : vector<2xf32>
+// CHECK:     %[[MOVED:.*]] = arith.select %[[PRED_AFTER]], %[[PRED]], %{{.*}} : vector<2xi1>, vector<2xf32>
+// CHECK:     arith.select %[[AFTER]], %[[MOVED]], %[[SLOTS]] : vector<2xi1>, vector<2xf32>
+// CHECK:     vector.store
 // CHECK:   } else {
 // CHECK:     arith.extsi %{{.*}} : vector<2xi32> to vector<2xi64>
 // CHECK:     arith.cmpi slt, %{{.*}} : vector<2xi64>
