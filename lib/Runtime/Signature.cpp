@@ -123,7 +123,9 @@ llvm::Expected<KernelSignature> runtime::getSignature(func::FuncOp func) {
   signature.name = func.getSymName().str();
   signature.batchDims = static_cast<int64_t>(reduce.getBatchDims());
   signature.outputsIndexedByI = reduce.getAxis() == IndexAxis::j;
-  if (ReductionSpec::get(reduce).hasEntries())
+  // (K = 1 keeps one entry, compared as a scalar, with a 64-bit index.)
+  ReductionSpec spec = ReductionSpec::get(reduce);
+  if (spec.hasEntries() && spec.k > 1)
     signature.maxTerms = std::numeric_limits<int32_t>::max();
 
   DenseMap<int64_t, VarCategory> categories;

@@ -140,8 +140,9 @@ def test_errors_are_the_runtimes(library, rng, change):
 
 
 def test_k_best_kernels_reduce_at_most_2_31_terms(library):
-    """Their indices are kept in 32 bits: a larger call is refused, by the
-    runtime and by the AOT library alike (shapes only: nothing is read)."""
+    """Their indices (K >= 2) are kept in 32 bits: a larger call is refused,
+    by the runtime and by the AOT library alike (shapes only: nothing is
+    read)."""
     too_many = [(5, 3), (2 ** 31, 3)]
     runtime = native.compile_module(kernel_text("knn"), disk_cache=False)
     assert runtime.output_shapes([(5, 3), (2 ** 31 - 1, 3)]) == [(5, 4)]
@@ -149,6 +150,9 @@ def test_k_best_kernels_reduce_at_most_2_31_terms(library):
         runtime.output_shapes(too_many)
     assert "'input #1' has 2147483648 rows, but kernel 'knn' reduces at most " \
            "2147483647 terms per output row" in str(runtime_error.value)
+    argmin = native.compile_module(native.import_formula(  # K = 1: 64-bit indices
+        "X = Vi(3); Y = Vj(3); ArgMin_Reduction(SqDist(X, Y), 0)"), disk_cache=False)
+    assert argmin.output_shapes(too_many) == [(5, 1)]
     info = library.knn._info
     assert (info.max_terms, library.gauss._info.max_terms) == (2 ** 31 - 1, 2 ** 63 - 1)
     sizes = [(ctypes.c_int64 * 2)(*shape) for shape in too_many]

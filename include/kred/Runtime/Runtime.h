@@ -68,7 +68,8 @@ struct KernelSignature {
   /// Whether outputs are indexed by i (the reduction is over j).
   bool outputsIndexedByI = true;
   /// The most terms one output row may reduce: the K-best reductions
-  /// (KMin, ArgKMin, ...) keep their indices in 32 bits, on every target.
+  /// (KMin, ArgKMin, ... with K >= 2) keep their indices in 32 bits, on
+  /// every target.
   int64_t maxTerms = std::numeric_limits<int64_t>::max();
 };
 
