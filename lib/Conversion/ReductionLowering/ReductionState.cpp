@@ -541,8 +541,9 @@ private:
 
   /// The slots insertEntryAsLanes shifts at once: all of them, or pieces
   /// of a power of two that keep half the vector registers free (AVX2,
-  /// f32: pieces of 32 of 64 slots, which as one group spilled: AVX2 code,
-  /// K = 64, D = 3, N = M = 1e4: 133 -> 80-83 ms; quarters: 89-91 ms).
+  /// f32: pieces of 32 of 64 slots, which as one group spilled). AVX2
+  /// code, K = 64, D = 3, N = M = 1e4: 133 ms as one group, 80-83 ms in
+  /// halves, 60-66 ms with unmoved pieces skipped (quarters: 66-72 ms).
   int64_t getPieceSize() {
     int64_t piece = slots;
     int64_t entryBytes = type.getWidth() / 8 + 4;
