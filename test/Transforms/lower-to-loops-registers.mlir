@@ -99,24 +99,42 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 
 // -----
 
-// ArgKMin, K = 64: slots of f32 values and i32 indices (8 B each). With 16
-// registers of 8 lanes (512 B), a lane that passes shifts the 64 slots as
-// two pieces of 32 (each 256 B, half the registers); the entry that leaves
-// the first piece's last slot, when it moves, enters the second. With 32
-// registers of 16 lanes, one piece of 64.
+// ArgKMin, K = 64, f32: 64 slots of values and i32 indices fill 512 B.
+// With 16 registers of 8 lanes (512 B, more than half of them) the entries
+// are i64 keys (value bits above, index below): the lanes that pass are
+// appended to a pending list, and every 16 pending keys are sorted by a
+// bitonic network (min/max of i64 lanes) and merged into the buffer - the
+// reversed batch against its last 16 keys, then half-cleaners from 32 down
+// to 1 - before the threshold moves (to slot 63's value). With 32
+// registers of 16 lanes, the entries are inserted one by one as lanes.
 // AVX2-LABEL: func @knn64
-// AVX2: memref.alloc() {alignment = 64 : i64} : memref<32x64xi32>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xi64>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x1xindex>
+// AVX2: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
 // AVX2: scf.if
-// AVX2: %[[V0:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<32xf32>
-// AVX2: %[[I0:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi32, strided<[1], offset: ?>>, vector<32xi32>
-// AVX2: %[[A0:.*]] = arith.cmpf olt, %{{.*}}, %[[V0]] : vector<32xf32>
-// AVX2: %[[MOVES:.*]] = vector.extract %[[A0]][31] : i1 from vector<32xi1>
-// AVX2: %[[LAST:.*]] = vector.extract %[[V0]][31] : f32 from vector<32xf32>
-// AVX2: arith.select %[[MOVES]], %[[LAST]], %{{.*}} : f32
-// AVX2: vector.load %{{.*}}[%c32{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<32xf32>
+// AVX2: %[[HIGH:.*]] = arith.shli %{{.*}}, %{{.*}} : vector<8xi64>
+// AVX2: scf.while
+// AVX2: math.cttz
+// AVX2: %[[KEY:.*]] = vector.extract %[[HIGH]][%{{.*}}] : i64 from vector<8xi64>
+// AVX2: %[[ENTRY:.*]] = arith.ori %[[KEY]], %{{.*}} : i64
+// AVX2: memref.store %[[ENTRY]], %{{.*}}[%{{.*}}] : memref<24xi64, strided<[1], offset: ?>>
+// AVX2: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c16{{.*}} : index
+// AVX2: scf.if %[[FULL]]
+// AVX2: scf.while
+// AVX2: %[[BATCH:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<24xi64, strided<[1], offset: ?>>, vector<16xi64>
+// AVX2: %[[BUFFER:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
+// AVX2: arith.minsi %[[BATCH]], %{{.*}} : vector<16xi64>
+// AVX2: arith.maxsi %[[BATCH]], %{{.*}} : vector<16xi64>
+// AVX2: %[[TAIL:.*]] = vector.shuffle %[[BUFFER]], %[[BUFFER]] [48, 49, {{.*}}, 63]
+// AVX2: %[[REVERSED:.*]] = vector.shuffle %{{.*}}, %{{.*}} [15, 14, {{.*}}, 0]
+// AVX2: arith.minsi %[[TAIL]], %[[REVERSED]] : vector<16xi64>
+// AVX2: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
+// AVX2: vector.store %{{.*}}, %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
+// AVX2: memref.load %{{.*}}[%c63] : memref<64xi64, strided<[1], offset: ?>>
 // AVX512-LABEL: func @knn64
 // AVX512: vector.load %{{.*}}[%c0{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<64xf32>
-// AVX512-NOT: vector<32xf32>
+// AVX512-NOT: arith.maxsi
 func.func @knn64(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x64xi64>) {
   kred.reduce arg_k_min(64) over j ins(%x, %y : memref<?x3xf32>, memref<?x3xf32>)
       outs(%out : memref<?x64xi64>) {
@@ -124,6 +142,33 @@ func.func @knn64(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x64xi64
     %yj = kred.var j 1 : vector<3xf32>
     %d = kred.sqdist %xi, %yj : vector<3xf32>, vector<3xf32>
     kred.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// ArgKMin, K = 32, f64: 32 slots of values and i32 indices (12 B each) fit
+// 16 registers of 4 lanes (512 B) but not half of them: a lane that passes
+// shifts the slots as two pieces of 16; the entry that leaves the first
+// piece's last slot, when it moves, enters the second.
+// AVX2-LABEL: func @knn32f64
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<32x32xi32>
+// AVX2: scf.if
+// AVX2: %[[V0:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<32xf64, strided<[1], offset: ?>>, vector<16xf64>
+// AVX2: %[[A0:.*]] = arith.cmpf olt, %{{.*}}, %[[V0]] : vector<16xf64>
+// AVX2: %[[MOVES:.*]] = vector.extract %[[A0]][15] : i1 from vector<16xi1>
+// AVX2: %[[LAST:.*]] = vector.extract %[[V0]][15] : f64 from vector<16xf64>
+// AVX2: arith.select %[[MOVES]], %[[LAST]], %{{.*}} : f64
+// AVX2: vector.load %{{.*}}[%c16{{.*}}] : memref<32xf64, strided<[1], offset: ?>>, vector<16xf64>
+// AVX512-LABEL: func @knn32f64
+func.func @knn32f64(%x: memref<?x3xf64>, %y: memref<?x3xf64>, %out: memref<?x32xi64>) {
+  kred.reduce arg_k_min(32) over j ins(%x, %y : memref<?x3xf64>, memref<?x3xf64>)
+      outs(%out : memref<?x32xi64>) {
+    %xi = kred.var i 0 : vector<3xf64>
+    %yj = kred.var j 1 : vector<3xf64>
+    %d = kred.sqdist %xi, %yj : vector<3xf64>, vector<3xf64>
+    kred.yield %d : vector<1xf64>
   }
   return
 }

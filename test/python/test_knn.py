@@ -137,3 +137,39 @@ def test_worst_values_enter_after_numbers(front, dtype, k):
                        if not np.isnan(y[j, 0])]
     np.testing.assert_array_equal(front.to_numpy(negated),
                                   np.array([(order + [-1] * k)[:k]] * 5))
+
+
+@pytest.mark.parametrize("k", [33, 47, 64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_avx2_code_merges_pending_batches(k, axis):
+    """AVX2 code takes K > 32 as keys merged in batches (the buffer would
+    fill more than half the registers): NaN first, ties by index, +inf
+    terms before empty slots, -inf and -0.0 among the numbers, a vector
+    formula per component, sizes off the vector width, both axes."""
+    import kred.numpy as kn
+    rng = np.random.default_rng(k + axis)
+    x = rng.integers(-3, 4, (29, 2)).astype(np.float32)
+    y = rng.integers(-3, 4, (333, 2)).astype(np.float32)
+    y[rng.permutation(333)[:40], 0] = np.inf
+    y[[5, 200], 0] = np.nan
+    y[[11, 12], 0] = -np.inf
+    y[[20, 21], 1] = -0.0
+    if axis == 0:
+        x, y = y, x
+    alias = ["X = Vi(2)", "Y = Vj(2)"]
+    options = {"cpu-features": "-avx512f"}
+    f = kn.Genred("X - Y", alias, reduction_op="KMin_ArgKMin", opt_arg=k, axis=axis,
+                  compile_options=options)
+    values, indices = f(x, y)
+    dense = x[:, None].astype(np.float64) - y[None]
+    rows = dense.shape[1 - axis]
+    terms = np.moveaxis(dense, axis, 1)
+    # NaN first (in index order), then by value, ties by index.
+    by_value = np.argsort(terms, axis=1, kind="stable")
+    nan_first = np.argsort(~np.isnan(np.take_along_axis(terms, by_value, 1)), axis=1,
+                           kind="stable")
+    order = np.take_along_axis(by_value, nan_first, 1)[:, :k]
+    best = np.take_along_axis(terms, order, 1)
+    # kred's layout: (rows, K, components).
+    np.testing.assert_array_equal(indices.reshape(rows, k, 2), order)
+    np.testing.assert_array_equal(values.reshape(rows, k, 2), best.astype(np.float32))

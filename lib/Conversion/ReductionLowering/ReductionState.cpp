@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kred/Conversion/ReductionLowering/ReductionState.h"
+#include "EntryBuffers.h"
 #include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 #include "kred/Dialect/Kred/IR/ReductionSemantics.h"
 
@@ -181,20 +182,14 @@ private:
 /// it once; only the lanes that beat it are inserted, in increasing j.
 /// After the first few chunks almost no lane does, so the cost per term
 /// approaches a plain Min's, whatever K.
-class BestEntriesState : public ReductionState {
+class BestEntriesState : public EntriesState {
 public:
   BestEntriesState(ReductionSpec spec, FloatType type, int64_t width,
                    int64_t vectorRegisters)
-      : spec(spec), dim(spec.dim), k(spec.k), type(type), width(width),
-        vectorRegisters(vectorRegisters), isMin(spec.info().isMin) {
+      : EntriesState(spec, type, width), vectorRegisters(vectorRegisters) {
     chooseSlots();
   }
 
-  // The thresholds, one per component, broadcast: each chunk compares with
-  // it as it is (a scalar would be broadcast again at every chunk).
-  SmallVector<Type> getTypes() override {
-    return SmallVector<Type>(dim, VectorType::get({width}, type));
-  }
   // Layout: the values of components 0..D-1, then their indices; `slots`
   // entries each, the first K of which are the result.
   SmallVector<MemRefType> getRowMemoryTypes() override {
@@ -202,7 +197,6 @@ public:
     types.append(dim, MemRefType::get({slots}, getIndexType()));
     return types;
   }
-  bool needsIndices() override { return true; }
   SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
     LaneBuilder buffer(b, loc, type, slots);
     Value values = buffer.cst(isMin ? kInf : -kInf);
@@ -218,43 +212,21 @@ public:
     }
     return thresholds;
   }
-  SmallVector<Value> update(OpBuilder &b, Location loc, ValueRange carried,
-                            const Lanes &f, const Lanes &g, Value j,
-                            RowMemory row) override {
-    return updateInRange(b, loc, carried, f, g, j, Value(), row);
+
+protected:
+  Value insert(OpBuilder &b, Location loc, Value threshold, RowMemory row,
+               int64_t d, Value f, Value j, Value mask) override {
+    return insertLanes(b, loc, threshold, row[d], row[dim + d], f, j, mask);
   }
-  SmallVector<Value> updateInRange(OpBuilder &b, Location loc,
-                                   ValueRange carried, const Lanes &f,
-                                   const Lanes &, Value j, Value inRange,
-                                   RowMemory row) override {
-    SmallVector<Value> out;
-    for (int64_t d = 0; d < dim; ++d) {
-      LaneBuilder l(b, loc, type, width);
-      Value candidates =
-          l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT, f[d], carried[d]);
-      if (inRange)
-        candidates = arith::AndIOp::create(b, loc, candidates, inRange);
-      out.push_back(insertLanes(b, loc, carried[d], row[d], row[dim + d],
-                                f[d], j, candidates));
+  std::pair<SmallVector<Value>, SmallVector<Value>>
+  readEntries(OpBuilder &b, Location loc, RowMemory row, int64_t d) override {
+    SmallVector<Value> values, indices;
+    for (int64_t slot = 0; slot < k; ++slot) {
+      Value at = arith::ConstantIndexOp::create(b, loc, slot);
+      values.push_back(loadEntry(b, loc, row[d], at));
+      indices.push_back(loadEntry(b, loc, row[dim + d], at));
     }
-    return out;
-  }
-  SmallVector<SmallVector<Value>> finalize(OpBuilder &b, Location loc,
-                                           ArrayRef<Value>,
-                                           RowMemory row) override {
-    // The entries, in ReductionSemantics' layout.
-    SmallVector<Value, 8> entries;
-    for (int64_t d = 0; d < dim; ++d)
-      for (Value memory : {row[d], row[dim + d]})
-        for (int64_t slot = 0; slot < k; ++slot)
-          entries.push_back(loadEntry(
-              b, loc, memory, arith::ConstantIndexOp::create(b, loc, slot)));
-    LaneBuilder scalars(b, loc, type, 0);
-    SmallVector<SmallVector<Value>> outputs;
-    for (auto &output :
-         ReductionSemantics<LaneBuilder>(scalars, spec).finalize(entries))
-      outputs.emplace_back(output.begin(), output.end());
-    return outputs;
+    return {values, indices};
   }
 
 private:
@@ -302,35 +274,18 @@ private:
   }
 
   /// Inserts the lanes of (f, j) selected by `mask` into the buffer in
-  /// memory, in increasing lane order (a loop over the set bits of the
-  /// mask), and returns the new threshold; when no lane is selected, only
-  /// the mask test runs.
+  /// memory, in increasing lane order, and returns the new threshold; when
+  /// no lane is selected, only the mask test runs.
   Value insertLanes(OpBuilder &b, Location loc, Value oldThreshold,
                     Value valueMemory, Value indexMemory, Value f, Value j,
                     Value mask) {
-    Type bitsType = b.getIntegerType(width);
-    Value bits = vector::ExtractOp::create(
-        b, loc,
-        vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType),
-                                  mask),
-        ArrayRef<int64_t>{0});
-    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
-    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
-    Value any = arith::CmpIOp::create(b, loc, CmpIPredicate::ne, bits, zero);
+    Value any = anyLane(b, loc, mask);
     auto ifOp = scf::IfOp::create(
         b, loc, any,
         [&](OpBuilder &nb, Location nl) {
-          scf::WhileOp::create(
-              nb, nl, TypeRange{bitsType}, ValueRange{bits},
-              [&](OpBuilder &wb, Location wl, ValueRange args) {
-                Value more = arith::CmpIOp::create(wb, wl, CmpIPredicate::ne,
-                                                   args[0], zero);
-                scf::ConditionOp::create(wb, wl, more, args);
-              },
-              [&](OpBuilder &wb, Location wl, ValueRange args) {
-                Value lane = arith::IndexCastUIOp::create(
-                    wb, wl, wb.getIndexType(),
-                    math::CountTrailingZerosOp::create(wb, wl, args[0]));
+          forEachSetLane(
+              nb, nl, mask, ValueRange{},
+              [&](OpBuilder &wb, Location wl, Value lane, ValueRange) {
                 // j holds j0, j0 + 1, ...: the index is j0 + lane.
                 Value index = arith::AddIOp::create(
                     wb, wl, extractLane(wb, wl, j, wb.getIndexAttr(0)),
@@ -341,10 +296,7 @@ private:
                                      index);
                 else
                   insertEntry(wb, wl, valueMemory, indexMemory, v, index);
-                Value rest = arith::AndIOp::create(
-                    wb, wl, args[0],
-                    arith::SubIOp::create(wb, wl, args[0], one));
-                scf::YieldOp::create(wb, wl, rest);
+                return SmallVector<Value>{};
               });
           scf::YieldOp::create(nb, nl,
                                broadcastThreshold(nb, nl, valueMemory, indexMemory));
@@ -562,16 +514,103 @@ private:
     return lanes;
   }
 
-  ReductionSpec spec;
-  int64_t dim, k;
-  FloatType type;
-  int64_t width, vectorRegisters;
-  bool isMin;
+  int64_t vectorRegisters;
   int64_t slots;
   bool asLanes; // insertEntryAsLanes, else insertEntry
 };
 
 } // namespace
+
+SmallVector<Type> EntriesState::getTypes() {
+  return SmallVector<Type>(dim, VectorType::get({width}, type));
+}
+
+SmallVector<Value> EntriesState::update(OpBuilder &b, Location loc,
+                                        ValueRange carried, const Lanes &f,
+                                        const Lanes &g, Value j,
+                                        RowMemory row) {
+  return updateInRange(b, loc, carried, f, g, j, Value(), row);
+}
+
+SmallVector<Value> EntriesState::updateInRange(OpBuilder &b, Location loc,
+                                               ValueRange carried,
+                                               const Lanes &f, const Lanes &,
+                                               Value j, Value inRange,
+                                               RowMemory row) {
+  SmallVector<Value> out;
+  for (int64_t d = 0; d < dim; ++d) {
+    LaneBuilder l(b, loc, type, width);
+    Value passes = l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT,
+                         f[d], carried[d]);
+    if (inRange)
+      passes = arith::AndIOp::create(b, loc, passes, inRange);
+    out.push_back(insert(b, loc, carried[d], row, d, f[d], j, passes));
+  }
+  return out;
+}
+
+SmallVector<SmallVector<Value>>
+EntriesState::finalize(OpBuilder &b, Location loc, ArrayRef<Value>,
+                       RowMemory row) {
+  // The entries, in ReductionSemantics' layout.
+  SmallVector<Value, 8> entries;
+  for (int64_t d = 0; d < dim; ++d) {
+    auto [values, indices] = readEntries(b, loc, row, d);
+    entries.append(values);
+    entries.append(indices);
+  }
+  LaneBuilder scalars(b, loc, type, 0);
+  SmallVector<SmallVector<Value>> outputs;
+  for (auto &output :
+       ReductionSemantics<LaneBuilder>(scalars, spec).finalize(entries))
+    outputs.emplace_back(output.begin(), output.end());
+  return outputs;
+}
+
+Value kred::laneBits(OpBuilder &b, Location loc, Value mask) {
+  int64_t width = cast<VectorType>(mask.getType()).getDimSize(0);
+  Type bitsType = b.getIntegerType(width);
+  return vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType), mask),
+      ArrayRef<int64_t>{0});
+}
+
+Value kred::anyLane(OpBuilder &b, Location loc, Value mask) {
+  Value bits = laneBits(b, loc, mask);
+  return arith::CmpIOp::create(
+      b, loc, CmpIPredicate::ne, bits,
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(bits.getType(), 0)));
+}
+
+SmallVector<Value> kred::forEachSetLane(
+    OpBuilder &b, Location loc, Value mask, ValueRange carried,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+        body) {
+  Value bits = laneBits(b, loc, mask);
+  Type bitsType = bits.getType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
+  SmallVector<Value> initial{bits};
+  initial.append(carried.begin(), carried.end());
+  auto loop = scf::WhileOp::create(
+      b, loc, ValueRange(initial).getTypes(), initial,
+      [&](OpBuilder &wb, Location wl, ValueRange args) {
+        Value more =
+            arith::CmpIOp::create(wb, wl, CmpIPredicate::ne, args[0], zero);
+        scf::ConditionOp::create(wb, wl, more, args);
+      },
+      [&](OpBuilder &wb, Location wl, ValueRange args) {
+        Value lane = arith::IndexCastUIOp::create(
+            wb, wl, wb.getIndexType(),
+            math::CountTrailingZerosOp::create(wb, wl, args[0]));
+        SmallVector<Value> next{arith::AndIOp::create(
+            wb, wl, args[0], arith::SubIOp::create(wb, wl, args[0], one))};
+        llvm::append_range(next, body(wb, wl, lane, args.drop_front()));
+        scf::YieldOp::create(wb, wl, next);
+      });
+  return SmallVector<Value>(loop.getResults().drop_front());
+}
 
 SmallVector<Value> ReductionState::updateInRange(
     OpBuilder &b, Location loc, ValueRange carried, const Lanes &f,
@@ -586,6 +625,10 @@ FailureOr<std::unique_ptr<ReductionState>>
 ReductionState::create(ReduceOp op, FloatType computeType, int64_t width,
                        int64_t vectorRegisters) {
   ReductionSpec spec = ReductionSpec::get(op);
+  if (spec.hasEntries())
+    if (auto merged = createMergedEntriesState(spec, computeType, width,
+                                                   vectorRegisters))
+      return merged;
   if (spec.hasEntries())
     return std::unique_ptr<ReductionState>(
         new BestEntriesState(spec, computeType, width, vectorRegisters));
