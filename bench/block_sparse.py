@@ -22,6 +22,8 @@ import kred
 import kred.torch as kt
 import kred.torch.cluster as kc
 
+from all_cores import use_all_cores
+
 try:
     import pykeops
     import pykeops.torch as pkt
@@ -115,6 +117,7 @@ def measure(name, lazy, cl, x, y, b, png=None):
 
 
 def main():
+    use_all_cores()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 100000])
     parser.add_argument("--pykeops-max", type=int, default=100000)

@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+from all_cores import use_all_cores
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -94,6 +96,7 @@ def timed(run, repeat):
 
 
 def worker(args):
+    use_all_cores()
     import pykeops
     if hasattr(pykeops, "set_verbose"):
         pykeops.set_verbose(False)

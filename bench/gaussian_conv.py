@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 
+from all_cores import use_all_cores
 from seed_timing import (Routine, Skipped, bench_routine, plot, print_summary,
                          write_json)
 
@@ -321,6 +322,7 @@ def parse_args():
 
 
 def main():
+    use_all_cores()
     args = parse_args()
     info = machine()
     print(f"Gaussian convolution, D = {D}, float32, on {info['cpu']} ({info['cores']} cores); "

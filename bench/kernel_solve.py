@@ -25,6 +25,8 @@ import kred
 import kred.torch as kt
 from kred.common.solve import conjugate_gradient
 
+from all_cores import use_all_cores
+
 try:
     import pykeops
     import pykeops.torch as pkt
@@ -136,6 +138,7 @@ def report(n, rows, matvec):
 
 
 def main():
+    use_all_cores()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000])
     parser.add_argument("--dense-max", type=int, default=10000)

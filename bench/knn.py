@@ -24,6 +24,8 @@ import numpy as np
 import kred
 import kred.numpy as kn
 
+from all_cores import use_all_cores
+
 try:
     import torch
 except ImportError:
@@ -84,6 +86,7 @@ def true_kth_distance(x, y, k, block=256):
 
 
 def main():
+    use_all_cores()
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--ks", type=int, nargs="*", default=[1, 10, 50])

@@ -24,6 +24,8 @@ import numpy as np
 
 import kred.numpy as kn
 
+from all_cores import use_all_cores
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -39,6 +41,7 @@ def median_time(fn, repeat):
 
 
 def main():
+    use_all_cores()
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     rng = np.random.default_rng(0)
     x, y, b = (rng.standard_normal((100, d)).astype(np.float32) for d in (3, 3, 1))

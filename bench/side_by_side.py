@@ -21,6 +21,8 @@ import kred
 import kred.numpy as kn
 import kred.torch as kt
 
+from all_cores import use_all_cores
+
 try:
     import pykeops
     import pykeops.numpy as pkn
@@ -29,7 +31,6 @@ try:
 except ImportError:
     pkn = pkt = None
 
-torch.set_num_threads(2)
 
 
 def best_time(fn, budget=5.0, repeat=5, short=0.2, most=1000):
@@ -155,6 +156,7 @@ def row(name, data, kred_fn, keops_fn, numpy_fn, torch_fn, compare=rel):
 
 
 def main():
+    use_all_cores()
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
     parser.add_argument("--only", help="run the rows whose name contains this text")
