@@ -5,7 +5,9 @@
 // (plain, block or Kahan, accumulated in a wider type when asked, lanes
 // merged in float64), Min/Max, exponential sums. BestEntriesState keeps the
 // K best (value, index) entries of a row in row memory instead, sorted in the
-// kind's order, and inserts only the lanes that beat the K-th entry.
+// kind's order, and inserts only the lanes that beat the K-th entry (where
+// its buffer would fill more than half the vector registers,
+// MergedEntriesState.cpp merges such lanes in batches instead).
 //
 //===----------------------------------------------------------------------===//
 
