@@ -69,7 +69,8 @@ public:
       : op(op), loc(op.getLoc()), tileI(options.tileI), tileJ(options.tileJ),
         vectorWidth(options.vectorWidth), rowsPerChunk(options.rowsPerChunk),
         vectorRegisters(options.vectorRegisters),
-        memoryOperands(options.memoryOperands > 0) {}
+        memoryOperands(options.memoryOperands > 0),
+        registerCompress(options.avx512 > 0) {}
 
   /// Checks everything, then builds the loops (no IR on failure).
   LogicalResult run();
@@ -167,6 +168,8 @@ private:
   Location loc;
   int64_t tileI, tileJ, vectorWidth, rowsPerChunk, vectorRegisters;
   bool memoryOperands;
+  /// The target packs selected lanes in one instruction (AVX-512).
+  bool registerCompress;
   int64_t width = 0;
   FloatType computeType;
   std::unique_ptr<ReductionState> state;
@@ -200,7 +203,8 @@ LogicalResult ReduceLowering::check() {
            << width << ", but tile-i = " << tileI << " and tile-j = " << tileJ;
   capColumnTile();
   FailureOr<std::unique_ptr<ReductionState>> created =
-      ReductionState::create(op, computeType, width, vectorRegisters);
+      ReductionState::create(op, computeType, width, vectorRegisters,
+                             registerCompress);
   if (failed(created))
     return failure();
   state = std::move(*created);

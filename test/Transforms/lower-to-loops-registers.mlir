@@ -1,14 +1,14 @@
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX2
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0 avx512=1}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX512
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1 avx512=0}))" \
 // RUN:   | FileCheck %s --check-prefix=X86
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1 avx512=1}))" \
 // RUN:   | FileCheck %s --check-prefix=X86-512
 
 // rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
@@ -99,30 +99,31 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 
 // -----
 
-// ArgKMin, K = 64, f32: 64 slots of values and i32 indices fill 512 B.
-// With 16 registers of 8 lanes (512 B, more than half of them) the entries
-// are i64 keys (value bits above, index below): the lanes that pass are
-// appended to a pending list, and every 16 pending keys are sorted by a
-// bitonic network (min/max of i64 lanes) and merged into the buffer - the
-// reversed batch against its last 16 keys, then half-cleaners from 32 down
-// to 1 - before the threshold moves (to slot 63's value). With 32
-// registers of 16 lanes, the entries are inserted one by one as lanes.
+// ArgKMin, K = 64, f32: entries are i64 keys (value bits above, index
+// below) kept in a sorted buffer of 64; the lanes that pass the threshold
+// are appended to a pending list (values and indices, its count carried),
+// and every 16 pending entries become keys, are sorted by a bitonic network
+// (min/max of i64 lanes) and merged into the buffer - the reversed batch
+// against its last 16 keys, then half-cleaners from 32 down to 1 - before
+// the threshold moves (to the merged slot 63's value). With AVX-512 every
+// chunk's passing lanes are packed by a register compress and stored, with
+// no branch; with AVX2 (whose buffer fills more than half its 16
+// registers) a loop over the mask's set lanes appends them, behind a
+// branch on any lane.
 // AVX2-LABEL: func @knn64
 // AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
-// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xi64>
-// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x1xindex>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xf32>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xi32>
 // AVX2: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
-// AVX2: scf.if
-// AVX2: %[[HIGH:.*]] = arith.shli %{{.*}}, %{{.*}} : vector<8xi64>
+// AVX2: scf.if %{{.*}} -> (vector<8xf32>, index)
 // AVX2: scf.while
 // AVX2: math.cttz
-// AVX2: %[[KEY:.*]] = vector.extract %[[HIGH]][%{{.*}}] : i64 from vector<8xi64>
-// AVX2: %[[ENTRY:.*]] = arith.ori %[[KEY]], %{{.*}} : i64
-// AVX2: memref.store %[[ENTRY]], %{{.*}}[%{{.*}}] : memref<24xi64, strided<[1], offset: ?>>
+// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<24xf32, strided<[1], offset: ?>>
+// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<24xi32, strided<[1], offset: ?>>
 // AVX2: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c16{{.*}} : index
-// AVX2: scf.if %[[FULL]]
-// AVX2: scf.while
-// AVX2: %[[BATCH:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<24xi64, strided<[1], offset: ?>>, vector<16xi64>
+// AVX2: scf.if %[[FULL]] -> (vector<8xf32>, index)
+// AVX2: vector.load %{{.*}}[%c0{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<16xf32>
+// AVX2: %[[BATCH:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<16xi64>
 // AVX2: %[[BUFFER:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
 // AVX2: arith.minsi %[[BATCH]], %{{.*}} : vector<16xi64>
 // AVX2: arith.maxsi %[[BATCH]], %{{.*}} : vector<16xi64>
@@ -130,11 +131,25 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX2: %[[REVERSED:.*]] = vector.shuffle %{{.*}}, %{{.*}} [15, 14, {{.*}}, 0]
 // AVX2: arith.minsi %[[TAIL]], %[[REVERSED]] : vector<16xi64>
 // AVX2: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
-// AVX2: vector.store %{{.*}}, %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
-// AVX2: memref.load %{{.*}}[%c63] : memref<64xi64, strided<[1], offset: ?>>
+// AVX2: vector.store %[[MERGED:.*]], %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
+// AVX2: vector.load %{{.*}}[%c16{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
+// AVX2: vector.extract %[[MERGED]][63] : i64 from vector<64xi64>
 // AVX512-LABEL: func @knn64
-// AVX512: vector.load %{{.*}}[%c0{{.*}}] : memref<64xf32, strided<[1], offset: ?>>, vector<64xf32>
-// AVX512-NOT: arith.maxsi
+// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
+// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xf32>
+// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xi32>
+// AVX512: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<16xf32>
+// AVX512-NOT: scf.if
+// AVX512: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.experimental.vector.compress"(%{{.*}}, %[[PASS]], %{{.*}}) : (vector<16xf32>, vector<16xi1>, vector<16xf32>) -> vector<16xf32>
+// AVX512: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<32xf32, strided<[1], offset: ?>>, vector<16xf32>
+// AVX512: %[[INDICES:.*]] = llvm.call_intrinsic "llvm.experimental.vector.compress"(%{{.*}}, %[[PASS]], %{{.*}}) : (vector<16xi32>, vector<16xi1>, vector<16xi32>) -> vector<16xi32>
+// AVX512: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<32xi32, strided<[1], offset: ?>>, vector<16xi32>
+// AVX512: %[[PASSED:.*]] = math.ctpop %{{.*}} : i16
+// AVX512: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c16{{.*}} : index
+// AVX512: scf.if %[[FULL]] -> (vector<16xf32>, index)
+// AVX512: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
+// AVX512: vector.load %{{.*}}[%c16{{.*}}] : memref<32xi32, strided<[1], offset: ?>>, vector<16xi32>
+// AVX512: vector.extract %{{.*}}[63] : i64 from vector<64xi64>
 func.func @knn64(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x64xi64>) {
   kred.reduce arg_k_min(64) over j ins(%x, %y : memref<?x3xf32>, memref<?x3xf32>)
       outs(%out : memref<?x64xi64>) {

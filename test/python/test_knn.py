@@ -139,11 +139,21 @@ def test_worst_values_enter_after_numbers(front, dtype, k):
                                   np.array([(order + [-1] * k)[:k]] * 5))
 
 
-@pytest.mark.parametrize("k", [33, 47, 64])
+# How the passing lanes reach the batches: AVX2 code (K > 32, where the
+# buffer would fill more than half the registers) loops over the mask's set
+# lanes; AVX-512 code (K >= 9) packs them with a register compress - on a
+# host without AVX-512, LLVM's generic expansion of the same IR runs.
+MERGED_APPENDS = {"set-lanes": {"cpu-features": "-avx512f"},
+                  "compress": {"avx512": 1}}
+
+
+@pytest.mark.parametrize("append,k", [("set-lanes", 33), ("set-lanes", 47),
+                                      ("set-lanes", 64), ("compress", 9),
+                                      ("compress", 16), ("compress", 33),
+                                      ("compress", 64)])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_avx2_code_merges_pending_batches(k, axis):
-    """AVX2 code takes K > 32 as keys merged in batches (the buffer would
-    fill more than half the registers): NaN first, ties by index, +inf
+def test_merged_batches(append, k, axis):
+    """Entries merged in batches as keys: NaN first, ties by index, +inf
     terms before empty slots, -inf and -0.0 among the numbers, a vector
     formula per component, sizes off the vector width, both axes."""
     import kred.numpy as kn
@@ -157,9 +167,8 @@ def test_avx2_code_merges_pending_batches(k, axis):
     if axis == 0:
         x, y = y, x
     alias = ["X = Vi(2)", "Y = Vj(2)"]
-    options = {"cpu-features": "-avx512f"}
     f = kn.Genred("X - Y", alias, reduction_op="KMin_ArgKMin", opt_arg=k, axis=axis,
-                  compile_options=options)
+                  compile_options=MERGED_APPENDS[append])
     values, indices = f(x, y)
     dense = x[:, None].astype(np.float64) - y[None]
     rows = dense.shape[1 - axis]

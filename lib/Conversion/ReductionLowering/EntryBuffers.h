@@ -30,11 +30,12 @@ llvm::SmallVector<mlir::Value> forEachSetLane(
         mlir::OpBuilder &, mlir::Location, mlir::Value lane, mlir::ValueRange)>
         body);
 
-/// What both K-best states share: per component, a threshold carried
-/// broadcast (each chunk compares with it as it is); the lanes of a chunk
-/// that pass it - an unordered less-than (greater-than for Max kinds) -
-/// go to `insert`, which returns the next threshold; `readEntries` gives
-/// the result back in the kind's order.
+/// What both K-best states share: per component, carried values whose
+/// first is the threshold, broadcast (each chunk compares with it as it
+/// is); the lanes of a chunk that pass it - an unordered less-than
+/// (greater-than for Max kinds) - go to `insert`, which returns the
+/// component's next carried values; `readEntries` gives the result back
+/// in the kind's order.
 class EntriesState : public ReductionState {
 public:
   EntriesState(const ReductionSpec &spec, mlir::FloatType type, int64_t width)
@@ -56,16 +57,19 @@ public:
            llvm::ArrayRef<mlir::Value> state, RowMemory row) override;
 
 protected:
-  /// Enters the lanes of (f, j) selected by `mask` (component `d`) and
-  /// returns the new threshold.
-  virtual mlir::Value insert(mlir::OpBuilder &b, mlir::Location loc,
-                             mlir::Value threshold, RowMemory row, int64_t d,
-                             mlir::Value f, mlir::Value j, mlir::Value mask) = 0;
+  /// The carried values of one component, the threshold first.
+  virtual llvm::SmallVector<mlir::Type> getComponentTypes();
+  /// Enters the lanes of (f, j) selected by `mask` (component `d`, whose
+  /// carried values are `carried`) and returns its next carried values.
+  virtual llvm::SmallVector<mlir::Value>
+  insert(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange carried,
+         RowMemory row, int64_t d, mlir::Value f, mlir::Value j,
+         mlir::Value mask) = 0;
   /// The first K values and i64 indices of component `d`.
   virtual std::pair<llvm::SmallVector<mlir::Value>,
                     llvm::SmallVector<mlir::Value>>
-  readEntries(mlir::OpBuilder &b, mlir::Location loc, RowMemory row,
-              int64_t d) = 0;
+  readEntries(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange carried,
+              RowMemory row, int64_t d) = 0;
 
   ReductionSpec spec;
   int64_t dim, k;
@@ -75,10 +79,13 @@ protected:
 };
 
 /// The K-best state that sorts keys in bulk, for f32 lane groups of
-/// `width` >= 2 lanes and 2 <= K <= 64; null elsewhere.
+/// `width` >= 2 lanes and 2 <= K <= 64 where it is the faster scheme
+/// (`registerCompress`: the target packs selected lanes in one
+/// instruction); null elsewhere.
 std::unique_ptr<ReductionState>
 createMergedEntriesState(const ReductionSpec &spec, mlir::FloatType type,
-                         int64_t width, int64_t vectorRegisters);
+                         int64_t width, int64_t vectorRegisters,
+                         bool registerCompress);
 
 } // namespace kred
 

@@ -4,21 +4,31 @@
 // An entry (value, index) is one i64 key that orders as the kind orders
 // entries - NaN first, then by value, ties by index - so a sorting
 // network exchanges whole entries with one integer comparison. The terms
-// that beat the threshold are appended to a pending list; every 16 pending
-// keys are sorted (a bitonic network) and merged into the sorted buffer of
-// the K best at once, and only then does the threshold move. Used where
-// the buffer's values and indices fill more than half the vector
-// registers (AVX2: K > 32), where inserting entries one by one as lanes
-// shifts the buffer in pieces through memory. Measured on a Zen 4, AVX2
-// code, N = M = 1e4, K = 64: D = 3 80-90 -> 45-48 ms, D = 64 293-299 ->
-// 258-261 ms; at K = 32, and in AVX-512 code up to K = 64, the one-by-one
-// insertion stayed faster (K = 32, AVX2: 26-27 ms against 32 ms merged).
+// that beat the threshold are appended to a pending list (values and
+// indices; the keys are made per batch); every 16 pending entries are
+// sorted (a bitonic network) and merged into the sorted buffer of the K
+// best at once, and only then does the threshold move.
+// Two ways to append, chosen by the target:
+// - with a register compress (AVX-512's VPCOMPRESS), every chunk's passing
+//   lanes are packed and stored, with no branch: no mispredicted branch
+//   per chunk with an entering term, at a few cycles per chunk. From
+//   K = 9 (AVX-512 code, N = M = 1e4, measured on a Zen 4 against
+//   one-by-one insertion: D = 3, K = 16/32/64 13.5/21-22/37 -> 11-12/
+//   14-16/18-19 ms; D = 64 K = 10/64 113/139 -> 98/107 ms);
+// - otherwise a loop over the mask's set lanes behind a branch on any lane,
+//   where the buffer's values and indices would fill more than half the
+//   vector registers (AVX2: K > 32; one-by-one insertion shifts such a
+//   buffer in pieces through memory): AVX2 code, K = 64: D = 3 80-90 ->
+//   45-48 ms, D = 64 293-299 -> 258-261 ms; at K = 32 the one-by-one
+//   insertion stayed faster (26-27 ms against 32 ms merged).
 //
 //===----------------------------------------------------------------------===//
 
 #include "EntryBuffers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -38,6 +48,12 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 /// at most the buffer's): larger batches share a merge among more keys,
 /// but let more terms past a stale threshold.
 constexpr int64_t kMergeBatch = 16;
+
+/// From which K a target with a register compress appends every chunk's
+/// passing lanes with it. Below, a cheap formula's chunks pay more for the
+/// compress than insertion costs them (AVX-512, D = 3, N = M = 1e4, K = 2:
+/// 5.5 -> 9.9 ms; K = 10 breaks even, and D = 64 gains 10-15% from K = 2).
+constexpr int64_t kCompressMinK = 9;
 
 Value intConstant(OpBuilder &b, Location loc, Type type, int64_t value) {
   if (auto vectorType = dyn_cast<VectorType>(type))
@@ -204,45 +220,60 @@ private:
   Location loc;
 };
 
+/// How the lanes that pass the threshold reach the pending list.
+enum class Append {
+  /// A loop over the mask's set lanes, behind a branch on any lane.
+  SetLanes,
+  /// One register compress per chunk (the selected lanes packed first) and
+  /// a store: no branch per chunk. For targets with such an instruction.
+  Compress,
+};
+
 /// Row memory per component: the buffer of `slots` keys (the first K are
-/// the result), the pending keys (a batch and one chunk), and their count.
+/// the result) and the pending values and indices (a batch and one chunk);
+/// carried per component: the threshold and the pending count.
 class MergedEntriesState : public EntriesState {
 public:
-  MergedEntriesState(const ReductionSpec &spec, FloatType type, int64_t width)
-      : EntriesState(spec, type, width) {
+  MergedEntriesState(const ReductionSpec &spec, FloatType type, int64_t width,
+                     Append append)
+      : EntriesState(spec, type, width), append(append) {
     slots = std::max<int64_t>(2, llvm::PowerOf2Ceil(k));
     batch = std::min(slots, kMergeBatch);
+    assert(batch >= width && "one merge must leave less than a batch");
   }
 
   SmallVector<MemRefType> getRowMemoryTypes() override {
-    auto keys = [&](int64_t size) {
-      return MemRefType::get({size}, IntegerType::get(type.getContext(), 64));
-    };
-    SmallVector<MemRefType> types(dim, keys(slots));
-    types.append(dim, keys(batch + width));
-    types.append(dim, MemRefType::get({1}, IndexType::get(type.getContext())));
+    MLIRContext *context = type.getContext();
+    SmallVector<MemRefType> types(
+        dim, MemRefType::get({slots}, IntegerType::get(context, 64)));
+    types.append(dim, MemRefType::get({batch + width}, type));
+    types.append(dim,
+                 MemRefType::get({batch + width}, IntegerType::get(context, 32)));
     return types;
   }
   SmallVector<Value> init(OpBuilder &b, Location loc, RowMemory row) override {
-    Value empty = intConstant(b, loc, VectorType::get({slots}, b.getI64Type()),
-                              kEmptyKey);
+    Value empty = intConstant(b, loc, keysType(b, slots), kEmptyKey);
     LaneBuilder lanes(b, loc, type, width);
-    SmallVector<Value> thresholds;
+    SmallVector<Value> carried;
     for (int64_t d = 0; d < dim; ++d) {
       vector::StoreOp::create(b, loc, empty, buffer(row, d),
                               ValueRange{index(b, loc, 0)});
-      memref::StoreOp::create(b, loc, index(b, loc, 0), count(row, d),
-                              ValueRange{index(b, loc, 0)});
-      thresholds.push_back(
-          lanes.cst(std::numeric_limits<double>::quiet_NaN()));
+      carried.push_back(lanes.cst(std::numeric_limits<double>::quiet_NaN()));
+      carried.push_back(index(b, loc, 0));
     }
-    return thresholds;
+    return carried;
   }
 
 protected:
+  SmallVector<Type> getComponentTypes() override {
+    return {VectorType::get({width}, type), IndexType::get(type.getContext())};
+  }
+
   std::pair<SmallVector<Value>, SmallVector<Value>>
-  readEntries(OpBuilder &b, Location loc, RowMemory row, int64_t d) override {
-    Value merged = mergeRest(b, loc, row, d);
+  readEntries(OpBuilder &b, Location loc, ValueRange carried, RowMemory row,
+              int64_t d) override {
+    Value merged = mergeIntoBuffer(b, loc, row, d,
+                                   pendingKeys(b, loc, row, d, carried[1]));
     EntryKeys keys(b, loc);
     SmallVector<Value> values, indices;
     for (int64_t slot = 0; slot < k; ++slot) {
@@ -254,98 +285,167 @@ protected:
     return {values, indices};
   }
 
+  /// Appends the selected lanes to the pending list, merges a full batch,
+  /// and returns the threshold and the count.
+  SmallVector<Value> insert(OpBuilder &b, Location loc, ValueRange carried,
+                            RowMemory row, int64_t d, Value f, Value j,
+                            Value mask) override {
+    // The lanes' indices from j0 (the loop's counter): LLVM would compute
+    // the vector `j` in the hot loop and keep it in memory for the branch.
+    Value first = arith::TruncIOp::create(
+        b, loc, b.getI32Type(),
+        vector::ExtractOp::create(b, loc, j, ArrayRef<int64_t>{0}));
+    if (append == Append::Compress)
+      return mergeIfFull(b, loc, row, d, carried[0],
+                         appendCompressed(b, loc, row, d, carried[1], f, first,
+                                          mask));
+    auto ifAny = scf::IfOp::create(b, loc, carried.getTypes(),
+                                   anyLane(b, loc, mask),
+                                   /*withElseRegion=*/true);
+    OpBuilder nb = ifAny.getThenBodyBuilder();
+    Value count = appendSetLanes(nb, loc, row, d, carried[1], f, first, mask);
+    scf::YieldOp::create(nb, loc,
+                         mergeIfFull(nb, loc, row, d, carried[0], count));
+    OpBuilder eb = ifAny.getElseBodyBuilder();
+    scf::YieldOp::create(eb, loc, carried);
+    return ifAny.getResults();
+  }
+
 private:
   Value buffer(RowMemory row, int64_t d) { return row[d]; }
-  Value pending(RowMemory row, int64_t d) { return row[dim + d]; }
-  Value count(RowMemory row, int64_t d) { return row[2 * dim + d]; }
+  Value pendingValues(RowMemory row, int64_t d) { return row[dim + d]; }
+  Value pendingIndices(RowMemory row, int64_t d) { return row[2 * dim + d]; }
 
   VectorType keysType(OpBuilder &b, int64_t size) {
     return VectorType::get({size}, b.getI64Type());
   }
 
-  /// Appends the keys of the selected lanes to the pending list, merges
-  /// the full batches, and returns the threshold.
-  Value insert(OpBuilder &b, Location loc, Value oldThreshold, RowMemory row,
-               int64_t d, Value f, Value j, Value mask) override {
-    Value c0 = index(b, loc, 0);
-    Value pendingKeys = pending(row, d), counter = count(row, d);
-    auto ifAny = scf::IfOp::create(
-        b, loc, TypeRange{oldThreshold.getType()}, anyLane(b, loc, mask),
-        /*withElseRegion=*/true);
-    OpBuilder nb = ifAny.getThenBodyBuilder();
-    EntryKeys encoder(nb, loc);
-    Value keys = encoder.encode(f);
-    // The lanes' indices from j0 (the loop's counter): LLVM would compute
-    // the vector `j` in the hot loop and keep it in memory for this branch.
-    Value first = vector::ExtractOp::create(nb, loc, j, ArrayRef<int64_t>{0});
-    // The selected lanes' keys, read at their lanes through memory.
-    Value before = memref::LoadOp::create(nb, loc, counter, ValueRange{c0});
-    Value after =
-        forEachSetLane(
-            nb, loc, mask, ValueRange{before},
-            [&](OpBuilder &lb, Location ll, Value lane, ValueRange at) {
-              Value key = encoder.withIndex(
-                  vector::ExtractOp::create(lb, ll, keys, lane),
-                  arith::AddIOp::create(
-                      lb, ll, first,
-                      arith::IndexCastOp::create(lb, ll, lb.getI64Type(),
-                                                 lane)));
-              memref::StoreOp::create(lb, ll, key, pendingKeys, at);
-              return SmallVector<Value>{
-                  arith::AddIOp::create(lb, ll, at[0], index(lb, ll, 1))};
-            })
-            .front();
-    memref::StoreOp::create(nb, loc, after, counter, ValueRange{c0});
-    Value full = arith::CmpIOp::create(nb, loc, CmpIPredicate::sge, after,
-                                       index(nb, loc, batch));
-    auto ifFull = scf::IfOp::create(
-        nb, loc, full,
-        [&](OpBuilder &fb, Location fl) {
-          mergeFullBatches(fb, fl, row, d, after);
-          Value last = memref::LoadOp::create(fb, fl, buffer(row, d),
-                                              ValueRange{index(fb, fl, k - 1)});
-          scf::YieldOp::create(
-              fb, fl,
-              LaneBuilder(fb, fl, type, width)
-                  .broadcast(EntryKeys(fb, fl).threshold(last)));
-        },
-        [&](OpBuilder &fb, Location fl) {
-          scf::YieldOp::create(fb, fl, oldThreshold);
-        });
-    scf::YieldOp::create(nb, loc, ifFull.getResult(0));
-    OpBuilder eb = ifAny.getElseBodyBuilder();
-    scf::YieldOp::create(eb, loc, oldThreshold);
-    return ifAny.getResult(0);
+  /// Stores the selected lanes of f and their indices (from `first`) at
+  /// `count`, each through memory; returns the new count.
+  Value appendSetLanes(OpBuilder &b, Location loc, RowMemory row, int64_t d,
+                       Value count, Value f, Value first, Value mask) {
+    return forEachSetLane(
+               b, loc, mask, ValueRange{count},
+               [&](OpBuilder &lb, Location ll, Value lane, ValueRange at) {
+                 memref::StoreOp::create(
+                     lb, ll, vector::ExtractOp::create(lb, ll, f, lane),
+                     pendingValues(row, d), at);
+                 Value entryIndex = arith::AddIOp::create(
+                     lb, ll, first,
+                     arith::IndexCastOp::create(lb, ll, lb.getI32Type(),
+                                                lane));
+                 memref::StoreOp::create(lb, ll, entryIndex,
+                                         pendingIndices(row, d), at);
+                 return SmallVector<Value>{
+                     arith::AddIOp::create(lb, ll, at[0], index(lb, ll, 1))};
+               })
+        .front();
   }
 
-  /// While a batch is pending: merges the first `batch` keys into the
-  /// buffer, and moves the rest (fewer than a chunk) to the front.
-  void mergeFullBatches(OpBuilder &b, Location loc, RowMemory row, int64_t d,
-                        Value pendingCount) {
+  /// Packs the selected lanes of f and their indices (from `first`) into
+  /// the first lanes and stores all lanes at `count`; returns the count
+  /// plus the selected lanes'.
+  Value appendCompressed(OpBuilder &b, Location loc, RowMemory row, int64_t d,
+                         Value count, Value f, Value first, Value mask) {
+    auto indicesType = VectorType::get({width}, b.getI32Type());
+    SmallVector<int32_t> lanes;
+    for (int64_t lane = 0; lane < width; ++lane)
+      lanes.push_back(lane);
+    Value indices = arith::AddIOp::create(
+        b, loc, vector::BroadcastOp::create(b, loc, indicesType, first),
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(indicesType, ArrayRef(lanes))));
+    vector::StoreOp::create(b, loc, compress(b, loc, f, mask),
+                            pendingValues(row, d), count);
+    vector::StoreOp::create(b, loc, compress(b, loc, indices, mask),
+                            pendingIndices(row, d), count);
+    Value selected = arith::IndexCastUIOp::create(
+        b, loc, b.getIndexType(),
+        math::CtPopOp::create(b, loc, laneBits(b, loc, mask)));
+    return arith::AddIOp::create(b, loc, count, selected);
+  }
+
+  /// The lanes of `v` selected by `mask`, in order, in the first lanes
+  /// (the rest zero): LLVM's generic intrinsic, one VPCOMPRESS on AVX-512.
+  static Value compress(OpBuilder &b, Location loc, Value v, Value mask) {
+    auto vectorType = cast<VectorType>(v.getType());
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType, b.getZeroAttr(vectorType));
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, vectorType,
+               b.getStringAttr("llvm.experimental.vector.compress"),
+               ValueRange{v, mask, zero})
+        .getResult(0);
+  }
+
+  /// Where `count` pending entries make a batch: merges the first batch
+  /// into the buffer, moves the rest (less than a chunk) to the front, and
+  /// takes the threshold from the merged keys. Returns the threshold and
+  /// the count.
+  SmallVector<Value> mergeIfFull(OpBuilder &b, Location loc, RowMemory row,
+                                 int64_t d, Value threshold, Value count) {
     Value batchSize = index(b, loc, batch);
-    Value c0 = index(b, loc, 0);
-    auto loop = scf::WhileOp::create(
-        b, loc, TypeRange{b.getIndexType()}, ValueRange{pendingCount},
-        [&](OpBuilder &wb, Location wl, ValueRange args) {
-          Value more = arith::CmpIOp::create(wb, wl, CmpIPredicate::sge,
-                                             args[0], batchSize);
-          scf::ConditionOp::create(wb, wl, more, args);
-        },
-        [&](OpBuilder &wb, Location wl, ValueRange args) {
-          Value keys = vector::LoadOp::create(wb, wl, keysType(wb, batch),
-                                              pending(row, d), ValueRange{c0});
-          mergeIntoBuffer(wb, wl, row, d, keys);
-          Value rest = vector::LoadOp::create(wb, wl, keysType(wb, width),
-                                              pending(row, d),
-                                              ValueRange{batchSize});
-          vector::StoreOp::create(wb, wl, rest, pending(row, d),
-                                  ValueRange{c0});
+    Value full =
+        arith::CmpIOp::create(b, loc, CmpIPredicate::sge, count, batchSize);
+    auto ifFull = scf::IfOp::create(
+        b, loc, full,
+        [&](OpBuilder &fb, Location fl) {
+          Value merged =
+              mergeIntoBuffer(fb, fl, row, d, pendingKeys(fb, fl, row, d));
+          for (Value pending : {pendingValues(row, d), pendingIndices(row, d)}) {
+            auto memrefType = cast<MemRefType>(pending.getType());
+            auto restType =
+                VectorType::get({width}, memrefType.getElementType());
+            Value rest = vector::LoadOp::create(fb, fl, restType, pending,
+                                                ValueRange{batchSize});
+            vector::StoreOp::create(fb, fl, rest, pending,
+                                    ValueRange{index(fb, fl, 0)});
+          }
+          Value last =
+              vector::ExtractOp::create(fb, fl, merged, ArrayRef<int64_t>{k - 1});
           scf::YieldOp::create(
-              wb, wl,
-              ValueRange{arith::SubIOp::create(wb, wl, args[0], batchSize)});
+              fb, fl,
+              ValueRange{LaneBuilder(fb, fl, type, width)
+                             .broadcast(EntryKeys(fb, fl).threshold(last)),
+                         arith::SubIOp::create(fb, fl, count, batchSize)});
+        },
+        [&](OpBuilder &fb, Location fl) {
+          scf::YieldOp::create(fb, fl, ValueRange{threshold, count});
         });
-    memref::StoreOp::create(b, loc, loop.getResult(0), count(row, d),
-                            ValueRange{c0});
+    return SmallVector<Value>(ifFull.getResults());
+  }
+
+  /// The keys of the first batch of pending entries; with `count`, the
+  /// slots from `count` on read as empty.
+  Value pendingKeys(OpBuilder &b, Location loc, RowMemory row, int64_t d,
+                    Value count = Value()) {
+    Value c0 = index(b, loc, 0);
+    Value values =
+        vector::LoadOp::create(b, loc, VectorType::get({batch}, type),
+                               pendingValues(row, d), ValueRange{c0});
+    Value indices = vector::LoadOp::create(
+        b, loc, VectorType::get({batch}, b.getI32Type()),
+        pendingIndices(row, d), ValueRange{c0});
+    EntryKeys encoder(b, loc);
+    Value keys = encoder.withIndex(
+        encoder.encode(values),
+        arith::ExtUIOp::create(b, loc, keysType(b, batch), indices));
+    if (!count)
+      return keys;
+    SmallVector<int64_t> lanes;
+    for (int64_t lane = 0; lane < batch; ++lane)
+      lanes.push_back(lane);
+    Value valid = arith::CmpIOp::create(
+        b, loc, CmpIPredicate::slt,
+        arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(keysType(b, batch), ArrayRef<int64_t>(lanes))),
+        vector::BroadcastOp::create(
+            b, loc, keysType(b, batch),
+            arith::IndexCastOp::create(b, loc, b.getI64Type(), count)));
+    return arith::SelectOp::create(
+        b, loc, valid, keys,
+        intConstant(b, loc, keysType(b, batch), kEmptyKey));
   }
 
   /// Sorts `keys` (a batch) and merges them into the buffer; returns the
@@ -361,31 +461,7 @@ private:
     return merged;
   }
 
-  /// Merges the last pending keys (fewer than a batch; the slots past the
-  /// count are read as empty) and returns the buffer's keys.
-  Value mergeRest(OpBuilder &b, Location loc, RowMemory row, int64_t d) {
-    Value c0 = index(b, loc, 0);
-    Value keys = vector::LoadOp::create(b, loc, keysType(b, batch),
-                                        pending(row, d), ValueRange{c0});
-    Value pendingCount =
-        memref::LoadOp::create(b, loc, count(row, d), ValueRange{c0});
-    SmallVector<int64_t> lanes;
-    for (int64_t lane = 0; lane < batch; ++lane)
-      lanes.push_back(lane);
-    Value valid = arith::CmpIOp::create(
-        b, loc, CmpIPredicate::slt,
-        arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(keysType(b, batch), ArrayRef<int64_t>(lanes))),
-        vector::BroadcastOp::create(
-            b, loc, keysType(b, batch),
-            arith::IndexCastOp::create(b, loc, b.getI64Type(), pendingCount)));
-    keys = arith::SelectOp::create(
-        b, loc, valid, keys,
-        intConstant(b, loc, keysType(b, batch), kEmptyKey));
-    return mergeIntoBuffer(b, loc, row, d, keys);
-  }
-
+  Append append;
   int64_t slots, batch;
 };
 
@@ -393,14 +469,20 @@ private:
 
 std::unique_ptr<ReductionState>
 kred::createMergedEntriesState(const ReductionSpec &spec, FloatType type,
-                               int64_t width, int64_t vectorRegisters) {
+                               int64_t width, int64_t vectorRegisters,
+                               bool registerCompress) {
   if (!type.isF32() || width < 2 || spec.k < 2 || spec.k > 64 ||
       !spec.info().isMin)
     return nullptr;
+  int64_t slots = llvm::PowerOf2Ceil(spec.k);
+  if (registerCompress && spec.k >= kCompressMinK &&
+      std::min(slots, kMergeBatch) >= width)
+    return std::make_unique<MergedEntriesState>(spec, type, width,
+                                                Append::Compress);
   // Where the buffer's values and indices fit in half the registers,
   // inserting entries one by one as lanes is faster.
-  int64_t slots = llvm::PowerOf2Ceil(spec.k);
   if (slots * 8 <= width * 4 * vectorRegisters / 2)
     return nullptr;
-  return std::make_unique<MergedEntriesState>(spec, type, width);
+  return std::make_unique<MergedEntriesState>(spec, type, width,
+                                              Append::SetLanes);
 }

@@ -6,8 +6,9 @@
 // merged in float64), Min/Max, exponential sums. BestEntriesState keeps the
 // K best (value, index) entries of a row in row memory instead, sorted in the
 // kind's order, and inserts only the lanes that beat the K-th entry (where
-// its buffer would fill more than half the vector registers,
-// MergedEntriesState.cpp merges such lanes in batches instead).
+// the target has a register compress, or the buffer would fill more than
+// half the vector registers, MergedEntriesState.cpp merges such lanes in
+// batches instead).
 //
 //===----------------------------------------------------------------------===//
 
@@ -216,12 +217,14 @@ public:
   }
 
 protected:
-  Value insert(OpBuilder &b, Location loc, Value threshold, RowMemory row,
-               int64_t d, Value f, Value j, Value mask) override {
-    return insertLanes(b, loc, threshold, row[d], row[dim + d], f, j, mask);
+  SmallVector<Value> insert(OpBuilder &b, Location loc, ValueRange carried,
+                            RowMemory row, int64_t d, Value f, Value j,
+                            Value mask) override {
+    return {insertLanes(b, loc, carried[0], row[d], row[dim + d], f, j, mask)};
   }
   std::pair<SmallVector<Value>, SmallVector<Value>>
-  readEntries(OpBuilder &b, Location loc, RowMemory row, int64_t d) override {
+  readEntries(OpBuilder &b, Location loc, ValueRange, RowMemory row,
+              int64_t d) override {
     SmallVector<Value> values, indices;
     for (int64_t slot = 0; slot < k; ++slot) {
       Value at = arith::ConstantIndexOp::create(b, loc, slot);
@@ -523,8 +526,15 @@ private:
 
 } // namespace
 
+SmallVector<Type> EntriesState::getComponentTypes() {
+  return {VectorType::get({width}, type)};
+}
+
 SmallVector<Type> EntriesState::getTypes() {
-  return SmallVector<Type>(dim, VectorType::get({width}, type));
+  SmallVector<Type> types;
+  for (int64_t d = 0; d < dim; ++d)
+    llvm::append_range(types, getComponentTypes());
+  return types;
 }
 
 SmallVector<Value> EntriesState::update(OpBuilder &b, Location loc,
@@ -540,24 +550,30 @@ SmallVector<Value> EntriesState::updateInRange(OpBuilder &b, Location loc,
                                                Value j, Value inRange,
                                                RowMemory row) {
   SmallVector<Value> out;
+  size_t perComponent = carried.size() / dim;
   for (int64_t d = 0; d < dim; ++d) {
+    ValueRange component = carried.slice(d * perComponent, perComponent);
     LaneBuilder l(b, loc, type, width);
     Value passes = l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT,
-                         f[d], carried[d]);
+                         f[d], component[0]);
     if (inRange)
       passes = arith::AndIOp::create(b, loc, passes, inRange);
-    out.push_back(insert(b, loc, carried[d], row, d, f[d], j, passes));
+    llvm::append_range(out,
+                       insert(b, loc, component, row, d, f[d], j, passes));
   }
   return out;
 }
 
 SmallVector<SmallVector<Value>>
-EntriesState::finalize(OpBuilder &b, Location loc, ArrayRef<Value>,
+EntriesState::finalize(OpBuilder &b, Location loc, ArrayRef<Value> state,
                        RowMemory row) {
   // The entries, in ReductionSemantics' layout.
   SmallVector<Value, 8> entries;
+  size_t perComponent = state.size() / dim;
   for (int64_t d = 0; d < dim; ++d) {
-    auto [values, indices] = readEntries(b, loc, row, d);
+    auto [values, indices] = readEntries(
+        b, loc, ValueRange(state).slice(d * perComponent, perComponent), row,
+        d);
     entries.append(values);
     entries.append(indices);
   }
@@ -625,11 +641,11 @@ SmallVector<Value> ReductionState::updateInRange(
 
 FailureOr<std::unique_ptr<ReductionState>>
 ReductionState::create(ReduceOp op, FloatType computeType, int64_t width,
-                       int64_t vectorRegisters) {
+                       int64_t vectorRegisters, bool registerCompress) {
   ReductionSpec spec = ReductionSpec::get(op);
   if (spec.hasEntries())
-    if (auto merged = createMergedEntriesState(spec, computeType, width,
-                                                   vectorRegisters))
+    if (auto merged = createMergedEntriesState(
+            spec, computeType, width, vectorRegisters, registerCompress))
       return merged;
   if (spec.hasEntries())
     return std::unique_ptr<ReductionState>(

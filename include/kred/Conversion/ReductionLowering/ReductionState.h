@@ -30,11 +30,13 @@ public:
   /// Builds the state of `op`'s reduction for formula lane groups of
   /// `width` lanes (0: scalars) of `computeType`, on a target with
   /// `vectorRegisters` registers of that width (0: none to spare, as on a
-  /// GPU thread); fails (after reporting on `op`) for unsupported
+  /// GPU thread), `registerCompress` where the target packs a vector's
+  /// selected lanes into its first lanes in one instruction (AVX-512's
+  /// VPCOMPRESS); fails (after reporting on `op`) for unsupported
   /// configurations, before any IR is built.
   static llvm::FailureOr<std::unique_ptr<ReductionState>>
   create(ReduceOp op, mlir::FloatType computeType, int64_t width,
-         int64_t vectorRegisters = 0);
+         int64_t vectorRegisters = 0, bool registerCompress = false);
 
   /// Types of the state values kept per row between j tiles.
   virtual llvm::SmallVector<mlir::Type> getTypes() = 0;
