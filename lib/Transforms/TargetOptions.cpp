@@ -112,6 +112,11 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
                                                                        : 4;
   if (resolved.avx512 < 0)
     resolved.avx512 = hostAvx512;
+  if (resolved.laneCompress.empty())
+    resolved.laneCompress =
+        resolved.avx512 > 0                                        ? "instruction"
+        : features.lookup("avx2") && features.lookup("bmi2") ? "permutation"
+                                                               : "none";
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   if (resolved.memoryOperands < 0)

@@ -1,15 +1,18 @@
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=none}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX2
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0 avx512=1}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0 avx512=1 lane-compress=instruction}))" \
 // RUN:   | FileCheck %s --check-prefix=AVX512
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1 avx512=0}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1 avx512=0 lane-compress=none}))" \
 // RUN:   | FileCheck %s --check-prefix=X86
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1 avx512=1}))" \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1 avx512=1 lane-compress=instruction}))" \
 // RUN:   | FileCheck %s --check-prefix=X86-512
+// RUN: kred-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=permutation}))" \
+// RUN:   | FileCheck %s --check-prefix=PERM
 
 // rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
 // the vector registers hold: each row keeps its 3 coordinates and its sum;
@@ -134,6 +137,22 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX2: vector.store %[[MERGED:.*]], %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
 // AVX2: vector.load %{{.*}}[%c16{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
 // AVX2: vector.extract %[[MERGED]][63] : i64 from vector<64xi64>
+// With AVX2 and BMI2, a permutation stands for the compress: PDEP and PEXT
+// turn the 8 mask bits into the set lanes' numbers, VPERMPS/VPERMD move
+// them first.
+// PERM-LABEL: func @knn64
+// PERM: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
+// PERM-NOT: scf.if
+// PERM: %[[SPREAD:.*]] = llvm.call_intrinsic "llvm.x86.bmi.pdep.64"
+// PERM: %[[BYTES:.*]] = arith.muli %[[SPREAD]], %{{.*}} : i64
+// PERM: %[[LANES:.*]] = llvm.call_intrinsic "llvm.x86.bmi.pext.64"(%{{.*}}, %[[BYTES]])
+// PERM: %[[PERMUTATION:.*]] = arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
+// PERM: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permps"(%{{.*}}, %[[PERMUTATION]]) : (vector<8xf32>, vector<8xi32>) -> vector<8xf32>
+// PERM: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
+// PERM: %[[INDICES:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permd"(%{{.*}}, %[[PERMUTATION]]) : (vector<8xi32>, vector<8xi32>) -> vector<8xi32>
+// PERM: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<24xi32, strided<[1], offset: ?>>, vector<8xi32>
+// PERM: math.ctpop %{{.*}} : i8
+// PERM: scf.if %{{.*}} -> (vector<8xf32>, index)
 // AVX512-LABEL: func @knn64
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xf32>

@@ -139,23 +139,38 @@ def test_worst_values_enter_after_numbers(front, dtype, k):
                                   np.array([(order + [-1] * k)[:k]] * 5))
 
 
-# How the passing lanes reach the batches: AVX2 code (K > 32, where the
-# buffer would fill more than half the registers) loops over the mask's set
-# lanes; AVX-512 code (K >= 9) packs them with a register compress - on a
-# host without AVX-512, LLVM's generic expansion of the same IR runs.
-MERGED_APPENDS = {"set-lanes": {"cpu-features": "-avx512f"},
-                  "compress": {"avx512": 1}}
+def host_has(*flags):
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            present = set(cpuinfo.read().split())
+    except OSError:
+        return False
+    return all(flag in present for flag in flags)
+
+
+# How the passing lanes reach the batches: a loop over the mask's set lanes
+# (AVX2 code without BMI2 or for heavy formulas, K > 32, where the buffer
+# would fill more than half the registers); AVX-512's register compress
+# (K >= 9; on a host without AVX-512, LLVM's generic expansion of the same
+# IR runs); AVX2's permutation from PDEP/PEXT (K >= 17).
+MERGED_APPENDS = {"set-lanes": {"cpu-features": "-avx512f", "lane-compress": "none"},
+                  "compress": {"avx512": 1, "lane-compress": "instruction"},
+                  "permutation": {"cpu-features": "-avx512f",
+                                  "lane-compress": "permutation"}}
 
 
 @pytest.mark.parametrize("append,k", [("set-lanes", 33), ("set-lanes", 47),
                                       ("set-lanes", 64), ("compress", 9),
                                       ("compress", 16), ("compress", 33),
-                                      ("compress", 64)])
+                                      ("compress", 64), ("permutation", 17),
+                                      ("permutation", 33), ("permutation", 64)])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_merged_batches(append, k, axis):
     """Entries merged in batches as keys: NaN first, ties by index, +inf
     terms before empty slots, -inf and -0.0 among the numbers, a vector
     formula per component, sizes off the vector width, both axes."""
+    if append == "permutation" and not host_has("avx2", "bmi2"):
+        pytest.skip("the permutation needs AVX2 and BMI2")
     import kred.numpy as kn
     rng = np.random.default_rng(k + axis)
     x = rng.integers(-3, 4, (29, 2)).astype(np.float32)

@@ -80,12 +80,11 @@ protected:
 
 /// The K-best state that sorts keys in bulk, for f32 lane groups of
 /// `width` >= 2 lanes and 2 <= K <= 64 where it is the faster scheme
-/// (`registerCompress`: the target packs selected lanes in one
-/// instruction); null elsewhere.
+/// (`compress`: how the target packs selected lanes); null elsewhere.
 std::unique_ptr<ReductionState>
 createMergedEntriesState(const ReductionSpec &spec, mlir::FloatType type,
                          int64_t width, int64_t vectorRegisters,
-                         bool registerCompress);
+                         LaneCompress compress);
 
 } // namespace kred
 

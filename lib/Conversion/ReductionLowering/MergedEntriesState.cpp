@@ -15,6 +15,10 @@
 //   K = 9 (AVX-512 code, N = M = 1e4, measured on a Zen 4 against
 //   one-by-one insertion: D = 3, K = 16/32/64 13.5/21-22/37 -> 11-12/
 //   14-16/18-19 ms; D = 64 K = 10/64 113/139 -> 98/107 ms);
+// - AVX2 with BMI2 packs them by a permutation (VPERMPS/VPERMD) whose index
+//   PDEP/PEXT compute from the mask, a dozen instructions per chunk: from
+//   K = 17, for formulas whose rows fit in half the registers (AVX2 code,
+//   D = 3, K = 32/64: 25-26/41 -> 20-21/25.5 ms);
 // - otherwise a loop over the mask's set lanes behind a branch on any lane,
 //   where the buffer's values and indices would fill more than half the
 //   vector registers (AVX2: K > 32; one-by-one insertion shifts such a
@@ -49,11 +53,14 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 /// but let more terms past a stale threshold.
 constexpr int64_t kMergeBatch = 16;
 
-/// From which K a target with a register compress appends every chunk's
-/// passing lanes with it. Below, a cheap formula's chunks pay more for the
-/// compress than insertion costs them (AVX-512, D = 3, N = M = 1e4, K = 2:
-/// 5.5 -> 9.9 ms; K = 10 breaks even, and D = 64 gains 10-15% from K = 2).
-constexpr int64_t kCompressMinK = 9;
+/// From which K a target packs every chunk's passing lanes: below, a cheap
+/// formula's chunks pay more for the packing than insertion costs them
+/// (N = M = 1e4, D = 3: AVX-512's compress instruction, K = 2: 5.5 -> 9.9
+/// ms, K = 10 even; AVX2's permutation, K = 10/16: 12/15 -> 17/18 ms,
+/// K = 32 25 -> 20 ms).
+int64_t getMinKToPack(LaneCompress compress) {
+  return compress == LaneCompress::Permutation ? 17 : 9;
+}
 
 Value intConstant(OpBuilder &b, Location loc, Type type, int64_t value) {
   if (auto vectorType = dyn_cast<VectorType>(type))
@@ -220,23 +227,17 @@ private:
   Location loc;
 };
 
-/// How the lanes that pass the threshold reach the pending list.
-enum class Append {
-  /// A loop over the mask's set lanes, behind a branch on any lane.
-  SetLanes,
-  /// One register compress per chunk (the selected lanes packed first) and
-  /// a store: no branch per chunk. For targets with such an instruction.
-  Compress,
-};
-
 /// Row memory per component: the buffer of `slots` keys (the first K are
 /// the result) and the pending values and indices (a batch and one chunk);
 /// carried per component: the threshold and the pending count.
 class MergedEntriesState : public EntriesState {
 public:
+  /// With a `compress`, every chunk's passing lanes are packed and stored,
+  /// with no branch; without, a loop over the mask's set lanes behind a
+  /// branch on any lane appends them.
   MergedEntriesState(const ReductionSpec &spec, FloatType type, int64_t width,
-                     Append append)
-      : EntriesState(spec, type, width), append(append) {
+                     LaneCompress compress)
+      : EntriesState(spec, type, width), compress(compress) {
     slots = std::max<int64_t>(2, llvm::PowerOf2Ceil(k));
     batch = std::min(slots, kMergeBatch);
     assert(batch >= width && "one merge must leave less than a batch");
@@ -295,7 +296,7 @@ protected:
     Value first = arith::TruncIOp::create(
         b, loc, b.getI32Type(),
         vector::ExtractOp::create(b, loc, j, ArrayRef<int64_t>{0}));
-    if (append == Append::Compress)
+    if (compress != LaneCompress::None)
       return mergeIfFull(b, loc, row, d, carried[0],
                          appendCompressed(b, loc, row, d, carried[1], f, first,
                                           mask));
@@ -355,19 +356,27 @@ private:
         b, loc, vector::BroadcastOp::create(b, loc, indicesType, first),
         arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(indicesType, ArrayRef(lanes))));
-    vector::StoreOp::create(b, loc, compress(b, loc, f, mask),
-                            pendingValues(row, d), count);
-    vector::StoreOp::create(b, loc, compress(b, loc, indices, mask),
-                            pendingIndices(row, d), count);
+    Value bits = laneBits(b, loc, mask);
+    std::function<Value(Value)> pack;
+    if (compress == LaneCompress::Permutation) {
+      Value permutation = compressingPermutation(b, loc, bits);
+      pack = [&, permutation](Value v) {
+        return permute(b, loc, v, permutation);
+      };
+    } else {
+      pack = [&](Value v) { return compressLanes(b, loc, v, mask); };
+    }
+    vector::StoreOp::create(b, loc, pack(f), pendingValues(row, d), count);
+    vector::StoreOp::create(b, loc, pack(indices), pendingIndices(row, d),
+                            count);
     Value selected = arith::IndexCastUIOp::create(
-        b, loc, b.getIndexType(),
-        math::CtPopOp::create(b, loc, laneBits(b, loc, mask)));
+        b, loc, b.getIndexType(), math::CtPopOp::create(b, loc, bits));
     return arith::AddIOp::create(b, loc, count, selected);
   }
 
   /// The lanes of `v` selected by `mask`, in order, in the first lanes
   /// (the rest zero): LLVM's generic intrinsic, one VPCOMPRESS on AVX-512.
-  static Value compress(OpBuilder &b, Location loc, Value v, Value mask) {
+  static Value compressLanes(OpBuilder &b, Location loc, Value v, Value mask) {
     auto vectorType = cast<VectorType>(v.getType());
     Value zero = arith::ConstantOp::create(
         b, loc, vectorType, b.getZeroAttr(vectorType));
@@ -375,6 +384,47 @@ private:
                b, loc, vectorType,
                b.getStringAttr("llvm.experimental.vector.compress"),
                ValueRange{v, mask, zero})
+        .getResult(0);
+  }
+
+  /// For the 8 mask bits `bits`, the lane permutation that brings the set
+  /// lanes first, in order: PDEP spreads the bits to bytes (x 0xff makes
+  /// each a byte mask), PEXT keeps those bytes of 0x0706...00, the lane
+  /// numbers; they widen to 8 x i32.
+  static Value compressingPermutation(OpBuilder &b, Location loc, Value bits) {
+    Type i64 = b.getI64Type();
+    auto call = [&](StringRef name, Value x, int64_t y) {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, i64, b.getStringAttr(name),
+                 ValueRange{x, intConstant(b, loc, i64, y)})
+          .getResult(0);
+    };
+    Value spread = call("llvm.x86.bmi.pdep.64",
+                        arith::ExtUIOp::create(b, loc, i64, bits),
+                        0x0101010101010101);
+    Value byteMask = arith::MulIOp::create(b, loc, spread,
+                                           intConstant(b, loc, i64, 0xff));
+    Value laneNumbers = LLVM::CallIntrinsicOp::create(
+                            b, loc, i64, b.getStringAttr("llvm.x86.bmi.pext.64"),
+                            ValueRange{intConstant(b, loc, i64, 0x0706050403020100),
+                                       byteMask})
+                            .getResult(0);
+    Value bytes = vector::BitCastOp::create(
+        b, loc, VectorType::get({8}, b.getI8Type()),
+        vector::BroadcastOp::create(b, loc, VectorType::get({1}, i64),
+                                    laneNumbers));
+    return arith::ExtUIOp::create(b, loc, VectorType::get({8}, b.getI32Type()),
+                                  bytes);
+  }
+
+  /// VPERMPS / VPERMD: lane l of the result is lane permutation[l] of v.
+  static Value permute(OpBuilder &b, Location loc, Value v, Value permutation) {
+    StringRef name = getElementTypeOrSelf(v.getType()).isF32()
+                         ? "llvm.x86.avx2.permps"
+                         : "llvm.x86.avx2.permd";
+    return LLVM::CallIntrinsicOp::create(b, loc, v.getType(),
+                                         b.getStringAttr(name),
+                                         ValueRange{v, permutation})
         .getResult(0);
   }
 
@@ -461,7 +511,7 @@ private:
     return merged;
   }
 
-  Append append;
+  LaneCompress compress;
   int64_t slots, batch;
 };
 
@@ -470,19 +520,21 @@ private:
 std::unique_ptr<ReductionState>
 kred::createMergedEntriesState(const ReductionSpec &spec, FloatType type,
                                int64_t width, int64_t vectorRegisters,
-                               bool registerCompress) {
+                               LaneCompress compress) {
   if (!type.isF32() || width < 2 || spec.k < 2 || spec.k > 64 ||
       !spec.info().isMin)
     return nullptr;
   int64_t slots = llvm::PowerOf2Ceil(spec.k);
-  if (registerCompress && spec.k >= kCompressMinK &&
+  // The permutation covers 8 lanes of 32 bits.
+  if (compress == LaneCompress::Permutation && width != 8)
+    compress = LaneCompress::None;
+  if (compress != LaneCompress::None && spec.k >= getMinKToPack(compress) &&
       std::min(slots, kMergeBatch) >= width)
-    return std::make_unique<MergedEntriesState>(spec, type, width,
-                                                Append::Compress);
+    return std::make_unique<MergedEntriesState>(spec, type, width, compress);
   // Where the buffer's values and indices fit in half the registers,
   // inserting entries one by one as lanes is faster.
   if (slots * 8 <= width * 4 * vectorRegisters / 2)
     return nullptr;
   return std::make_unique<MergedEntriesState>(spec, type, width,
-                                              Append::SetLanes);
+                                              LaneCompress::None);
 }

@@ -641,11 +641,11 @@ SmallVector<Value> ReductionState::updateInRange(
 
 FailureOr<std::unique_ptr<ReductionState>>
 ReductionState::create(ReduceOp op, FloatType computeType, int64_t width,
-                       int64_t vectorRegisters, bool registerCompress) {
+                       int64_t vectorRegisters, LaneCompress compress) {
   ReductionSpec spec = ReductionSpec::get(op);
   if (spec.hasEntries())
     if (auto merged = createMergedEntriesState(
-            spec, computeType, width, vectorRegisters, registerCompress))
+            spec, computeType, width, vectorRegisters, compress))
       return merged;
   if (spec.hasEntries())
     return std::unique_ptr<ReductionState>(

@@ -23,6 +23,16 @@ namespace kred {
 /// The memory of one output row (see getRowMemoryTypes), as 1-D memrefs.
 using RowMemory = llvm::ArrayRef<mlir::Value>;
 
+/// How a target packs a vector's selected lanes into its first lanes.
+enum class LaneCompress {
+  None,
+  /// One instruction (AVX-512's VPCOMPRESS), from LLVM's generic intrinsic.
+  Instruction,
+  /// A permutation of 8 x 32-bit lanes whose index PDEP/PEXT compute from
+  /// the mask (x86 AVX2 with BMI2).
+  Permutation,
+};
+
 class ReductionState {
 public:
   virtual ~ReductionState() = default;
@@ -30,13 +40,13 @@ public:
   /// Builds the state of `op`'s reduction for formula lane groups of
   /// `width` lanes (0: scalars) of `computeType`, on a target with
   /// `vectorRegisters` registers of that width (0: none to spare, as on a
-  /// GPU thread), `registerCompress` where the target packs a vector's
-  /// selected lanes into its first lanes in one instruction (AVX-512's
-  /// VPCOMPRESS); fails (after reporting on `op`) for unsupported
-  /// configurations, before any IR is built.
+  /// GPU thread), packing selected lanes as `compress` says; fails (after
+  /// reporting on `op`) for unsupported configurations, before any IR is
+  /// built.
   static llvm::FailureOr<std::unique_ptr<ReductionState>>
   create(ReduceOp op, mlir::FloatType computeType, int64_t width,
-         int64_t vectorRegisters = 0, bool registerCompress = false);
+         int64_t vectorRegisters = 0,
+         LaneCompress compress = LaneCompress::None);
 
   /// Types of the state values kept per row between j tiles.
   virtual llvm::SmallVector<mlir::Type> getTypes() = 0;
