@@ -357,15 +357,13 @@ private:
         arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(indicesType, ArrayRef(lanes))));
     Value bits = laneBits(b, loc, mask);
-    std::function<Value(Value)> pack;
-    if (compress == LaneCompress::Permutation) {
-      Value permutation = compressingPermutation(b, loc, bits);
-      pack = [&, permutation](Value v) {
-        return permute(b, loc, v, permutation);
-      };
-    } else {
-      pack = [&](Value v) { return compressLanes(b, loc, v, mask); };
-    }
+    Value permutation = compress == LaneCompress::Permutation
+                            ? compressingPermutation(b, loc, bits)
+                            : Value();
+    auto pack = [&](Value v) {
+      return permutation ? permute(b, loc, v, permutation)
+                         : compressLanes(b, loc, v, mask);
+    };
     vector::StoreOp::create(b, loc, pack(f), pendingValues(row, d), count);
     vector::StoreOp::create(b, loc, pack(indices), pendingIndices(row, d),
                             count);
@@ -393,22 +391,19 @@ private:
   /// numbers; they widen to 8 x i32.
   static Value compressingPermutation(OpBuilder &b, Location loc, Value bits) {
     Type i64 = b.getI64Type();
-    auto call = [&](StringRef name, Value x, int64_t y) {
-      return LLVM::CallIntrinsicOp::create(
-                 b, loc, i64, b.getStringAttr(name),
-                 ValueRange{x, intConstant(b, loc, i64, y)})
+    auto bitManipulation = [&](StringRef name, Value x, Value y) {
+      return LLVM::CallIntrinsicOp::create(b, loc, i64, b.getStringAttr(name),
+                                           ValueRange{x, y})
           .getResult(0);
     };
-    Value spread = call("llvm.x86.bmi.pdep.64",
-                        arith::ExtUIOp::create(b, loc, i64, bits),
-                        0x0101010101010101);
+    Value spread = bitManipulation(
+        "llvm.x86.bmi.pdep.64", arith::ExtUIOp::create(b, loc, i64, bits),
+        intConstant(b, loc, i64, 0x0101010101010101));
     Value byteMask = arith::MulIOp::create(b, loc, spread,
                                            intConstant(b, loc, i64, 0xff));
-    Value laneNumbers = LLVM::CallIntrinsicOp::create(
-                            b, loc, i64, b.getStringAttr("llvm.x86.bmi.pext.64"),
-                            ValueRange{intConstant(b, loc, i64, 0x0706050403020100),
-                                       byteMask})
-                            .getResult(0);
+    Value laneNumbers = bitManipulation(
+        "llvm.x86.bmi.pext.64", intConstant(b, loc, i64, 0x0706050403020100),
+        byteMask);
     Value bytes = vector::BitCastOp::create(
         b, loc, VectorType::get({8}, b.getI8Type()),
         vector::BroadcastOp::create(b, loc, VectorType::get({1}, i64),
