@@ -760,6 +760,7 @@ void bindPartialStates(py::module_ &m); // PartialStatesBinding.cpp
 void bindLazyCore(py::module_ &m);      // LazyCore.cpp
 void bindAddressLaunch(py::module_ &m); // AddressLaunch.cpp
 void bindTensorCallKey(py::module_ &m); // TensorCallKey.cpp
+void bindClusterRanges(py::module_ &m); // ClusterRanges.cpp
 
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
@@ -770,6 +771,7 @@ PYBIND11_MODULE(_kred, m) {
   bindLazyCore(m);
   bindAddressLaunch(m);
   bindTensorCallKey(m);
+  bindClusterRanges(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

@@ -123,6 +123,20 @@ def test_from_matrix_merges_adjacent_clusters_only():
     assert redranges_j.tolist() == [[0, 5], [6, 8], [0, 2], [6, 8]]
 
 
+def test_from_matrix_merges_adjacent_row_clusters_per_column():
+    ranges = np.array([[0, 2], [2, 5], [6, 8]])  # a gap between 5 and 6
+    keep = np.array([[True, True], [True, False], [True, True]])
+    _, _, _, _, slices_j, redranges_i = kc.from_matrix(ranges, ranges[:2], keep)
+    assert slices_j.tolist() == [2, 4]
+    assert redranges_i.tolist() == [[0, 5], [6, 8], [0, 2], [6, 8]]
+
+
+def test_from_matrix_names_bad_ranges():
+    with pytest.raises(ValueError, match=r"ranges_i must have shape \(2, 2\)"):
+        kc.from_matrix(np.zeros((2, 3), np.int64), np.zeros((1, 2), np.int64),
+                       np.ones((2, 1), bool))
+
+
 def test_swap_axes():
     ranges = tuple(np.arange(k) for k in range(6))
     assert [len(r) for r in kc.swap_axes(ranges)] == [3, 4, 5, 0, 1, 2]

@@ -10,6 +10,8 @@ the last three are the same for a reduction over i."""
 
 import numpy as np
 
+from .. import _kred
+
 
 def column_min(x):
     """x.min(0) of an (M, D) array, column by column: NumPy's strided
@@ -84,25 +86,6 @@ def cluster_ranges_centroids(x, lab, weights=None):
             weights_c)
 
 
-def _kept_ranges(keep, ranges):
-    """For each row of `keep` (clusters of one axis against those of the
-    other, whose [start, end) ranges are `ranges`), its kept clusters as
-    ranges, a run of adjacent clusters that follow each other in memory
-    merged into one: the same terms in the same order, in fewer and longer
-    ranges (a block-sparse kernel pays per range, and GeomLoss' sorted
-    clusters come in long runs). Returns (slice ends, ranges)."""
-    rows, cols = np.nonzero(keep)
-    starts, ends = ranges[cols, 0], ranges[cols, 1]
-    continues = np.zeros(len(rows), dtype=bool)
-    continues[1:] = ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1] + 1) &
-                     (starts[1:] == ends[:-1]))
-    first = np.flatnonzero(~continues)
-    last = np.append(first[1:] - 1, len(rows) - 1) if len(first) else first
-    merged = np.stack([starts[first], ends[last]], 1).astype(np.int64).reshape(-1, 2)
-    slices = np.cumsum(np.bincount(rows[first], minlength=keep.shape[0])).astype(np.int64)
-    return slices, merged
-
-
 def from_matrix(ranges_i, ranges_j, keep):
     """The six ranges arrays of the block-sparse reduction that keeps the
     pairs of clusters (k, l) with keep[k, l] (a (Ci, Cj) boolean array)."""
@@ -112,8 +95,12 @@ def from_matrix(ranges_i, ranges_j, keep):
     if keep.shape != (len(ranges_i), len(ranges_j)):
         raise ValueError(f"keep must have shape ({len(ranges_i)}, {len(ranges_j)}) (i "
                          f"clusters, j clusters), got {keep.shape}")
-    slices_i, redranges_j = _kept_ranges(keep, ranges_j)
-    slices_j, redranges_i = _kept_ranges(keep.T, ranges_i)
+    # Adjacent kept clusters that follow each other in memory merge into
+    # one range: the same terms in the same order, in fewer and longer
+    # ranges (a block-sparse kernel pays per range, and GeomLoss' sorted
+    # clusters come in long runs).
+    slices_i, redranges_j, slices_j, redranges_i = _kred.kept_ranges(
+        keep, ranges_i, ranges_j)
     return ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i
 
 
