@@ -51,6 +51,26 @@ py::array_t<int64_t> toArray(const std::vector<int64_t> &values,
   return array;
 }
 
+/// Calls visit(r, c, leftKept, aboveKept) on each kept cell of the
+/// row-major `rows` x `cols` matrix, in memory order.
+template <typename Visit>
+void forEachKept(const bool *kept, int64_t rows, int64_t cols, Visit visit) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const bool *row = kept + r * cols;
+    const bool *above = r > 0 ? row - cols : nullptr;
+    for (int64_t c = 0; c < cols; ++c)
+      if (row[c])
+        visit(r, c, c > 0 && row[c - 1], above && above[c]);
+  }
+}
+
+/// Running sums of `counts`.
+std::vector<int64_t> prefixSums(std::vector<int64_t> counts) {
+  for (size_t k = 1; k < counts.size(); ++k)
+    counts[k] += counts[k - 1];
+  return counts;
+}
+
 /// (slices_i, redranges_j, slices_j, redranges_i) for keep[k, l]: per row
 /// of clusters its kept column clusters, per column its kept row clusters,
 /// a run of adjacent kept clusters merged into one range.
@@ -60,50 +80,37 @@ py::tuple keptRanges(const Keep &keep, const Ranges &rangesI,
     throw py::value_error("keep must be a 2-D (i clusters, j clusters) array");
   int64_t rows = keep.shape(0), cols = keep.shape(1);
   ClusterRanges i(rangesI, rows, "ranges_i"), j(rangesJ, cols, "ranges_j");
-  const bool *kept = keep.data();
-  std::vector<int64_t> slicesI(rows), redrangesJ, runsPerColumn(cols, 0);
   // Along rows, and the number of runs each column will hold.
-  for (int64_t r = 0; r < rows; ++r) {
-    const bool *row = kept + r * cols;
-    const bool *above = r > 0 ? row - cols : nullptr;
-    for (int64_t c = 0; c < cols; ++c) {
-      if (!row[c])
-        continue;
-      if (c > 0 && row[c - 1] && j.followsPrevious[c])
-        redrangesJ.back() = j.end(c);
-      else
-        redrangesJ.insert(redrangesJ.end(), {j.start(c), j.end(c)});
-      if (!(above && above[c] && i.followsPrevious[r]))
-        ++runsPerColumn[c];
-    }
-    slicesI[r] = static_cast<int64_t>(redrangesJ.size() / 2);
-  }
+  std::vector<int64_t> redrangesJ, runsPerRow(rows, 0), runsPerColumn(cols, 0);
+  forEachKept(keep.data(), rows, cols,
+              [&](int64_t r, int64_t c, bool left, bool above) {
+                if (left && j.followsPrevious[c]) {
+                  redrangesJ.back() = j.end(c);
+                } else {
+                  redrangesJ.insert(redrangesJ.end(), {j.start(c), j.end(c)});
+                  ++runsPerRow[r];
+                }
+                if (!(above && i.followsPrevious[r]))
+                  ++runsPerColumn[c];
+              });
   // Along columns: each column's runs at its offset, in increasing rows.
-  std::vector<int64_t> slicesJ(cols), next(cols);
-  int64_t total = 0;
-  for (int64_t c = 0; c < cols; ++c) {
-    next[c] = total;
-    total += runsPerColumn[c];
-    slicesJ[c] = total;
-  }
-  std::vector<int64_t> redrangesI(2 * total);
-  for (int64_t r = 0; r < rows; ++r) {
-    const bool *row = kept + r * cols;
-    const bool *above = r > 0 ? row - cols : nullptr;
-    for (int64_t c = 0; c < cols; ++c) {
-      if (!row[c])
-        continue;
-      if (above && above[c] && i.followsPrevious[r]) {
-        redrangesI[2 * next[c] - 1] = i.end(r);
-        continue;
-      }
-      redrangesI[2 * next[c]] = i.start(r);
-      redrangesI[2 * next[c] + 1] = i.end(r);
-      ++next[c];
-    }
-  }
-  return py::make_tuple(toArray(slicesI), toArray(redrangesJ, true),
-                        toArray(slicesJ), toArray(redrangesI, true));
+  std::vector<int64_t> slicesJ = prefixSums(runsPerColumn);
+  std::vector<int64_t> redrangesI(2 * (cols ? slicesJ.back() : 0)), next(cols);
+  for (int64_t c = 0; c < cols; ++c)
+    next[c] = slicesJ[c] - runsPerColumn[c];
+  forEachKept(keep.data(), rows, cols,
+              [&](int64_t r, int64_t c, bool, bool above) {
+                if (above && i.followsPrevious[r]) {
+                  redrangesI[2 * next[c] - 1] = i.end(r);
+                  return;
+                }
+                redrangesI[2 * next[c]] = i.start(r);
+                redrangesI[2 * next[c] + 1] = i.end(r);
+                ++next[c];
+              });
+  return py::make_tuple(toArray(prefixSums(runsPerRow)),
+                        toArray(redrangesJ, true), toArray(slicesJ),
+                        toArray(redrangesI, true));
 }
 
 } // namespace
