@@ -102,6 +102,14 @@ std::string kred::getCpuFeatureString(const CpuTargetOptions &options) {
   return text;
 }
 
+/// Whether PDEP/PEXT exist and are fast: AMD before Zen 3 runs them in
+/// microcode (hundreds of cycles).
+static bool hasFastPdep(const llvm::StringMap<bool> &features) {
+  llvm::StringRef cpu = llvm::sys::getHostCPUName();
+  return features.lookup("avx2") && features.lookup("bmi2") &&
+         cpu != "znver1" && cpu != "znver2";
+}
+
 CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   CpuTargetOptions resolved = *this;
   llvm::StringMap<bool> features = getTargetFeatures(cpuFeatures);
@@ -113,10 +121,9 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   if (resolved.avx512 < 0)
     resolved.avx512 = hostAvx512;
   if (resolved.laneCompress.empty())
-    resolved.laneCompress =
-        resolved.avx512 > 0                                        ? "instruction"
-        : features.lookup("avx2") && features.lookup("bmi2") ? "permutation"
-                                                               : "none";
+    resolved.laneCompress = resolved.avx512 > 0 ? "instruction"
+                            : hasFastPdep(features) ? "permutation"
+                                                    : "none";
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   if (resolved.memoryOperands < 0)
