@@ -718,15 +718,10 @@ SmallVector<Value> ReduceLowering::emitChunk(OpBuilder &b, BatchContext &batch,
   Value jLanes;
   if (state->needsIndices() || maskEnd) {
     auto laneIndexType = VectorType::get({width}, b.getI64Type());
-    SmallVector<int64_t> iota(width);
-    for (int64_t k = 0; k < width; ++k)
-      iota[k] = k;
     Value j0i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), j0);
     jLanes = arith::AddIOp::create(
         b, loc, vector::BroadcastOp::create(b, loc, laneIndexType, j0i64),
-        arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(laneIndexType, ArrayRef<int64_t>(iota))));
+        laneNumbers(b, loc, laneIndexType));
   }
   if (!maskEnd)
     return state->update(b, loc, carried, f, g, jLanes, row);

@@ -59,6 +59,8 @@ public:
 protected:
   /// The carried values of one component, the threshold first.
   virtual llvm::SmallVector<mlir::Type> getComponentTypes();
+  /// Component `d`'s slice of all components' carried values.
+  mlir::ValueRange getComponent(mlir::ValueRange carried, int64_t d);
   /// Enters the lanes of (f, j) selected by `mask` (component `d`, whose
   /// carried values are `carried`) and returns its next carried values.
   virtual llvm::SmallVector<mlir::Value>

@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "EntryBuffers.h"
+#include "kred/Conversion/ReductionLowering/ReductionLowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -349,13 +350,9 @@ private:
   Value appendCompressed(OpBuilder &b, Location loc, RowMemory row, int64_t d,
                          Value count, Value f, Value first, Value mask) {
     auto indicesType = VectorType::get({width}, b.getI32Type());
-    SmallVector<int32_t> lanes;
-    for (int64_t lane = 0; lane < width; ++lane)
-      lanes.push_back(lane);
     Value indices = arith::AddIOp::create(
         b, loc, vector::BroadcastOp::create(b, loc, indicesType, first),
-        arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(indicesType, ArrayRef(lanes))));
+        laneNumbers(b, loc, indicesType));
     Value bits = laneBits(b, loc, mask);
     Value permutation = compress == LaneCompress::Permutation
                             ? compressingPermutation(b, loc, bits)
@@ -477,14 +474,8 @@ private:
         arith::ExtUIOp::create(b, loc, keysType(b, batch), indices));
     if (!count)
       return keys;
-    SmallVector<int64_t> lanes;
-    for (int64_t lane = 0; lane < batch; ++lane)
-      lanes.push_back(lane);
     Value valid = arith::CmpIOp::create(
-        b, loc, CmpIPredicate::slt,
-        arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(keysType(b, batch), ArrayRef<int64_t>(lanes))),
+        b, loc, CmpIPredicate::slt, laneNumbers(b, loc, keysType(b, batch)),
         vector::BroadcastOp::create(
             b, loc, keysType(b, batch),
             arith::IndexCastOp::create(b, loc, b.getI64Type(), count)));

@@ -252,3 +252,11 @@ ValueRange BlockSparseRanges::forEachColumnRange(
       });
   return loop.getResults();
 }
+
+Value kred::laneNumbers(OpBuilder &b, Location loc, VectorType type) {
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  SmallVector<APInt> lanes;
+  for (int64_t lane = 0; lane < type.getNumElements(); ++lane)
+    lanes.emplace_back(bits, lane);
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, lanes));
+}

@@ -530,6 +530,11 @@ SmallVector<Type> EntriesState::getComponentTypes() {
   return {VectorType::get({width}, type)};
 }
 
+ValueRange EntriesState::getComponent(ValueRange carried, int64_t d) {
+  size_t size = getComponentTypes().size();
+  return carried.slice(d * size, size);
+}
+
 SmallVector<Type> EntriesState::getTypes() {
   SmallVector<Type> types;
   for (int64_t d = 0; d < dim; ++d)
@@ -550,9 +555,8 @@ SmallVector<Value> EntriesState::updateInRange(OpBuilder &b, Location loc,
                                                Value j, Value inRange,
                                                RowMemory row) {
   SmallVector<Value> out;
-  size_t perComponent = carried.size() / dim;
   for (int64_t d = 0; d < dim; ++d) {
-    ValueRange component = carried.slice(d * perComponent, perComponent);
+    ValueRange component = getComponent(carried, d);
     LaneBuilder l(b, loc, type, width);
     Value passes = l.cmp(isMin ? CmpFPredicate::ULT : CmpFPredicate::UGT,
                          f[d], component[0]);
@@ -569,11 +573,8 @@ EntriesState::finalize(OpBuilder &b, Location loc, ArrayRef<Value> state,
                        RowMemory row) {
   // The entries, in ReductionSemantics' layout.
   SmallVector<Value, 8> entries;
-  size_t perComponent = state.size() / dim;
   for (int64_t d = 0; d < dim; ++d) {
-    auto [values, indices] = readEntries(
-        b, loc, ValueRange(state).slice(d * perComponent, perComponent), row,
-        d);
+    auto [values, indices] = readEntries(b, loc, getComponent(state, d), row, d);
     entries.append(values);
     entries.append(indices);
   }

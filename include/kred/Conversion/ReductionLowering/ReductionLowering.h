@@ -93,6 +93,10 @@ BatchIndices getBatchIndices(mlir::OpBuilder &b, mlir::Location loc,
                              ReduceOp op, llvm::ArrayRef<mlir::Value> sizes,
                              mlir::Value flat);
 
+/// The constant lanes 0, 1, ..., n - 1 of the integer vector `type`.
+mlir::Value laneNumbers(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::VectorType type);
+
 /// Stores finalized `outputs` (ReductionState::finalize) as row `row` of
 /// `op`'s outputs at batch index `outBatch`, converting floats.
 void storeOutputs(mlir::OpBuilder &b, mlir::Location loc, ReduceOp op,
