@@ -99,6 +99,9 @@ bool isLeafArrayType(PyTypeObject *type);
 /// None.
 PyObject *planLayout(PyObject *a);
 
+/// Whether `x` is a NumPy array in the machine's byte order.
+bool isNativeArray(PyObject *x);
+
 /// A new leaf id (V#id# in formula templates), shared with Python.
 unsigned long long newLeafId();
 

@@ -142,11 +142,8 @@ bool isOne(PyObject *o) {
 /// order), else None, as Backend.plan_layout.
 PyObject *arrayLayout(PyObject *x, PyObject *dtype, PyObject *shape) {
   if (py::isinstance<py::array>(x)) {
-    auto array = py::reinterpret_borrow<py::array>(x);
-    char order = array.dtype().byteorder();
-    bool native = order == '=' || order == '|' ||
-                  order == (llvm::sys::IsLittleEndianHost ? '<' : '>');
-    if (!native || !(array.flags() & py::array::c_style))
+    if (!isNativeArray(x) ||
+        !(py::reinterpret_borrow<py::array>(x).flags() & py::array::c_style))
       return Py_NewRef(Py_None);
     return PyTuple_Pack(2, dtype, shape);
   }
@@ -279,6 +276,14 @@ PyObject *fastLeaf(PyTypeObject *type, const FastClass &fc, PyObject *x,
   return nodeRef.release();
 }
 
+
+bool isNativeArray(PyObject *x) {
+  if (!py::isinstance<py::array>(x))
+    return false;
+  char order = py::reinterpret_borrow<py::array>(x).dtype().byteorder();
+  return order == '=' || order == '|' ||
+         order == (llvm::sys::IsLittleEndianHost ? '<' : '>');
+}
 
 PyObject *planLayout(PyObject *a) {
   if (PyList_CheckExact(a))

@@ -303,6 +303,37 @@ def test_tensor_call_keys_are_those_python_made():
         assert native.tensor_call_key([g], "auto", -1) is not None
 
 
+def reference_array_call_key(args, backend, device_id):
+    """NumpyBackend.call_key as Python wrote it before it moved to C."""
+    key = [backend, device_id]
+    for a in args:
+        if not isinstance(a, np.ndarray) or not a.dtype.isnative:
+            return None
+        key.append((a.dtype, a.shape) if a.flags.c_contiguous else
+                   (a.dtype, a.shape, a.strides))
+    return tuple(key)
+
+
+def test_array_call_keys_are_those_python_made():
+    x = np.random.rand(4, 3).astype(np.float32)
+    cases = [[x], [x, x.T], [x, x.astype(np.float64)], [x, x[:, 1:]], [x, 1.0], [],
+             [x, x.astype(x.dtype.newbyteorder())], [x.view(_Subclass)], [x, x.tolist()],
+             [np.arange(3)[::2]], [np.zeros((2, 0, 3))], [x[:, None, :]],
+             [np.ones(3, np.int8), np.ones(2, bool)], [torch.rand(4, 3)]]
+    for args in cases:
+        for backend, device_id in (("auto", -1), ("CPU", 0)):
+            assert native.array_call_key(args, backend, device_id) == \
+                reference_array_call_key(args, backend, device_id)
+    assert native.array_call_key((x, x), "auto", -1) is not None  # any sequence
+    # A strided view and a contiguous array of the same shape: two plans.
+    assert native.array_call_key([x.T.copy()], "auto", -1) != \
+        native.array_call_key([x.T], "auto", -1)
+    with pytest.raises(TypeError, match="array_call_key takes"):
+        native.array_call_key([x], "auto")
+    with pytest.raises(TypeError):
+        native.array_call_key(3, "auto", -1)
+
+
 def test_bare_native_types_refuse_clearly():
     """The C types used without kred.common.lazy_tensor's classes: Python
     errors, not crashes."""

@@ -97,17 +97,9 @@ class Backend:
 
     def call_key(self, args, backend, device_id):
         """What a call's checks and kernel depend on (each array's dtype,
-        shape, device and layout, the options), or None where it cannot
-        be told cheaply (something that is not an array)."""
-        try:
-            layouts = [self.layout(a) for a in args]
-        except AttributeError:
-            return None
-        return None if None in layouts else (backend, device_id, *layouts)
-
-    def layout(self, a):
-        """An array's dtype, shape, device and (when it is not C-contiguous)
-        strides, hashable; None where a plan cannot take it."""
+        shape, device and layout, the options), hashable, or None where it
+        cannot be told cheaply (something that is not an array, an array a
+        plan cannot take). In C: _kred.array_call_key, tensor_call_key."""
         raise NotImplementedError
 
     # (array type, {dtype: name}) of the arrays that LazyNode makes leaves
