@@ -55,12 +55,22 @@ struct BatchContext {
   DenseMap<int64_t, Lanes> paramLanes;
 };
 
+/// Where a row's i-lanes were broadcast (ReduceLowering::fillRowLanes):
+/// the buffer and the row's first lane in it; no buffer: nowhere.
+struct BufferedRow {
+  Value buffer;
+  int64_t start = 0;
+};
+
 /// What one tile of rows' loops share.
 struct TileContext {
   Value rowBegin, rows;
   /// The state of each row of the tile between j tiles, and the row
   /// memory of states that keep part of themselves there.
   SmallVector<Value> slots, rowMemorySlots;
+  /// buffersRowLanes: each row of a block's i-lanes, broadcast
+  /// ([rows-per-chunk][rowLanes] lane vectors).
+  Value rowLaneBuffer;
 };
 
 /// Lowers one kred.reduce over j on memrefs for the CPU.
@@ -71,6 +81,7 @@ public:
         vectorWidth(options.vectorWidth), rowsPerChunk(options.rowsPerChunk),
         vectorRegisters(options.vectorRegisters),
         memoryOperands(options.memoryOperands > 0),
+        embeddedBroadcast(options.avx512 > 0),
         laneCompress(options.laneCompress) {}
 
   /// Checks everything, then builds the loops (no IR on failure).
@@ -131,11 +142,12 @@ private:
   void emitOutputs(OpBuilder &b, BatchContext &batch, TileContext &tile);
   /// The formula and state update for the chunk of W columns at `j0` of
   /// row `i`; lanes at or past `maskEnd` do not count when it is given.
+  /// `buffered`: where fillRowLanes put the row's lanes, if it did.
   SmallVector<Value> emitChunk(OpBuilder &b, BatchContext &batch, Value i,
                                Value j0, ValueRange carried, Value maskEnd,
-                               RowMemory row);
+                               RowMemory row, BufferedRow buffered = {});
   Lanes varLanes(OpBuilder &b, BatchContext &batch, VarOp var, Value i,
-                 Value j0);
+                 Value j0, BufferedRow buffered);
   /// Caps tile-j where the j buffers of a tile would exceed kColumnTileBytes:
   /// every block of rows streams the whole tile, which must stay in the L2
   /// cache (D = 256: 2,048 columns are 2 MB, 256 are 256 KB).
@@ -149,8 +161,26 @@ private:
   /// of the L1 cache; read at each chunk, they fold into the arithmetic as
   /// broadcast memory operands, from the rows' own 4 B per coordinate.
   bool readsRowsPerChunk() {
-    return memoryOperands && rowLanes > vectorRegisters / 2;
+    return memoryOperands && embeddedBroadcast &&
+           rowLanes > vectorRegisters / 2;
   }
+  /// Without a broadcast that folds into the arithmetic (AVX2), such rows'
+  /// lanes are broadcast once per block of rows and j tile into a buffer,
+  /// and the chunks read whole lane vectors from it, operands that fold:
+  /// the broadcasts read at each chunk were kept live and spilled (AVX2
+  /// k-NN, D = 64, N = M = 1e4 on a Zen 4: 220 -> 124 ms).
+  bool buffersRowLanes() {
+    return memoryOperands && !embeddedBroadcast &&
+           rowLanes > vectorRegisters / 2;
+  }
+  /// Broadcasts rows [r0, r0 + count) of the tile into tile.rowLaneBuffer,
+  /// row after row, each row's i-variables in the order of `vars`.
+  void fillRowLanes(OpBuilder &b, BatchContext &batch, TileContext &tile,
+                    Value r0, int64_t count);
+  /// The lanes of input `position` (an i-variable of dimension `dim`) at
+  /// row i, broadcast.
+  Lanes loadRowLanes(OpBuilder &b, BatchContext &batch, int64_t position,
+                     int64_t dim, Value i);
   /// `i`, as a value the compiler cannot prove equal to it nor invariant
   /// in the chunk loop (an empty asm statement that also reads `j0`), so
   /// that loads indexed by it stay in that loop.
@@ -169,6 +199,7 @@ private:
   Location loc;
   int64_t tileI, tileJ, vectorWidth, rowsPerChunk, vectorRegisters;
   bool memoryOperands;
+  bool embeddedBroadcast;
   /// How the target packs selected lanes (instruction, permutation, none).
   std::string laneCompress;
   int64_t width = 0;
@@ -412,6 +443,8 @@ void ReduceLowering::emitRowTile(OpBuilder &b, BatchContext &batch,
   emitOutputs(b, batch, tile);
   for (Value slot : llvm::concat<Value>(tile.slots, tile.rowMemorySlots))
     memref::DeallocOp::create(b, loc, slot);
+  if (tile.rowLaneBuffer)
+    memref::DeallocOp::create(b, loc, tile.rowLaneBuffer);
 }
 
 /// Row memory is on the heap, as K-best buffers grow with K.
@@ -423,6 +456,12 @@ void ReduceLowering::allocateTileState(OpBuilder &b, TileContext &tile) {
     tile.rowMemorySlots.push_back(memref::AllocOp::create(
         b, loc, MemRefType::get({tileI, t.getDimSize(0)}, t.getElementType()),
         b.getI64IntegerAttr(64)));
+  if (buffersRowLanes())
+    tile.rowLaneBuffer = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({chooseRowsPerChunk() * rowLanes},
+                        VectorType::get({width}, computeType)),
+        b.getI64IntegerAttr(64));
 }
 
 void ReduceLowering::forEachRow(
@@ -538,7 +577,10 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   // chains: four rows where they fit (AVX-512).
   if (perRow > vectorRegisters / 2) {
     int64_t fourRows = 4 * (carried + static_cast<int64_t>(kSumChains)) + kTemporaries;
-    return readsRowsPerChunk() && fourRows <= vectorRegisters ? 4 : 2;
+    return (readsRowsPerChunk() || buffersRowLanes()) &&
+                   fourRows <= vectorRegisters
+               ? 4
+               : 2;
   }
   // Exponential sums rescale their state with an exp.
   bool exponential =
@@ -575,14 +617,17 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
     llvm::append_range(carried, state->beginTile(b, loc, saved.back()));
   }
   size_t perRow = carried.size() / count;
+  if (tile.rowLaneBuffer)
+    fillRowLanes(b, batch, tile, r0, count);
   auto updateRows = [&](OpBuilder &nb, Value j0,
                         ValueRange c) -> SmallVector<Value> {
     SmallVector<Value> next;
     for (int64_t k = 0; k < count; ++k) {
       Value i = arith::AddIOp::create(nb, loc, tile.rowBegin, rows[k]);
-      llvm::append_range(next, emitChunk(nb, batch, i, j0,
-                                         c.slice(k * perRow, perRow),
-                                         /*maskEnd=*/Value(), memory[k]));
+      llvm::append_range(
+          next, emitChunk(nb, batch, i, j0, c.slice(k * perRow, perRow),
+                          /*maskEnd=*/Value(), memory[k],
+                          {tile.rowLaneBuffer, k * rowLanes}));
     }
     return next;
   };
@@ -615,6 +660,23 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
     storeState(b, tile, rows[k],
                state->endTile(b, loc, saved[k],
                               loop.getResults().slice(k * perRow, perRow)));
+}
+
+void ReduceLowering::fillRowLanes(OpBuilder &b, BatchContext &batch,
+                                  TileContext &tile, Value r0,
+                                  int64_t count) {
+  int64_t slot = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    Value i = arith::AddIOp::create(
+        b, loc, tile.rowBegin,
+        arith::AddIOp::create(b, loc, r0, constIndex(b, k)));
+    for (auto [position, var] : vars)
+      if (var.getCategory() == VarCategory::i)
+        for (Value lane : loadRowLanes(b, batch, position,
+                                       getFormulaDim(var.getResult()), i))
+          memref::StoreOp::create(b, loc, lane, tile.rowLaneBuffer,
+                                  constIndex(b, slot++));
+  }
 }
 
 void ReduceLowering::emitMaskedTail(OpBuilder &b, BatchContext &batch,
@@ -680,21 +742,41 @@ Value ReduceLowering::getOpaqueRow(OpBuilder &b, Value i, Value j0) {
                                     opaque.getResult(0));
 }
 
+Lanes ReduceLowering::loadRowLanes(OpBuilder &b, BatchContext &batch,
+                                   int64_t position, int64_t dim, Value i) {
+  LaneBuilder lanes(b, loc, computeType, width);
+  Lanes l;
+  for (int64_t d = 0; d < dim; ++d)
+    l.push_back(lanes.broadcast(
+        loadScalar(b, op.getInputs()[position],
+                   inputIndices(batch, position, {i, constIndex(b, d)}))));
+  return l;
+}
+
 Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
-                               Value i, Value j0) {
+                               Value i, Value j0, BufferedRow buffered) {
   int64_t position = static_cast<int64_t>(var.getPosition());
   int64_t dim = getFormulaDim(var.getResult());
   LaneBuilder lanes(b, loc, computeType, width);
   Lanes l;
   switch (var.getCategory()) {
   case VarCategory::i:
+    if (buffered.buffer) { // after the i-variables before it in `vars`
+      int64_t start = buffered.start;
+      for (auto [p, v] : vars) {
+        if (p == position)
+          break;
+        if (v.getCategory() == VarCategory::i)
+          start += getFormulaDim(v.getResult());
+      }
+      for (int64_t d = 0; d < dim; ++d)
+        l.push_back(memref::LoadOp::create(b, loc, buffered.buffer,
+                                           constIndex(b, start + d)));
+      return l;
+    }
     if (readsRowsPerChunk())
       i = getOpaqueRow(b, i, j0);
-    for (int64_t d = 0; d < dim; ++d)
-      l.push_back(lanes.broadcast(
-          loadScalar(b, op.getInputs()[position],
-                     inputIndices(batch, position, {i, constIndex(b, d)}))));
-    return l;
+    return loadRowLanes(b, batch, position, dim, i);
   case VarCategory::j:
     for (int64_t d = 0; d < dim; ++d)
       l.push_back(vector::LoadOp::create(
@@ -710,10 +792,13 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
 SmallVector<Value> ReduceLowering::emitChunk(OpBuilder &b, BatchContext &batch,
                                              Value i, Value j0,
                                              ValueRange carried, Value maskEnd,
-                                             RowMemory row) {
+                                             RowMemory row,
+                                             BufferedRow buffered) {
   LaneBuilder lanes(b, loc, computeType, width);
-  SmallVector<Lanes, 2> yielded = emitFormula(
-      op, lanes, [&](VarOp var) { return varLanes(b, batch, var, i, j0); });
+  SmallVector<Lanes, 2> yielded =
+      emitFormula(op, lanes, [&](VarOp var) {
+        return varLanes(b, batch, var, i, j0, buffered);
+      });
   Lanes f = yielded[0], g = yielded.size() > 1 ? yielded[1] : Lanes();
   Value jLanes;
   if (state->needsIndices() || maskEnd) {

@@ -71,19 +71,29 @@ func.func @linear(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x1xf32
 // -----
 
 // D = 256: the rows' 256 lanes cannot stay in registers. Where arithmetic
-// takes memory operands, each chunk reads them through a row index the
-// compiler cannot hoist (an empty asm statement reading the chunk's
-// start), so that they fold into the arithmetic instead of spilling;
-// elsewhere they are loaded as usual. The j tiles hold 256 KB of y:
-// 256 columns of 256 floats.
+// takes broadcast memory operands (AVX-512), each chunk reads them through
+// a row index the compiler cannot hoist (an empty asm statement reading
+// the chunk's start), so that they fold into the arithmetic instead of
+// spilling. Where it takes only whole vectors (x86 without AVX-512), the
+// block's rows are broadcast into a buffer of lane vectors once per j tile
+// (2 rows x 256), and each chunk reads whole vectors from it, which fold.
+// Elsewhere they are loaded as usual. The j tiles hold 256 KB of y: 256
+// columns of 256 floats.
 // X86-LABEL: func @wide
+// X86: %[[LANES:.*]] = memref.alloc() {{.*}} : memref<512xvector<8xf32>>
 // X86: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
-// X86: scf.for %[[J0:.*]] = %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>) {
-// X86: %[[J:.*]] = arith.index_cast %[[J0]] : index to i64
-// X86: llvm.inline_asm "", "=r,0,r" %{{.*}}, %[[J]] : (i64, i64) -> i64
+// X86: memref.store %{{.*}}, %[[LANES]][%c255{{.*}}] : memref<512xvector<8xf32>>
+// X86: %[[X:.*]] = memref.load %arg0[%{{.*}}, %c255{{.*}}] : memref<?x256xf32>
+// X86: %[[LANE:.*]] = vector.broadcast %[[X]] : f32 to vector<8xf32>
+// X86: memref.store %[[LANE]], %[[LANES]][%c511{{.*}}] : memref<512xvector<8xf32>>
+// X86: scf.for %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>) {
+// X86: memref.load %[[LANES]][%c256{{.*}}] : memref<512xvector<8xf32>>
+// X86-NOT: llvm.inline_asm
+// X86: memref.dealloc %[[LANES]]
 // AVX2-LABEL: func @wide
 // AVX2: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
 // AVX2-NOT: llvm.inline_asm
+// AVX2-NOT: memref<512xvector<8xf32>>
 // Each row then holds only its sum's chains in registers: with 32 of them,
 // four rows share each j lane (above: two with 16).
 // X86-512-LABEL: func @wide

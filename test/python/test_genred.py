@@ -297,3 +297,37 @@ def test_sqdist_expansion_is_opt_in_and_accurate_for_centred_points(front, rng):
     far_expanded = gaussian(100.0, compile_options={"sqdist-expansion": True})
     np.testing.assert_allclose(far_exact, reference, rtol=1e-3, atol=1e-4)
     assert np.abs(far_expanded - reference).max() > 100 * np.abs(far_exact - reference).max()
+
+
+WIDE_ROWS = {  # formula of X = Vi(12), Y = Vj(12), U = Vi(5), V = Vj(5); reference
+    "Sum": ("Exp(-SqDist(X, Y) / 20) * (U | V)",
+            lambda x, y, u, v: (np.exp(-sqdist(x, y) / 20) * (u @ v.T)).sum(1, keepdims=True)),
+    "ArgKMin": ("SqDist(X, Y) + (U | V) / 10",
+                lambda x, y, u, v: np.argsort(sqdist(x, y) + u @ v.T / 10, 1,
+                                              kind="stable")[:, :3]),
+    "LogSumExp": ("-SqDist(X, Y) / 20 + (U | V) / 10",
+                  lambda x, y, u, v: np.log(np.exp(-sqdist(x, y) / 20 + u @ v.T / 10)
+                                            .sum(1, keepdims=True))),
+}
+
+
+@pytest.mark.parametrize("op", list(WIDE_ROWS))
+@pytest.mark.parametrize("features", ["", "-avx512f"])
+def test_rows_wider_than_the_registers(front, dtype, rng, op, features):
+    """Rows of 17 lanes in two i-variables, the second after a j-variable:
+    more than half the registers, so each chunk reads them from memory -
+    with AVX-512 through broadcast operands, with AVX2 from a buffer of
+    lane vectors filled per block of rows (each variable at its own
+    offset). An odd N leaves a row outside the blocks, M a masked tail."""
+    x, y = rng.standard_normal((23, 12)), rng.standard_normal((45, 12))
+    u, v = rng.standard_normal((23, 5)), rng.standard_normal((45, 5))
+    formula, reference = WIDE_ROWS[op]
+    options = {"cpu-features": features} if features else {}
+    f = front.module.Genred(formula, ["X = Vi(12)", "Y = Vj(12)", "U = Vi(5)", "V = Vj(5)"],
+                            reduction_op=op, axis=1, compile_options=options,
+                            **({"opt_arg": 3} if op == "ArgKMin" else {}))
+    got = front.to_numpy(f(*(front.array(a, dtype) for a in (x, y, u, v))))
+    if op == "ArgKMin":
+        np.testing.assert_array_equal(got, reference(x, y, u, v))
+    else:
+        np.testing.assert_allclose(got, reference(x, y, u, v), **tolerance(dtype))
