@@ -167,6 +167,13 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xf32>
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xi32>
+// The four rows make their terms in lock step before the updates: each j
+// lane's four loads (merged by CSE) are adjacent.
+// AVX512: scf.for {{.*}} -> (vector<16xf32>, index, vector<16xf32>, index, vector<16xf32>, index, vector<16xf32>, index)
+// AVX512: vector.load %{{.*}} : memref<?xf32>, vector<16xf32>
+// AVX512-NEXT: vector.load %{{.*}} : memref<?xf32>, vector<16xf32>
+// AVX512-NEXT: vector.load %{{.*}} : memref<?xf32>, vector<16xf32>
+// AVX512-NEXT: vector.load %{{.*}} : memref<?xf32>, vector<16xf32>
 // AVX512: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<16xf32>
 // AVX512-NOT: scf.if
 // AVX512: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.experimental.vector.compress"(%{{.*}}, %[[PASS]], %{{.*}}) : (vector<16xf32>, vector<16xi1>, vector<16xf32>) -> vector<16xf32>
