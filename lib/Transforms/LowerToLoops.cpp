@@ -55,11 +55,14 @@ struct BatchContext {
   DenseMap<int64_t, Lanes> paramLanes;
 };
 
-/// Where a row's i-lanes were broadcast (ReduceLowering::fillRowLanes):
-/// the buffer and the row's first lane in it; no buffer: nowhere.
-struct BufferedRow {
+/// Where a chunk finds a row's i-lanes: the buffer fillRowLanes broadcast
+/// them into and the row's first lane in it; or the lanes themselves, by
+/// input position, loaded before the chunk loop; neither: the chunk loads
+/// them.
+struct RowLaneSource {
   Value buffer;
   int64_t start = 0;
+  DenseMap<int64_t, Lanes> loaded;
 };
 
 /// What one tile of rows' loops share.
@@ -92,6 +95,15 @@ private:
   /// Rows per chunk of lanes: the option, or (0) as many as the register
   /// budget holds.
   int64_t chooseRowsPerChunk();
+  /// The lanes the rows of a chunk share in registers: the j-variables',
+  /// the formula's constants (an approximated function's once) and
+  /// kChunkTemporaries; `approximated`: whether it has such a function.
+  int64_t countSharedLanes(bool &approximated);
+  /// Whether `count` rows' lanes and states fit in the registers beside
+  /// what they share and what the state's update holds.
+  bool rowsFitInRegisters(int64_t count);
+  /// Registers a chunk's arithmetic needs beside rows and shared lanes.
+  static constexpr int64_t kChunkTemporaries = 3;
   /// A formula whose arithmetic dwarfs the loads and the loop's own
   /// instructions is emitted once per loop, not once per row and chunk of
   /// a step: the code (and its compile time) stays linear in the formula.
@@ -142,15 +154,15 @@ private:
   void emitOutputs(OpBuilder &b, BatchContext &batch, TileContext &tile);
   /// The formula and state update for the chunk of W columns at `j0` of
   /// row `i`; lanes at or past `maskEnd` do not count when it is given.
-  /// `buffered`: where fillRowLanes put the row's lanes, if it did.
+  /// `rowSource`: where the row's lanes already are, if anywhere.
   SmallVector<Value> emitChunk(OpBuilder &b, BatchContext &batch, Value i,
                                Value j0, ValueRange carried, Value maskEnd,
-                               RowMemory row, BufferedRow buffered = {});
+                               RowMemory row, const RowLaneSource &rowSource = {});
   /// emitChunk's two steps: the formula's values (and weights, for kinds
   /// with two formulas) on the chunk; the state update they make.
   SmallVector<Lanes, 2> emitChunkTerms(OpBuilder &b, BatchContext &batch,
                                        Value i, Value j0,
-                                       BufferedRow buffered);
+                                       const RowLaneSource &rowSource);
   SmallVector<Value> updateChunk(OpBuilder &b, ArrayRef<Lanes> terms, Value j0,
                                  ValueRange carried, Value maskEnd,
                                  RowMemory row);
@@ -164,7 +176,7 @@ private:
   /// sharing the j loads) spilled: AVX-512 k-NN 99 -> 160-171 ms.
   void interleaveRows(ArrayRef<SmallVector<Operation *>> rows);
   Lanes varLanes(OpBuilder &b, BatchContext &batch, VarOp var, Value i,
-                 Value j0, BufferedRow buffered);
+                 Value j0, const RowLaneSource &rowSource);
   /// Caps tile-j where the j buffers of a tile would exceed kColumnTileBytes:
   /// every block of rows streams the whole tile, which must stay in the L2
   /// cache (D = 256: 2,048 columns are 2 MB, 256 are 256 KB).
@@ -563,6 +575,32 @@ void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
       });
 }
 
+int64_t ReduceLowering::countSharedLanes(bool &approximated) {
+  int64_t shared = kChunkTemporaries;
+  for (auto [position, var] : vars)
+    if (var.getCategory() != VarCategory::i)
+      shared += getFormulaDim(var.getResult());
+  llvm::SmallDenseSet<OperationName> approximations;
+  op.getBody().walk([&](Operation *inner) {
+    if (matchPattern(inner, m_Constant()))
+      ++shared;
+    else if (auto formula = dyn_cast<FormulaOpInterface>(inner))
+      if (unsigned constants = formula.getLaneConstantCount();
+          constants && approximations.insert(inner->getName()).second)
+        shared += constants;
+  });
+  approximated = !approximations.empty();
+  return shared;
+}
+
+bool ReduceLowering::rowsFitInRegisters(int64_t count) {
+  bool approximated;
+  int64_t carried = state->getCarriedTypes().size();
+  return count * (carried + rowLanes) + countSharedLanes(approximated) +
+             state->getUpdateRegisters() <=
+         vectorRegisters;
+}
+
 int64_t ReduceLowering::chooseRowsPerChunk() {
   int64_t carried = state->getCarriedTypes().size();
   if (isLargeFormula())
@@ -573,27 +611,16 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   // rows share the j-variables' lanes, the formula's constants and a few
   // temporaries. An overcommitted budget reloads constants and spills rows
   // on every chunk: more instructions than the shared loads save.
-  constexpr int64_t kTemporaries = 3;
-  int64_t perRow = carried + rowLanes, shared = kTemporaries;
-  for (auto [position, var] : vars)
-    if (var.getCategory() != VarCategory::i)
-      shared += getFormulaDim(var.getResult());
-  llvm::SmallDenseSet<OperationName> approximated;
-  op.getBody().walk([&](Operation *inner) {
-    if (matchPattern(inner, m_Constant()))
-      ++shared;
-    else if (auto formula = dyn_cast<FormulaOpInterface>(inner))
-      if (unsigned constants = formula.getLaneConstantCount();
-          constants && approximated.insert(inner->getName()).second)
-        shared += constants;
-  });
+  bool approximated;
+  int64_t perRow = carried + rowLanes, shared = countSharedLanes(approximated);
   // Rows that cannot keep their lanes in registers anyway (D = 64) reload
   // them from the stack or read them at each chunk: then sharing each j
   // load between rows divides the traffic from the cache, which bounds
   // such kernels. Read at each chunk, a row holds only its state and sum
   // chains: four rows where they fit (AVX-512).
   if (perRow > vectorRegisters / 2) {
-    int64_t fourRows = 4 * (carried + static_cast<int64_t>(kSumChains)) + kTemporaries;
+    int64_t fourRows =
+        4 * (carried + static_cast<int64_t>(kSumChains)) + kChunkTemporaries;
     return (readsRowsPerChunk() || buffersRowLanes()) &&
                    fourRows <= vectorRegisters
                ? 4
@@ -610,7 +637,7 @@ int64_t ReduceLowering::chooseRowsPerChunk() {
   // A formula with an approximated function is bound by its arithmetic:
   // one row, which emitRowBlock gives two chunks per iteration. Cheap
   // formulas keep the rows that amortize loads and the loop's overhead.
-  if (memoryOperands && (exponential || !approximated.empty()))
+  if (memoryOperands && (exponential || approximated))
     return 1;
   int64_t rows = 1;
   while (rows < 4 && 2 * rows * perRow + shared <= vectorRegisters)
@@ -645,6 +672,24 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
   size_t perRow = carried.size() / count;
   if (tile.rowLaneBuffer)
     fillRowLanes(b, batch, tile, r0, count);
+  // Rows whose lanes fit in registers load them here, once: where the
+  // update stores (K-best entries), LLVM would not hoist them out of the
+  // chunk loop, and every chunk paid their loads and addresses (AVX2
+  // ArgMin, D = 3: 6.9 -> 5.4 ms; where they do not fit beside an
+  // insertion's buffer, the spills cost more: AVX2 K = 10 12.2 -> 14.2 ms).
+  SmallVector<RowLaneSource> rowSources;
+  for (int64_t k = 0; k < count; ++k) {
+    RowLaneSource source{tile.rowLaneBuffer, k * rowLanes, {}};
+    if (!tile.rowLaneBuffer && !readsRowsPerChunk() &&
+        rowsFitInRegisters(count)) {
+      Value i = arith::AddIOp::create(b, loc, tile.rowBegin, rows[k]);
+      for (auto [position, var] : vars)
+        if (var.getCategory() == VarCategory::i)
+          source.loaded[position] = loadRowLanes(
+              b, batch, position, getFormulaDim(var.getResult()), i);
+    }
+    rowSources.push_back(std::move(source));
+  }
   // Rows whose lanes stay in registers make their terms in lock step,
   // before the updates; wider rows one after the other (interleaveRows).
   bool lockStep = !readsRowsPerChunk() && !buffersRowLanes();
@@ -662,8 +707,7 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
     for (int64_t k = 0; k < count; ++k) {
       Operation *mark = body->empty() ? nullptr : &body->back();
       Value i = arith::AddIOp::create(nb, loc, tile.rowBegin, rows[k]);
-      terms.push_back(emitChunkTerms(nb, batch, i, j0,
-                                     {tile.rowLaneBuffer, k * rowLanes}));
+      terms.push_back(emitChunkTerms(nb, batch, i, j0, rowSources[k]));
       rowOps.push_back(opsAfter(body, mark));
       if (!lockStep)
         update(k);
@@ -798,15 +842,18 @@ Lanes ReduceLowering::loadRowLanes(OpBuilder &b, BatchContext &batch,
 }
 
 Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
-                               Value i, Value j0, BufferedRow buffered) {
+                               Value i, Value j0,
+                               const RowLaneSource &rowSource) {
   int64_t position = static_cast<int64_t>(var.getPosition());
   int64_t dim = getFormulaDim(var.getResult());
   LaneBuilder lanes(b, loc, computeType, width);
   Lanes l;
   switch (var.getCategory()) {
   case VarCategory::i:
-    if (buffered.buffer) { // after the i-variables before it in `vars`
-      int64_t start = buffered.start;
+    if (auto it = rowSource.loaded.find(position); it != rowSource.loaded.end())
+      return it->second;
+    if (rowSource.buffer) { // after the i-variables before it in `vars`
+      int64_t start = rowSource.start;
       for (auto [p, v] : vars) {
         if (p == position)
           break;
@@ -814,7 +861,7 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
           start += getFormulaDim(v.getResult());
       }
       for (int64_t d = 0; d < dim; ++d)
-        l.push_back(memref::LoadOp::create(b, loc, buffered.buffer,
+        l.push_back(memref::LoadOp::create(b, loc, rowSource.buffer,
                                            constIndex(b, start + d)));
       return l;
     }
@@ -837,18 +884,18 @@ SmallVector<Value> ReduceLowering::emitChunk(OpBuilder &b, BatchContext &batch,
                                              Value i, Value j0,
                                              ValueRange carried, Value maskEnd,
                                              RowMemory row,
-                                             BufferedRow buffered) {
-  return updateChunk(b, emitChunkTerms(b, batch, i, j0, buffered), j0,
+                                             const RowLaneSource &rowSource) {
+  return updateChunk(b, emitChunkTerms(b, batch, i, j0, rowSource), j0,
                      carried, maskEnd, row);
 }
 
 SmallVector<Lanes, 2> ReduceLowering::emitChunkTerms(OpBuilder &b,
                                                      BatchContext &batch,
                                                      Value i, Value j0,
-                                                     BufferedRow buffered) {
+                                                     const RowLaneSource &rowSource) {
   LaneBuilder lanes(b, loc, computeType, width);
   return emitFormula(op, lanes, [&](VarOp var) {
-    return varLanes(b, batch, var, i, j0, buffered);
+    return varLanes(b, batch, var, i, j0, rowSource);
   });
 }
 

@@ -501,6 +501,14 @@ private:
   /// f32: pieces of 32 of 64 slots, which as one group spilled). AVX2
   /// code, K = 64, D = 3, N = M = 1e4: 133 ms as one group, 80-83 ms in
   /// halves, 60-66 ms with unmoved pieces skipped (quarters: 66-72 ms).
+  int64_t getUpdateRegisters() override {
+    if (!asLanes)
+      return 0;
+    int64_t registerBytes = width * type.getWidth() / 8;
+    return llvm::divideCeil(getPieceSize() * (type.getWidth() / 8 + 4),
+                            registerBytes);
+  }
+
   int64_t getPieceSize() {
     int64_t piece = slots;
     int64_t entryBytes = type.getWidth() / 8 + 4;

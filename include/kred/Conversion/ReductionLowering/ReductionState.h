@@ -89,6 +89,9 @@ public:
                 mlir::Value j, mlir::Value inRange, RowMemory row);
   /// Whether update needs the lane indices `j`.
   virtual bool needsIndices() { return false; }
+  /// Vector registers update holds besides the carried values (a K-best
+  /// buffer shifted in registers), for the lowering's register budget.
+  virtual int64_t getUpdateRegisters() { return 0; }
   /// Merges two partial states held in values (not row memory), lane by
   /// lane; fails for states kept in row memory.
   virtual llvm::FailureOr<llvm::SmallVector<mlir::Value>>
