@@ -193,6 +193,15 @@ public:
     chooseSlots();
   }
 
+  /// The piece of the buffer an insertion holds in registers: its values
+  /// and i32 indices.
+  int64_t getUpdateRegisters() override {
+    if (!asLanes)
+      return 0;
+    return llvm::divideCeil(getPieceSize() * getEntryBytes(),
+                            width * type.getWidth() / 8);
+  }
+
   // Layout: the values of components 0..D-1, then their indices; `slots`
   // entries each, the first K of which are the result.
   SmallVector<MemRefType> getRowMemoryTypes() override {
@@ -375,10 +384,12 @@ private:
   /// K = 64 150-157 (shifting) -> 133 ms, and D = 64, K = 64 309 -> 304
   /// ms.
   static constexpr int64_t kMaxLaneInsertion = 64;
+  /// A value and its i32 index.
+  int64_t getEntryBytes() { return type.getWidth() / 8 + 4; }
+
   bool fitsInRegisters(int64_t entries) {
-    int64_t elementBytes = type.getWidth() / 8;
-    int64_t registerBytes = width * elementBytes;
-    return entries * (elementBytes + 4) <= registerBytes * vectorRegisters;
+    int64_t registerBytes = width * type.getWidth() / 8;
+    return entries * getEntryBytes() <= registerBytes * vectorRegisters;
   }
 
   /// The buffer's length: K, or the next power of two where the K-lane
@@ -501,19 +512,11 @@ private:
   /// f32: pieces of 32 of 64 slots, which as one group spilled). AVX2
   /// code, K = 64, D = 3, N = M = 1e4: 133 ms as one group, 80-83 ms in
   /// halves, 60-66 ms with unmoved pieces skipped (quarters: 66-72 ms).
-  int64_t getUpdateRegisters() override {
-    if (!asLanes)
-      return 0;
-    int64_t registerBytes = width * type.getWidth() / 8;
-    return llvm::divideCeil(getPieceSize() * (type.getWidth() / 8 + 4),
-                            registerBytes);
-  }
-
   int64_t getPieceSize() {
     int64_t piece = slots;
-    int64_t entryBytes = type.getWidth() / 8 + 4;
     int64_t half = width * (type.getWidth() / 8) * vectorRegisters / 2;
-    while (llvm::isPowerOf2_64(piece) && piece > 2 && piece * entryBytes > half)
+    while (llvm::isPowerOf2_64(piece) && piece > 2 &&
+           piece * getEntryBytes() > half)
       piece /= 2;
     return piece;
   }
