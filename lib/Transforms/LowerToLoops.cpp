@@ -169,7 +169,8 @@ private:
   /// The rows' formula ops (the same ops, row after row, at the end of
   /// their block), reordered op by op across the rows: each j lane is
   /// loaded once for all rows (CSE merges the loads), not again after the
-  /// previous row's update (AVX-512 k-NN, D = 3, K = 10: 11.4 -> 9.9 ms).
+  /// previous row's update (AVX-512 k-NN, D = 3, K = 10: 10.2-11.2 ->
+  /// 9.7-10.0 ms).
   /// Only where the rows' lanes stay in registers: a formula that reads
   /// rows at each chunk makes all D differences before their squares, and
   /// D = 64 rows in lock step (or only their terms before the updates,
@@ -197,7 +198,7 @@ private:
   /// lanes are broadcast once per block of rows and j tile into a buffer,
   /// and the chunks read whole lane vectors from it, operands that fold:
   /// the broadcasts read at each chunk were kept live and spilled (AVX2
-  /// k-NN, D = 64, N = M = 1e4 on a Zen 4: 220 -> 124 ms).
+  /// k-NN, D = 64, K = 1, N = M = 1e4 on a Zen 4: 215-219 -> 130-134 ms).
   bool buffersRowLanes() {
     return memoryOperands && !embeddedBroadcast &&
            rowLanes > vectorRegisters / 2;
