@@ -60,6 +60,8 @@ struct BatchContext {
 /// input position, loaded before the chunk loop; neither: the chunk loads
 /// them.
 struct RowLaneSource {
+  RowLaneSource() = default;
+  RowLaneSource(Value buffer, int64_t start) : buffer(buffer), start(start) {}
   Value buffer;
   int64_t start = 0;
   DenseMap<int64_t, Lanes> loaded;
@@ -157,7 +159,8 @@ private:
   /// `rowSource`: where the row's lanes already are, if anywhere.
   SmallVector<Value> emitChunk(OpBuilder &b, BatchContext &batch, Value i,
                                Value j0, ValueRange carried, Value maskEnd,
-                               RowMemory row, const RowLaneSource &rowSource = {});
+                               RowMemory row,
+                               const RowLaneSource &rowSource = RowLaneSource());
   /// emitChunk's two steps: the formula's values (and weights, for kinds
   /// with two formulas) on the chunk; the state update they make.
   SmallVector<Lanes, 2> emitChunkTerms(OpBuilder &b, BatchContext &batch,
@@ -680,7 +683,7 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
   // insertion's buffer, the spills cost more: AVX2 K = 10 12.2 -> 14.2 ms).
   SmallVector<RowLaneSource> rowSources;
   for (int64_t k = 0; k < count; ++k) {
-    RowLaneSource source{tile.rowLaneBuffer, k * rowLanes, {}};
+    RowLaneSource source(tile.rowLaneBuffer, k * rowLanes);
     if (!tile.rowLaneBuffer && !readsRowsPerChunk() &&
         rowsFitInRegisters(count)) {
       Value i = arith::AddIOp::create(b, loc, tile.rowBegin, rows[k]);
