@@ -181,3 +181,28 @@ def test_a_batch_as_block_diagonal_ranges_equals_the_batched_reduction():
     reference = np.concatenate([dense_terms(FORMULA, x[k], y[k], b[k]).sum(1)
                                 for k in range(batches)])
     np.testing.assert_allclose(stacked, reference, rtol=1e-12)
+
+
+@pytest.mark.parametrize("features", ["", "-avx512f"])
+@pytest.mark.parametrize("reduction", ["Sum", "KMin"])
+def test_rows_wider_than_the_registers_in_blocks(reduction, features):
+    """Rows of 2 + 10 lanes (x and a wide i-variable u), more than half the
+    registers: with AVX2 each block of rows is broadcast into a buffer per
+    range of columns; the result is the masked dense one."""
+    x, y, b, ranges, mask = clustered_problem(7)
+    rng = np.random.default_rng(8)
+    u, v = rng.standard_normal((len(x), 10)), rng.standard_normal((len(y), 10))
+    if reduction == "Sum":
+        formula = "Exp(-10 * SqDist(X, Y)) * B * (U | V)"
+        terms = dense_terms(FORMULA, x, y, b) * (u @ v.T)[..., None]
+    else:
+        formula = "SqDist(X, Y) + (U | V)"
+        terms = (((x[:, None] - y[None]) ** 2).sum(-1) + u @ v.T)[..., None]
+    f = kn.Genred(formula, ALIASES + ["U = Vi(10)", "V = Vj(10)"], reduction_op=reduction,
+                  axis=1, compile_options={"cpu-features": features} if features else {},
+                  opt_arg=3 if reduction == "KMin" else None)
+    ref = masked_reference(reduction, terms, mask)
+    got = f(x, y, b, u, v, ranges=ranges).reshape(ref.shape)
+    finite = np.isfinite(ref)
+    assert np.array_equal(np.isfinite(got), finite)
+    np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-10, atol=1e-12)
