@@ -29,7 +29,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "llvm/ADT/StringSwitch.h"
 
 namespace kred {
 #define GEN_PASS_DEF_KREDLOWERTOLOOPS
@@ -206,8 +205,11 @@ private:
     return memoryOperands && !embeddedBroadcast &&
            rowLanes > vectorRegisters / 2;
   }
+  /// Where input `position`'s lanes begin among a row's i-lanes: after the
+  /// i-variables before it in `vars`.
+  int64_t rowLaneOffset(int64_t position);
   /// Broadcasts rows [r0, r0 + count) of the tile into tile.rowLaneBuffer,
-  /// row after row, each row's i-variables in the order of `vars`.
+  /// row after row, each row's i-variables at their rowLaneOffset.
   void fillRowLanes(OpBuilder &b, BatchContext &batch, TileContext &tile,
                     Value r0, int64_t count);
   /// The lanes of input `position` (an i-variable of dimension `dim`) at
@@ -267,13 +269,7 @@ LogicalResult ReduceLowering::check() {
                           "multiple of the vector width ")
            << width << ", but tile-i = " << tileI << " and tile-j = " << tileJ;
   capColumnTile();
-  std::optional<LaneCompress> compress =
-      llvm::StringSwitch<std::optional<LaneCompress>>(laneCompress)
-          .Case("instruction", LaneCompress::Instruction)
-          .Case("permutation", LaneCompress::Permutation)
-          .Case("none", LaneCompress::None)
-          .Case("", LaneCompress::None)
-          .Default(std::nullopt);
+  std::optional<LaneCompress> compress = parseLaneCompress(laneCompress);
   if (!compress)
     return op.emitOpError("lane-compress must be instruction, permutation or "
                           "none, but is '")
@@ -681,11 +677,12 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
   // chunk loop, and every chunk paid their loads and addresses (AVX2
   // ArgMin, D = 3: 6.9 -> 5.4 ms; where they do not fit beside an
   // insertion's buffer, the spills cost more: AVX2 K = 10 12.2 -> 14.2 ms).
+  bool loadRows = !tile.rowLaneBuffer && !readsRowsPerChunk() &&
+                  rowsFitInRegisters(count);
   SmallVector<RowLaneSource> rowSources;
   for (int64_t k = 0; k < count; ++k) {
     RowLaneSource source(tile.rowLaneBuffer, k * rowLanes);
-    if (!tile.rowLaneBuffer && !readsRowsPerChunk() &&
-        rowsFitInRegisters(count)) {
+    if (loadRows) {
       Value i = arith::AddIOp::create(b, loc, tile.rowBegin, rows[k]);
       for (auto [position, var] : vars)
         if (var.getCategory() == VarCategory::i)
@@ -712,8 +709,9 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
       Operation *mark = body->empty() ? nullptr : &body->back();
       Value i = arith::AddIOp::create(nb, loc, tile.rowBegin, rows[k]);
       terms.push_back(emitChunkTerms(nb, batch, i, j0, rowSources[k]));
-      rowOps.push_back(opsAfter(body, mark));
-      if (!lockStep)
+      if (lockStep)
+        rowOps.push_back(opsAfter(body, mark));
+      else
         update(k);
     }
     if (lockStep) {
@@ -754,20 +752,33 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
                               loop.getResults().slice(k * perRow, perRow)));
 }
 
+int64_t ReduceLowering::rowLaneOffset(int64_t position) {
+  int64_t offset = 0;
+  for (auto [p, var] : vars) {
+    if (p == position)
+      break;
+    if (var.getCategory() == VarCategory::i)
+      offset += getFormulaDim(var.getResult());
+  }
+  return offset;
+}
+
 void ReduceLowering::fillRowLanes(OpBuilder &b, BatchContext &batch,
                                   TileContext &tile, Value r0,
                                   int64_t count) {
-  int64_t slot = 0;
   for (int64_t k = 0; k < count; ++k) {
     Value i = arith::AddIOp::create(
         b, loc, tile.rowBegin,
         arith::AddIOp::create(b, loc, r0, constIndex(b, k)));
-    for (auto [position, var] : vars)
-      if (var.getCategory() == VarCategory::i)
-        for (Value lane : loadRowLanes(b, batch, position,
-                                       getFormulaDim(var.getResult()), i))
-          memref::StoreOp::create(b, loc, lane, tile.rowLaneBuffer,
-                                  constIndex(b, slot++));
+    for (auto [position, var] : vars) {
+      if (var.getCategory() != VarCategory::i)
+        continue;
+      int64_t start = k * rowLanes + rowLaneOffset(position);
+      for (auto [d, lane] : llvm::enumerate(loadRowLanes(
+               b, batch, position, getFormulaDim(var.getResult()), i)))
+        memref::StoreOp::create(b, loc, lane, tile.rowLaneBuffer,
+                                constIndex(b, start + d));
+    }
   }
 }
 
@@ -856,14 +867,8 @@ Lanes ReduceLowering::varLanes(OpBuilder &b, BatchContext &batch, VarOp var,
   case VarCategory::i:
     if (auto it = rowSource.loaded.find(position); it != rowSource.loaded.end())
       return it->second;
-    if (rowSource.buffer) { // after the i-variables before it in `vars`
-      int64_t start = rowSource.start;
-      for (auto [p, v] : vars) {
-        if (p == position)
-          break;
-        if (v.getCategory() == VarCategory::i)
-          start += getFormulaDim(v.getResult());
-      }
+    if (rowSource.buffer) {
+      int64_t start = rowSource.start + rowLaneOffset(position);
       for (int64_t d = 0; d < dim; ++d)
         l.push_back(memref::LoadOp::create(b, loc, rowSource.buffer,
                                            constIndex(b, start + d)));

@@ -1,6 +1,7 @@
 //===- TargetOptions.cpp - the targets' options: host defaults, text -----===//
 
 #include "kred/Transforms/TargetOptions.h"
+#include "kred/Conversion/ReductionLowering/ReductionState.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
@@ -121,9 +122,10 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   if (resolved.avx512 < 0)
     resolved.avx512 = hostAvx512;
   if (resolved.laneCompress.empty())
-    resolved.laneCompress = resolved.avx512 > 0 ? "instruction"
-                            : hasFastPdep(features) ? "permutation"
-                                                    : "none";
+    resolved.laneCompress = getLaneCompressName(
+        resolved.avx512 > 0      ? LaneCompress::Instruction
+        : hasFastPdep(features) ? LaneCompress::Permutation
+                                : LaneCompress::None);
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   if (resolved.memoryOperands < 0)

@@ -651,6 +651,25 @@ SmallVector<Value> ReductionState::updateInRange(
   return updated;
 }
 
+static constexpr std::pair<LaneCompress, llvm::StringLiteral>
+    kLaneCompressNames[] = {{LaneCompress::None, "none"},
+                            {LaneCompress::Instruction, "instruction"},
+                            {LaneCompress::Permutation, "permutation"}};
+
+std::optional<LaneCompress> kred::parseLaneCompress(StringRef name) {
+  for (auto [compress, text] : kLaneCompressNames)
+    if (name == text)
+      return compress;
+  return std::nullopt;
+}
+
+StringRef kred::getLaneCompressName(LaneCompress compress) {
+  for (auto [value, text] : kLaneCompressNames)
+    if (value == compress)
+      return text;
+  llvm_unreachable("unknown LaneCompress");
+}
+
 FailureOr<std::unique_ptr<ReductionState>>
 ReductionState::create(ReduceOp op, FloatType computeType, int64_t width,
                        int64_t vectorRegisters, LaneCompress compress) {

@@ -17,6 +17,7 @@
 #include "kred/Dialect/Kred/IR/KredOps.h"
 
 #include <memory>
+#include <optional>
 
 namespace kred {
 
@@ -32,6 +33,12 @@ enum class LaneCompress {
   /// the mask (x86 AVX2 with BMI2).
   Permutation,
 };
+
+/// LaneCompress by its name in the lane-compress option (instruction,
+/// permutation, none); nullopt for another name.
+std::optional<LaneCompress> parseLaneCompress(llvm::StringRef name);
+/// The name parseLaneCompress reads.
+llvm::StringRef getLaneCompressName(LaneCompress compress);
 
 class ReductionState {
 public:
