@@ -25,7 +25,7 @@ void kred::buildCpuPipeline(OpPassManager &pm,
   KredPrecomputeInvariantsOptions invariants;
   invariants.sqdistExpansion = options.sqdistExpansion;
   pm.addNestedPass<func::FuncOp>(createKredPrecomputeInvariants(invariants));
-  pm.addNestedPass<func::FuncOp>(createKredLowerToLoops(options));
+  pm.addPass(createKredLowerToLoops(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4. CPU mapping: tiles of rows on OpenMP threads, vectorized math.

@@ -103,14 +103,6 @@ std::string kred::getCpuFeatureString(const CpuTargetOptions &options) {
   return text;
 }
 
-/// Whether PDEP/PEXT exist and are fast: AMD before Zen 3 runs them in
-/// microcode (hundreds of cycles).
-static bool hasFastPdep(const llvm::StringMap<bool> &features) {
-  llvm::StringRef cpu = llvm::sys::getHostCPUName();
-  return features.lookup("avx2") && features.lookup("bmi2") &&
-         cpu != "znver1" && cpu != "znver2";
-}
-
 CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
   CpuTargetOptions resolved = *this;
   llvm::StringMap<bool> features = getTargetFeatures(cpuFeatures);
@@ -123,9 +115,9 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
     resolved.avx512 = hostAvx512;
   if (resolved.laneCompress.empty())
     resolved.laneCompress = getLaneCompressName(
-        resolved.avx512 > 0      ? LaneCompress::Instruction
-        : hasFastPdep(features) ? LaneCompress::Permutation
-                                : LaneCompress::None);
+        resolved.avx512 > 0         ? LaneCompress::Instruction
+        : features.lookup("avx2") ? LaneCompress::Permutation
+                                  : LaneCompress::None);
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   if (resolved.memoryOperands < 0)

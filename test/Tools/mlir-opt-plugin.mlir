@@ -4,7 +4,7 @@
 // RUN: mlir-opt %s --load-dialect-plugin=%kred_plugin --load-pass-plugin=%kred_plugin \
 // RUN:   --pass-pipeline="builtin.module(kred-cpu-pipeline{vector-width=16 avx512=0})" | FileCheck %s
 // RUN: mlir-opt %s --load-dialect-plugin=%kred_plugin --load-pass-plugin=%kred_plugin \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8}))" | FileCheck %s --check-prefix=LOOPS
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=8})" | FileCheck %s --check-prefix=LOOPS
 // RUN: mlir-opt %s --load-dialect-plugin=%kred_plugin | FileCheck %s --check-prefix=ROUNDTRIP
 // RUN: not mlir-opt %s 2>&1 | FileCheck %s --check-prefix=UNLOADED
 

@@ -1,6 +1,6 @@
 // An unknown lane-compress is named, not guessed.
 // RUN: not kred-opt %s \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 lane-compress=fast}))" 2>&1 \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=16 lane-compress=fast})" 2>&1 \
 // RUN:   | FileCheck %s
 // CHECK: error: 'kred.reduce' op lane-compress must be instruction, permutation or none, but is 'fast'
 func.func @knn16(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x16xi64>) {

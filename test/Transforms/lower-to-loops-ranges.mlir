@@ -1,4 +1,4 @@
-// RUN: kred-opt %s --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=4 tile-i=8 tile-j=16 rows-per-chunk=2 vector-registers=16 memory-operands=0 avx512=0}))" \
+// RUN: kred-opt %s --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=4 tile-i=8 tile-j=16 rows-per-chunk=2 vector-registers=16 memory-operands=0 avx512=0})" \
 // RUN:   | FileCheck %s
 
 // A block-sparse reduction: every row first gets the identity (a parallel

@@ -1,17 +1,17 @@
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=none}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=none})" \
 // RUN:   | FileCheck %s --check-prefix=AVX2
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0 avx512=1 lane-compress=instruction}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=0 avx512=1 lane-compress=instruction})" \
 // RUN:   | FileCheck %s --check-prefix=AVX512
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1 avx512=0 lane-compress=none}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=1 avx512=0 lane-compress=none})" \
 // RUN:   | FileCheck %s --check-prefix=X86
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1 avx512=1 lane-compress=instruction}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=16 vector-registers=32 memory-operands=1 avx512=1 lane-compress=instruction})" \
 // RUN:   | FileCheck %s --check-prefix=X86-512
 // RUN: kred-opt %s --split-input-file \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=permutation}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=8 vector-registers=16 memory-operands=0 avx512=0 lane-compress=permutation})" \
 // RUN:   | FileCheck %s --check-prefix=PERM
 
 // rows-per-chunk=0 (the default) takes as many rows per chunk of lanes as
@@ -147,19 +147,23 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX2: vector.store %[[MERGED:.*]], %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
 // AVX2: vector.load %{{.*}}[%c16{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
 // AVX2: vector.extract %[[MERGED]][63] : i64 from vector<64xi64>
-// With AVX2 and BMI2, a permutation stands for the compress: PDEP and PEXT
-// turn the 8 mask bits into the set lanes' numbers, VPERMPS/VPERMD move
-// them first.
+// With AVX2, a permutation stands for the compress: the 8 mask bits pick a
+// row of a table of lane numbers (rows 0-4 and 255 checked: none, lane 0,
+// lane 1, lanes 0 and 1, lane 2; all), VPERMPS moves the values first, and
+// the indices are the first lane's plus those lane numbers.
+// PERM: memref.global "private" constant @kred_compressing_permutations_8 : memref<256x8xi8> = dense<"0x00000000000000000000000000000000010000000000000000010000000000000200000000000000{{[0-9A-F]*}}0001020304050607"> {alignment = 64 : i64}
 // PERM-LABEL: func @knn64
 // PERM: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
 // PERM-NOT: scf.if
-// PERM: %[[SPREAD:.*]] = llvm.call_intrinsic "llvm.x86.bmi.pdep.64"
-// PERM: %[[BYTES:.*]] = arith.muli %[[SPREAD]], %{{.*}} : i64
-// PERM: %[[LANES:.*]] = llvm.call_intrinsic "llvm.x86.bmi.pext.64"(%{{.*}}, %[[BYTES]])
-// PERM: %[[PERMUTATION:.*]] = arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
+// PERM-NOT: pdep
+// PERM: %[[FIRSTS:.*]] = vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// PERM: %[[BITS:.*]] = vector.bitcast %[[PASS]] : vector<8xi1> to vector<1xi8>
+// PERM: %[[TABLE:.*]] = memref.get_global @kred_compressing_permutations_8 : memref<256x8xi8>
+// PERM: %[[LANES:.*]] = vector.load %[[TABLE]][%{{.*}}, %c0{{.*}}] : memref<256x8xi8>, vector<8xi8>
+// PERM: %[[PERMUTATION:.*]] = arith.extui %[[LANES]] : vector<8xi8> to vector<8xi32>
 // PERM: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permps"(%{{.*}}, %[[PERMUTATION]]) : (vector<8xf32>, vector<8xi32>) -> vector<8xf32>
 // PERM: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
-// PERM: %[[INDICES:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permd"(%{{.*}}, %[[PERMUTATION]]) : (vector<8xi32>, vector<8xi32>) -> vector<8xi32>
+// PERM: %[[INDICES:.*]] = arith.addi %[[FIRSTS]], %[[PERMUTATION]] : vector<8xi32>
 // PERM: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<24xi32, strided<[1], offset: ?>>, vector<8xi32>
 // PERM: math.ctpop %{{.*}} : i8
 // PERM: scf.if %{{.*}} -> (vector<8xf32>, index)

@@ -1,5 +1,5 @@
 // RUN: kred-opt %s --split-input-file --verify-diagnostics \
-// RUN:   --pass-pipeline="builtin.module(func.func(kred-lower-to-loops{vector-width=8 tile-i=4 tile-j=64 rows-per-chunk=2 vector-registers=16 memory-operands=0 avx512=0}))" \
+// RUN:   --pass-pipeline="builtin.module(kred-lower-to-loops{vector-width=8 tile-i=4 tile-j=64 rows-per-chunk=2 vector-registers=16 memory-operands=0 avx512=0})" \
 // RUN:   | FileCheck %s
 
 // The Gaussian convolution: j-variables copied to buffers laid out chunk

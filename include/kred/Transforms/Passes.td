@@ -77,7 +77,7 @@ def KredFastMath : Pass<"kred-fast-math"> {
   }];
 }
 
-def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
+def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::ModuleOp"> {
   let summary = "tile reductions into loops over SIMD lanes of j";
   let description = [{
     Lowers every memref `kred.reduce` over j into:
@@ -97,7 +97,9 @@ def KredLowerToLoops : Pass<"kred-lower-to-loops", "mlir::func::FuncOp"> {
 
     j-variables are copied once into a lane-friendly transposed buffer
     (O(M) memory); the last partial chunk of j is masked. Reductions must be
-    over j (run kred-reduce-over-j first) and on memrefs.
+    over j (run kred-reduce-over-j first) and on memrefs. A module pass:
+    K-best reductions on AVX2 read a table of lane numbers, a module
+    constant.
   }];
   // Options: kred-cpu-pipeline's, as a whole (TargetOptions.h); this pass
   // reads vector-width, tile-i, tile-j, rows-per-chunk, vector-registers

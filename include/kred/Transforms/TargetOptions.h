@@ -95,9 +95,9 @@ namespace kred {
     "host's")                                                                  \
   X(std::string, laneCompress, "lane-compress", "",                          \
     "How K-best reductions pack a chunk's entering lanes: instruction "        \
-    "(AVX-512's VPCOMPRESS), permutation (AVX2 with BMI2: PDEP/PEXT make a "  \
-    "VPERMD index; not chosen on Zen 1/2, whose PDEP is microcode), none (a " \
-    "loop over the set lanes); empty: the host's")                            \
+    "(AVX-512's VPCOMPRESS), permutation (AVX2: a VPERMPS whose index a "     \
+    "table of lane numbers gives), none (a loop over the set lanes); empty: " \
+    "the host's")                                                             \
   X(std::string, cpuFeatures, "cpu-features", "",                             \
     "LLVM target features over the host's, comma-separated (-avx512f: the "   \
     "code of an AVX2 machine); the defaults above follow them")

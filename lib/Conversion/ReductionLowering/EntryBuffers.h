@@ -13,6 +13,8 @@
 #include "kred/Conversion/ReductionLowering/ReductionState.h"
 #include "kred/Dialect/Kred/IR/ReductionSemantics.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 namespace kred {
 
 /// The i1 lane group `mask` as an integer, lane l in bit l.
@@ -82,11 +84,12 @@ protected:
 
 /// The K-best state that sorts keys in bulk, for f32 lane groups of
 /// `width` >= 2 lanes and 2 <= K <= 64 where it is the faster scheme
-/// (`compress`: how the target packs selected lanes); null elsewhere.
+/// (`compress`: how the target packs selected lanes; a permutation's table
+/// is made in `module`); null elsewhere.
 std::unique_ptr<ReductionState>
 createMergedEntriesState(const ReductionSpec &spec, mlir::FloatType type,
                          int64_t width, int64_t vectorRegisters,
-                         LaneCompress compress);
+                         LaneCompress compress, mlir::ModuleOp module);
 
 } // namespace kred
 

@@ -15,10 +15,12 @@
 //   K = 9 (AVX-512 code, N = M = 1e4, measured on a Zen 4 against
 //   one-by-one insertion: D = 3, K = 16/32/64 13.5/21-22/37 -> 11-12/
 //   14-16/18-19 ms; D = 64 K = 10/64 113/139 -> 98/107 ms);
-// - AVX2 with BMI2 packs them by a permutation (VPERMPS/VPERMD) whose index
-//   PDEP/PEXT compute from the mask, a dozen instructions per chunk: from
-//   K = 17, for formulas whose rows fit in half the registers (AVX2 code,
-//   D = 3, K = 32/64: 25-26/41 -> 20-21/25.5 ms);
+// - AVX2 packs them by a permutation (VPERMPS) whose index is the mask's
+//   row of a table of lane numbers (the indices: the first lane's plus
+//   those numbers), seven instructions per chunk and row: from K = 17, for
+//   formulas whose rows fit in half the registers (AVX2 code, D = 3,
+//   K = 32/64: 25-26/41 -> 20-21/25.5 ms with PDEP/PEXT making the index,
+//   then 17.6/24.0 -> 15.8/22.6 ms with the table);
 // - otherwise a loop over the mask's set lanes behind a branch on any lane,
 //   where the buffer's values and indices would fill more than half the
 //   vector registers (AVX2: K > 32; one-by-one insertion shifts such a
@@ -37,6 +39,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <limits>
 
@@ -235,10 +238,11 @@ class MergedEntriesState : public EntriesState {
 public:
   /// With a `compress`, every chunk's passing lanes are packed and stored,
   /// with no branch; without, a loop over the mask's set lanes behind a
-  /// branch on any lane appends them.
+  /// branch on any lane appends them. A permutation's table goes into
+  /// `module`.
   MergedEntriesState(const ReductionSpec &spec, FloatType type, int64_t width,
-                     LaneCompress compress)
-      : EntriesState(spec, type, width), compress(compress) {
+                     LaneCompress compress, ModuleOp module)
+      : EntriesState(spec, type, width), compress(compress), module(module) {
     slots = std::max<int64_t>(2, llvm::PowerOf2Ceil(k));
     batch = std::min(slots, kMergeBatch);
     assert(batch >= width && "one merge must leave less than a batch");
@@ -350,20 +354,25 @@ private:
   Value appendCompressed(OpBuilder &b, Location loc, RowMemory row, int64_t d,
                          Value count, Value f, Value first, Value mask) {
     auto indicesType = VectorType::get({width}, b.getI32Type());
-    Value indices = arith::AddIOp::create(
-        b, loc, vector::BroadcastOp::create(b, loc, indicesType, first),
-        laneNumbers(b, loc, indicesType));
+    Value firsts = vector::BroadcastOp::create(b, loc, indicesType, first);
     Value bits = laneBits(b, loc, mask);
-    Value permutation = compress == LaneCompress::Permutation
-                            ? compressingPermutation(b, loc, bits)
-                            : Value();
-    auto pack = [&](Value v) {
-      return permutation ? permute(b, loc, v, permutation)
-                         : compressLanes(b, loc, v, mask);
-    };
-    vector::StoreOp::create(b, loc, pack(f), pendingValues(row, d), count);
-    vector::StoreOp::create(b, loc, pack(indices), pendingIndices(row, d),
-                            count);
+    if (compress == LaneCompress::Permutation) {
+      // The permutation holds the selected lanes' numbers: their indices
+      // are first + the permutation, with no second VPERMD.
+      Value permutation = compressingPermutation(b, loc, bits);
+      vector::StoreOp::create(b, loc, permute(b, loc, f, permutation),
+                              pendingValues(row, d), count);
+      vector::StoreOp::create(b, loc,
+                              arith::AddIOp::create(b, loc, firsts, permutation),
+                              pendingIndices(row, d), count);
+    } else {
+      Value indices = arith::AddIOp::create(b, loc, firsts,
+                                            laneNumbers(b, loc, indicesType));
+      vector::StoreOp::create(b, loc, compressLanes(b, loc, f, mask),
+                              pendingValues(row, d), count);
+      vector::StoreOp::create(b, loc, compressLanes(b, loc, indices, mask),
+                              pendingIndices(row, d), count);
+    }
     Value selected = arith::IndexCastUIOp::create(
         b, loc, b.getIndexType(), math::CtPopOp::create(b, loc, bits));
     return arith::AddIOp::create(b, loc, count, selected);
@@ -383,30 +392,50 @@ private:
   }
 
   /// For the 8 mask bits `bits`, the lane permutation that brings the set
-  /// lanes first, in order: PDEP spreads the bits to bytes (x 0xff makes
-  /// each a byte mask), PEXT keeps those bytes of 0x0706...00, the lane
-  /// numbers; they widen to 8 x i32.
-  static Value compressingPermutation(OpBuilder &b, Location loc, Value bits) {
-    Type i64 = b.getI64Type();
-    auto bitManipulation = [&](StringRef name, Value x, Value y) {
-      return LLVM::CallIntrinsicOp::create(b, loc, i64, b.getStringAttr(name),
-                                           ValueRange{x, y})
-          .getResult(0);
-    };
-    Value spread = bitManipulation(
-        "llvm.x86.bmi.pdep.64", arith::ExtUIOp::create(b, loc, i64, bits),
-        intConstant(b, loc, i64, 0x0101010101010101));
-    Value byteMask = arith::MulIOp::create(b, loc, spread,
-                                           intConstant(b, loc, i64, 0xff));
-    Value laneNumbers = bitManipulation(
-        "llvm.x86.bmi.pext.64", intConstant(b, loc, i64, 0x0706050403020100),
-        byteMask);
-    Value bytes = vector::BitCastOp::create(
-        b, loc, VectorType::get({8}, b.getI8Type()),
-        vector::BroadcastOp::create(b, loc, VectorType::get({1}, i64),
-                                    laneNumbers));
+  /// lanes first, in order (the rest lane 0): row `bits` of a module
+  /// constant of 256 x 8 lane numbers, widened to 8 x i32 - one VPMOVZXBD
+  /// from memory, where PDEP/PEXT took six instructions.
+  Value compressingPermutation(OpBuilder &b, Location loc, Value bits) {
+    memref::GlobalOp table = getCompressingPermutations(b, loc);
+    Value rows = memref::GetGlobalOp::create(b, loc, table.getType(),
+                                             table.getSymName());
+    Value row = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), bits);
+    Value laneNumbers = vector::LoadOp::create(
+        b, loc, VectorType::get({8}, b.getI8Type()), rows,
+        ValueRange{row, index(b, loc, 0)});
     return arith::ExtUIOp::create(b, loc, VectorType::get({8}, b.getI32Type()),
-                                  bytes);
+                                  laneNumbers);
+  }
+
+  /// The module's table of compressingPermutation: made at its first use,
+  /// shared with the module's other reductions.
+  memref::GlobalOp getCompressingPermutations(OpBuilder &b, Location loc) {
+    if (table)
+      return table;
+    SmallVector<int8_t> lanes;
+    for (int bits = 0; bits < 256; ++bits) {
+      size_t rowStart = lanes.size();
+      for (int8_t lane = 0; lane < 8; ++lane)
+        if (bits & (1 << lane))
+          lanes.push_back(lane);
+      lanes.resize(rowStart + 8, 0);
+    }
+    auto type = MemRefType::get({256, 8}, b.getI8Type());
+    auto values = DenseElementsAttr::get(
+        RankedTensorType::get(type.getShape(), b.getI8Type()),
+        ArrayRef<int8_t>(lanes));
+    constexpr StringLiteral name = "kred_compressing_permutations_8";
+    auto existing = module.lookupSymbol<memref::GlobalOp>(name);
+    if (existing && existing.getType() == type && existing.getConstant() &&
+        existing.getInitialValueAttr() == values)
+      return table = existing;
+    OpBuilder detached(b.getContext());
+    table = memref::GlobalOp::create(detached, loc, name,
+                                     b.getStringAttr("private"), type, values,
+                                     /*constant=*/true, b.getI64IntegerAttr(64));
+    // Renamed where the name is taken.
+    SymbolTable(module).insert(table, module.getBody()->begin());
+    return table;
   }
 
   /// VPERMPS / VPERMD: lane l of the result is lane permutation[l] of v.
@@ -498,6 +527,8 @@ private:
   }
 
   LaneCompress compress;
+  ModuleOp module;
+  memref::GlobalOp table; // getCompressingPermutations
   int64_t slots, batch;
 };
 
@@ -506,21 +537,22 @@ private:
 std::unique_ptr<ReductionState>
 kred::createMergedEntriesState(const ReductionSpec &spec, FloatType type,
                                int64_t width, int64_t vectorRegisters,
-                               LaneCompress compress) {
+                               LaneCompress compress, ModuleOp module) {
   if (!type.isF32() || width < 2 || spec.k < 2 || spec.k > 64 ||
       !spec.info().isMin)
     return nullptr;
   int64_t slots = llvm::PowerOf2Ceil(spec.k);
-  // The permutation covers 8 lanes of 32 bits.
-  if (compress == LaneCompress::Permutation && width != 8)
+  // The permutation covers 8 lanes of 32 bits; its table is a module's.
+  if (compress == LaneCompress::Permutation && (width != 8 || !module))
     compress = LaneCompress::None;
   if (compress != LaneCompress::None && spec.k >= getMinKToPack(compress) &&
       std::min(slots, kMergeBatch) >= width)
-    return std::make_unique<MergedEntriesState>(spec, type, width, compress);
+    return std::make_unique<MergedEntriesState>(spec, type, width, compress,
+                                                module);
   // Where the buffer's values and indices fit in half the registers,
   // inserting entries one by one as lanes is faster.
   if (slots * 8 <= width * 4 * vectorRegisters / 2)
     return nullptr;
   return std::make_unique<MergedEntriesState>(spec, type, width,
-                                              LaneCompress::None);
+                                              LaneCompress::None, module);
 }

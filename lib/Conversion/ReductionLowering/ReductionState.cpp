@@ -676,7 +676,8 @@ ReductionState::create(ReduceOp op, FloatType computeType, int64_t width,
   ReductionSpec spec = ReductionSpec::get(op);
   if (spec.hasEntries())
     if (auto merged = createMergedEntriesState(
-            spec, computeType, width, vectorRegisters, compress))
+            spec, computeType, width, vectorRegisters, compress,
+            op->getParentOfType<ModuleOp>()))
       return merged;
   if (spec.hasEntries())
     return std::unique_ptr<ReductionState>(

@@ -29,8 +29,8 @@ enum class LaneCompress {
   None,
   /// One instruction (AVX-512's VPCOMPRESS), from LLVM's generic intrinsic.
   Instruction,
-  /// A permutation of 8 x 32-bit lanes whose index PDEP/PEXT compute from
-  /// the mask (x86 AVX2 with BMI2).
+  /// A permutation of 8 x 32-bit lanes whose index a table of lane numbers
+  /// gives for the mask (x86 AVX2).
   Permutation,
 };
 
