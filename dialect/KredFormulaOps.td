@@ -161,6 +161,7 @@ def Kred_MulOp : Kred_BinaryOp<"mul", "lhs * rhs", [Commutative]> {
 def Kred_DivOp : Kred_BinaryOp<"div", "lhs / rhs", [], ["buildWholeGradient"]> {
   let keopsNames = ["Divide"];
   let identityFold = [{ ::kred::foldNeutral(*this, adaptor, 1.0, /*commutative=*/false) }];
+  let hasCanonicalizer = 1;
 }
 def Kred_Atan2Op : Kred_BinaryOp<"atan2", "atan2(lhs, rhs)"> {
   let keopsNames = ["Atan2"];

@@ -177,3 +177,29 @@ func.func @no_huge_constants() -> vector<5000xf32> {
   %0 = kred.sum_t %c, 5000 : vector<1xf32>
   return %0 : vector<5000xf32>
 }
+
+// -----
+
+// Division by constants whose reciprocals are exact (powers of two) becomes
+// a multiplication; by others (3, 0, f32's smallest subnormal, whose
+// reciprocal overflows) it stays.
+// CHECK-LABEL: func @division_by_powers_of_two
+// CHECK-SAME: (%[[X:.*]]: vector<3xf32>)
+// CHECK-DAG: %[[HALF:.*]] = kred.constant dense<5.000000e-01> : vector<1xf32>
+// CHECK-DAG: %[[FACTORS:.*]] = kred.constant dense<[4.000000e+00, -2.000000e+00, 1.250000e-01]> : vector<3xf32>
+// CHECK-DAG: %[[A:.*]] = kred.mul %[[X]], %[[HALF]] : vector<3xf32>, vector<1xf32>
+// CHECK-DAG: %[[B:.*]] = kred.mul %[[X]], %[[FACTORS]] : vector<3xf32>, vector<3xf32>
+// CHECK-DAG: %[[C:.*]] = kred.div %[[X]], %{{.*}} : vector<3xf32>, vector<3xf32>
+// CHECK-DAG: %[[D:.*]] = kred.div %[[X]], %{{.*}} : vector<3xf32>, vector<1xf32>
+// CHECK: return %[[A]], %[[B]], %[[C]], %[[D]]
+func.func @division_by_powers_of_two(%x: vector<3xf32>) -> (vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<3xf32>) {
+  %two = kred.constant dense<2.0> : vector<1xf32>
+  %powers = kred.constant dense<[0.25, -0.5, 8.0]> : vector<3xf32>
+  %mixed = kred.constant dense<[2.0, 3.0, 0.0]> : vector<3xf32>
+  %tiny = kred.constant dense<1.0e-45> : vector<1xf32>
+  %0 = kred.div %x, %two : vector<3xf32>, vector<1xf32>
+  %1 = kred.div %x, %powers : vector<3xf32>, vector<3xf32>
+  %2 = kred.div %x, %mixed : vector<3xf32>, vector<3xf32>
+  %3 = kred.div %x, %tiny : vector<3xf32>, vector<1xf32>
+  return %0, %1, %2, %3 : vector<3xf32>, vector<3xf32>, vector<3xf32>, vector<3xf32>
+}

@@ -177,6 +177,32 @@ void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
   });
 }
 
+void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *) {
+  // x / c -> x * (1 / c) where every 1 / c is exact (c a power of two):
+  // the same results, and a multiplication costs a fraction of a division
+  // (GeomLoss' SqDist(X, Y) / IntCst(2)).
+  results.add(+[](DivOp op, PatternRewriter &rewriter) -> LogicalResult {
+    DenseFPElementsAttr divisors;
+    if (!matchPattern(op.getRhs(), m_Constant(&divisors)))
+      return failure();
+    SmallVector<APFloat> reciprocals;
+    for (APFloat divisor : divisors.getValues<APFloat>()) {
+      APFloat reciprocal(divisor.getSemantics(), 1);
+      if (divisor.isZero() ||
+          reciprocal.divide(divisor, APFloat::rmNearestTiesToEven) !=
+              APFloat::opOK)
+        return failure();
+      reciprocals.push_back(reciprocal);
+    }
+    Value factor = ConstantOp::create(
+        rewriter, op.getLoc(), op.getRhs().getType(),
+        DenseFPElementsAttr::get(divisors.getType(), reciprocals));
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getLhs(), factor);
+    return success();
+  });
+}
+
 void PowOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *) {
   // pow(x, 2) -> square(x), pow(x, -1) -> inv(x), pow(x, 0) -> 1
