@@ -136,16 +136,27 @@ func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %out: memref<?x1xi64
 
 // -----
 
-// LogSumExp keeps (max, shifted sum) and one exponential per term; the new
-// max is picked by the comparison that picks the scaled side.
+// LogSumExp keeps (shift, shifted sum). A chunk whose terms all lie at most
+// 32 above the lanes' shifts only adds exp(F - m); any other takes the exact
+// combine, one exponential per term, the new max picked by the comparison
+// that picks the scaled side.
 // CHECK-LABEL: func @logsumexp
-// CHECK: iter_args(%[[M:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
-// CHECK:   math.absf
-// CHECK:   math.exp
+// CHECK: iter_args(%[[M:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[EXCESS:.*]] = arith.subf %[[F:.*]], %[[M]]
+// CHECK:   %[[WITHIN:.*]] = arith.cmpf ole, %[[EXCESS]], %{{.*}} : vector<8xf32>
+// CHECK:   arith.xori %[[WITHIN]]
+// CHECK:   scf.if %{{.*}} -> (vector<8xf32>, vector<8xf32>) {
+// CHECK:     math.absf
+// CHECK:     math.exp
 // CHECK-NOT: math.exp
-// CHECK:   %[[UP:.*]] = arith.cmpf ogt, %{{.*}}, %[[M]]
-// CHECK:   arith.select %[[UP]], %{{.*}}, %[[M]]
-// CHECK:   scf.yield
+// CHECK:     %[[UP:.*]] = arith.cmpf ogt, %[[F]], %[[M]]
+// CHECK:     arith.select %[[UP]], %[[F]], %[[M]]
+// CHECK:     scf.yield
+// CHECK:   } else {
+// CHECK:     math.exp
+// CHECK-NOT: math.exp
+// CHECK:     %[[SUM:.*]] = arith.addf %[[S]], %{{.*}} : vector<8xf32>
+// CHECK:     scf.yield %[[M]], %[[SUM]]
 // CHECK: math.exp %{{.*}} : vector<4xf32>
 // CHECK: arith.select %{{.*}} : vector<4xi1>, vector<4xf32>
 // CHECK: math.log %{{.*}} : f32

@@ -331,3 +331,54 @@ def test_rows_wider_than_the_registers(front, dtype, rng, op, features):
         np.testing.assert_array_equal(got, reference(x, y, u, v))
     else:
         np.testing.assert_allclose(got, reference(x, y, u, v), **tolerance(dtype))
+
+
+def _shifted_sums(f, w):
+    """float64 log-sum-exp and softmax average of each row of f (weights w),
+    with KeOps' rules: a NaN term makes the row NaN, +inf wins, all -inf
+    gives -inf (and 0 for the average)."""
+    lse, soft = np.empty((f.shape[0], 1)), np.empty((f.shape[0], 1))
+    for r, row in enumerate(f):
+        top = row.max()
+        if np.isnan(row).any():
+            lse[r] = soft[r] = np.nan
+        elif np.isinf(top):
+            lse[r] = top
+            soft[r] = 0.0 if top < 0 else w[row == top, 0].mean()
+        else:
+            e = np.exp(row - top)
+            lse[r], soft[r] = top + np.log(e.sum()), (e @ w) / e.sum()
+    return {"LogSumExp": lse, "SumSoftMaxWeight": soft}
+
+
+@pytest.mark.parametrize("op", ["LogSumExp", "SumSoftMaxWeight"])
+@pytest.mark.parametrize("features", ["", "-avx512f"])
+def test_exponential_sums_across_moving_shifts(front, dtype, rng, op, features):
+    """Exponential sums add a chunk's terms without rescaling while they lie
+    at most kShiftSlack (32) above the lanes' shift, and move the shift
+    otherwise: terms that climb slowly along j (added above the shift),
+    jump by 100, start at -inf, hold a +inf or a NaN; rows of -inf only."""
+    m = 301
+    climb = np.linspace(-150.0, 150.0, m)
+    jumps = rng.standard_normal(m)
+    jumps[[40, 170, 260]] += [100.0, 200.0, 300.0]
+    y = np.stack([climb, climb[::-1], jumps, jumps[::-1],
+                  np.where(np.arange(m) < 200, -np.inf, climb),
+                  np.where(np.arange(m) == 120, np.inf, jumps),
+                  np.where(np.arange(m) == 77, np.nan, climb)], 1)
+    x = np.array([[0.0], [5.5], [-np.inf], [-300.0]])
+    with np.errstate(invalid="ignore"):  # -inf + inf
+        f_ij = x[:, None, :] + y[None, :, :]  # (rows, m, cases)
+    w = rng.standard_normal((m, 1))
+    aliases = ["X = Vi(1)", "Y = Vj(1)", "W = Vj(1)"]
+    options = {"cpu-features": features} if features else {}
+    for case in range(y.shape[1]):
+        g = front.module.Genred("X + Y", aliases, reduction_op=op, axis=1, formula2="W",
+                                compile_options=options) if op == "SumSoftMaxWeight" else \
+            front.module.Genred("X + Y", aliases[:2], reduction_op=op, axis=1,
+                                compile_options=options)
+        args = [x, y[:, case:case + 1]] + ([w] if op == "SumSoftMaxWeight" else [])
+        got = front.to_numpy(g(*(front.array(a, dtype) for a in args)))
+        expected = _shifted_sums(f_ij[:, :, case], w)[op]
+        np.testing.assert_allclose(got, expected, **tolerance(dtype),
+                                   err_msg=f"case {case}")

@@ -103,6 +103,9 @@ public:
     if (isKahan())
       return kahanUpdate(b, loc, carried, terms);
     SmallVector<Value> state(carried);
+    if (spec.isExponential() && spec.info().output != ShiftAndSums &&
+        width > 1)
+      return updateExponential(b, loc, state, terms, g);
     return SmallVector<Value>(semantics(l).accumulate(state, terms, g, {}));
   }
   FailureOr<SmallVector<Value>> combine(OpBuilder &b, Location loc,
@@ -149,6 +152,38 @@ private:
   bool isKahan() { return spec.isSum() && scheme == SumScheme::Kahan; }
   ReductionSemantics<LaneBuilder> semantics(LaneBuilder &l) {
     return ReductionSemantics<LaneBuilder>(l, spec);
+  }
+
+  /// Exponential sums on lanes whose outputs do not show m (m + log s,
+  /// softmax averages): a chunk whose terms all lie within
+  /// kShiftSlack above the lanes' shifts is added without rescaling (one
+  /// exponential, no compares or selects); only a chunk with a term above
+  /// (or NaN, or the first terms) takes accumulate's exact combine, which
+  /// moves m to the maximum. Random terms take it about ln(M) times per
+  /// lane.
+  SmallVector<Value> updateExponential(OpBuilder &b, Location loc,
+                                       ArrayRef<Value> state,
+                                       const Lanes &terms, const Lanes &g) {
+    LaneBuilder l(b, loc, type, width);
+    Value within = semantics(l).withinShift(state, terms);
+    Value outside = arith::XOrIOp::create(
+        b, loc, within,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(cast<ShapedType>(within.getType()),
+                                           true)));
+    auto ifOutside = scf::IfOp::create(b, loc, ValueRange(state).getTypes(),
+                                       anyLane(b, loc, outside),
+                                       /*withElseRegion=*/true);
+    OpBuilder tb = ifOutside.getThenBodyBuilder();
+    LaneBuilder tl(tb, loc, type, width);
+    scf::YieldOp::create(
+        tb, loc,
+        ValueRange(semantics(tl).accumulate(state, terms, g, {})));
+    OpBuilder eb = ifOutside.getElseBodyBuilder();
+    LaneBuilder el(eb, loc, type, width);
+    scf::YieldOp::create(
+        eb, loc, ValueRange(semantics(el).accumulateWithinShift(state, terms, g)));
+    return SmallVector<Value>(ifOutside.getResults());
   }
 
   /// Kahan: the compensation holds the low-order bits lost so far. Plain

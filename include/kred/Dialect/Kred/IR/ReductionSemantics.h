@@ -17,7 +17,9 @@
 // - Exponential sums keep (m, s, s_g) with s = sum exp(F - m), m the running
 //   maximum; combining rescales the side with the smaller m by
 //   exp(-|m1 - m2|), one exponential per combine, taken as 0 below exp(-60)
-//   (kLowestExponentialTerm).
+//   (kLowestExponentialTerm). Where the outputs do not show m, code on
+//   lanes may keep m below the maximum by up to kShiftSlack
+//   (accumulateWithinShift).
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +41,12 @@ namespace kred {
 /// term is under half an ulp of it in float32 and in float64, and M terms
 /// stay below the float64 ulp for M up to 10^10.
 constexpr double kLowestExponentialTerm = -60.0;
+
+/// Exponential sums: how far above the shift m a term may lie and still be
+/// added without moving m (accumulateWithinShift). m need not be the
+/// maximum, only s = sum exp(F - m) must hold: exp(32) = 7.9e13, and
+/// sums of 10^20 such terms stay far inside the float32 range.
+constexpr double kShiftSlack = 32.0;
 
 /// What a reduction computes, independent of how.
 struct ReductionSpec {
@@ -120,6 +128,26 @@ public:
   State accumulate(llvm::ArrayRef<Scalar> state, const Vector &f, const Vector &g,
                    Scalar j) {
     return combine(state, lift(f, g, j));
+  }
+
+  /// Exponential sums: whether accumulateWithinShift may take term f,
+  /// f - m <= kShiftSlack (false for NaN, and for -inf while m is -inf).
+  Cond withinShift(llvm::ArrayRef<Scalar> state, const Vector &f) {
+    return a.cmp(CmpFPredicate::OLE, a.sub(f[0], state[0]),
+                 a.cst(kShiftSlack));
+  }
+
+  /// accumulate for a term withinShift, with m kept: the sums gain the
+  /// term's times exp(f - m), one exponential and no rescaling. The result
+  /// differs from accumulate's only by where m stands.
+  State accumulateWithinShift(llvm::ArrayRef<Scalar> state, const Vector &f,
+                              const Vector &g) {
+    State y = lift(f, g, Scalar());
+    Scalar e = expAboveSubnormals(a.sub(f[0], state[0]));
+    State out{state[0]};
+    for (size_t k = 1; k < state.size(); ++k)
+      out.push_back(a.add(state[k], a.mul(y[k], e)));
+    return out;
   }
 
   State combine(llvm::ArrayRef<Scalar> x, llvm::ArrayRef<Scalar> y) {
@@ -245,7 +273,7 @@ private:
       out.push_back(a.mulAdd(x[k], scaleX, a.mul(y[k], scaleY)));
   }
 
-  /// exp(x) for x <= 0, 0 below kLowestExponentialTerm.
+  /// exp(x), 0 below kLowestExponentialTerm.
   Scalar expAboveSubnormals(Scalar x) {
     Scalar lowest = a.cst(kLowestExponentialTerm);
     Cond below = a.cmp(CmpFPredicate::OLT, x, lowest);
