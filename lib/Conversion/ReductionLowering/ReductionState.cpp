@@ -165,12 +165,7 @@ private:
                                        ArrayRef<Value> state,
                                        const Lanes &terms, const Lanes &g) {
     LaneBuilder l(b, loc, type, width);
-    Value within = semantics(l).withinShift(state, terms);
-    Value outside = arith::XOrIOp::create(
-        b, loc, within,
-        arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(cast<ShapedType>(within.getType()),
-                                           true)));
+    Value outside = l.negate(semantics(l).withinShift(state, terms));
     auto ifOutside = scf::IfOp::create(b, loc, ValueRange(state).getTypes(),
                                        anyLane(b, loc, outside),
                                        /*withElseRegion=*/true);
