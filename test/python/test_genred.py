@@ -370,14 +370,13 @@ def test_exponential_sums_across_moving_shifts(front, dtype, rng, op, features):
     with np.errstate(invalid="ignore"):  # -inf + inf
         f_ij = x[:, None, :] + y[None, :, :]  # (rows, m, cases)
     w = rng.standard_normal((m, 1))
-    aliases = ["X = Vi(1)", "Y = Vj(1)", "W = Vj(1)"]
-    options = {"cpu-features": features} if features else {}
+    weighted = op == "SumSoftMaxWeight"
+    g = front.module.Genred("X + Y", ["X = Vi(1)", "Y = Vj(1)"] + ["W = Vj(1)"] * weighted,
+                            reduction_op=op, axis=1,
+                            compile_options={"cpu-features": features} if features else {},
+                            **({"formula2": "W"} if weighted else {}))
     for case in range(y.shape[1]):
-        g = front.module.Genred("X + Y", aliases, reduction_op=op, axis=1, formula2="W",
-                                compile_options=options) if op == "SumSoftMaxWeight" else \
-            front.module.Genred("X + Y", aliases[:2], reduction_op=op, axis=1,
-                                compile_options=options)
-        args = [x, y[:, case:case + 1]] + ([w] if op == "SumSoftMaxWeight" else [])
+        args = [x, y[:, case:case + 1]] + [w] * weighted
         got = front.to_numpy(g(*(front.array(a, dtype) for a in args)))
         expected = _shifted_sums(f_ij[:, :, case], w)[op]
         np.testing.assert_allclose(got, expected, **tolerance(dtype),
