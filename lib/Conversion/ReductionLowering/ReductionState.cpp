@@ -103,8 +103,7 @@ public:
     if (isKahan())
       return kahanUpdate(b, loc, carried, terms);
     SmallVector<Value> state(carried);
-    if (spec.isExponential() && spec.info().output != ShiftAndSums &&
-        width > 1)
+    if (spec.hidesShift() && width > 1)
       return updateExponential(b, loc, state, terms, g);
     return SmallVector<Value>(semantics(l).accumulate(state, terms, g, {}));
   }
@@ -154,8 +153,8 @@ private:
     return ReductionSemantics<LaneBuilder>(l, spec);
   }
 
-  /// Exponential sums on lanes whose outputs do not show m (m + log s,
-  /// softmax averages): a chunk whose terms all lie within
+  /// Exponential sums on lanes whose outputs do not show m (hidesShift): a
+  /// chunk whose terms all lie within
   /// kShiftSlack above the lanes' shifts is added without rescaling (one
   /// exponential, no compares or selects); only a chunk with a term above
   /// (or NaN, or the first terms) takes accumulate's exact combine, which

@@ -66,6 +66,11 @@ struct ReductionSpec {
   bool hasPlainSum() const { return info().plainSum; }
   /// For exponential sums: the number of sums after m.
   int64_t numSums() const { return (hasPlainSum() ? 1 : 0) + weightDim; }
+  /// Exponential sums whose outputs do not show m (m + log s, softmax
+  /// averages): m may lag the maximum (accumulateWithinShift).
+  bool hidesShift() const {
+    return isExponential() && info().output != ShiftAndSums;
+  }
   /// The outputs' dimensions and types.
   llvm::SmallVector<ReductionOutputSpec, 2> getOutputs() const {
     return info().getOutputs(dim, weightDim, k);
