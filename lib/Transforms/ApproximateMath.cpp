@@ -16,6 +16,13 @@
 // one scaling does: B = bias + 64 (f32) or + 512 (f64) keeps 2^(n + offset)
 // normal down to n = -160, and the polynomial's coefficients carry the
 // 2^-offset, so that one multiplication rounds subnormal results once.
+// There, on AVX-512's 16 x f32, a table of 2^(k/16) in one register takes
+// 3 of the polynomial's 6 fused multiply-adds (the kernels of Gaussian type
+// are bound by those): n counts sixteenths, k = n mod 16 picks the table's
+// lane (VPERMD on t's bits), whose bits plus n's upper bits shifted into the
+// exponent field are 2^(n/16 + offset), and 2^f/16 on [-1/32, 1/32] takes a
+// degree-3 polynomial (1.64 ulp with the table's and the product's
+// roundings).
 // Otherwise 2^n is applied as two normal halves (2^(n>>1), 2^(n - (n>>1))),
 // or, with `avx512`, by one VSCALEF on 16 x f32 / 8 x f64 vectors. NaN flows
 // through the arithmetic: no per-element check. The constant c is rounded
@@ -85,6 +92,16 @@ struct Exp2Format {
   /// 2^offset keeps 2^(n + offset) normal for n in [lowest, 0].
   int offset;
   SmallVector<double> coefficients; // of 2^f on [-1/2, 1/2], c0 first
+};
+
+/// 2^(x*c) for x*c <= 0 with a table of 2^(k/16) (see the top of the file).
+struct Exp2Table {
+  static constexpr int64_t kSize = 16, kSizeBits = 4;
+  /// Of 2^(f/16) on [-1/2, 1/2], c0 first: minimax, rounded to f32
+  /// (scripts/fit_exp2_polynomial.py --table 16 3).
+  static constexpr double kCoefficients[] = {
+      1.0, 0.043321698904037476, 0.0009384151780977845,
+      1.3550326002587099e-05};
 };
 
 Exp2Format getExp2Format(FloatType type) {
@@ -188,6 +205,46 @@ Value scaleByPowerOfTwo(OpBuilder &b, Location loc, Value p, Value t, Value n,
   return arith::MulFOp::create(b, loc, r, scaleOf(rest));
 }
 
+/// Whether 2^(x*c) on `type` takes the table: x*c <= 0 on 16 x f32 lanes
+/// with AVX-512's VPERMD.
+bool usesExp2Table(Type type, bool nonPositive, bool avx512) {
+  auto vector = dyn_cast<VectorType>(type);
+  return nonPositive && avx512 && vector && vector.getRank() == 1 &&
+         vector.getNumElements() == Exp2Table::kSize &&
+         vector.getElementType().isF32();
+}
+
+/// p * 2^(n/16), where t = n/16 + m holds n + 16 * offset in its low bits:
+/// the table's lane n mod 16 holds the bits of 2^(k/16) less k shifted like
+/// n, so that adding t's bits shifted up makes the exponent field's
+/// bias + offset + floor(n/16).
+Value scaleByTable(OpBuilder &b, Location loc, Value p, Value t) {
+  auto intType = cast<VectorType>(p.getType()).clone(b.getI32Type());
+  constexpr int64_t shift = 23 - Exp2Table::kSizeBits;
+  SmallVector<int32_t> entries;
+  for (int64_t k = 0; k < Exp2Table::kSize; ++k) {
+    auto power = static_cast<float>(
+        std::exp2(static_cast<double>(k) / Exp2Table::kSize));
+    entries.push_back(
+        static_cast<int32_t>(llvm::bit_cast<uint32_t>(power) - (k << shift)));
+  }
+  Value table = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(intType, ArrayRef<int32_t>(entries)));
+  Value tBits = arith::BitcastOp::create(b, loc, intType, t);
+  // VPERMD reads the index's low 4 bits: k.
+  Value picked = LLVM::CallIntrinsicOp::create(
+                     b, loc, intType,
+                     b.getStringAttr("llvm.x86.avx512.permvar.si.512"),
+                     ValueRange{table, tBits})
+                     .getResult(0);
+  Value exponent = arith::ShLIOp::create(
+      b, loc, tBits,
+      splatLike(b, loc, intType, b.getI32IntegerAttr(shift)));
+  Value scale = arith::BitcastOp::create(
+      b, loc, p.getType(), arith::AddIOp::create(b, loc, picked, exponent));
+  return arith::MulFOp::create(b, loc, p, scale);
+}
+
 /// 2^(x * c) (`c` absent: 2^x) as described at the top of the file.
 Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
                 Sign sign, bool avx512) {
@@ -195,6 +252,11 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
   Exp2Format format = getExp2Format(getF32OrF64(type));
   bool nonPositive = sign == Sign::NonPositive;
   x = clampExponent(b, loc, x, c.value_or(1.0), format, nonPositive);
+  // With the table, n counts sixteenths and the entries hold the bias.
+  bool table = usesExp2Table(type, nonPositive, avx512);
+  int64_t steps = table ? Exp2Table::kSize : 1;
+  if (table)
+    c = c.value_or(1.0) * steps;
   // x*c + a, fused (c absent: x + a): f = x*c - n is exact.
   auto timesPlus = [&](Value a) -> Value {
     if (!c)
@@ -202,15 +264,20 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
     return math::FmaOp::create(b, loc, x, floatConst(b, loc, type, *c), a);
   };
   int64_t offset = nonPositive ? format.offset : 0;
-  double magic = 1.5 * std::ldexp(1.0, format.mantissaBits) +
-                 (nonPositive ? format.bias + offset : 0);
+  int64_t bias = nonPositive && !table ? format.bias : 0;
+  double magic =
+      1.5 * std::ldexp(1.0, format.mantissaBits) + steps * (bias + offset);
   Value m = floatConst(b, loc, type, magic);
   Value t = timesPlus(m);
   Value n = arith::SubFOp::create(b, loc, t, m);
   Value f = c ? timesPlus(arith::NegFOp::create(b, loc, n))
               : arith::SubFOp::create(b, loc, x, n).getResult();
-  Value p = buildPolynomial(b, loc, f, format.coefficients,
-                            std::ldexp(1.0, -offset));
+  ArrayRef<double> coefficients = format.coefficients;
+  if (table)
+    coefficients = Exp2Table::kCoefficients;
+  Value p = buildPolynomial(b, loc, f, coefficients, std::ldexp(1.0, -offset));
+  if (table)
+    return scaleByTable(b, loc, p, t);
   return scaleByPowerOfTwo(b, loc, p, t, n, m, format, nonPositive, avx512);
 }
 

@@ -66,15 +66,34 @@ func.func @exp2_of_negative_square(%y: vector<8xf32>) -> vector<8xf32> {
   return %r : vector<8xf32>
 }
 
-// exp(x - max(x, m)) <= 0 as well (the running maximum of LogSumExp);
-// AVX-512 keeps the shift: one scaling is as cheap as VSCALEF.
+// exp(x - max(x, m)) <= 0 as well (the running maximum of LogSumExp).
+// On AVX-512's 16 x f32 lanes, n counts sixteenths (t = fma(s, 16 log2(e),
+// M), M = 1.5 * 2^23 + 16 * 64): VPERMD picks the table's lane n mod 16
+// (the bits of 2^(k/16) less k << 19), t's bits shifted by 19 add
+// floor(n/16) to its exponent field, and 2^f/16 takes 3 fused
+// multiply-adds instead of 6. No VSCALEF: one scaling is cheaper.
 // CHECK-LABEL: func @exp_shifted_by_max
 // CHECK: math.fma
 // CHECK-NOT: arith.shrsi
 // CHECK: arith.shli
 // AVX512-LABEL: func @exp_shifted_by_max
+// AVX512-DAG: %[[SIXTEENTHS:.*]] = arith.constant dense<23.0831203> : vector<16xf32>
+// AVX512-DAG: %[[M:.*]] = arith.constant dense<0x4B400400> : vector<16xf32>
+// AVX512-DAG: %[[TABLE:.*]] = arith.constant dense<[1065353216, 1065200323, 1065063874, {{.*}}, 1065166205]> : vector<16xi32>
+// AVX512-DAG: %[[SHIFT:.*]] = arith.constant dense<19> : vector<16xi32>
+// AVX512: %[[T:.*]] = math.fma %{{.*}}, %[[SIXTEENTHS]], %[[M]] : vector<16xf32>
+// AVX512: %[[F:.*]] = math.fma %{{.*}}, %[[SIXTEENTHS]], %{{.*}} : vector<16xf32>
+// AVX512: arith.mulf %[[F]], %{{.*}} fastmath<contract>
+// AVX512-COUNT-2: arith.mulf %{{.*}}, %[[F]] fastmath<contract>
+// AVX512-NOT: arith.mulf
+// AVX512: %[[BITS:.*]] = arith.bitcast %[[T]] : vector<16xf32> to vector<16xi32>
+// AVX512: %[[PICKED:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.si.512"(%[[TABLE]], %[[BITS]])
+// AVX512: %[[EXPONENT:.*]] = arith.shli %[[BITS]], %[[SHIFT]]
+// AVX512: %[[SUM:.*]] = arith.addi %[[PICKED]], %[[EXPONENT]]
+// AVX512: %[[SCALE:.*]] = arith.bitcast %[[SUM]] : vector<16xi32> to vector<16xf32>
+// AVX512: %[[R:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<16xf32>
 // AVX512-NOT: scalef
-// AVX512: return
+// AVX512-NEXT: return %[[R]]
 func.func @exp_shifted_by_max(%x: vector<16xf32>, %m: vector<16xf32>) -> vector<16xf32> {
   %max = arith.maxnumf %m, %x : vector<16xf32>
   %s = arith.subf %x, %max : vector<16xf32>

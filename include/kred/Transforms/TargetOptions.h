@@ -91,8 +91,8 @@ namespace kred {
     "SqDist(x_i, y_j) as |x|^2 + |y|^2 - 2 <x, y>: one FMA per coordinate, "   \
     "an error that grows with |x|^2 + |y|^2 (docs/Rationale.md)")              \
   X(int, avx512, "avx512", -1,                                                 \
-    "The target has AVX-512 (exp2 scales with VSCALEF): 1 or 0; -1: the "      \
-    "host's")                                                                  \
+    "The target has AVX-512 (exp2 scales with VSCALEF, or reads 2^(k/16) "     \
+    "from a table in a register): 1 or 0; -1: the host's")                     \
   X(std::string, laneCompress, "lane-compress", "",                          \
     "How K-best reductions pack a chunk's entering lanes: instruction "        \
     "(AVX-512's VPCOMPRESS), permutation (AVX2: a VPERMPS whose index a "     \
