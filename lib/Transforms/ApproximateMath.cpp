@@ -22,7 +22,7 @@
 // lane (VPERMD on t's bits), whose bits plus n's upper bits shifted into the
 // exponent field are 2^(n/16 + offset), and 2^f/16 on [-1/32, 1/32] takes a
 // degree-3 polynomial (1.64 ulp with the table's and the product's
-// roundings).
+// roundings). AVX2's 8 x f32 count eighths: degree 4, 2 fewer, 1.57 ulp.
 // Otherwise 2^n is applied as two normal halves (2^(n>>1), 2^(n - (n>>1))),
 // or, with `avx512`, by one VSCALEF on 16 x f32 / 8 x f64 vectors. NaN flows
 // through the arithmetic: no per-element check. The constant c is rounded
@@ -94,15 +94,38 @@ struct Exp2Format {
   SmallVector<double> coefficients; // of 2^f on [-1/2, 1/2], c0 first
 };
 
-/// 2^(x*c) for x*c <= 0 with a table of 2^(k/16) (see the top of the file).
+/// 2^(x*c) for x*c <= 0 with a table of 2^(k/L) in one register of L
+/// 32-bit lanes (see the top of the file).
 struct Exp2Table {
-  static constexpr int64_t kSize = 16, kSizeBits = 4;
-  /// Of 2^(f/16) on [-1/2, 1/2], c0 first: minimax, rounded to f32
-  /// (scripts/fit_exp2_polynomial.py --table 16 3).
-  static constexpr double kCoefficients[] = {
-      1.0, 0.043321698904037476, 0.0009384151780977845,
-      1.3550326002587099e-05};
+  int64_t size, sizeBits;
+  /// Of 2^(f/L) on [-1/2, 1/2], c0 first: minimax, rounded to f32
+  /// (scripts/fit_exp2_polynomial.py --table L DEGREE).
+  ArrayRef<double> coefficients;
+  /// VPERMD: lane l of the result is lane index[l] mod L of the table.
+  StringLiteral permute;
 };
+
+constexpr double kSixteenthsCoefficients[] = {
+    1.0, 0.043321698904037476, 0.0009384151780977845, 1.3550326002587099e-05};
+constexpr double kEighthsCoefficients[] = {
+    1.0, 0.08664339780807495, 0.0037535391747951508, 0.0001084191317204386,
+    2.348059979340178e-06};
+
+/// The table that 2^(x*c) on `type` takes: where x*c <= 0, on 16 x f32
+/// lanes with AVX-512 or 8 x f32 lanes with AVX2.
+std::optional<Exp2Table> getExp2Table(Type type, bool nonPositive,
+                                      bool avx512, bool avx2) {
+  auto vector = dyn_cast<VectorType>(type);
+  if (!nonPositive || !vector || vector.getRank() != 1 ||
+      !vector.getElementType().isF32())
+    return std::nullopt;
+  if (avx512 && vector.getNumElements() == 16)
+    return Exp2Table{16, 4, kSixteenthsCoefficients,
+                     "llvm.x86.avx512.permvar.si.512"};
+  if (avx2 && vector.getNumElements() == 8)
+    return Exp2Table{8, 3, kEighthsCoefficients, "llvm.x86.avx2.permd"};
+  return std::nullopt;
+}
 
 Exp2Format getExp2Format(FloatType type) {
   if (type.isF32())
@@ -205,41 +228,31 @@ Value scaleByPowerOfTwo(OpBuilder &b, Location loc, Value p, Value t, Value n,
   return arith::MulFOp::create(b, loc, r, scaleOf(rest));
 }
 
-/// Whether 2^(x*c) on `type` takes the table: x*c <= 0 on 16 x f32 lanes
-/// with AVX-512's VPERMD.
-bool usesExp2Table(Type type, bool nonPositive, bool avx512) {
-  auto vector = dyn_cast<VectorType>(type);
-  return nonPositive && avx512 && vector && vector.getRank() == 1 &&
-         vector.getNumElements() == Exp2Table::kSize &&
-         vector.getElementType().isF32();
-}
-
-/// p * 2^(n/16), where t = n/16 + m holds n + 16 * offset in its low bits:
-/// the table's lane n mod 16 holds the bits of 2^(k/16) less k shifted like
+/// p * 2^(n/L), where t = n/L + m holds n + L * offset in its low bits:
+/// the table's lane n mod L holds the bits of 2^(k/L) less k shifted like
 /// n, so that adding t's bits shifted up makes the exponent field's
-/// bias + offset + floor(n/16).
-Value scaleByTable(OpBuilder &b, Location loc, Value p, Value t) {
+/// bias + offset + floor(n/L).
+Value scaleByTable(OpBuilder &b, Location loc, Value p, Value t,
+                   const Exp2Table &table) {
   auto intType = cast<VectorType>(p.getType()).clone(b.getI32Type());
-  constexpr int64_t shift = 23 - Exp2Table::kSizeBits;
+  int64_t shift = 23 - table.sizeBits;
   SmallVector<int32_t> entries;
-  for (int64_t k = 0; k < Exp2Table::kSize; ++k) {
-    auto power = static_cast<float>(
-        std::exp2(static_cast<double>(k) / Exp2Table::kSize));
+  for (int64_t k = 0; k < table.size; ++k) {
+    auto power =
+        static_cast<float>(std::exp2(static_cast<double>(k) / table.size));
     entries.push_back(
         static_cast<int32_t>(llvm::bit_cast<uint32_t>(power) - (k << shift)));
   }
-  Value table = arith::ConstantOp::create(
+  Value entriesConst = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(intType, ArrayRef<int32_t>(entries)));
   Value tBits = arith::BitcastOp::create(b, loc, intType, t);
-  // VPERMD reads the index's low 4 bits: k.
+  // VPERMD reads the index's low bits: k.
   Value picked = LLVM::CallIntrinsicOp::create(
-                     b, loc, intType,
-                     b.getStringAttr("llvm.x86.avx512.permvar.si.512"),
-                     ValueRange{table, tBits})
+                     b, loc, intType, b.getStringAttr(table.permute),
+                     ValueRange{entriesConst, tBits})
                      .getResult(0);
   Value exponent = arith::ShLIOp::create(
-      b, loc, tBits,
-      splatLike(b, loc, intType, b.getI32IntegerAttr(shift)));
+      b, loc, tBits, splatLike(b, loc, intType, b.getI32IntegerAttr(shift)));
   Value scale = arith::BitcastOp::create(
       b, loc, p.getType(), arith::AddIOp::create(b, loc, picked, exponent));
   return arith::MulFOp::create(b, loc, p, scale);
@@ -247,14 +260,15 @@ Value scaleByTable(OpBuilder &b, Location loc, Value p, Value t) {
 
 /// 2^(x * c) (`c` absent: 2^x) as described at the top of the file.
 Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
-                Sign sign, bool avx512) {
+                Sign sign, bool avx512, bool avx2) {
   Type type = x.getType();
   Exp2Format format = getExp2Format(getF32OrF64(type));
   bool nonPositive = sign == Sign::NonPositive;
   x = clampExponent(b, loc, x, c.value_or(1.0), format, nonPositive);
-  // With the table, n counts sixteenths and the entries hold the bias.
-  bool table = usesExp2Table(type, nonPositive, avx512);
-  int64_t steps = table ? Exp2Table::kSize : 1;
+  // With a table, n counts L-ths and the entries hold the bias.
+  std::optional<Exp2Table> table =
+      getExp2Table(type, nonPositive, avx512, avx2);
+  int64_t steps = table ? table->size : 1;
   if (table)
     c = c.value_or(1.0) * steps;
   // x*c + a, fused (c absent: x + a): f = x*c - n is exact.
@@ -274,10 +288,10 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
               : arith::SubFOp::create(b, loc, x, n).getResult();
   ArrayRef<double> coefficients = format.coefficients;
   if (table)
-    coefficients = Exp2Table::kCoefficients;
+    coefficients = table->coefficients;
   Value p = buildPolynomial(b, loc, f, coefficients, std::ldexp(1.0, -offset));
   if (table)
-    return scaleByTable(b, loc, p, t);
+    return scaleByTable(b, loc, p, t, *table);
   return scaleByPowerOfTwo(b, loc, p, t, n, m, format, nonPositive, avx512);
 }
 
@@ -302,9 +316,9 @@ std::optional<std::pair<Value, double>> matchScaled(Value product) {
 /// exp2(x), exp2(c y) and exp(x) = exp2(x log2(e)) as buildExp2 builds them.
 template <typename ExpOpTy>
 struct ExpApproximation : OpRewritePattern<ExpOpTy> {
-  ExpApproximation(MLIRContext *context, bool avx512)
-      : OpRewritePattern<ExpOpTy>(context), avx512(avx512) {}
-  bool avx512;
+  ExpApproximation(MLIRContext *context, bool avx512, bool avx2)
+      : OpRewritePattern<ExpOpTy>(context), avx512(avx512), avx2(avx2) {}
+  bool avx512, avx2;
   LogicalResult matchAndRewrite(ExpOpTy op,
                                 PatternRewriter &rewriter) const override {
     if (!getF32OrF64(op.getType()))
@@ -316,7 +330,7 @@ struct ExpApproximation : OpRewritePattern<ExpOpTy> {
       c = M_LOG2E;
     else if (auto scaled = matchScaled(x))
       std::tie(x, c) = *scaled;
-    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, sign, avx512));
+    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, sign, avx512, avx2));
     return success();
   }
 };
@@ -328,9 +342,9 @@ struct ApproximateMathPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    bool hasAvx512 = getTargetOptions().avx512 > 0;
+    const kred::CpuTargetOptions &target = getTargetOptions();
     patterns.add<ExpApproximation<math::Exp2Op>, ExpApproximation<math::ExpOp>>(
-        &getContext(), hasAvx512);
+        &getContext(), target.avx512 > 0, target.avx2 > 0);
     // MLIR's f32 approximations for the rest (exp is ours).
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {

@@ -113,11 +113,13 @@ CpuTargetOptions CpuTargetOptions::resolvedForHost() const {
                                                                        : 4;
   if (resolved.avx512 < 0)
     resolved.avx512 = hostAvx512;
+  if (resolved.avx2 < 0)
+    resolved.avx2 = features.lookup("avx2");
   if (resolved.laneCompress.empty())
     resolved.laneCompress = getLaneCompressName(
-        resolved.avx512 > 0         ? LaneCompress::Instruction
-        : features.lookup("avx2") ? LaneCompress::Permutation
-                                  : LaneCompress::None);
+        resolved.avx512 > 0 ? LaneCompress::Instruction
+        : resolved.avx2 > 0 ? LaneCompress::Permutation
+                            : LaneCompress::None);
   if (resolved.vectorRegisters <= 0)
     resolved.vectorRegisters = hostAvx512 ? 32 : 16;
   if (resolved.memoryOperands < 0)

@@ -1,5 +1,6 @@
-// RUN: kred-opt %s --kred-approximate-math=avx512=0 | FileCheck %s
-// RUN: kred-opt %s --kred-approximate-math="avx512=1" | FileCheck %s --check-prefix=AVX512
+// RUN: kred-opt %s --kred-approximate-math="avx512=0 avx2=0" | FileCheck %s
+// RUN: kred-opt %s --kred-approximate-math="avx512=1 avx2=1" | FileCheck %s --check-prefix=AVX512
+// RUN: kred-opt %s --kred-approximate-math="avx512=0 avx2=1" | FileCheck %s --check-prefix=AVX2
 
 // exp2 on f32 lanes, sign unknown: a NaN-preserving clamp to [-160, 130]
 // (select, one MAXPS/MINPS on x86), t = x + M rounds to the integer n in
@@ -55,7 +56,28 @@ func.func @exp2_f32(%x: vector<16xf32>) -> vector<16xf32> {
 // CHECK: %[[SCALE:.*]] = arith.bitcast %[[SHIFTED]] : vector<8xi32> to vector<8xf32>
 // CHECK: %[[R:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<8xf32>
 // CHECK-NEXT: return %[[R]]
+// With AVX2 (8 x f32), n counts eighths: M = 1.5 * 2^23 + 8 * 64, VPERMD
+// picks the table's lane n mod 8 (the bits of 2^(k/8) less k << 20), and
+// 2^f/8 takes a degree-4 polynomial (4 fused multiply-adds instead of 6).
+// AVX2-LABEL: func @exp2_of_negative_square
+// AVX2-DAG: %[[EIGHTHS:.*]] = arith.constant dense<-11.5415602> : vector<8xf32>
+// AVX2-DAG: %[[M:.*]] = arith.constant dense<0x4B400200> : vector<8xf32>
+// AVX2-DAG: %[[TABLE:.*]] = arith.constant dense<[1065353216, 1065063874, 1064843248, 1064697559, 1064633587, 1064658730, 1064781053, 1065009351]> : vector<8xi32>
+// AVX2-DAG: %[[SHIFT:.*]] = arith.constant dense<20> : vector<8xi32>
+// AVX2: %[[T:.*]] = math.fma %{{.*}}, %[[EIGHTHS]], %[[M]] : vector<8xf32>
+// AVX2: %[[F:.*]] = math.fma %{{.*}}, %[[EIGHTHS]], %{{.*}} : vector<8xf32>
+// AVX2: arith.mulf %[[F]], %{{.*}} fastmath<contract>
+// AVX2-COUNT-3: arith.mulf %{{.*}}, %[[F]] fastmath<contract>
+// AVX2-NOT: arith.mulf
+// AVX2: %[[BITS:.*]] = arith.bitcast %[[T]] : vector<8xf32> to vector<8xi32>
+// AVX2: %[[PICKED:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permd"(%[[TABLE]], %[[BITS]])
+// AVX2: %[[EXPONENT:.*]] = arith.shli %[[BITS]], %[[SHIFT]]
+// AVX2: %[[SUM:.*]] = arith.addi %[[PICKED]], %[[EXPONENT]]
+// AVX2: %[[SCALE:.*]] = arith.bitcast %[[SUM]] : vector<8xi32> to vector<8xf32>
+// AVX2: %[[R:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<8xf32>
+// AVX2-NEXT: return %[[R]]
 // AVX512-LABEL: func @exp2_of_negative_square
+// AVX512: llvm.x86.avx2.permd
 // AVX512-NOT: scalef
 // AVX512: return
 func.func @exp2_of_negative_square(%y: vector<8xf32>) -> vector<8xf32> {

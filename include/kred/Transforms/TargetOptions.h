@@ -93,6 +93,9 @@ namespace kred {
   X(int, avx512, "avx512", -1,                                                 \
     "The target has AVX-512 (exp2 scales with VSCALEF, or reads 2^(k/16) "     \
     "from a table in a register): 1 or 0; -1: the host's")                     \
+  X(int, avx2, "avx2", -1,                                                     \
+    "The target has AVX2 (exp2 reads 2^(k/8) from a table in a register; "    \
+    "K-best reductions pack lanes by a permutation): 1 or 0; -1: the host's") \
   X(std::string, laneCompress, "lane-compress", "",                          \
     "How K-best reductions pack a chunk's entering lanes: instruction "        \
     "(AVX-512's VPCOMPRESS), permutation (AVX2: a VPERMPS whose index a "     \

@@ -86,8 +86,8 @@ int main() {
   int options = KRED_CHECK_TABLE(CpuTargetOptions, KRED_CPU_PIPELINE_OPTIONS);
   if (options < 0)
     return 1;
-  if (options != 12)
-    return fail("expected 12 options, found " + llvm::Twine(options));
+  if (options != 13)
+    return fail("expected 13 options, found " + llvm::Twine(options));
   // The GPU pipeline's options, from their own table.
   int gpuOptions =
       KRED_CHECK_TABLE(GpuTargetOptions, KRED_GPU_PIPELINE_OPTIONS);
