@@ -13,9 +13,11 @@
 // degree 5 has 1.5 ulp, 2.02 ulp after rounding), f64 the Taylor polynomial
 // of degree 13 (truncation 4.1e-18); scripts/fit_exp2_polynomial.py.
 // When the IR proves x*c <= 0 (exp(-|x - y|^2), exp(x - max(x, m)), ...),
-// one scaling does: B = bias + 64 (f32) or + 512 (f64) keeps 2^(n + offset)
-// normal down to n = -160, and the polynomial's coefficients carry the
-// 2^-offset, so that one multiplication rounds subnormal results once.
+// or at most offset - 2 (a minimum with a constant: the terms of an
+// exponential sum up to kShiftSlack above its shift), one scaling does:
+// B = bias + 64 (f32) or + 512 (f64) keeps 2^(n + offset) normal from
+// n = -160 up, and the polynomial's coefficients carry the 2^-offset, so
+// that one multiplication rounds subnormal results once.
 // There, on AVX-512's 16 x f32, a table of 2^(k/16) in one register takes
 // 3 of the polynomial's 6 fused multiply-adds (the kernels of Gaussian type
 // are bound by those): n counts sixteenths, k = n mod 16 picks the table's
@@ -46,8 +48,6 @@ namespace kred {
 } // namespace kred
 
 using namespace mlir;
-using kred::getKnownSign;
-using kred::Sign;
 
 namespace {
 
@@ -94,7 +94,7 @@ struct Exp2Format {
   SmallVector<double> coefficients; // of 2^f on [-1/2, 1/2], c0 first
 };
 
-/// 2^(x*c) for x*c <= 0 with a table of 2^(k/L) in one register of L
+/// 2^(x*c) under one scaling with a table of 2^(k/L) in one register of L
 /// 32-bit lanes (see the top of the file).
 struct Exp2Table {
   int64_t size, sizeBits;
@@ -111,12 +111,12 @@ constexpr double kEighthsCoefficients[] = {
     1.0, 0.08664339780807495, 0.0037535391747951508, 0.0001084191317204386,
     2.348059979340178e-06};
 
-/// The table that 2^(x*c) on `type` takes: where x*c <= 0, on 16 x f32
+/// The table that 2^(x*c) on `type` takes: under one scaling, on 16 x f32
 /// lanes with AVX-512 or 8 x f32 lanes with AVX2.
-std::optional<Exp2Table> getExp2Table(Type type, bool nonPositive,
+std::optional<Exp2Table> getExp2Table(Type type, bool oneScaling,
                                       bool avx512, bool avx2) {
   auto vector = dyn_cast<VectorType>(type);
-  if (!nonPositive || !vector || vector.getRank() != 1 ||
+  if (!oneScaling || !vector || vector.getRank() != 1 ||
       !vector.getElementType().isF32())
     return std::nullopt;
   if (avx512 && vector.getNumElements() == 16)
@@ -169,25 +169,25 @@ Value buildPolynomial(OpBuilder &b, Location loc, Value f,
 /// Clamps x so that x * factor stays within the format's exponent range;
 /// the upper bound only where the product may be positive.
 Value clampExponent(OpBuilder &b, Location loc, Value x, double factor,
-                    const Exp2Format &format, bool nonPositive) {
+                    const Exp2Format &format, bool oneScaling) {
   Type type = x.getType();
   double lo = format.lowest / factor, hi = format.highest / factor;
   if (factor < 0)
     std::swap(lo, hi);
-  if (!nonPositive || factor > 0)
+  if (!oneScaling || factor > 0)
     x = clampBelow(b, loc, x, floatConst(b, loc, type, lo));
-  if (!nonPositive || factor < 0)
+  if (!oneScaling || factor < 0)
     x = clampAbove(b, loc, x, floatConst(b, loc, type, hi));
   return x;
 }
 
-/// p * 2^n, where t = n + m holds n (plus bias + offset when `nonPositive`)
+/// p * 2^n, where t = n + m holds n (plus bias + offset when `oneScaling`)
 /// in its low bits.
 Value scaleByPowerOfTwo(OpBuilder &b, Location loc, Value p, Value t, Value n,
-                        Value m, const Exp2Format &format, bool nonPositive,
+                        Value m, const Exp2Format &format, bool oneScaling,
                         bool avx512) {
   Type type = p.getType();
-  if (!nonPositive && avx512)
+  if (!oneScaling && avx512)
     if (std::optional<StringRef> intrinsic = getScaleIntrinsic(type)) {
       int64_t lanes = cast<VectorType>(type).getNumElements();
       Value allLanes = arith::ConstantOp::create(
@@ -213,7 +213,7 @@ Value scaleByPowerOfTwo(OpBuilder &b, Location loc, Value p, Value t, Value n,
         arith::ShLIOp::create(b, loc, bits, intConst(format.mantissaBits)));
   };
   Value tBits = arith::BitcastOp::create(b, loc, intType, t);
-  if (nonPositive)
+  if (oneScaling)
     return arith::MulFOp::create(b, loc, p, shiftIntoExponent(tBits));
   // Two halves of n, each a normal power of two.
   Value mBits = arith::BitcastOp::create(b, loc, intType, m);
@@ -260,14 +260,13 @@ Value scaleByTable(OpBuilder &b, Location loc, Value p, Value t,
 
 /// 2^(x * c) (`c` absent: 2^x) as described at the top of the file.
 Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
-                Sign sign, bool avx512, bool avx2) {
+                bool oneScaling, bool avx512, bool avx2) {
   Type type = x.getType();
   Exp2Format format = getExp2Format(getF32OrF64(type));
-  bool nonPositive = sign == Sign::NonPositive;
-  x = clampExponent(b, loc, x, c.value_or(1.0), format, nonPositive);
+  x = clampExponent(b, loc, x, c.value_or(1.0), format, oneScaling);
   // With a table, n counts L-ths and the entries hold the bias.
   std::optional<Exp2Table> table =
-      getExp2Table(type, nonPositive, avx512, avx2);
+      getExp2Table(type, oneScaling, avx512, avx2);
   int64_t steps = table ? table->size : 1;
   if (table)
     c = c.value_or(1.0) * steps;
@@ -277,8 +276,8 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
       return arith::AddFOp::create(b, loc, x, a);
     return math::FmaOp::create(b, loc, x, floatConst(b, loc, type, *c), a);
   };
-  int64_t offset = nonPositive ? format.offset : 0;
-  int64_t bias = nonPositive && !table ? format.bias : 0;
+  int64_t offset = oneScaling ? format.offset : 0;
+  int64_t bias = oneScaling && !table ? format.bias : 0;
   double magic =
       1.5 * std::ldexp(1.0, format.mantissaBits) + steps * (bias + offset);
   Value m = floatConst(b, loc, type, magic);
@@ -292,7 +291,7 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
   Value p = buildPolynomial(b, loc, f, coefficients, std::ldexp(1.0, -offset));
   if (table)
     return scaleByTable(b, loc, p, t, *table);
-  return scaleByPowerOfTwo(b, loc, p, t, n, m, format, nonPositive, avx512);
+  return scaleByPowerOfTwo(b, loc, p, t, n, m, format, oneScaling, avx512);
 }
 
 /// The splat constant `value` multiplies in `product` (x * c or c * x), and
@@ -313,6 +312,18 @@ std::optional<std::pair<Value, double>> matchScaled(Value product) {
   return std::nullopt;
 }
 
+/// Whether one exponent scaling covers exp2(x) (exp(x) where `natural`):
+/// x in base 2 at most the offset less 2, so that 2^(n + offset) stays
+/// normal - x <= 0 (the IR proves the sign) or bounded by a minimum
+/// (exponential sums' terms up to kShiftSlack above their shift).
+bool hasOneScalingRange(Value x, bool natural) {
+  std::optional<double> bound = kred::getUpperBound(x);
+  if (!bound)
+    return false;
+  Exp2Format format = getExp2Format(getF32OrF64(x.getType()));
+  return *bound * (natural ? M_LOG2E : 1.0) <= format.offset - 2;
+}
+
 /// exp2(x), exp2(c y) and exp(x) = exp2(x log2(e)) as buildExp2 builds them.
 template <typename ExpOpTy>
 struct ExpApproximation : OpRewritePattern<ExpOpTy> {
@@ -324,13 +335,14 @@ struct ExpApproximation : OpRewritePattern<ExpOpTy> {
     if (!getF32OrF64(op.getType()))
       return failure();
     Value x = op.getOperand();
-    Sign sign = getKnownSign(x);
+    bool oneScaling = hasOneScalingRange(x, std::is_same_v<ExpOpTy, math::ExpOp>);
     std::optional<double> c;
     if constexpr (std::is_same_v<ExpOpTy, math::ExpOp>)
       c = M_LOG2E;
     else if (auto scaled = matchScaled(x))
       std::tie(x, c) = *scaled;
-    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, sign, avx512, avx2));
+    rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, oneScaling,
+                                     avx512, avx2));
     return success();
   }
 };

@@ -9,6 +9,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kred;
 
@@ -133,4 +135,84 @@ Sign getSign(Value value, int depth, SignCache &cache) {
 Sign kred::getKnownSign(Value value, int depth) {
   SignCache cache;
   return getSign(value, depth, cache);
+}
+
+/// The largest lane of a float constant (none with a NaN lane).
+static std::optional<double> getLargest(Attribute attr) {
+  std::optional<double> largest;
+  bool nan = false;
+  auto visit = [&](const APFloat &v) {
+    nan |= v.isNaN();
+    largest = std::max(largest.value_or(-INFINITY), v.convertToDouble());
+  };
+  if (auto scalar = dyn_cast<FloatAttr>(attr))
+    visit(scalar.getValue());
+  else if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
+    for (const APFloat &v : dense.getValues<APFloat>())
+      visit(v);
+  return nan ? std::nullopt : largest;
+}
+
+/// The value of every lane of a float constant, if one.
+static std::optional<double> getSplatValue(Value value) {
+  FloatAttr scalar;
+  if (matchPattern(value, m_Constant(&scalar)))
+    return scalar.getValueAsDouble();
+  SplatElementsAttr splat;
+  if (matchPattern(value, m_Constant(&splat)) &&
+      isa<FloatType>(splat.getElementType()))
+    return splat.getSplatValue<APFloat>().convertToDouble();
+  return std::nullopt;
+}
+
+/// The smaller of two bounds, either of which may be absent.
+static std::optional<double> lower(std::optional<double> a,
+                                   std::optional<double> b) {
+  if (a && b)
+    return std::min(*a, *b);
+  return a ? a : b;
+}
+
+std::optional<double> kred::getUpperBound(Value value, int depth) {
+  Attribute constant;
+  if (matchPattern(value, m_Constant(&constant)))
+    return getLargest(constant);
+  Operation *op = value.getDefiningOp();
+  if (!op || depth <= 0)
+    return std::nullopt;
+  auto bound = [&](Value v) { return getUpperBound(v, depth - 1); };
+  if (isa<arith::MinNumFOp, arith::MinimumFOp>(op))
+    return lower(bound(op->getOperand(0)), bound(op->getOperand(1)));
+  if (auto mul = dyn_cast<arith::MulFOp>(op)) {
+    // x * c, c one value >= 0 (exp(x) as exp2(x log2 e)).
+    for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                        std::pair(mul.getRhs(), mul.getLhs())}) {
+      std::optional<double> factor = getSplatValue(c);
+      if (factor && *factor >= 0)
+        if (std::optional<double> b = bound(x))
+          return *b * *factor;
+    }
+  }
+  if (isa<arith::MaxNumFOp, arith::MaximumFOp>(op)) {
+    std::optional<double> a = bound(op->getOperand(0)),
+                          b = bound(op->getOperand(1));
+    if (a && b)
+      return std::max(*a, *b);
+  }
+  if (auto select = dyn_cast<arith::SelectOp>(op)) {
+    // select(x > c, c, x): min(x, c).
+    auto above = select.getCondition().getDefiningOp<arith::CmpFOp>();
+    if (above && select.getFalseValue() == above.getLhs() &&
+        select.getTrueValue() == above.getRhs() &&
+        (above.getPredicate() == arith::CmpFPredicate::OGT ||
+         above.getPredicate() == arith::CmpFPredicate::OGE))
+      return lower(bound(above.getRhs()), bound(above.getLhs()));
+    std::optional<double> t = bound(select.getTrueValue()),
+                          f = bound(select.getFalseValue());
+    if (t && f)
+      return std::max(*t, *f);
+  }
+  if (getKnownSign(value) == Sign::NonPositive)
+    return 0.0;
+  return std::nullopt;
 }

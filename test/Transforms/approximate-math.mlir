@@ -155,3 +155,36 @@ func.func @f16(%x: vector<8xf16>) -> vector<8xf16> {
   %r = math.exp %x : vector<8xf16>
   return %r : vector<8xf16>
 }
+
+// exp of a term bounded above by a minimum with a constant (an exponential
+// sum's term up to kShiftSlack = 32 above its shift): 32 * log2(e) stays
+// below the offset 64 less 2, so one scaling does - no upper clamp, the
+// table on AVX-512. A bound of 70 (101 in base 2) keeps the general path.
+// CHECK-LABEL: func @exp_bounded_by_slack
+// CHECK: arith.cmpf olt
+// CHECK-NOT: arith.cmpf
+// CHECK-NOT: arith.shrsi
+// CHECK: return
+// AVX512-LABEL: func @exp_bounded_by_slack
+// AVX512: llvm.x86.avx512.permvar.si.512
+// AVX512-NOT: scalef
+// AVX512: return
+func.func @exp_bounded_by_slack(%d: vector<16xf32>) -> vector<16xf32> {
+  %slack = arith.constant dense<32.0> : vector<16xf32>
+  %above = arith.cmpf ogt, %d, %slack : vector<16xf32>
+  %bounded = arith.select %above, %slack, %d : vector<16xi1>, vector<16xf32>
+  %r = math.exp %bounded : vector<16xf32>
+  return %r : vector<16xf32>
+}
+
+// CHECK-LABEL: func @exp_bounded_too_high
+// CHECK: arith.shrsi
+// AVX512-LABEL: func @exp_bounded_too_high
+// AVX512-NOT: permvar
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.mask.scalef.ps.512"
+func.func @exp_bounded_too_high(%d: vector<16xf32>) -> vector<16xf32> {
+  %bound = arith.constant dense<70.0> : vector<16xf32>
+  %r0 = arith.minimumf %d, %bound : vector<16xf32>
+  %r = math.exp %r0 : vector<16xf32>
+  return %r : vector<16xf32>
+}

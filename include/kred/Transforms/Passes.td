@@ -239,8 +239,10 @@ def KredApproximateMath : Pass<"kred-approximate-math"> {
     a polynomial for 2^f (degree 6 minimax in f32, Taylor degree 13 in f64:
     results within 2 ulp of 2^(x*c), subnormal results included) and 2^n
     shifted into the exponent field. When the argument is provably <= 0
-    (exp(-d^2), exp(x - max(x, m))), one scaling does and the upper clamp
-    goes; otherwise 2^n is applied as two halves. Underflow gives 0,
+    (exp(-d^2), exp(x - max(x, m))) or bounded above by a minimum with a
+    constant (at most 62 in base 2: exponential sums' terms up to 32 above
+    their shift), one scaling does and the upper clamp goes; otherwise 2^n
+    is applied as two halves. Underflow gives 0,
     overflow +inf, NaN propagates through the arithmetic. log, atan, asin,
     acos, atan2, tanh and erf on f32 use MLIR's polynomial approximations
     (measured relative error below 4e-6); sin and cos are not approximated
@@ -248,7 +250,7 @@ def KredApproximateMath : Pass<"kred-approximate-math"> {
     fast-math is on; otherwise the math ops become calls to the C library.
 
     With `avx512`, 16 x f32 and 8 x f64 vectors of unknown sign apply 2^n
-    with one VSCALEF instruction. Where the argument is <= 0, f32 vectors
+    with one VSCALEF instruction. Under one scaling, f32 vectors
     of 16 lanes with `avx512`, of 8 with `avx2`, count n in sixteenths
     (eighths): a table of 2^(k/16) (2^(k/8)) in one register, indexed by
     VPERMD, leaves a polynomial of degree 3 (4) on [-1/32, 1/32] ([-1/16,

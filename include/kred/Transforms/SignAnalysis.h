@@ -13,6 +13,8 @@
 
 #include "mlir/IR/Value.h"
 
+#include <optional>
+
 namespace kred {
 
 enum class Sign { Unknown, NonNegative, NonPositive };
@@ -20,6 +22,12 @@ enum class Sign { Unknown, NonNegative, NonPositive };
 /// The sign of every lane of `value` (float scalar or vector), looking at
 /// most `depth` definitions up (each value once: linear in the ops seen).
 Sign getKnownSign(mlir::Value value, int depth = 256);
+
+/// A bound above every non-NaN lane of `value`, where the IR proves one: a
+/// constant's largest lane, a known non-positive sign (0), a minimum with
+/// a bounded value (min(x, c) or select(x > c, c, x)), a maximum or a
+/// select of two bounded values.
+std::optional<double> getUpperBound(mlir::Value value, int depth = 16);
 
 } // namespace kred
 

@@ -148,7 +148,11 @@ public:
   State accumulateWithinShift(llvm::ArrayRef<Scalar> state, const Vector &f,
                               const Vector &g) {
     State y = lift(f, g, Scalar());
-    Scalar e = expAboveSubnormals(a.sub(f[0], state[0]));
+    // Bounded as the term is, so that code generators see the bound (one
+    // exponent scaling covers exp up to e^32).
+    Scalar d = a.sub(f[0], state[0]), slack = a.cst(kShiftSlack);
+    Scalar e = expAboveSubnormals(
+        a.select(a.cmp(CmpFPredicate::OGT, d, slack), slack, d));
     State out{state[0]};
     for (size_t k = 1; k < state.size(); ++k)
       out.push_back(a.add(state[k], a.mul(y[k], e)));
