@@ -335,7 +335,8 @@ struct ExpApproximation : OpRewritePattern<ExpOpTy> {
     if (!getF32OrF64(op.getType()))
       return failure();
     Value x = op.getOperand();
-    bool oneScaling = hasOneScalingRange(x, std::is_same_v<ExpOpTy, math::ExpOp>);
+    bool oneScaling =
+        hasOneScalingRange(x, std::is_same_v<ExpOpTy, math::ExpOp>);
     std::optional<double> c;
     if constexpr (std::is_same_v<ExpOpTy, math::ExpOp>)
       c = M_LOG2E;
