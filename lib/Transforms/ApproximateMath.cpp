@@ -294,24 +294,6 @@ Value buildExp2(OpBuilder &b, Location loc, Value x, std::optional<double> c,
   return scaleByPowerOfTwo(b, loc, p, t, n, m, format, oneScaling, avx512);
 }
 
-/// The splat constant `value` multiplies in `product` (x * c or c * x), and
-/// x.
-std::optional<std::pair<Value, double>> matchScaled(Value product) {
-  auto mul = product.getDefiningOp<arith::MulFOp>();
-  if (!mul)
-    return std::nullopt;
-  for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
-                      std::pair(mul.getRhs(), mul.getLhs())}) {
-    SplatElementsAttr splat;
-    FloatAttr scalar;
-    if (matchPattern(c, m_Constant(&splat)))
-      return std::pair(x, splat.getSplatValue<APFloat>().convertToDouble());
-    if (matchPattern(c, m_Constant(&scalar)))
-      return std::pair(x, scalar.getValueAsDouble());
-  }
-  return std::nullopt;
-}
-
 /// Whether one exponent scaling covers exp2(x) (exp(x) where `natural`):
 /// x in base 2 at most the offset less 2, so that 2^(n + offset) stays
 /// normal - x <= 0 (the IR proves the sign) or bounded by a minimum
@@ -340,7 +322,7 @@ struct ExpApproximation : OpRewritePattern<ExpOpTy> {
     std::optional<double> c;
     if constexpr (std::is_same_v<ExpOpTy, math::ExpOp>)
       c = M_LOG2E;
-    else if (auto scaled = matchScaled(x))
+    else if (auto scaled = kred::matchScaled(x))
       std::tie(x, c) = *scaled;
     rewriter.replaceOp(op, buildExp2(rewriter, op.getLoc(), x, c, oneScaling,
                                      avx512, avx2));

@@ -30,18 +30,26 @@ Sign ofProduct(Sign a, Sign b) {
   return a == b ? Sign::NonNegative : Sign::NonPositive;
 }
 
-Sign ofConstant(Attribute attr) {
-  bool nonNegative = true, nonPositive = true;
-  auto visit = [&](const APFloat &v) {
-    nonNegative &= !v.isNegative() || v.isZero();
-    nonPositive &= v.isNegative() || v.isZero();
-  };
+/// Calls `visit` on each lane of a float constant; false for another
+/// attribute.
+bool forEachFloat(Attribute attr,
+                  llvm::function_ref<void(const APFloat &)> visit) {
   if (auto scalar = dyn_cast<FloatAttr>(attr))
     visit(scalar.getValue());
   else if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
     for (const APFloat &v : dense.getValues<APFloat>())
       visit(v);
   else
+    return false;
+  return true;
+}
+
+Sign ofConstant(Attribute attr) {
+  bool nonNegative = true, nonPositive = true;
+  if (!forEachFloat(attr, [&](const APFloat &v) {
+        nonNegative &= !v.isNegative() || v.isZero();
+        nonPositive &= v.isNegative() || v.isZero();
+      }))
     return Sign::Unknown;
   return nonNegative ? Sign::NonNegative
          : nonPositive ? Sign::NonPositive
@@ -137,82 +145,97 @@ Sign kred::getKnownSign(Value value, int depth) {
   return getSign(value, depth, cache);
 }
 
-/// The largest lane of a float constant (none with a NaN lane).
-static std::optional<double> getLargest(Attribute attr) {
-  std::optional<double> largest;
-  bool nan = false;
-  auto visit = [&](const APFloat &v) {
-    nan |= v.isNaN();
-    largest = std::max(largest.value_or(-INFINITY), v.convertToDouble());
-  };
-  if (auto scalar = dyn_cast<FloatAttr>(attr))
-    visit(scalar.getValue());
-  else if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
-    for (const APFloat &v : dense.getValues<APFloat>())
-      visit(v);
-  return nan ? std::nullopt : largest;
-}
-
-/// The value of every lane of a float constant, if one.
-static std::optional<double> getSplatValue(Value value) {
-  FloatAttr scalar;
-  if (matchPattern(value, m_Constant(&scalar)))
-    return scalar.getValueAsDouble();
-  SplatElementsAttr splat;
-  if (matchPattern(value, m_Constant(&splat)) &&
-      isa<FloatType>(splat.getElementType()))
-    return splat.getSplatValue<APFloat>().convertToDouble();
+std::optional<std::pair<Value, double>> kred::matchScaled(Value product) {
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return std::nullopt;
+  for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                      std::pair(mul.getRhs(), mul.getLhs())}) {
+    SplatElementsAttr splat;
+    FloatAttr scalar;
+    if (matchPattern(c, m_Constant(&splat)))
+      return std::pair(x, splat.getSplatValue<APFloat>().convertToDouble());
+    if (matchPattern(c, m_Constant(&scalar)))
+      return std::pair(x, scalar.getValueAsDouble());
+  }
   return std::nullopt;
 }
 
-/// The smaller of two bounds, either of which may be absent.
-static std::optional<double> lower(std::optional<double> a,
-                                   std::optional<double> b) {
+namespace {
+
+/// The largest lane of a float constant (none with a NaN lane).
+std::optional<double> getLargest(Attribute attr) {
+  std::optional<double> largest;
+  bool nan = false;
+  forEachFloat(attr, [&](const APFloat &v) {
+    nan |= v.isNaN();
+    largest = std::max(largest.value_or(-INFINITY), v.convertToDouble());
+  });
+  return nan ? std::nullopt : largest;
+}
+
+/// The smaller and the larger of two bounds; the smaller where either is
+/// known, the larger where both are.
+std::optional<double> lower(std::optional<double> a, std::optional<double> b) {
   if (a && b)
     return std::min(*a, *b);
   return a ? a : b;
 }
+std::optional<double> higher(std::optional<double> a, std::optional<double> b) {
+  if (a && b)
+    return std::max(*a, *b);
+  return std::nullopt;
+}
+
+/// Each value's bound once, and one sign cache for the whole walk.
+struct BoundWalk {
+  llvm::DenseMap<Value, std::optional<double>> bounds;
+  SignCache signs;
+
+  std::optional<double> bound(Value value, int depth) {
+    Attribute constant;
+    if (matchPattern(value, m_Constant(&constant)))
+      return getLargest(constant);
+    Operation *op = value.getDefiningOp();
+    if (!op || depth <= 0)
+      return std::nullopt;
+    if (auto known = bounds.find(value); known != bounds.end())
+      return known->second;
+    std::optional<double> result = boundOf(op, depth - 1);
+    if (!result && getSign(value, 256, signs) == Sign::NonPositive)
+      result = 0.0;
+    return bounds[value] = result;
+  }
+
+  std::optional<double> boundOf(Operation *op, int depth) {
+    auto operand = [&](unsigned i) { return bound(op->getOperand(i), depth); };
+    if (isa<arith::MinNumFOp, arith::MinimumFOp>(op))
+      return lower(operand(0), operand(1));
+    if (isa<arith::MaxNumFOp, arith::MaximumFOp>(op))
+      return higher(operand(0), operand(1));
+    // x * c, c >= 0 (exp(x) as exp2(x log2 e)).
+    if (auto scaled = matchScaled(op->getResult(0));
+        scaled && scaled->second >= 0)
+      if (std::optional<double> b = bound(scaled->first, depth))
+        return *b * scaled->second;
+    if (auto select = dyn_cast<arith::SelectOp>(op)) {
+      // select(x > c, c, x): min(x, c).
+      auto above = select.getCondition().getDefiningOp<arith::CmpFOp>();
+      if (above && select.getFalseValue() == above.getLhs() &&
+          select.getTrueValue() == above.getRhs() &&
+          (above.getPredicate() == arith::CmpFPredicate::OGT ||
+           above.getPredicate() == arith::CmpFPredicate::OGE))
+        return lower(bound(above.getRhs(), depth),
+                     bound(above.getLhs(), depth));
+      return higher(bound(select.getTrueValue(), depth),
+                    bound(select.getFalseValue(), depth));
+    }
+    return std::nullopt;
+  }
+};
+
+} // namespace
 
 std::optional<double> kred::getUpperBound(Value value, int depth) {
-  Attribute constant;
-  if (matchPattern(value, m_Constant(&constant)))
-    return getLargest(constant);
-  Operation *op = value.getDefiningOp();
-  if (!op || depth <= 0)
-    return std::nullopt;
-  auto bound = [&](Value v) { return getUpperBound(v, depth - 1); };
-  if (isa<arith::MinNumFOp, arith::MinimumFOp>(op))
-    return lower(bound(op->getOperand(0)), bound(op->getOperand(1)));
-  if (auto mul = dyn_cast<arith::MulFOp>(op)) {
-    // x * c, c one value >= 0 (exp(x) as exp2(x log2 e)).
-    for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
-                        std::pair(mul.getRhs(), mul.getLhs())}) {
-      std::optional<double> factor = getSplatValue(c);
-      if (factor && *factor >= 0)
-        if (std::optional<double> b = bound(x))
-          return *b * *factor;
-    }
-  }
-  if (isa<arith::MaxNumFOp, arith::MaximumFOp>(op)) {
-    std::optional<double> a = bound(op->getOperand(0)),
-                          b = bound(op->getOperand(1));
-    if (a && b)
-      return std::max(*a, *b);
-  }
-  if (auto select = dyn_cast<arith::SelectOp>(op)) {
-    // select(x > c, c, x): min(x, c).
-    auto above = select.getCondition().getDefiningOp<arith::CmpFOp>();
-    if (above && select.getFalseValue() == above.getLhs() &&
-        select.getTrueValue() == above.getRhs() &&
-        (above.getPredicate() == arith::CmpFPredicate::OGT ||
-         above.getPredicate() == arith::CmpFPredicate::OGE))
-      return lower(bound(above.getRhs()), bound(above.getLhs()));
-    std::optional<double> t = bound(select.getTrueValue()),
-                          f = bound(select.getFalseValue());
-    if (t && f)
-      return std::max(*t, *f);
-  }
-  if (getKnownSign(value) == Sign::NonPositive)
-    return 0.0;
-  return std::nullopt;
+  return BoundWalk().bound(value, depth);
 }

@@ -14,6 +14,7 @@
 #include "mlir/IR/Value.h"
 
 #include <optional>
+#include <utility>
 
 namespace kred {
 
@@ -28,6 +29,10 @@ Sign getKnownSign(mlir::Value value, int depth = 256);
 /// a bounded value (min(x, c) or select(x > c, c, x)), a maximum or a
 /// select of two bounded values.
 std::optional<double> getUpperBound(mlir::Value value, int depth = 16);
+
+/// `product` as x * c with c a constant of one value (scalar or splat): x
+/// and c.
+std::optional<std::pair<mlir::Value, double>> matchScaled(mlir::Value product);
 
 } // namespace kred
 
