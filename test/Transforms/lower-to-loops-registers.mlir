@@ -115,37 +115,37 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // ArgKMin, K = 64, f32: entries are i64 keys (value bits above, index
 // below) kept in a sorted buffer of 64; the lanes that pass the threshold
 // are appended to a pending list (values and indices, its count carried),
-// and every 16 pending entries become keys, are sorted by a bitonic network
-// (min/max of i64 lanes) and merged into the buffer - the reversed batch
-// against its last 16 keys, then half-cleaners from 32 down to 1 - before
-// the threshold moves (to the merged slot 63's value). With AVX-512 every
-// chunk's passing lanes are packed by a register compress and stored, with
-// no branch; with AVX2 (whose buffer fills more than half its 16
-// registers) a loop over the mask's set lanes appends them, behind a
+// and every 32 pending entries (half the buffer) become keys, are sorted by
+// a bitonic network (min/max of i64 lanes) and merged into the buffer - the
+// reversed batch against its last 32 keys, then half-cleaners from 32 down
+// to 1 - before the threshold moves (to the merged slot 63's value). With
+// AVX-512 every chunk's passing lanes are packed by a register compress and
+// stored, with no branch; with AVX2 (whose buffer fills more than half its
+// 16 registers) a loop over the mask's set lanes appends them, behind a
 // branch on any lane.
 // AVX2-LABEL: func @knn64
 // AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
-// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xf32>
-// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x24xi32>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x40xf32>
+// AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x40xi32>
 // AVX2: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
 // AVX2: scf.if %{{.*}} -> (vector<8xf32>, index)
 // AVX2: scf.while
 // AVX2: math.cttz
-// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<24xf32, strided<[1], offset: ?>>
-// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<24xi32, strided<[1], offset: ?>>
-// AVX2: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c16{{.*}} : index
+// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xf32, strided<[1], offset: ?>>
+// AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xi32, strided<[1], offset: ?>>
+// AVX2: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
 // AVX2: scf.if %[[FULL]] -> (vector<8xf32>, index)
-// AVX2: vector.load %{{.*}}[%c0{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<16xf32>
-// AVX2: %[[BATCH:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<16xi64>
+// AVX2: vector.load %{{.*}}[%c0{{.*}}] : memref<40xf32, strided<[1], offset: ?>>, vector<32xf32>
+// AVX2: %[[BATCH:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<32xi64>
 // AVX2: %[[BUFFER:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
-// AVX2: arith.minsi %[[BATCH]], %{{.*}} : vector<16xi64>
-// AVX2: arith.maxsi %[[BATCH]], %{{.*}} : vector<16xi64>
-// AVX2: %[[TAIL:.*]] = vector.shuffle %[[BUFFER]], %[[BUFFER]] [48, 49, {{.*}}, 63]
-// AVX2: %[[REVERSED:.*]] = vector.shuffle %{{.*}}, %{{.*}} [15, 14, {{.*}}, 0]
-// AVX2: arith.minsi %[[TAIL]], %[[REVERSED]] : vector<16xi64>
+// AVX2: arith.minsi %[[BATCH]], %{{.*}} : vector<32xi64>
+// AVX2: arith.maxsi %[[BATCH]], %{{.*}} : vector<32xi64>
+// AVX2: %[[TAIL:.*]] = vector.shuffle %[[BUFFER]], %[[BUFFER]] [32, 33, {{.*}}, 63]
+// AVX2: %[[REVERSED:.*]] = vector.shuffle %{{.*}}, %{{.*}} [31, 30, {{.*}}, 0]
+// AVX2: arith.minsi %[[TAIL]], %[[REVERSED]] : vector<32xi64>
 // AVX2: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
 // AVX2: vector.store %[[MERGED:.*]], %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
-// AVX2: vector.load %{{.*}}[%c16{{.*}}] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
+// AVX2: vector.load %{{.*}}[%c32{{.*}}] : memref<40xf32, strided<[1], offset: ?>>, vector<8xf32>
 // AVX2: vector.extract %[[MERGED]][63] : i64 from vector<64xi64>
 // With AVX2, a permutation stands for the compress: the 8 mask bits pick a
 // row of a table of lane numbers (rows 0-4 and 255 checked: none, lane 0,
@@ -162,15 +162,15 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // PERM: %[[LANES:.*]] = vector.load %[[TABLE]][%{{.*}}, %c0{{.*}}] : memref<256x8xi8>, vector<8xi8>
 // PERM: %[[PERMUTATION:.*]] = arith.extui %[[LANES]] : vector<8xi8> to vector<8xi32>
 // PERM: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.x86.avx2.permps"(%{{.*}}, %[[PERMUTATION]]) : (vector<8xf32>, vector<8xi32>) -> vector<8xf32>
-// PERM: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<24xf32, strided<[1], offset: ?>>, vector<8xf32>
+// PERM: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<40xf32, strided<[1], offset: ?>>, vector<8xf32>
 // PERM: %[[INDICES:.*]] = arith.addi %[[FIRSTS]], %[[PERMUTATION]] : vector<8xi32>
-// PERM: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<24xi32, strided<[1], offset: ?>>, vector<8xi32>
+// PERM: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<40xi32, strided<[1], offset: ?>>, vector<8xi32>
 // PERM: math.ctpop %{{.*}} : i8
 // PERM: scf.if %{{.*}} -> (vector<8xf32>, index)
 // AVX512-LABEL: func @knn64
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
-// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xf32>
-// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x32xi32>
+// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x48xf32>
+// AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x48xi32>
 // The rows' lanes, which fit in registers, are loaded before the chunk
 // loop (its stores would keep LLVM from hoisting them); the four rows make
 // their terms in lock step before the updates: each j lane's four loads
@@ -185,14 +185,14 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX512: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<16xf32>
 // AVX512-NOT: scf.if
 // AVX512: %[[VALUES:.*]] = llvm.call_intrinsic "llvm.experimental.vector.compress"(%{{.*}}, %[[PASS]], %{{.*}}) : (vector<16xf32>, vector<16xi1>, vector<16xf32>) -> vector<16xf32>
-// AVX512: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<32xf32, strided<[1], offset: ?>>, vector<16xf32>
+// AVX512: vector.store %[[VALUES]], %{{.*}}[%[[COUNT:.*]]] : memref<48xf32, strided<[1], offset: ?>>, vector<16xf32>
 // AVX512: %[[INDICES:.*]] = llvm.call_intrinsic "llvm.experimental.vector.compress"(%{{.*}}, %[[PASS]], %{{.*}}) : (vector<16xi32>, vector<16xi1>, vector<16xi32>) -> vector<16xi32>
-// AVX512: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<32xi32, strided<[1], offset: ?>>, vector<16xi32>
+// AVX512: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<48xi32, strided<[1], offset: ?>>, vector<16xi32>
 // AVX512: %[[PASSED:.*]] = math.ctpop %{{.*}} : i16
-// AVX512: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c16{{.*}} : index
+// AVX512: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
 // AVX512: scf.if %[[FULL]] -> (vector<16xf32>, index)
 // AVX512: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
-// AVX512: vector.load %{{.*}}[%c16{{.*}}] : memref<32xi32, strided<[1], offset: ?>>, vector<16xi32>
+// AVX512: vector.load %{{.*}}[%c32{{.*}}] : memref<48xi32, strided<[1], offset: ?>>, vector<16xi32>
 // AVX512: vector.extract %{{.*}}[63] : i64 from vector<64xi64>
 func.func @knn64(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %out: memref<?x64xi64>) {
   kred.reduce arg_k_min(64) over j ins(%x, %y : memref<?x3xf32>, memref<?x3xf32>)
