@@ -719,7 +719,7 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
       for (int64_t k = 0; k < count; ++k)
         update(k);
     }
-    return next;
+    return state->settleRows(nb, loc, next, memory);
   };
   // A row alone takes two chunks per iteration, so that the loop's own
   // instructions (add, compare, branch) are paid once per two chunks; the
@@ -791,8 +791,10 @@ void ReduceLowering::emitMaskedTail(OpBuilder &b, BatchContext &batch,
     forEachRow(b, tile, [&](OpBuilder &b, Value r, Value i) {
       SmallVector<Value> s = loadState(b, tile, r);
       SmallVector<Value> carried = state->beginTile(b, loc, s);
-      SmallVector<Value> updated =
-          emitChunk(b, batch, i, start, carried, end, rowMemory(b, tile, r));
+      SmallVector<Value> memory = rowMemory(b, tile, r);
+      SmallVector<Value> updated = state->settleRows(
+          b, loc, emitChunk(b, batch, i, start, carried, end, memory),
+          {memory});
       storeState(b, tile, r, state->endTile(b, loc, s, updated));
     });
     scf::YieldOp::create(b, loc);

@@ -118,25 +118,32 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // and every 32 pending entries (half the buffer) become keys, are sorted by
 // a bitonic network (min/max of i64 lanes) and merged into the buffer - the
 // reversed batch against its last 32 keys, then half-cleaners from 32 down
-// to 1 - before the threshold moves (to the merged slot 63's value). With
-// AVX-512 every chunk's passing lanes are packed by a register compress and
-// stored, with no branch; with AVX2 (whose buffer fills more than half its
-// 16 registers) a loop over the mask's set lanes appends them, behind a
-// branch on any lane.
+// to 1 - before the threshold moves (to the merged slot 63's value). The
+// rows of a chunk merge together, behind one branch: where any row holds a
+// batch, every row merges what it holds (its count left is max(count - 32,
+// 0)). With AVX-512 every chunk's passing lanes are packed by a register
+// compress and stored, with no branch; with AVX2 (whose buffer fills more
+// than half its 16 registers) a loop over the mask's set lanes appends
+// them, behind a branch on any lane.
 // AVX2-LABEL: func @knn64
 // AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
 // AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x40xf32>
 // AVX2-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x40xi32>
 // AVX2: %[[PASS:.*]] = arith.cmpf ult, %{{.*}}, %{{.*}} : vector<8xf32>
-// AVX2: scf.if %{{.*}} -> (vector<8xf32>, index)
+// AVX2: scf.if %{{.*}} -> (index)
 // AVX2: scf.while
 // AVX2: math.cttz
 // AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xf32, strided<[1], offset: ?>>
 // AVX2: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xi32, strided<[1], offset: ?>>
-// AVX2: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
-// AVX2: scf.if %[[FULL]] -> (vector<8xf32>, index)
+// AVX2: %[[FULL0:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
+// AVX2-NEXT: %[[FULL1:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
+// AVX2-NEXT: %[[ANY:.*]] = arith.ori %[[FULL0]], %[[FULL1]] : i1
+// AVX2-NEXT: scf.if %[[ANY]] -> (vector<8xf32>, index, vector<8xf32>, index)
 // AVX2: vector.load %{{.*}}[%c0{{.*}}] : memref<40xf32, strided<[1], offset: ?>>, vector<32xf32>
-// AVX2: %[[BATCH:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<32xi64>
+// AVX2: %[[KEYS:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<32xi64>
+// Slots past the row's count read as empty.
+// AVX2: %[[HELD:.*]] = arith.cmpi slt, %{{.*}}, %{{.*}} : vector<32xi64>
+// AVX2: %[[BATCH:.*]] = arith.select %[[HELD]], %[[KEYS]], %{{.*}} : vector<32xi1>, vector<32xi64>
 // AVX2: %[[BUFFER:.*]] = vector.load %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
 // AVX2: arith.minsi %[[BATCH]], %{{.*}} : vector<32xi64>
 // AVX2: arith.maxsi %[[BATCH]], %{{.*}} : vector<32xi64>
@@ -147,6 +154,7 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX2: vector.store %[[MERGED:.*]], %{{.*}}[%c0{{.*}}] : memref<64xi64, strided<[1], offset: ?>>, vector<64xi64>
 // AVX2: vector.load %{{.*}}[%c32{{.*}}] : memref<40xf32, strided<[1], offset: ?>>, vector<8xf32>
 // AVX2: vector.extract %[[MERGED]][63] : i64 from vector<64xi64>
+// AVX2: arith.maxsi %{{.*}}, %c0{{.*}} : index
 // With AVX2, a permutation stands for the compress: the 8 mask bits pick a
 // row of a table of lane numbers (rows 0-4 and 255 checked: none, lane 0,
 // lane 1, lanes 0 and 1, lane 2; all), VPERMPS moves the values first, and
@@ -166,7 +174,9 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // PERM: %[[INDICES:.*]] = arith.addi %[[FIRSTS]], %[[PERMUTATION]] : vector<8xi32>
 // PERM: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<40xi32, strided<[1], offset: ?>>, vector<8xi32>
 // PERM: math.ctpop %{{.*}} : i8
-// PERM: scf.if %{{.*}} -> (vector<8xf32>, index)
+// PERM: math.ctpop %{{.*}} : i8
+// PERM: arith.ori %{{.*}}, %{{.*}} : i1
+// PERM-NEXT: scf.if %{{.*}} -> (vector<8xf32>, index, vector<8xf32>, index)
 // AVX512-LABEL: func @knn64
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x64xi64>
 // AVX512-DAG: memref.alloc() {alignment = 64 : i64} : memref<32x48xf32>
@@ -190,7 +200,8 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
 // AVX512: vector.store %[[INDICES]], %{{.*}}[%[[COUNT]]] : memref<48xi32, strided<[1], offset: ?>>, vector<16xi32>
 // AVX512: %[[PASSED:.*]] = math.ctpop %{{.*}} : i16
 // AVX512: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c32{{.*}} : index
-// AVX512: scf.if %[[FULL]] -> (vector<16xf32>, index)
+// AVX512-COUNT-3: arith.ori %{{.*}}, %{{.*}} : i1
+// AVX512-NEXT: scf.if %{{.*}} -> (vector<16xf32>, index, vector<16xf32>, index, vector<16xf32>, index, vector<16xf32>, index)
 // AVX512: arith.minsi %{{.*}}, %{{.*}} : vector<64xi64>
 // AVX512: vector.load %{{.*}}[%c32{{.*}}] : memref<48xi32, strided<[1], offset: ?>>, vector<16xi32>
 // AVX512: vector.extract %{{.*}}[63] : i64 from vector<64xi64>

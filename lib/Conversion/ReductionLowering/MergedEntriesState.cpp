@@ -7,7 +7,8 @@
 // that beat the threshold are appended to a pending list (values and
 // indices; the keys are made per batch); every 16 pending entries (32 for
 // K > 32) are sorted (a bitonic network) and merged into the sorted buffer
-// of the K best at once, and only then does the threshold move.
+// of the K best at once, and only then does the threshold move. The rows
+// that share a chunk merge together (settleRows).
 // Two ways to append, chosen by the target:
 // - with a register compress (AVX-512's VPCOMPRESS), every chunk's passing
 //   lanes are packed and stored, with no branch: no mispredicted branch
@@ -298,8 +299,8 @@ protected:
     return {values, indices};
   }
 
-  /// Appends the selected lanes to the pending list, merges a full batch,
-  /// and returns the threshold and the count.
+  /// Appends the selected lanes to the pending list and returns the
+  /// threshold and the count; settleRows merges.
   SmallVector<Value> insert(OpBuilder &b, Location loc, ValueRange carried,
                             RowMemory row, int64_t d, Value f, Value j,
                             Value mask) override {
@@ -309,19 +310,51 @@ protected:
         b, loc, b.getI32Type(),
         vector::ExtractOp::create(b, loc, j, ArrayRef<int64_t>{0}));
     if (compress != LaneCompress::None)
-      return mergeIfFull(b, loc, row, d, carried[0],
-                         appendCompressed(b, loc, row, d, carried[1], f, first,
-                                          mask));
-    auto ifAny = scf::IfOp::create(b, loc, carried.getTypes(),
+      return {carried[0], appendCompressed(b, loc, row, d, carried[1], f,
+                                           first, mask)};
+    auto ifAny = scf::IfOp::create(b, loc, b.getIndexType(),
                                    anyLane(b, loc, mask),
                                    /*withElseRegion=*/true);
     OpBuilder nb = ifAny.getThenBodyBuilder();
-    Value count = appendSetLanes(nb, loc, row, d, carried[1], f, first, mask);
-    scf::YieldOp::create(nb, loc,
-                         mergeIfFull(nb, loc, row, d, carried[0], count));
+    scf::YieldOp::create(
+        nb, loc, appendSetLanes(nb, loc, row, d, carried[1], f, first, mask));
     OpBuilder eb = ifAny.getElseBodyBuilder();
-    scf::YieldOp::create(eb, loc, carried);
-    return ifAny.getResults();
+    scf::YieldOp::create(eb, loc, carried[1]);
+    return {carried[0], ifAny.getResult(0)};
+  }
+
+  /// Where any row's pending list holds a batch, merges every row's
+  /// pending entries (up to a batch; fewer where a row has fewer): one
+  /// branch for the rows, and their merges - long chains of dependent
+  /// lane operations - overlap.
+  SmallVector<Value> settleRows(OpBuilder &b, Location loc, ValueRange carried,
+                                ArrayRef<SmallVector<Value>> rows) override {
+    size_t perRow = carried.size() / rows.size();
+    auto count = [&](size_t r, int64_t d) {
+      return getComponent(carried.slice(r * perRow, perRow), d)[1];
+    };
+    Value batchSize = index(b, loc, batch);
+    Value anyFull;
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (int64_t d = 0; d < dim; ++d) {
+        Value full = arith::CmpIOp::create(b, loc, CmpIPredicate::sge,
+                                           count(r, d), batchSize);
+        anyFull = anyFull ? arith::OrIOp::create(b, loc, anyFull, full) : full;
+      }
+    auto ifFull = scf::IfOp::create(
+        b, loc, anyFull,
+        [&](OpBuilder &fb, Location fl) {
+          SmallVector<Value> merged;
+          for (auto [r, row] : llvm::enumerate(rows))
+            for (int64_t d = 0; d < dim; ++d)
+              llvm::append_range(merged,
+                                 mergePending(fb, fl, row, d, count(r, d)));
+          scf::YieldOp::create(fb, fl, merged);
+        },
+        [&](OpBuilder &fb, Location fl) {
+          scf::YieldOp::create(fb, fl, carried);
+        });
+    return SmallVector<Value>(ifFull.getResults());
   }
 
 private:
@@ -456,47 +489,36 @@ private:
         .getResult(0);
   }
 
-  /// Where `count` pending entries make a batch: merges the first batch
-  /// into the buffer, moves the rest (less than a chunk) to the front, and
-  /// takes the threshold from the merged keys. Returns the threshold and
-  /// the count.
-  SmallVector<Value> mergeIfFull(OpBuilder &b, Location loc, RowMemory row,
-                                 int64_t d, Value threshold, Value count) {
+  /// Merges the first `count` pending entries, at most a batch, into the
+  /// buffer and moves the rest (less than a chunk) to the front. Returns
+  /// the threshold, from the merged keys, and the count left.
+  SmallVector<Value> mergePending(OpBuilder &b, Location loc, RowMemory row,
+                                  int64_t d, Value count) {
     Value batchSize = index(b, loc, batch);
-    Value full =
-        arith::CmpIOp::create(b, loc, CmpIPredicate::sge, count, batchSize);
-    auto ifFull = scf::IfOp::create(
-        b, loc, full,
-        [&](OpBuilder &fb, Location fl) {
-          Value merged =
-              mergeIntoBuffer(fb, fl, row, d, pendingKeys(fb, fl, row, d));
-          for (Value pending : {pendingValues(row, d), pendingIndices(row, d)}) {
-            auto memrefType = cast<MemRefType>(pending.getType());
-            auto restType =
-                VectorType::get({width}, memrefType.getElementType());
-            Value rest = vector::LoadOp::create(fb, fl, restType, pending,
-                                                ValueRange{batchSize});
-            vector::StoreOp::create(fb, fl, rest, pending,
-                                    ValueRange{index(fb, fl, 0)});
-          }
-          Value last =
-              vector::ExtractOp::create(fb, fl, merged, ArrayRef<int64_t>{k - 1});
-          scf::YieldOp::create(
-              fb, fl,
-              ValueRange{LaneBuilder(fb, fl, type, width)
-                             .broadcast(EntryKeys(fb, fl).threshold(last)),
-                         arith::SubIOp::create(fb, fl, count, batchSize)});
-        },
-        [&](OpBuilder &fb, Location fl) {
-          scf::YieldOp::create(fb, fl, ValueRange{threshold, count});
-        });
-    return SmallVector<Value>(ifFull.getResults());
+    Value merged =
+        mergeIntoBuffer(b, loc, row, d, pendingKeys(b, loc, row, d, count));
+    for (Value pending : {pendingValues(row, d), pendingIndices(row, d)}) {
+      auto memrefType = cast<MemRefType>(pending.getType());
+      auto restType = VectorType::get({width}, memrefType.getElementType());
+      Value rest = vector::LoadOp::create(b, loc, restType, pending,
+                                          ValueRange{batchSize});
+      vector::StoreOp::create(b, loc, rest, pending,
+                              ValueRange{index(b, loc, 0)});
+    }
+    Value last =
+        vector::ExtractOp::create(b, loc, merged, ArrayRef<int64_t>{k - 1});
+    Value left = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, count, batchSize),
+        index(b, loc, 0));
+    return {LaneBuilder(b, loc, type, width)
+                .broadcast(EntryKeys(b, loc).threshold(last)),
+            left};
   }
 
-  /// The keys of the first batch of pending entries; with `count`, the
-  /// slots from `count` on read as empty.
+  /// The keys of the first batch of pending entries, the slots from
+  /// `count` on read as empty.
   Value pendingKeys(OpBuilder &b, Location loc, RowMemory row, int64_t d,
-                    Value count = Value()) {
+                    Value count) {
     Value c0 = index(b, loc, 0);
     Value values =
         vector::LoadOp::create(b, loc, VectorType::get({batch}, type),
@@ -508,8 +530,6 @@ private:
     Value keys = encoder.withIndex(
         encoder.encode(values),
         arith::ExtUIOp::create(b, loc, keysType(b, batch), indices));
-    if (!count)
-      return keys;
     Value valid = arith::CmpIOp::create(
         b, loc, CmpIPredicate::slt, laneNumbers(b, loc, keysType(b, batch)),
         vector::BroadcastOp::create(

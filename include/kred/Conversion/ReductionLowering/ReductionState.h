@@ -94,6 +94,15 @@ public:
   updateInRange(mlir::OpBuilder &b, mlir::Location loc,
                 mlir::ValueRange carried, const Lanes &f, const Lanes &g,
                 mlir::Value j, mlir::Value inRange, RowMemory row);
+  /// After one chunk's updates of consecutive rows: `carried` holds their
+  /// carried values one row after another, `rows` their memory. Work the
+  /// rows share goes here (K-best merges, done for all rows at once so that
+  /// their chains overlap); by default nothing.
+  virtual llvm::SmallVector<mlir::Value>
+  settleRows(mlir::OpBuilder &, mlir::Location, mlir::ValueRange carried,
+             llvm::ArrayRef<llvm::SmallVector<mlir::Value>> rows) {
+    return llvm::SmallVector<mlir::Value>(carried);
+  }
   /// Whether update needs the lane indices `j`.
   virtual bool needsIndices() { return false; }
   /// Vector registers update holds besides the carried values (a K-best
