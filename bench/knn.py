@@ -13,6 +13,8 @@ N rows (marked "~"): their cost is linear in the rows. kred runs on all N.
 kred's result is checked on the first 500 queries against float64: the
 largest relative difference of the K-th neighbour's squared distance to the
 true K-th smallest (indices may differ between equal distances).
+Times are the least of a few runs; kred and pykeops are measured in two
+alternating rounds, so that a slow phase of a shared machine falls on both.
 """
 import argparse
 import json
@@ -39,14 +41,29 @@ except ImportError:
 
 
 def best_time(fn, repeat):
-    """(median time over `repeat` runs after one warm-up, last result)."""
+    """(least time over `repeat` runs after one warm-up, last result): the
+    run that the machine's other load disturbed least, as side_by_side.py
+    takes."""
     result = fn()
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times)), result
+    return min(times), result
+
+
+def alternated(fns, rounds=2):
+    """best_time of each (name: (fn, repeat)), measured in `rounds`
+    alternating rounds so that a slow phase of a shared machine does not
+    fall on one side only: {name: (least time, last result)}."""
+    best = {}
+    for _ in range(rounds):
+        for name, (fn, repeat) in fns.items():
+            t, result = best_time(fn, repeat)
+            if name not in best or t < best[name][0]:
+                best[name] = (t, result)
+    return best
 
 
 def knn_numpy(x, y, k, block=1024):
@@ -124,24 +141,25 @@ def main():
                 aliases = [f"X = Vi({d})", f"Y = Vj({d})"]
                 g = kn.Genred("SqDist(X, Y)", aliases, reduction_op="ArgKMin", axis=1,
                               opt_arg=k, compile_options=options)
-                t_kred, idx_kred = best_time(lambda: g(x, y), repeat)
-                t_argmin = None
+                timed = {"kred": (lambda: g(x, y), repeat)}
                 if k == 1:
                     g1 = kn.Genred("SqDist(X, Y)", aliases, reduction_op="ArgMin", axis=1,
                                    compile_options=options)
-                    t_argmin, _ = best_time(lambda: g1(x, y), repeat)
+                    timed["argmin"] = (lambda: g1(x, y), repeat)
+                if pk is not None:
+                    gp = pk.Genred("SqDist(X, Y)", aliases, reduction_op="ArgKMin", axis=1,
+                                   opt_arg=k)
+                    timed["pykeops"] = (lambda: gp(xs, y), 1 if n > 10_000 else 3)
+                best = alternated(timed)
+                t_kred, idx_kred = best["kred"]
+                t_argmin = best["argmin"][0] if k == 1 else None
                 t_np, _ = best_time(lambda: knn_numpy(xs, y, k), 1 if n > 10_000 else 3)
                 t_np *= scale
                 t_torch = None
                 if torch is not None:
                     t_torch, _ = best_time(lambda: knn_torch(xs, y, k), 1 if n > 10_000 else 3)
                     t_torch *= scale
-                t_pk = None
-                if pk is not None:
-                    gp = pk.Genred("SqDist(X, Y)", aliases, reduction_op="ArgKMin", axis=1,
-                                   opt_arg=k)
-                    t_pk, _ = best_time(lambda: gp(xs, y), 1 if n > 10_000 else 3)
-                    t_pk *= scale
+                t_pk = best["pykeops"][0] * scale if pk is not None else None
                 checked = min(sample, 500)
                 ref = true_kth_distance(x[:checked], y, k)
                 diff = float(np.max(np.abs(kth_distance(x[:checked], y, idx_kred[:checked])
