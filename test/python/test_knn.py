@@ -152,7 +152,7 @@ def host_has(*flags):
 # (AVX2 code for heavy formulas, K > 32, where the buffer would fill more
 # than half the registers); AVX-512's register compress (K >= 9; on a host
 # without AVX-512, LLVM's generic expansion of the same IR runs); AVX2's
-# permutation from a table of lane numbers (K >= 17).
+# permutation from a table of lane numbers (K >= 12).
 MERGED_APPENDS = {"set-lanes": {"cpu-features": "-avx512f", "lane-compress": "none"},
                   "compress": {"avx512": 1, "lane-compress": "instruction"},
                   "permutation": {"cpu-features": "-avx512f",
@@ -162,7 +162,8 @@ MERGED_APPENDS = {"set-lanes": {"cpu-features": "-avx512f", "lane-compress": "no
 @pytest.mark.parametrize("append,k", [("set-lanes", 33), ("set-lanes", 47),
                                       ("set-lanes", 64), ("compress", 9),
                                       ("compress", 16), ("compress", 33),
-                                      ("compress", 64), ("permutation", 17),
+                                      ("compress", 64), ("permutation", 12),
+                                      ("permutation", 17),
                                       ("permutation", 33), ("permutation", 64)])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_merged_batches(append, k, axis):

@@ -18,7 +18,7 @@
 //   14-16/18-19 ms; D = 64 K = 10/64 113/139 -> 98/107 ms);
 // - AVX2 packs them by a permutation (VPERMPS) whose index is the mask's
 //   row of a table of lane numbers (the indices: the first lane's plus
-//   those numbers), seven instructions per chunk and row: from K = 17, for
+//   those numbers), seven instructions per chunk and row: from K = 12, for
 //   formulas whose rows fit in half the registers (AVX2 code, D = 3,
 //   K = 32/64: 25-26/41 -> 20-21/25.5 ms with PDEP/PEXT making the index,
 //   then 17.6/24.0 -> 15.8/22.6 ms with the table);
@@ -69,9 +69,11 @@ int64_t getMergeBatch(int64_t slots) {
 /// formula's chunks pay more for the packing than insertion costs them
 /// (N = M = 1e4, D = 3: AVX-512's compress instruction, K = 2: 5.5 -> 9.9
 /// ms, K = 10 even; AVX2's permutation, K = 10/16: 12/15 -> 17/18 ms,
-/// K = 32 25 -> 20 ms).
+/// K = 32 25 -> 20 ms; since the rows merge together, AVX2 K = 8/9 9.8-10.3/
+/// 11.7-14.1 -> 11.0-13.4/12.2-15.5 ms, K = 10 even, K = 12/16
+/// 13.3-15.2/15.1-15.7 -> 12.6-14.3/12.3-15.1 ms).
 int64_t getMinKToPack(LaneCompress compress) {
-  return compress == LaneCompress::Permutation ? 17 : 9;
+  return compress == LaneCompress::Permutation ? 12 : 9;
 }
 
 Value intConstant(OpBuilder &b, Location loc, Type type, int64_t value) {
