@@ -148,7 +148,8 @@ struct PyKernel {
                            " has dtype " + py::str(dtype).cast<std::string>() +
                            "; expected float16, float32, float64 or int64");
     // NumPy's byte order: '=' native, '|' none, '<' or '>' explicit.
-    char order = dtype.attr("byteorder").cast<std::string>()[0];
+    // Read from the descriptor: the attribute costs a third of a small call.
+    char order = dtype.byteorder();
     bool bigEndianHost = llvm::sys::IsBigEndianHost;
     if ((order == '>' && !bigEndianHost) || (order == '<' && bigEndianHost))
       throw py::value_error(

@@ -7,10 +7,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeInternal.h"
+#include "ThreadChoice.h"
 
 #include "kred/Runtime/Target.h"
 
 #include "llvm/TargetParser/Host.h"
+
+#include <chrono>
 
 #include <map>
 
@@ -32,6 +35,8 @@ public:
     auto getThreads = reinterpret_cast<int (*)()>(
         this->library->lookup("omp_get_max_threads"));
     defaultThreads = getThreads ? getThreads() : 0;
+    for (const auto &entry : this->library->getEntryPoints())
+      threadChoices.try_emplace(entry.first);
   }
 
   llvm::Error launch(const KernelSignature &signature,
@@ -62,7 +67,8 @@ private:
     EntryPoint entry;
     llvm::SmallVector<int64_t, 48> fields; // the descriptors, one after another
     llvm::SmallVector<unsigned, 8> starts; // where each begins
-    bool serial;
+    double pairs;                          // (i, j) pairs of one call
+    ThreadChoice *threads;                 // the kernel's
 
     /// Runs at the bound addresses, or at `addresses` when given.
     void call(llvm::ArrayRef<void *> addresses) const {
@@ -74,11 +80,17 @@ private:
               reinterpret_cast<int64_t>(addresses[k]);
         pointers.push_back(&descriptors[start]);
       }
-      if (serial)
-        object->setThreads(1);
+      if (!object->canRunSerially() || !threads->runsSerially(pairs)) {
+        entry(pointers.data());
+        return;
+      }
+      object->setThreads(1);
+      auto start = std::chrono::steady_clock::now();
       entry(pointers.data());
-      if (serial)
-        object->setThreads(object->defaultThreads);
+      std::chrono::duration<double> seconds =
+          std::chrono::steady_clock::now() - start;
+      object->setThreads(object->defaultThreads);
+      threads->recordSerial(pairs, seconds.count());
     }
 
     llvm::Error run(llvm::ArrayRef<void *> addresses,
@@ -104,15 +116,17 @@ private:
       call.starts.push_back(call.fields.size());
       llvm::append_range(call.fields, getMemrefDescriptor(buffer));
     }
-    call.serial = setThreads && defaultThreads > 1 &&
-                  countPairs(signature, args) < kSerialPairs;
+    call.pairs = countPairs(signature, args);
+    call.threads = &threadChoices.at(signature.name);
     return call;
   }
 
-  /// Below this many (i, j) pairs a kernel runs on one thread.
-  static constexpr double kSerialPairs = 1 << 17;
+  /// Whether a call may run on fewer threads than libomp's default.
+  bool canRunSerially() const { return setThreads && defaultThreads > 1; }
 
   std::unique_ptr<KernelLibrary> library;
+  /// Per entry point: its serial calls' cost, for the next calls.
+  mutable std::map<std::string, ThreadChoice> threadChoices;
   void (*setThreads)(int) = nullptr;
   int defaultThreads = 0;
 };
