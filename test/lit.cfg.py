@@ -29,7 +29,6 @@ tools = [
     ToolSubst("kred-runtime-api-test", unresolved="fatal"),
     ToolSubst("kred-pipeline-options-test", unresolved="fatal"),
     ToolSubst("kred-gpu-sim-test", unresolved="fatal"),
-    ToolSubst("kred-thread-choice-test", unresolved="fatal"),
     ToolSubst("kred-lsp-server", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("mlir-opt", unresolved="fatal"),

@@ -7,13 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeInternal.h"
-#include "ThreadChoice.h"
 
 #include "kred/Runtime/Target.h"
 
 #include "llvm/TargetParser/Host.h"
-
-#include <chrono>
 
 #include <map>
 
@@ -35,8 +32,6 @@ public:
     auto getThreads = reinterpret_cast<int (*)()>(
         this->library->lookup("omp_get_max_threads"));
     defaultThreads = getThreads ? getThreads() : 0;
-    for (const auto &entry : this->library->getEntryPoints())
-      threadChoices.try_emplace(entry.first);
   }
 
   llvm::Error launch(const KernelSignature &signature,
@@ -67,8 +62,7 @@ private:
     EntryPoint entry;
     llvm::SmallVector<int64_t, 48> fields; // the descriptors, one after another
     llvm::SmallVector<unsigned, 8> starts; // where each begins
-    double pairs;                          // (i, j) pairs of one call
-    ThreadChoice *threads;                 // the kernel's
+    bool serial;
 
     /// Runs at the bound addresses, or at `addresses` when given.
     void call(llvm::ArrayRef<void *> addresses) const {
@@ -80,17 +74,11 @@ private:
               reinterpret_cast<int64_t>(addresses[k]);
         pointers.push_back(&descriptors[start]);
       }
-      if (!object->canRunSerially() || !threads->runsSerially(pairs)) {
-        entry(pointers.data());
-        return;
-      }
-      object->setThreads(1);
-      auto start = std::chrono::steady_clock::now();
+      if (serial)
+        object->setThreads(1);
       entry(pointers.data());
-      std::chrono::duration<double> seconds =
-          std::chrono::steady_clock::now() - start;
-      object->setThreads(object->defaultThreads);
-      threads->recordSerial(pairs, seconds.count());
+      if (serial)
+        object->setThreads(object->defaultThreads);
     }
 
     llvm::Error run(llvm::ArrayRef<void *> addresses,
@@ -116,17 +104,20 @@ private:
       call.starts.push_back(call.fields.size());
       llvm::append_range(call.fields, getMemrefDescriptor(buffer));
     }
-    call.pairs = countPairs(signature, args);
-    call.threads = &threadChoices.at(signature.name);
+    call.serial = setThreads && defaultThreads > 1 &&
+                  countPairs(signature, args) < kSerialPairs;
     return call;
   }
 
-  /// Whether a call may run on fewer threads than libomp's default.
-  bool canRunSerially() const { return setThreads && defaultThreads > 1; }
+  /// Below this many (i, j) pairs a kernel runs on one thread. A choice by
+  /// each kernel's measured time per pair (parallel past 8 us of serial
+  /// work) sped isolated calls up (a D = 64 Gaussian at N = M = 200: 100
+  /// -> 60-69 us) but slowed GeomLoss' Sinkhorn at N = 200-300 1.5-2x:
+  /// libomp's workers, spinning after each parallel call, took the cores
+  /// from torch's own threads between the reductions (docs/Rationale.md).
+  static constexpr double kSerialPairs = 1 << 17;
 
   std::unique_ptr<KernelLibrary> library;
-  /// Per entry point: its serial calls' cost, for the next calls.
-  mutable std::map<std::string, ThreadChoice> threadChoices;
   void (*setThreads)(int) = nullptr;
   int defaultThreads = 0;
 };
