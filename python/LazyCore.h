@@ -135,10 +135,14 @@ PyObject *binaryNode(PyObject *self, PyObject *other, PyObject *templ,
                      PyObject *opName, PyObject *dim, PyObject *check,
                      bool reverse, PyObject *isComplex);
 
-/// Operators (LazyOperators.cpp): +, -, *, /, unary -, ** and sum().
+/// Operators (LazyOperators.cpp): +, -, *, /, unary -, **, sum() and @.
 extern PyNumberMethods nodeNumberMethods;
 PyObject *nodeSum(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames);
+/// K.__matmul__(v, **options): K @ v by the plan of an identical earlier
+/// call, else the Python method matmul.
+PyObject *nodeMatmul(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames);
 
 /// Plans (LazyPlans.cpp): _plan_key; a reduction (reduction, axis, k,
 /// weight) run by the plan an earlier identical call made (nullptr without

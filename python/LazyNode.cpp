@@ -543,6 +543,10 @@ PyMethodDef nodeMethods[] = {
     {"sum", (PyCFunction)(void (*)())nodeSum, METH_FASTCALL | METH_KEYWORDS,
      "sum(axis=-1, dim=None, **options): the Sum reduction over i or j "
      "(dim = batch dims or batch dims + 1), or over the last axis (-1)"},
+    {"__matmul__", (PyCFunction)(void (*)())nodeMatmul,
+     METH_FASTCALL | METH_KEYWORDS,
+     "__matmul__(v, **options): K @ v, as matmul (pykeops' form takes the "
+     "reductions' options)"},
     {nullptr},
 };
 

@@ -4,7 +4,8 @@
 // C for two LazyTensors of one registered real class (the common case);
 // else the Python methods _add, _radd, _sub, ... and _sum_general decide
 // (numbers, arrays, complex values, pykeops' shortcuts), as the operators
-// of GenericLazyTensor did.
+// of GenericLazyTensor did. K @ v runs in C where an identical call made
+// its plan, else calls the Python method matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,8 @@ bool internOperator(BinaryOperator &op) {
          (op.reflectedName = PyUnicode_InternFromString(op.reflected));
 }
 
-PyObject *negationName = nullptr, *powerName = nullptr;
+PyObject *negationName = nullptr, *powerName = nullptr,
+         *matmulName = nullptr;
 
 bool internOperators() {
   static bool interned = false;
@@ -41,7 +43,8 @@ bool internOperators() {
     interned = internOperator(addition) && internOperator(subtraction) &&
                internOperator(multiplication) && internOperator(division) &&
                (negationName = PyUnicode_InternFromString("_neg")) &&
-               (powerName = PyUnicode_InternFromString("_pow"));
+               (powerName = PyUnicode_InternFromString("_pow")) &&
+               (matmulName = PyUnicode_InternFromString("matmul"));
   return interned;
 }
 
@@ -86,6 +89,34 @@ PyObject *power(PyObject *a, PyObject *b, PyObject *modulus) {
     return unaryNode(a, names.square, nullptr, nullptr, nullptr);
   PyErr_Clear(); // a large int: Python's _pow decides
   return PyObject_CallMethodOneArg(a, powerName, b);
+}
+
+/// K @ v for a scalar K of a registered real class and v (N, E) exactly
+/// its array type, run by the plan of an identical earlier call: (K * v)
+/// summed over j, v a j-variable, as matmul; nullptr without an error
+/// where there is no such plan.
+PyObject *plannedMatmul(PyObject *k, PyObject *v) {
+  const FastClass *fc = fastClass(Py_TYPE(k));
+  PyObject *dim = asNode(k)->dim;
+  if (!fc || !dim || !PyLong_CheckExact(dim) || PyLong_AsLong(dim) != 1 ||
+      hasSymbolic(asNode(k)))
+    return nullptr;
+  Ref shape(PyObject_GetAttr(v, names.shape));
+  if (!shape || !PyTuple_Check(shape.get()) || PyTuple_GET_SIZE(shape.get()) != 2)
+    return nullptr;
+  Ref leaf(fastLeaf(Py_TYPE(k), *fc, v, 1));
+  if (!leaf)
+    return nullptr;
+  Ref product(binaryNode(k, leaf.get(), multiplication.templText,
+                         multiplication.nameText, nullptr, nullptr, false,
+                         nullptr));
+  if (!product)
+    return nullptr;
+  Ref one(PyLong_FromLong(1));
+  if (!one)
+    return nullptr;
+  PyObject *reduction[] = {names.sum, one.get(), Py_None, Py_None};
+  return runPlanned(product.get(), reduction);
 }
 
 /// The reduction axis (0: over i, 1: over j) or -1 (the last axis) of a
@@ -157,6 +188,20 @@ PyObject *nodeSum(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
   }
   PyErr_Clear();
   return forward(self, names.sumGeneral, args, nargs, kwnames);
+}
+
+PyObject *nodeMatmul(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames) {
+  if (!internOperators())
+    return nullptr;
+  if (nargs == 1 && !kwnames && fastNode(self) && !isNode(args[0]) &&
+      isLeafArrayType(Py_TYPE(args[0]))) {
+    if (PyObject *result = plannedMatmul(self, args[0]))
+      return result;
+    if (PyErr_Occurred())
+      return nullptr;
+  }
+  return forward(self, matmulName, args, nargs, kwnames);
 }
 
 } // namespace kred::lazy

@@ -274,6 +274,42 @@ def test_random_expressions_match_dense_torch_planned_or_not(seed):
     assert LT._lazy_plans  # the second calls ran plans
 
 
+@pytest.mark.parametrize("front", [kn, kt])
+def test_planned_matmul_agrees_with_matmul(front):
+    """K @ v from C (the plan of an identical earlier call) and what matmul
+    does with other arguments after it: dense float64 values, matmul's
+    errors, autograd where v requires grad."""
+    rng = np.random.default_rng(11)
+    x, y, v = rng.random((6, 3)), rng.random((8, 3)), rng.standard_normal((8, 2))
+    make = torch.from_numpy if front is kt else (lambda a: a)
+    dense = np.exp(-((x[:, None] - y[None]) ** 2).sum(-1))
+
+    def kernel():
+        x_i = front.LazyTensor(make(x)[:, None, :])
+        y_j = front.LazyTensor(make(y)[None, :, :])
+        return (-((x_i - y_j) ** 2).sum(-1)).exp()
+    front.LazyTensor._lazy_plans.clear()
+    for _ in range(3):  # the last calls run the plan
+        got = kernel() @ make(v)
+        np.testing.assert_allclose(np.asarray(got), dense @ v, rtol=1e-12)
+    assert front.LazyTensor._lazy_plans
+    np.testing.assert_allclose(np.asarray(kernel() @ make(v[:, 0])), dense @ v[:, 0],
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match=r"v has shape \(7, 2\), with 7 rows"):
+        kernel() @ make(v[:7])
+    with pytest.raises(TypeError, match="all arrays must share one dtype"):
+        kernel() @ make(v.astype(np.float32))
+    with pytest.raises(TypeError, match="matvecmult"):
+        kernel() @ kernel()
+    with pytest.raises(TypeError, match="unsupported operand"):
+        make(v.T) @ kernel()
+    if front is kt:
+        w = torch.from_numpy(v).requires_grad_(True)
+        (kernel() @ w).sum().backward()
+        np.testing.assert_allclose(w.grad.numpy(), dense.sum(0)[:, None].repeat(2, 1),
+                                   rtol=1e-12)
+
+
 def reference_call_key(args, backend, device_id):
     """TorchBackend.call_key as Python wrote it before it moved to C."""
     key = [backend, device_id]

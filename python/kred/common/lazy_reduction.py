@@ -357,9 +357,6 @@ class ReductionMixin:
         self._ranges = None if value is None else tuple(value)
 
     # --- LazyTensors as linear operators ------------------------------------------
-    def __matmul__(self, v, **kwargs):
-        return self.matmul(v, **kwargs)
-
     def matmul(self, v, **kwargs):
         """K @ v: the kernel matrix-vector (or matrix-matrix) product.
         K's values must be scalars (trailing dimension 1, or one complex
