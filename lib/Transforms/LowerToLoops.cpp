@@ -96,6 +96,9 @@ private:
   /// Rows per chunk of lanes: the option, or (0) as many as the register
   /// budget holds.
   int64_t chooseRowsPerChunk();
+  /// The vector registers a row's carried values hold (a pending count,
+  /// say, is in a general register).
+  int64_t countCarriedLanes();
   /// The lanes the rows of a chunk share in registers: the j-variables',
   /// the formula's constants (an approximated function's once) and
   /// kChunkTemporaries; `approximated`: whether it has such a function.
@@ -593,6 +596,11 @@ int64_t ReduceLowering::countSharedLanes(bool &approximated) {
   return shared;
 }
 
+int64_t ReduceLowering::countCarriedLanes() {
+  return llvm::count_if(state->getCarriedTypes(),
+                        [](Type t) { return isa<VectorType>(t); });
+}
+
 bool ReduceLowering::rowsFitInRegisters(int64_t count) {
   bool approximated;
   int64_t carried = state->getCarriedTypes().size();
@@ -692,8 +700,15 @@ void ReduceLowering::emitRowBlock(OpBuilder &b, BatchContext &batch,
     rowSources.push_back(std::move(source));
   }
   // Rows whose lanes stay in registers make their terms in lock step,
-  // before the updates; wider rows one after the other (interleaveRows).
-  bool lockStep = !readsRowsPerChunk() && !buffersRowLanes();
+  // before the updates (interleaveRows); so do wider rows whose state is
+  // one vector updated without a branch: made one after the other, the j
+  // lanes CSE shares between them stayed live over whole rows and spilled
+  // (D = 64: 1.5x slower). States of two vectors (LogSumExp) and
+  // insertions behind a branch (ArgMin) lost with lock step (README,
+  // "Contractions against the core's arithmetic peak").
+  bool wideRows = readsRowsPerChunk() || buffersRowLanes();
+  bool lockStep =
+      !wideRows || (countCarriedLanes() == 1 && !state->updateBranches());
   auto updateRows = [&](OpBuilder &nb, Value j0,
                         ValueRange c) -> SmallVector<Value> {
     Block *body = nb.getInsertionBlock();

@@ -95,10 +95,16 @@ func.func @linear(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %out: memref<?x1xf32
 // AVX2-NOT: llvm.inline_asm
 // AVX2-NOT: memref<512xvector<8xf32>>
 // Each row then holds only its sum's chains in registers: with 32 of them,
-// four rows share each j lane (above: two with 16).
+// four rows share each j lane (above: two with 16), in lock step (each
+// coordinate's four rows together, so that a j lane's uses are adjacent
+// and it does not stay live over whole rows).
 // X86-512-LABEL: func @wide
 // X86-512: iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // X86-512: llvm.inline_asm
+// X86-512: memref.load %arg0[%{{.*}}, %c0{{.*}}] : memref<?x256xf32>
+// X86-512-NEXT: memref.load %arg0[%{{.*}}, %c0{{.*}}] : memref<?x256xf32>
+// X86-512-NEXT: memref.load %arg0[%{{.*}}, %c0{{.*}}] : memref<?x256xf32>
+// X86-512-NEXT: memref.load %arg0[%{{.*}}, %c0{{.*}}] : memref<?x256xf32>
 func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf32>) {
   kred.reduce sum over j ins(%x, %y : memref<?x256xf32>, memref<?x256xf32>)
       outs(%out : memref<?x1xf32>) {
@@ -106,6 +112,28 @@ func.func @wide(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %out: memref<?x1xf
     %yj = kred.var j 1 : vector<256xf32>
     %f = kred.scalprod %xi, %yj : vector<256xf32>, vector<256xf32>
     kred.yield %f : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// A state updated behind a branch (ArgMin's insertion) keeps wide rows one
+// after the other: a row's coordinates follow each other.
+// X86-512-LABEL: func @wideArgMin
+// X86-512: llvm.inline_asm
+// X86-512: %[[ROW:.*]] = arith.index_cast %{{.*}} : i64 to index
+// X86-512: memref.load %arg0[%[[ROW]], %c0{{.*}}] : memref<?x64xf32>
+// X86-512-NEXT: vector.broadcast
+// X86-512-NEXT: arith.constant 1 : index
+// X86-512-NEXT: memref.load %arg0[%[[ROW]], %c1{{.*}}] : memref<?x64xf32>
+func.func @wideArgMin(%x: memref<?x64xf32>, %y: memref<?x64xf32>, %out: memref<?x1xi64>) {
+  kred.reduce arg_min over j ins(%x, %y : memref<?x64xf32>, memref<?x64xf32>)
+      outs(%out : memref<?x1xi64>) {
+    %xi = kred.var i 0 : vector<64xf32>
+    %yj = kred.var j 1 : vector<64xf32>
+    %d = kred.sqdist %xi, %yj : vector<64xf32>, vector<64xf32>
+    kred.yield %d : vector<1xf32>
   }
   return
 }

@@ -258,6 +258,8 @@ public:
     assert(batch >= width && "one merge must leave less than a batch");
   }
 
+  bool updateBranches() override { return compress == LaneCompress::None; }
+
   SmallVector<MemRefType> getRowMemoryTypes() override {
     MLIRContext *context = type.getContext();
     SmallVector<MemRefType> types(

@@ -222,6 +222,8 @@ public:
     chooseSlots();
   }
 
+  bool updateBranches() override { return true; }
+
   /// The piece of the buffer an insertion holds in registers: its values
   /// and i32 indices.
   int64_t getUpdateRegisters() override {

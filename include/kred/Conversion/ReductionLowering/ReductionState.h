@@ -108,6 +108,9 @@ public:
   /// Vector registers update holds besides the carried values (a K-best
   /// buffer shifted in registers), for the lowering's register budget.
   virtual int64_t getUpdateRegisters() { return 0; }
+  /// Whether update branches on its lanes (an insertion where a lane
+  /// passes), for the lowering's order of rows.
+  virtual bool updateBranches() { return false; }
   /// Merges two partial states held in values (not row memory), lane by
   /// lane; fails for states kept in row memory.
   virtual llvm::FailureOr<llvm::SmallVector<mlir::Value>>
