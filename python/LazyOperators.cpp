@@ -91,6 +91,13 @@ PyObject *power(PyObject *a, PyObject *b, PyObject *modulus) {
   return PyObject_CallMethodOneArg(a, powerName, b);
 }
 
+/// node.sum over `axis` (0: i, 1: j) by the plan of an identical earlier
+/// call; nullptr without an error where there is none.
+PyObject *runPlannedSum(PyObject *node, PyObject *axis) {
+  PyObject *reduction[] = {names.sum, axis, Py_None, Py_None};
+  return runPlanned(node, reduction);
+}
+
 /// K @ v for a scalar K of a registered real class and v (N, E) exactly
 /// its array type, run by the plan of an identical earlier call: (K * v)
 /// summed over j, v a j-variable, as matmul; nullptr without an error
@@ -113,10 +120,7 @@ PyObject *plannedMatmul(PyObject *k, PyObject *v) {
   if (!product)
     return nullptr;
   Ref one(PyLong_FromLong(1));
-  if (!one)
-    return nullptr;
-  PyObject *reduction[] = {names.sum, one.get(), Py_None, Py_None};
-  return runPlanned(product.get(), reduction);
+  return one ? runPlannedSum(product.get(), one.get()) : nullptr;
 }
 
 /// The reduction axis (0: over i, 1: over j) or -1 (the last axis) of a
@@ -177,8 +181,7 @@ PyObject *nodeSum(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
       Ref axisObject(PyLong_FromLong(axis));
       if (!axisObject)
         return nullptr;
-      PyObject *reduction[] = {names.sum, axisObject.get(), Py_None, Py_None};
-      if (PyObject *result = runPlanned(self, reduction))
+      if (PyObject *result = runPlannedSum(self, axisObject.get()))
         return result;
       if (PyErr_Occurred())
         return nullptr;
