@@ -11,7 +11,9 @@
 - side by side with pykeops (when importable: run it with a Python that has
   pykeops 2.3, e.g. ~/keops-venv/bin/python), one call per row, the same
   data: Genred and LazyTensor (built per call, as user code does), NumPy
-  and torch, N = M = 10 and 100, torch with autograd (forward + backward).
+  and torch, N = M = 10 and 100, torch with autograd (forward + backward);
+  the two libraries take turns in rounds, each row the median of all its
+  calls.
 
 usage: PYTHONPATH=build/python python3 bench/python_overhead.py BUILD_DIR
 """
@@ -138,6 +140,26 @@ def call_rows(module, n, rng, torch=None, grad=False):
     return calls
 
 
+def alternated_medians(calls, repeat, rounds=10):
+    """{library: {surface: median seconds}}: the libraries take turns, a
+    round of every surface each, so that the machine's slow and fast
+    phases (a shared VM's) weigh on all of them alike."""
+    times = {name: {s: [] for s in rows} for name, rows in calls.items()}
+    for rows in calls.values():
+        for fn in rows.values():
+            for _ in range(20):
+                fn()
+    for _ in range(rounds):
+        for name, rows in calls.items():
+            for surface, fn in rows.items():
+                for _ in range(max(1, repeat // rounds)):
+                    t = time.perf_counter()
+                    fn()
+                    times[name][surface].append(time.perf_counter() - t)
+    return {name: {s: float(np.median(ts)) for s, ts in rows.items()}
+            for name, rows in times.items()}
+
+
 def side_by_side():
     import importlib
     libraries = {"kred": "kred"}
@@ -158,13 +180,11 @@ def side_by_side():
             continue
         for n in (10, 100):
             for grad in ((False, True) if front == "torch" else (False,)):
-                times = {}
-                for name, package in libraries.items():
-                    module = importlib.import_module(f"{package}.{front}")
-                    rows = call_rows(module, n, np.random.default_rng(0),
-                                     torch if front == "torch" else None, grad)
-                    times[name] = {s: median_time(fn, 300 if grad else 2000)
-                                   for s, fn in rows.items()}
+                calls = {name: call_rows(importlib.import_module(f"{package}.{front}"),
+                                         n, np.random.default_rng(0),
+                                         torch if front == "torch" else None, grad)
+                         for name, package in libraries.items()}
+                times = alternated_medians(calls, 300 if grad else 2000)
                 for surface in times["kred"]:
                     label = f"{front} {surface} N = M = {n}" + (" + backward" if grad else "")
                     line = f"{label:<34}" + "".join(f"{t[surface] * 1e6:10.1f}us"

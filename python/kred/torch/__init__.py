@@ -112,11 +112,15 @@ def _scatter(genred, group, gradients, args, grads, first):
     offset = 0
     for k in group:
         dim = genred.arguments[k].dim
-        part = gradients[..., offset:offset + dim]
+        # The slice and sum_to_size only where they change something: each
+        # costs a small call a microsecond.
+        whole = offset == 0 and gradients.shape[-1] == dim
+        part = gradients if whole else gradients[..., offset:offset + dim]
         offset += dim
         if genred.arguments[k].category == "param":
             part = genred._total(part.sum(-2))
-        grads[first + k] = part.sum_to_size(args[k].shape)
+        shape = args[k].shape
+        grads[first + k] = part if part.shape == shape else part.sum_to_size(shape)
 
 
 def _gradient_groups(genred, needed):
