@@ -33,15 +33,19 @@ from all_cores import use_all_cores
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def median_time(fn, repeat):
-    for _ in range(20):
-        fn()
+def call_times(fn, count):
+    """The seconds of `count` calls of fn, one each."""
     times = []
-    for _ in range(repeat):
+    for _ in range(count):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times))
+    return times
+
+
+def median_time(fn, repeat):
+    call_times(fn, 20)
+    return float(np.median(call_times(fn, repeat)))
 
 
 def main():
@@ -147,15 +151,11 @@ def alternated_medians(calls, repeat, rounds=10):
     times = {name: {s: [] for s in rows} for name, rows in calls.items()}
     for rows in calls.values():
         for fn in rows.values():
-            for _ in range(20):
-                fn()
+            call_times(fn, 20)
     for _ in range(rounds):
         for name, rows in calls.items():
             for surface, fn in rows.items():
-                for _ in range(max(1, repeat // rounds)):
-                    t = time.perf_counter()
-                    fn()
-                    times[name][surface].append(time.perf_counter() - t)
+                times[name][surface] += call_times(fn, max(1, repeat // rounds))
     return {name: {s: float(np.median(ts)) for s, ts in rows.items()}
             for name, rows in times.items()}
 
