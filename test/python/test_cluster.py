@@ -115,6 +115,55 @@ def test_from_matrix_keeps_the_reference_pattern(seed):
     assert len(got[2]) <= len(ref[2]) and len(got[5]) <= len(ref[5])
 
 
+def merged_runs(outer, inner, kept):
+    """(slices, redranges) of the block-sparse pattern along one axis:
+    per outer cluster, its kept inner clusters, a run of kept clusters
+    whose ranges follow each other in memory as one range."""
+    slices, redranges = [], []
+    for k in range(len(outer)):
+        previous = None
+        for l in range(len(inner)):
+            if not kept(k, l):
+                previous = None
+                continue
+            if previous is not None and inner[previous][1] == inner[l][0]:
+                redranges[-1][1] = inner[l][1]
+            else:
+                redranges.append([inner[l][0], inner[l][1]])
+            previous = l
+        slices.append(len(redranges))
+    return slices, redranges
+
+
+@pytest.mark.parametrize("shape", [(70, 150), (129, 64), (3, 200), (1, 1)])
+def test_from_matrix_merges_runs_across_64_clusters(shape):
+    """Runs that cross every multiple of 64 clusters (whole rows and
+    columns kept, stripes, random cells), gaps between ranges here and
+    there: the merged ranges of the loops above, array for array."""
+    rng = np.random.default_rng(sum(shape))
+
+    def cluster_ranges(count):
+        sizes = rng.integers(0, 4, count)
+        gaps = (rng.random(count) < 0.15) * rng.integers(1, 3, count)
+        ends = np.cumsum(sizes + gaps)
+        return np.stack((ends - sizes, ends), axis=1)
+    ranges_i, ranges_j = cluster_ranges(shape[0]), cluster_ranges(shape[1])
+    keep = rng.random(shape) < 0.3
+    keep[::7] = True
+    keep[:, ::5] = True
+    keep[:, 60:70] = rng.random((shape[0], 1)) < 0.5
+    got = kc.from_matrix(ranges_i, ranges_j, keep)
+    slices_i, redranges_j = merged_runs(ranges_i, ranges_j, lambda k, l: keep[k, l])
+    slices_j, redranges_i = merged_runs(ranges_j, ranges_i, lambda l, k: keep[k, l])
+    assert got[1].tolist() == slices_i and got[2].tolist() == redranges_j
+    assert got[4].tolist() == slices_j and got[5].tolist() == redranges_i
+    assert kept_pairs(got) == kept_pairs(reference_from_matrix(ranges_i, ranges_j, keep))
+    # A bool array viewed from bytes other than 0 and 1: nonzero is kept.
+    other_bytes = (keep * rng.integers(1, 256, shape)).astype(np.uint8).view(bool)
+    assert all(np.array_equal(a, b)
+               for a, b in zip(kc.from_matrix(ranges_i, ranges_j, other_bytes), got))
+
+
 def test_from_matrix_merges_adjacent_clusters_only():
     ranges = np.array([[0, 2], [2, 5], [6, 8]])  # a gap between 5 and 6
     keep = np.array([[True, True, True], [True, False, True]])
