@@ -98,6 +98,20 @@ int main() {
   auto again = compileFormula({spec}, options);
   if (!again || again->origin != KernelOrigin::MemoryCache)
     return fail("the second compilation did not hit the memory cache");
+  if (again->kernel != compiled->kernel)
+    return fail("the same formula request gave another kernel");
+  // Another option, or a gradient of the same formula, is another kernel.
+  CompileOptions otherTiles = options;
+  otherTiles.target.tileJ = options.target.tileJ / 2;
+  FormulaRequest gradient{spec};
+  gradient.gradients = {{0}};
+  auto tiled = compileFormula({spec}, otherTiles);
+  auto derived = compileFormula(gradient, options);
+  if (!tiled || !derived)
+    return fail("compile with other options or a gradient failed");
+  if (tiled->kernel == compiled->kernel || derived->kernel == compiled->kernel ||
+      derived->kernel->getSignature().args.size() <= 4)
+    return fail("another option or a gradient reused the formula's kernel");
 
   args[1].shape = {m, 2};
   llvm::Error wrong = kernel.run(args);
