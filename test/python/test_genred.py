@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import kred.common.genred as genred_module
 from conftest import tolerance
 
 ALIASES = ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"]
@@ -225,10 +226,37 @@ def test_unknown_compile_options_list_the_valid_ones(front, rng):
         front.module.Genred("X", ["X = Vi(1)"], axis=1, compile_options=3)
 
 
+def test_genreds_built_alike_share_plans_and_those_built_otherwise_do_not(front, rng):
+    """A Genred built per call (pykeops' examples) reuses the first one's
+    kernel and plans, with the reference result; one whose arguments differ
+    in any way that changes the kernel or its outputs has its own."""
+    formula, aliases = "Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"]
+    x, y, b = (front.array(a, "float64") for a in data(rng))
+    ref = np.exp(-sqdist(*(front.to_numpy(a) for a in (x, y)))) @ front.to_numpy(b)
+    first = front.module.Genred(formula, aliases, axis=1)
+    np.testing.assert_allclose(front.to_numpy(first(x, y, b)), ref, rtol=1e-9)
+    again = front.module.Genred(formula, aliases, axis=1)
+    assert again._plans is first._plans and again._plans
+    np.testing.assert_allclose(front.to_numpy(again(x, y, b)), ref, rtol=1e-9)
+    others = [front.module.Genred(formula, aliases, axis=0),
+              front.module.Genred(formula, aliases, axis=1, use_fast_math=False),
+              front.module.Genred(formula, aliases, axis=1, use_double_acc=True),
+              front.module.Genred(formula, aliases, axis=1, compile_options="tile-j=256"),
+              front.module.Genred(formula, aliases, reduction_op="Max", axis=1),
+              front.module.Genred(formula, ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)", "P = Pm(1)"],
+                                  axis=1)]
+    assert all(o._plans is not first._plans for o in others)
+    np.testing.assert_allclose(front.to_numpy(others[1](x, y, b)), ref, rtol=1e-9)
+    np.testing.assert_allclose(front.to_numpy(others[4](x, y, b)),
+                               (np.exp(-sqdist(*(front.to_numpy(a) for a in (x, y))))[..., None]
+                                * front.to_numpy(b)[None]).max(1), rtol=1e-9)
+
+
 def test_calls_with_known_layouts_reuse_their_plan_and_stay_right(front, rng):
     """A call like an earlier one (dtypes, shapes, devices, layouts) skips
     the checks it already made; calls alternating between layouts, with
     batch padding and with strided arrays, all give the reference."""
+    genred_module._BUILT.clear()  # Genreds of the same arguments share their plans
     f = front.module.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"],
                             axis=1)
     problems = []

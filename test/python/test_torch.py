@@ -6,6 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 import kred  # noqa: E402
+import kred.common.genred as genred_module  # noqa: E402
 import kred.torch as kt  # noqa: E402
 
 
@@ -29,6 +30,7 @@ def test_planned_calls_give_new_outputs_and_leave_autograd_to_tensors_needing_it
     """A Genred call with a plan (an earlier call's layouts) returns a new
     tensor each time; the same call on a tensor requiring grad still builds
     a graph with the gradient of dense torch, and under no_grad does not."""
+    genred_module._BUILT.clear()  # Genreds of the same arguments share their plans
     f = kt.Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(1)"], axis=1)
     x, y, b = (torch.rand(n, d, dtype=torch.float64) for n, d in ((5, 3), (7, 3), (7, 1)))
 
