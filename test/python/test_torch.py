@@ -26,6 +26,25 @@ def test_outputs_written_in_place():
     assert torch.allclose(out, ((x[:, None] - y[None]) ** 2).sum(-1).sum(1, keepdim=True))
 
 
+def test_genreds_built_per_call_share_their_gradient_reductions():
+    """A Genred built for each call (pykeops' examples) differentiates as
+    dense torch does, through the gradient reduction the first one made."""
+    formula, aliases = "Exp(-SqDist(X, Y)) * B", ["X = Vi(3)", "Y = Vj(3)", "B = Vj(2)"]
+    x, y, b = (torch.rand(n, d, dtype=torch.float64) for n, d in ((5, 3), (7, 3), (7, 2)))
+    weights = torch.rand(5, 2, dtype=torch.float64)
+    xd = x.clone().requires_grad_(True)
+    (torch.exp(-((xd[:, None] - y[None]) ** 2).sum(-1)) @ b * weights).sum().backward()
+    built = []
+    for _ in range(3):
+        f = kt.Genred(formula, aliases, axis=1)
+        xg = x.clone().requires_grad_(True)
+        (f(xg, y, b) * weights).sum().backward()
+        assert torch.allclose(xg.grad, xd.grad, rtol=1e-10, atol=1e-12)
+        built.append(f)
+    assert all(f.gradient((0,)) is built[0].gradient((0,)) for f in built)
+    assert kt.Genred(formula, aliases, axis=0).gradient((0,)) is not built[0].gradient((0,))
+
+
 def test_planned_calls_give_new_outputs_and_leave_autograd_to_tensors_needing_it():
     """A Genred call with a plan (an earlier call's layouts) returns a new
     tensor each time; the same call on a tensor requiring grad still builds

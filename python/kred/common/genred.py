@@ -109,6 +109,9 @@ class GenredBase:
     """A generic reduction; see kred.numpy.Genred for the arguments."""
 
     backend = None  # set by the subclasses of kred.numpy / kred.torch
+    # Whether Genreds built alike share their gradient and variant
+    # reductions too (not where those carry an instance's own state).
+    _shares_derived = True
 
     def __init__(self, formula, aliases, reduction_op="Sum", axis=0, dtype=None,
                  opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
@@ -180,11 +183,15 @@ class GenredBase:
             # position of the error.
             native = _kred.Formula(formula, self.alias_texts, reduction_op, axis, opt_arg,
                                    formula2, self.acc_type, self.sum_scheme)
-            shared = (native, {}, {}, *_signature(native.signature(dtype or "float32")))
+            shared = (native, {}, {}, *_signature(native.signature(dtype or "float32")),
+                      {"_gradients": {}, "_variants": {}})
             if len(_BUILT) >= MAX_BUILT:
                 _BUILT.clear()
             _BUILT[key] = shared
-        self._formula, self._kernels, self._plans, self.arguments, self.output_dims = shared
+        (self._formula, self._kernels, self._plans, self.arguments, self.output_dims,
+         derived) = shared
+        if type(self)._shares_derived:
+            self.__dict__.update(derived)  # gradient() and variant()'s reductions
         self._last_kernel = None
 
     def _derived(self, formula, axis):

@@ -42,6 +42,7 @@ class Genred(LocalGenred):
 
     default_group = None  # set by sharded()
     _plans_are_calls = False  # its plans are the local parts of a ring's steps
+    _shares_derived = False  # its gradients and variants hold its group
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
