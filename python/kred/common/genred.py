@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from .. import _kred
-from .backend import gpu_simulated
 
 # The reduction kinds' records (dialect/KredReductions.td), by pykeops name
 # and older names: name, num_outputs, with_values, with_indices, takes_k,
@@ -95,12 +94,11 @@ def check_call_options(backend, device_id, ranges):
                          f"{type(ranges).__name__}")
 
 
-# Genreds built with the same arguments share their native formula, kernels
-# and call plans: code that builds a Genred for each call, as pykeops'
-# examples do, imports, checks and plans once (N = M = 100, a new Genred
-# and its first call on a Zen 4: 73-144 us -> 18 us; pykeops 2.3 114-220 us).
-# A plan keeps the device chosen for it: Genreds built while a GPU is
-# simulated (KRED_GPU=sim, for tests) share none with the others.
+# Genreds built with the same arguments share what the first one made (its
+# attributes: the native formula, kernels and call plans): code that builds
+# a Genred for each call, as pykeops' examples do, checks, imports and plans
+# once (N = M = 100, a new Genred and its first call on a Zen 4: 73-144 us
+# -> 18 us; pykeops 2.3 114-220 us).
 _BUILT = {}
 MAX_BUILT = 256
 
@@ -117,6 +115,27 @@ class GenredBase:
                  opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True,
                  rec_multVar_highdim=None, use_fast_math=True, compile_options=None):
+        arguments = (formula, aliases, reduction_op, axis, dtype, opt_arg, formula2,
+                     dtype_acc, use_double_acc, sum_scheme, use_fast_math, compile_options)
+        try:
+            # opt_arg's type too: True equals 1, but is no K.
+            key = (type(self), tuple(aliases) if type(aliases) is list else aliases,
+                   type(opt_arg)) + arguments[:1] + arguments[2:]
+            built = _BUILT.get(key)
+        except TypeError:  # an unhashable argument (compile_options as a dict)
+            key = built = None
+        if built is not None:
+            self.__dict__.update(built)
+            return
+        self._build(*arguments)
+        if key is not None:
+            if len(_BUILT) >= MAX_BUILT:
+                _BUILT.clear()
+            _BUILT[key] = dict(self.__dict__)
+
+    def _build(self, formula, aliases, reduction_op, axis, dtype, opt_arg, formula2,
+               dtype_acc, use_double_acc, sum_scheme, use_fast_math, compile_options):
+        """Checks the arguments and makes the native formula."""
         if not isinstance(formula, str):
             raise TypeError(f"formula must be a string, got {type(formula).__name__}")
         if formula2 is not None and not isinstance(formula2, str):
@@ -172,27 +191,17 @@ class GenredBase:
         self.options = {"dtype_acc": dtype_acc, "use_double_acc": use_double_acc,
                         "sum_scheme": sum_scheme, "use_fast_math": use_fast_math,
                         "compile_options": compile_options}
-        key = (type(self), formula, formula2, tuple(self.alias_texts), reduction_op, axis,
-               opt_arg, self.acc_type, self.sum_scheme, self.use_fast_math,
-               self.compile_options, dtype, gpu_simulated())
-        shared = _BUILT.get(key)
-        if shared is None:
-            # The formula crosses to C++ here, once; its import now says
-            # which arrays it takes (aliases and inline variables such as
-            # Var(3, 1, 1)), and a malformed formula fails here, with the
-            # position of the error.
-            native = _kred.Formula(formula, self.alias_texts, reduction_op, axis, opt_arg,
-                                   formula2, self.acc_type, self.sum_scheme)
-            shared = (native, {}, {}, *_signature(native.signature(dtype or "float32")),
-                      {"_gradients": {}, "_variants": {}})
-            if len(_BUILT) >= MAX_BUILT:
-                _BUILT.clear()
-            _BUILT[key] = shared
-        (self._formula, self._kernels, self._plans, self.arguments, self.output_dims,
-         derived) = shared
-        if type(self)._shares_derived:
-            self.__dict__.update(derived)  # gradient() and variant()'s reductions
-        self._last_kernel = None
+        # The formula crosses to C++ here, once; its import now says which
+        # arrays it takes (aliases and inline variables such as
+        # Var(3, 1, 1)), and a malformed formula fails here, with the
+        # position of the error.
+        self._formula = _kred.Formula(formula, self.alias_texts, reduction_op, axis,
+                                      opt_arg, formula2, self.acc_type, self.sum_scheme)
+        self._kernels, self._plans, self._last_kernel = {}, {}, None
+        self.arguments, self.output_dims = _signature(
+            self._formula.signature(dtype or "float32"))
+        if type(self)._shares_derived:  # gradient() and variant()'s reductions
+            self._gradients, self._variants = {}, {}
 
     def _derived(self, formula, axis):
         """The Sum reduction over `axis` of this class whose kernel is the
