@@ -32,6 +32,8 @@ struct LaunchObject {
 extern PyTypeObject LaunchType;
 PyObject *dataPtrName = nullptr;
 
+} // namespace
+
 /// Reads an array's address; false, with a Python error set, if it has none.
 bool addressOf(PyObject *array, void *&address) {
   if (PyLong_Check(array)) {
@@ -57,6 +59,8 @@ bool addressOf(PyObject *array, void *&address) {
   Py_DECREF(pointer);
   return !PyErr_Occurred();
 }
+
+namespace {
 
 /// launch(arrays): runs on the arrays (inputs then outputs), returns None;
 /// with make_output, on the inputs and a new output, which it returns.
@@ -157,6 +161,15 @@ PyTypeObject LaunchType = [] {
 }();
 
 } // namespace
+
+const BoundLaunch *addressLaunchOf(PyObject *launch) {
+  if (Py_TYPE(launch) != &LaunchType) {
+    PyErr_Format(PyExc_TypeError, "expected an AddressLaunch, got a %s",
+                 Py_TYPE(launch)->tp_name);
+    return nullptr;
+  }
+  return ((LaunchObject *)launch)->launch;
+}
 
 void bindAddressLaunch(py::module_ &m) {
   if (!(dataPtrName = PyUnicode_InternFromString("data_ptr")) ||

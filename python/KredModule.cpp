@@ -762,6 +762,7 @@ void bindLazyCore(py::module_ &m);      // LazyCore.cpp
 void bindAddressLaunch(py::module_ &m); // AddressLaunch.cpp
 void bindTensorCallKey(py::module_ &m); // TensorCallKey.cpp
 void bindClusterRanges(py::module_ &m); // ClusterRanges.cpp
+void bindConjugateGradient(py::module_ &m); // ConjugateGradient.cpp
 
 PYBIND11_MODULE(_kred, m) {
   m.doc() = "kred's native module: compile kernel reductions, run them";
@@ -773,6 +774,7 @@ PYBIND11_MODULE(_kred, m) {
   bindAddressLaunch(m);
   bindTensorCallKey(m);
   bindClusterRanges(m);
+  bindConjugateGradient(m);
   bindDevices(m);
   bindTables(m);
   m.attr("llvm_version") = LLVM_VERSION_STRING;

@@ -86,6 +86,41 @@ def test_warm_start_at_the_solution_needs_no_iteration():
     assert solver.last_iterations == 0
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["plain", "strided", "big-endian", "warm"])
+def test_native_conjugate_gradient_takes_the_python_steps(dtype, layout, monkeypatch):
+    """CPU solves without a preconditioner iterate in C: the dense solver's
+    solution, in as many iterations as the Python conjugate gradient, which
+    the call does not reach, whatever b's layout, from a warm start, with a
+    column of zeros (it takes no step) beside others."""
+    import kred.common.solve as solve_module
+    x, b, g = problem(80)
+    b[:, 1] = 0
+    ref = np.linalg.solve(0.05 * np.eye(len(x)) + dense_kernel(x, x, g), b)
+    solver = kn.KernelSolve(GAUSS, ALIASES, "b", axis=1)
+    x, b, g = (a.astype(dtype) for a in (x, b, g))
+    python, _, python_iterations = solve_module.conjugate_gradient(
+        lambda v: solver.genred(x, x, v, g) + np.asarray(0.05, dtype) * v, b, None, 1e-5,
+        1000, None, solver.genred.backend)
+
+    def python_loop(*args):
+        raise AssertionError("the solve ran the Python conjugate gradient")
+    monkeypatch.setattr(solve_module, "conjugate_gradient", python_loop)
+    rhs, x0 = b, None
+    if layout == "strided":
+        rhs = np.repeat(b, 2, axis=1)[:, ::2]
+    elif layout == "big-endian":
+        rhs = b.astype(b.dtype.newbyteorder(">"))
+    elif layout == "warm":
+        x0 = (ref * 0.9).astype(dtype)
+    got = solver(x, x, rhs, g, alpha=0.05, eps=1e-5, x0=x0)
+    assert got.dtype == np.dtype(dtype) and relative_error(got, ref) <= 1e-4
+    assert np.all(got[:, 1] == 0)
+    if layout != "warm":
+        assert relative_error(got, python) <= (1e-4 if dtype == "float32" else 1e-9)
+        assert abs(solver.last_iterations - python_iterations) <= 1
+
+
 def test_float32_seed_scenario_within_1e_4_of_the_dense_solve():
     rng = np.random.default_rng(2)
     x, b = rng.random((300, 2)).astype(np.float32), rng.random((300, 2)).astype(np.float32)
@@ -186,6 +221,26 @@ def test_bad_calls_raise_clearly():
         solver(x, x, bad, g)
     with pytest.raises(ValueError, match="x0 must be an array of the unknown's shape"):
         solver(x, x, b, g, x0=b[:, :2])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_torch_arguments_with_a_value_not_finite_are_named(dtype):
+    """NaN or an infinity anywhere in a tensor, contiguous or strided, of
+    either precision (the check reads contiguous CPU tensors in C)."""
+    x, b, g = (torch.from_numpy(a).to(dtype) for a in problem(40))
+    solver = kt.KernelSolve(GAUSS, ALIASES, "b", axis=1)
+    ref = solver(x, x, b, g, alpha=0.1)
+    for value in (float("nan"), float("inf"), -float("inf")):
+        for index in ((0, 0), (17, 1), (39, 2)):
+            bad = b.clone()
+            bad[index] = value
+            for given in (bad, bad.t().contiguous().t()):
+                with pytest.raises(ValueError, match="argument b holds NaN or infinite"):
+                    solver(x, x, given, g, alpha=0.1)
+    largest = torch.full((3, 5), torch.finfo(dtype).max, dtype=dtype)
+    assert solver.genred.backend.all_finite(largest)
+    assert solver.genred.backend.all_finite(-largest[:, ::2])
+    assert torch.equal(solver(x, x, b, g, alpha=0.1), ref)
 
 
 def test_a_solve_that_does_not_converge_warns_with_the_residual():

@@ -7,6 +7,7 @@ import math
 import re
 import warnings
 
+from .. import _kred
 from .preconditioners import check_preconditioner, make_preconditioner
 
 _INLINE_VARIABLE = re.compile(r"Var\(\s*(\d+)\s*,\s*(\d+)\s*,\s*([012])\s*\)")
@@ -28,6 +29,9 @@ class KernelSolveBase:
     kred.numpy.KernelSolve for the arguments."""
 
     genred_class = None  # set by kred.numpy / kred.torch
+    # Whether the plain conjugate gradient may iterate in C (_native_solve):
+    # not where its dot products are another backend's (sharded rows).
+    _iterates_in_c = True
 
     def __init__(self, formula, aliases, varinvalias, axis=0, dtype_acc="auto",
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True,
@@ -114,7 +118,9 @@ class KernelSolveBase:
 
         precondition = self._preconditioner(args, call, options)
         maxiter = options["maxiter"] or max(2 * b.shape[-2], 100)
-        solution, residual, iterations = conjugate_gradient(
+        native = None if precondition or not self._iterates_in_c else \
+            self._native_solve(args, call, b, x0, options, maxiter)
+        solution, residual, iterations = native or conjugate_gradient(
             apply, b, x0, options["eps"], maxiter, precondition, be)
         self.last_iterations, self.last_residual = iterations, residual
         if residual > options["eps"]:
@@ -123,6 +129,32 @@ class KernelSolveBase:
                           "(raise maxiter or alpha, or use precond='nystrom')",
                           RuntimeWarning, stacklevel=3)
         return solution
+
+    def _native_solve(self, args, call, b, x0, options, maxiter):
+        """(x, residual, iterations) of conjugate_gradient's steps in C
+        (_kred.conjugate_gradient), where the product's plan launches from
+        C: one system of float32 or float64 rows, arrays as a plan passes
+        them (the CPU); else None."""
+        be, genred, position = self.genred.backend, self.genred, self.position
+        dtype = be.dtype_name(b)
+        if len(b.shape) != 2 or call["ranges"] is not None or \
+                dtype not in ("float32", "float64"):
+            return None
+        # C reads b and writes x as C-contiguous arrays of native byte order.
+        b = be.contiguous(b)
+        x = be.zeros_like(b) if x0 is None else be.copy(be.contiguous(x0))
+        arrays = [*args[:position], x, *args[position + 1:]]
+        key = be.call_key(arrays, call["backend"], call["device_id"])
+        if key is not None and key not in genred._plans:
+            genred(*arrays, **call)  # makes the plan
+        plan = genred._plans.get(key) if key is not None else None
+        if plan is None or not isinstance(plan.launch, _kred.AddressLaunch) or \
+                not plan.addresses_only or plan.copied is not None or not plan.single:
+            return None
+        residual, iterations = _kred.conjugate_gradient(
+            plan.launch, arrays, position, b, x, x0 is not None, options["alpha"],
+            options["eps"], maxiter, dtype)
+        return x, residual, iterations
 
     def _preconditioner(self, args, call, options):
         """r -> P^-1 r for options["precond"], or None."""

@@ -234,6 +234,7 @@ class KernelSolve(LocalKernelSolve):
     diagonal is local), "nystrom" is refused."""
 
     genred_class = Genred
+    _iterates_in_c = False  # its dot products are summed over the ranks
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
