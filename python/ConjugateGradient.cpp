@@ -27,14 +27,23 @@ const BoundLaunch *addressLaunchOf(PyObject *launch);    // AddressLaunch.cpp
 
 namespace {
 
+/// Calls fn(k, c) on each entry k of a (rows, columns) C-contiguous array,
+/// c its column.
+template <typename Fn>
+void forEachEntry(int64_t rows, int64_t columns, Fn fn) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t c = 0; c < columns; ++c)
+      fn(i * columns + c, c);
+}
+
 /// Per-column sums of products of two (rows, columns) arrays, in double.
 template <typename T>
 void columnDots(const T *a, const T *b, int64_t rows, int64_t columns,
                 std::vector<double> &out) {
   out.assign(columns, 0.0);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t c = 0; c < columns; ++c)
-      out[c] += double(a[i * columns + c]) * double(b[i * columns + c]);
+  forEachEntry(rows, columns, [&](int64_t k, int64_t c) {
+    out[c] += double(a[k]) * double(b[k]);
+  });
 }
 
 /// Solves (alpha Id + K) x = b column by column, each column stopping where
@@ -82,20 +91,16 @@ std::pair<double, int64_t> solve(Product product, const T *b, T *x, bool warm,
     // Converged columns take no step (the guards as in Python).
     for (int64_t c = 0; c < columns; ++c)
       step[c] = active[c] ? rz[c] / (pap[c] == 0 ? 1.0 : pap[c]) : 0.0;
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t c = 0; c < columns; ++c) {
-        int64_t k = i * columns + c;
-        x[k] += T(step[c]) * p[k];
-        r[k] -= T(step[c]) * ap[k];
-      }
+    forEachEntry(rows, columns, [&](int64_t k, int64_t c) {
+      x[k] += T(step[c]) * p[k];
+      r[k] -= T(step[c]) * ap[k];
+    });
     columnDots(r.data(), r.data(), rows, columns, rzNew);
     for (int64_t c = 0; c < columns; ++c)
       step[c] = active[c] ? rzNew[c] / (rz[c] == 0 ? 1.0 : rz[c]) : 0.0;
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t c = 0; c < columns; ++c) {
-        int64_t k = i * columns + c;
-        p[k] = r[k] + T(step[c]) * p[k];
-      }
+    forEachEntry(rows, columns, [&](int64_t k, int64_t c) {
+      p[k] = r[k] + T(step[c]) * p[k];
+    });
     rz = rzNew;
     ++iterations;
   }
