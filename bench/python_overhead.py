@@ -11,9 +11,9 @@
 - side by side with pykeops (when importable: run it with a Python that has
   pykeops 2.3, e.g. ~/keops-venv/bin/python), one call per row, the same
   data: Genred (built once, and built per call as pykeops' examples do) and
-  LazyTensor (built per call, as user code does), NumPy and torch, N = M = 10 and 100, torch with autograd (forward + backward);
-  the two libraries take turns in rounds, each row the median of all its
-  calls.
+  LazyTensor (built per call, as user code does), NumPy and torch,
+  N = M = 10 and 100, torch with autograd (forward + backward); the two
+  libraries take turns in rounds, each row the median of all its calls.
 
 usage: PYTHONPATH=build/python python3 bench/python_overhead.py BUILD_DIR
 """

@@ -56,24 +56,23 @@ std::pair<double, int64_t> solve(Product product, const T *b, T *x, bool warm,
                                  double eps, int64_t maxiter) {
   int64_t size = rows * columns;
   std::vector<T> r(b, b + size), p(size), ap(size);
-  auto apply = [&](const std::vector<T> &v) -> llvm::Error {
+  auto apply = [&](const std::vector<T> &v) {
     if (llvm::Error err = product(v.data(), ap.data()))
-      return err;
+      throw py::value_error(llvm::toString(std::move(err)));
     for (int64_t k = 0; k < size; ++k)
       ap[k] += T(alpha) * v[k];
-    return llvm::Error::success();
   };
   if (warm) {
     p.assign(x, x + size);
-    if (llvm::Error err = apply(p))
-      throw py::value_error(llvm::toString(std::move(err)));
+    apply(p);
     for (int64_t k = 0; k < size; ++k)
       r[k] = b[k] - ap[k];
   } else {
     std::fill(x, x + size, T(0));
   }
   p = r;
-  std::vector<double> bb, rz, rr, pap, step(columns), rzNew;
+  std::vector<double> bb, rz, rr, pap, step(columns), rzNew,
+      pStep(columns);
   columnDots(b, b, rows, columns, bb);
   columnDots(r.data(), r.data(), rows, columns, rz);
   int64_t iterations = 0;
@@ -85,8 +84,7 @@ std::pair<double, int64_t> solve(Product product, const T *b, T *x, bool warm,
       any |= active[c] = rr[c] > eps * eps * bb[c];
     if (!any || iterations == maxiter)
       break;
-    if (llvm::Error err = apply(p))
-      throw py::value_error(llvm::toString(std::move(err)));
+    apply(p);
     columnDots(p.data(), ap.data(), rows, columns, pap);
     // Converged columns take no step (the guards as in Python).
     for (int64_t c = 0; c < columns; ++c)
@@ -97,9 +95,9 @@ std::pair<double, int64_t> solve(Product product, const T *b, T *x, bool warm,
     });
     columnDots(r.data(), r.data(), rows, columns, rzNew);
     for (int64_t c = 0; c < columns; ++c)
-      step[c] = active[c] ? rzNew[c] / (rz[c] == 0 ? 1.0 : rz[c]) : 0.0;
+      pStep[c] = active[c] ? rzNew[c] / (rz[c] == 0 ? 1.0 : rz[c]) : 0.0;
     forEachEntry(rows, columns, [&](int64_t k, int64_t c) {
-      p[k] = r[k] + T(step[c]) * p[k];
+      p[k] = r[k] + T(pStep[c]) * p[k];
     });
     rz = rzNew;
     ++iterations;

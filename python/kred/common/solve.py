@@ -148,11 +148,12 @@ class KernelSolveBase:
         if key is not None and key not in genred._plans:
             genred(*arrays, **call)  # makes the plan
         plan = genred._plans.get(key) if key is not None else None
-        if plan is None or not isinstance(plan.launch, _kred.AddressLaunch) or \
-                not plan.addresses_only or plan.copied is not None or not plan.single:
+        # The plan runs in C (Backend.plan_runner) where the arrays go to the
+        # kernel as given and make its one output.
+        if plan is None or not isinstance(plan.run, _kred.AddressLaunch):
             return None
         residual, iterations = _kred.conjugate_gradient(
-            plan.launch, arrays, position, b, x, x0 is not None, options["alpha"],
+            plan.run, arrays, position, b, x, x0 is not None, options["alpha"],
             options["eps"], maxiter, dtype)
         return x, residual, iterations
 
