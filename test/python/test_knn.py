@@ -198,3 +198,58 @@ def test_merged_batches(append, k, axis):
     # kred's layout: (rows, K, components).
     np.testing.assert_array_equal(indices.reshape(rows, k, 2), order)
     np.testing.assert_array_equal(values.reshape(rows, k, 2), best.astype(np.float32))
+
+
+def nan_first_kmin(terms, k):
+    """(values, indices) of the k best of each row of `terms`: NaN first
+    (in index order), then by value, ties by index."""
+    by_value = np.argsort(terms, axis=1, kind="stable")
+    nan_first = np.argsort(~np.isnan(np.take_along_axis(terms, by_value, 1)), axis=1,
+                           kind="stable")
+    order = np.take_along_axis(by_value, nan_first, 1)[:, :k]
+    return np.take_along_axis(terms, order, 1), order
+
+
+@pytest.mark.parametrize("append,k", [("compress", 9), ("compress", 33),
+                                      ("permutation", 12), ("permutation", 64),
+                                      ("set-lanes", 40)])
+@pytest.mark.parametrize("points", ["receding", "ties", "specials", "wide"])
+def test_hinted_rows(append, k, points):
+    """Rows of one component merged in bulk start from a hint, the worst
+    K-th entry of the row blocks before; rows with fewer than K terms below
+    it run their columns again. Rows receding from the points (every
+    hinted row has farther neighbours than the rows before: all run
+    again), integer points (many terms equal to the hint), NaN and +inf
+    terms, and 64 coordinates (a first tile of 1,024 of the 2,500 columns,
+    then tiles without hints)."""
+    if append == "permutation" and not host_has("avx2"):
+        pytest.skip("the permutation needs AVX2")
+    import kred.numpy as kn
+    rng = np.random.default_rng(k)
+    dim, n, m = (64, 70, 2500) if points == "wide" else (2, 150, 1200)
+    if points == "receding":
+        y = rng.random((m, dim)).astype(np.float32)
+        x = np.zeros((n, dim), np.float32)
+        x[:, 0] = 1 + 0.05 * np.arange(n)
+    else:
+        x = rng.integers(-3, 4, (n, dim)).astype(np.float32)
+        y = rng.integers(-3, 4, (m, dim)).astype(np.float32)
+    if points == "specials":
+        y[rng.permutation(m)[:30], 0] = np.inf
+        y[[5, 700], 1] = np.nan
+    alias = [f"X = Vi({dim})", f"Y = Vj({dim})"]
+    f = kn.Genred("SqDist(X, Y)", alias, reduction_op="KMin_ArgKMin", opt_arg=k,
+                  axis=1, compile_options=MERGED_APPENDS[append])
+    values, indices = f(x, y)
+    dense = ((x[:, None].astype(np.float64) - y[None]) ** 2).sum(-1)
+    best, order = nan_first_kmin(dense, k)
+    if points == "receding":
+        # Real coordinates: float32 rounding; the indices must select the
+        # K smallest distances.
+        np.testing.assert_allclose(values, best, rtol=1e-6)
+        np.testing.assert_allclose(np.take_along_axis(dense, indices, 1), best,
+                                   rtol=1e-6)
+        return
+    # Integer coordinates: exact in float32, ties by index.
+    np.testing.assert_array_equal(values, best.astype(np.float32))
+    np.testing.assert_array_equal(indices, order)

@@ -103,6 +103,34 @@ public:
              llvm::ArrayRef<llvm::SmallVector<mlir::Value>> rows) {
     return llvm::SmallVector<mlir::Value>(carried);
   }
+  /// Threshold hints (K-best states of one component): the lowering may
+  /// seed a row's empty state with a hint - a value it guesses its K-th
+  /// best beats, from the rows before - so that its first chunks do not
+  /// all enter; the seed is K placeholder entries of that value, which the
+  /// row's own entries push out. A row whose placeholders are not all
+  /// pushed out had fewer than K terms below the hint: after dropping them,
+  /// the lowering runs the same columns again for the terms at or above it.
+  virtual bool takesHints() { return false; }
+  /// The state's threshold (carried values of one row), a scalar: NaN
+  /// while it holds fewer than K entries.
+  virtual mlir::Value getThreshold(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::ValueRange carried) {
+    return {};
+  }
+  /// The carried values of an empty state (fresh from init) seeded with
+  /// `hint` (unseeded where it is NaN).
+  virtual llvm::SmallVector<mlir::Value>
+  seedHint(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange carried,
+           RowMemory row, mlir::Value hint) {
+    return llvm::SmallVector<mlir::Value>(carried);
+  }
+  /// Whether placeholders are left (an i1), and the carried values with
+  /// them dropped.
+  virtual std::pair<mlir::Value, llvm::SmallVector<mlir::Value>>
+  dropPlaceholders(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::ValueRange carried, RowMemory row) {
+    return {mlir::Value(), llvm::SmallVector<mlir::Value>(carried)};
+  }
   /// Whether update needs the lane indices `j`.
   virtual bool needsIndices() { return false; }
   /// Vector registers update holds besides the carried values (a K-best
