@@ -589,8 +589,8 @@ void ReduceLowering::emitColumns(OpBuilder &b, BatchContext &batch,
 /// allows, seeds each row block's states with the worst K-th entry of the
 /// blocks before (their thresholds after it), so that the block's first
 /// chunks no longer all enter. Random rows enter ~K (1 + ln(M / K)) terms
-/// (K = 10, M = 1e4: 79 in 53 chunks of 8 lanes); seeded, ~30 in ~18,
-/// with a tile's columns run again for ~1 row in 10 (simulated).
+/// (K = 32, M = 1e4: 214 in 133 chunks of 8 lanes); seeded, 65 in 58,
+/// with a tile's columns run again for ~1 row in 11 (simulated).
 void ReduceLowering::emitFullColumns(OpBuilder &b, BatchContext &batch,
                                      TileContext &tile, Value begin,
                                      Value end, bool hinted) {
