@@ -189,12 +189,7 @@ def test_merged_batches(append, k, axis):
     dense = x[:, None].astype(np.float64) - y[None]
     rows = dense.shape[1 - axis]
     terms = np.moveaxis(dense, axis, 1)
-    # NaN first (in index order), then by value, ties by index.
-    by_value = np.argsort(terms, axis=1, kind="stable")
-    nan_first = np.argsort(~np.isnan(np.take_along_axis(terms, by_value, 1)), axis=1,
-                           kind="stable")
-    order = np.take_along_axis(by_value, nan_first, 1)[:, :k]
-    best = np.take_along_axis(terms, order, 1)
+    best, order = nan_first_kmin(terms, k)
     # kred's layout: (rows, K, components).
     np.testing.assert_array_equal(indices.reshape(rows, k, 2), order)
     np.testing.assert_array_equal(values.reshape(rows, k, 2), best.astype(np.float32))
